@@ -1,0 +1,83 @@
+"""`init` and `staff`: the office itself."""
+from __future__ import annotations
+
+import click
+
+from ..options import actor_name, global_options, lang, office, output_option, settings
+
+
+@click.command()
+@click.argument("directory", default=".", metavar="[DIR]")
+@click.option("--name", required=True, help="The community's name (小区名称).")
+@click.option("--station", default="A", show_default=True,
+              help="This clone's letter in record IDs (T-20261122-A001); give each synced clone its own.")
+@click.option("--timezone", default="Asia/Shanghai", show_default=True, help="The office timezone.")
+@click.option("--language", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="The office's label language.")
+@click.option("--code", default=None, help="A short code for the community.")
+@click.option("--no-hooks", is_flag=True, help="Do not install the git pre-commit hook.")
+@global_options
+def init(directory, name, station, timezone, language, code, no_hooks):
+    """Make a new office repo: wuye.yaml, the record folders, a pre-commit hook.
+
+    The acting person (--as) becomes the first staff member, as director.
+    """
+    from ... import api
+
+    director = actor_name()
+    if not director:
+        import os
+
+        director = os.environ.get("WUYECTL_USER")
+    if not director:
+        raise click.UsageError("say who the director is: --as NAME")
+    made = api.init_office(directory, name=name, director=director, station=station, timezone=timezone,
+                           language=language, code=code, hooks=not no_hooks)
+    click.echo(f"{made.root}: office {name}, station {station}, director {director}")
+
+
+@click.group()
+@global_options
+def staff():
+    """The staff roster in wuye.yaml."""
+
+
+@staff.command("add")
+@click.argument("name")
+@click.option("--role", required=True, help="clerk, supervisor, director, technician, security, cleaner, "
+                                            "gardener, archivist, auditor (or the Chinese label).")
+@click.option("--dept", "department", default=None, help="maintenance, security, cleaning, landscaping, service.")
+@click.option("--email", default=None)
+@global_options
+def staff_add(name, role, department, email):
+    """Add a person to the roster (a supervisor or director only)."""
+    from ... import api
+
+    api.add_staff(office(), actor_name(), name, role, department, email)
+    click.echo(name)
+
+
+@staff.command("list")
+@output_option("table", "json", "yaml", "csv")
+@global_options
+def staff_list(output):
+    """The roster."""
+    from ...domain import codes
+    from .. import output as out
+
+    people = office().staff()
+    language = lang()
+    if output == "json":
+        click.echo(out.to_json(people))
+        return
+    if output == "yaml":
+        click.echo(out.to_yaml(people), nl=False)
+        return
+    columns = ("name", "role", "department", "email")
+    headers = [codes.field_label(c, language) for c in columns]
+    rows = [[p["name"], codes.label("role", p["role"], language), codes.label("department", p.get("department"), language),
+             p.get("email", "")] for p in people]
+    click.echo(out.to_csv(headers, rows) if output == "csv" else out.table(headers, rows), nl=output != "csv")
+
+
+COMMANDS = [init, staff]

@@ -1,0 +1,65 @@
+"""`wuyectl`: the group, command registration, and the mapping of errors to exit codes."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import Exit, Invalid, WuyeError
+from .options import global_options
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="wuyectl")
+@global_options
+def cli():
+    """wuyectl — the customer-service office of a residential property (物业客服中心).
+
+    Tickets (报修, 投诉, 咨询…), households, visits and callbacks are YAML files in a git
+    repository; every change is one commit, so `git log` is the audit trail.
+
+    Global options (--repo, --as, --lang) work before or after the command.
+    """
+
+
+def _register() -> None:
+    from .commands import actions, office, records
+
+    for module in (office, records, actions):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv=None) -> None:
+    try:
+        cli.main(args=argv, prog_name="wuyectl", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("wuyectl: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        hint = ""
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            hint = f" (see '{ctx.command_path} --help')"
+        click.echo(f"wuyectl: {exc.format_message()}{hint}", err=True)
+        sys.exit(Exit.USAGE if isinstance(exc, click.UsageError) else Exit.BAD_VALUE)
+    except Invalid as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(exc.exit_code)
+    except WuyeError as exc:
+        click.echo(f"wuyectl: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+    except KeyboardInterrupt:
+        click.echo("wuyectl: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug: still one line, never a traceback
+        click.echo(f"wuyectl: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(Exit.INTERNAL)

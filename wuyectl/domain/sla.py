@@ -1,0 +1,197 @@
+"""SLA clocks (时限) of SPEC §2.1, computed from a ticket's timeline and "now"; never stored.
+
+A clock has a stage, a start, a deadline (`due_at`) and the event that stops it (`done_at`):
+- `pending`  — not started yet (the event that starts it has not happened);
+- `due`      — running, deadline not passed;
+- `met`      — stopped on or before the deadline;
+- `breached` — stopped after the deadline, or still running past it.
+A reopened ticket (dissatisfied callback) starts a new cycle; its clocks carry `cycle: 2`.
+When a ticket is closed or cancelled, clocks still running stop: breached if their deadline
+passed before that, otherwise dropped (they no longer apply).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Mapping
+
+from ..timeutil import end_of_next_day, iso, read_iso
+
+DEFAULT_MINUTES = {
+    "dispatch": 5,
+    "contact_maintenance": 10,
+    "contact_other": 30,
+    "arrive": 30,
+    "resolve": 120,
+    "report_back": 30,
+    "report_back_cleaning": 60,
+    "notify": 60,
+    "progress": 24 * 60,
+    "callback": 48 * 60,
+    "redispatch": 120,
+}
+REPAIRS = ("repair", "paid_repair")
+CALLBACK_CATEGORIES = ("repair", "paid_repair", "complaint", "help")
+OWNER_FACING = ("receive", "contact", "arrive", "progress", "notify", "answer")
+
+
+@dataclass(frozen=True)
+class Policy:
+    minutes: Mapping[str, int]
+    callback_repairs_next_day: bool = True
+
+    @classmethod
+    def from_config(cls, policy: Mapping | None) -> "Policy":
+        policy = policy or {}
+        minutes = dict(DEFAULT_MINUTES)
+        minutes.update(policy.get("sla_minutes") or {})
+        return cls(minutes, bool(policy.get("callback_repairs_next_day", True)))
+
+    def limit(self, key: str) -> timedelta:
+        return timedelta(minutes=int(self.minutes[key]))
+
+
+def _events(ticket: Mapping) -> list[tuple[datetime, dict]]:
+    out = []
+    for index, event in enumerate(ticket.get("timeline") or []):
+        try:
+            out.append((read_iso(event["at"]), index, event))
+        except (KeyError, TypeError, ValueError):
+            continue
+    out.sort(key=lambda item: (item[0], item[1]))
+    return [(at, event) for at, _, event in out]
+
+
+def _first(events, actions, after: datetime | None, before: datetime | None = None):
+    for at, event in events:
+        if event.get("action") in actions and (after is None or at >= after) and (before is None or at < before):
+            return at
+    return None
+
+
+def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
+    """The clocks of `ticket` as they stand at `now`, in the order of the stages."""
+    events = [(at, e) for at, e in _events(ticket) if at <= now]
+    if not events:
+        return []
+    status = ticket.get("status")
+    category = ticket.get("category")
+    department = ticket.get("department")
+    stop = None
+    if status in ("closed", "cancelled"):
+        stop = _first(reversed(events), ("close", "cancel", "callback"), None) or events[-1][0]
+    # Cycles split at each reopen, by position: a dissatisfied callback and the reopen it
+    # causes share one time, and the callback belongs to the cycle before.
+    cuts = [0] + [i for i, (_, e) in enumerate(events) if e.get("action") == "reopen" and i > 0]
+    cycles = [events[a:b] for a, b in zip(cuts, cuts[1:] + [len(events)])]
+    out: list[dict] = []
+
+    def clock(stage, cycle, start, due, done):
+        if start is None:
+            out.append(_row(stage, cycle, None, None, None, "pending"))
+            return
+        if done is not None:
+            out.append(_row(stage, cycle, start, due, done, "met" if done <= due else "breached"))
+            return
+        if stop is not None:
+            if due < stop:
+                out.append(_row(stage, cycle, start, due, None, "breached"))
+            return
+        out.append(_row(stage, cycle, start, due, None, "breached" if now > due else "due"))
+
+    answered = any(e.get("action") == "answer" for _, e in events) and not any(
+        e.get("action") == "assign" for _, e in events)
+    for number, cyc in enumerate(cycles, start=1):
+        begin = cyc[0][0]
+        if number == 1:
+            if answered:
+                continue
+            if status == "cancelled" and not any(e.get("action") == "assign" for _, e in cyc):
+                continue
+            assigned = _first(cyc, ("assign",), begin)
+            clock("dispatch", number, begin, begin + policy.limit("dispatch"), assigned)
+        else:
+            assigned = _first(cyc, ("assign",), begin)
+            reopened_to = next((at for at, e in cyc if e.get("action") == "reopen" and e.get("to")), None)
+            assigned = reopened_to or assigned
+            clock("redispatch", number, begin, begin + policy.limit("redispatch"), assigned)
+        if assigned is None:
+            continue
+        limit = policy.limit("contact_maintenance" if department == "maintenance" else "contact_other")
+        contacted = _first(cyc, ("contact",), assigned)
+        clock("contact", number, assigned, assigned + limit, contacted)
+
+        resolved = _first(cyc, ("resolve",), assigned)
+        if category in REPAIRS:
+            if contacted is None:
+                clock("arrive", number, None, None, None)
+            else:
+                start = contacted
+                appointment = ticket.get("appointment_at")
+                if appointment:
+                    appointment = read_iso(appointment)
+                    start = max(start, appointment)
+                arrived = _first(cyc, ("arrive",), contacted)
+                clock("arrive", number, start, start + policy.limit("arrive"), arrived)
+                if arrived is None:
+                    clock("resolve", number, None, None, None)
+                else:
+                    promised = ticket.get("promised_at")
+                    due = read_iso(promised) if promised else arrived + policy.limit("resolve")
+                    clock("resolve", number, arrived, due, resolved)
+
+        # progress: while unresolved, the owner hears from us at least every 24 h.
+        updates = [at for at, e in cyc if e.get("action") in OWNER_FACING]
+        last = begin
+        breach = None
+        for at in updates + ([resolved] if resolved else []):
+            if at - last > policy.limit("progress") and breach is None:
+                breach = (last, at)
+            last = max(last, at)
+            if resolved and at >= resolved:
+                break
+        if breach:
+            out.append(_row("progress", number, breach[0], breach[0] + policy.limit("progress"), breach[1], "breached"))
+        elif resolved:
+            clock("progress", number, last, last + policy.limit("progress"), resolved)
+        else:
+            clock("progress", number, last, last + policy.limit("progress"), None)
+
+        if resolved is None:
+            continue
+        back = policy.limit("report_back_cleaning" if department in ("cleaning", "landscaping") else "report_back")
+        clock("report_back", number, resolved, resolved + back, _first(cyc, ("report_back",), resolved))
+        clock("notify", number, resolved, resolved + policy.limit("notify"),
+              _first(cyc, ("notify", "callback"), resolved))
+        if category in CALLBACK_CATEGORIES:
+            if category in REPAIRS and policy.callback_repairs_next_day:
+                due = end_of_next_day(resolved)
+            else:
+                due = resolved + policy.limit("callback")
+            clock("callback", number, resolved, due, _first(cyc, ("callback",), resolved))
+    return out
+
+
+def _row(stage, cycle, start, due, done, state) -> dict:
+    return {
+        "stage": stage,
+        "cycle": cycle,
+        "started_at": iso(start) if start else None,
+        "due_at": iso(due) if due else None,
+        "done_at": iso(done) if done else None,
+        "state": state,
+    }
+
+
+def running(rows: list[dict]) -> list[dict]:
+    """Clocks still ticking (due, or breached and not done)."""
+    return [r for r in rows if r["done_at"] is None and r["state"] in ("due", "breached")]
+
+
+def overdue(rows: list[dict]) -> bool:
+    return any(r["state"] == "breached" for r in running(rows))
+
+
+def next_due(rows: list[dict]) -> str | None:
+    dues = [r["due_at"] for r in running(rows) if r["due_at"]]
+    return min(dues, key=read_iso) if dues else None

@@ -1,0 +1,93 @@
+"""Errors as data: every failure the user can cause is a `WuyeError` with an exit code.
+
+The click layer prints `str(error)` as one line on stderr and exits with `error.exit_code`;
+nothing else in the package prints or exits.  The exit codes are the README's table.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class Exit(IntEnum):
+    OK = 0
+    INTERNAL = 1        # a bug: reported in one line, never a traceback
+    USAGE = 2           # bad options or arguments (click's own code for these)
+    BAD_VALUE = 3       # unknown code, unreadable date, malformed ID, path outside the repo
+    NOT_FOUND = 4       # no record with that ID
+    REFUSED = 5         # the workflow refuses: impossible transition, missing signature …
+    NOT_PERMITTED = 6   # not on the roster, or the role may not do this
+    INVALID = 7         # bad YAML or a schema / rule violation in a record or wuye.yaml
+    CONFLICT = 8        # lock timeout, uncommitted hand edits, a record changed underneath
+    REPO = 9            # not an office repo, or git failed
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding about a file: printed as `path:line:col: message` (editors jump to it)."""
+
+    path: str
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.path}:{self.line}:{self.col}: {self.message}"
+        return f"{self.path}: {self.message}"
+
+
+class WuyeError(Exception):
+    exit_code = Exit.INTERNAL
+
+    def __init__(self, message: str, *, exit_code: Exit | None = None):
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class UsageError(WuyeError):
+    exit_code = Exit.USAGE
+
+
+class BadValue(WuyeError):
+    exit_code = Exit.BAD_VALUE
+
+
+class NotFound(WuyeError):
+    exit_code = Exit.NOT_FOUND
+
+
+class Refused(WuyeError):
+    exit_code = Exit.REFUSED
+
+
+class NotPermitted(WuyeError):
+    exit_code = Exit.NOT_PERMITTED
+
+
+class Conflict(WuyeError):
+    exit_code = Exit.CONFLICT
+
+
+class RepoError(WuyeError):
+    exit_code = Exit.REPO
+
+
+class Invalid(WuyeError):
+    """One or more problems in files; the message is the first, all are kept."""
+
+    exit_code = Exit.INVALID
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        first = str(self.problems[0])
+        more = len(self.problems) - 1
+        super().__init__(first + (f" (and {more} more)" if more else ""))
+
+
+def did_you_mean(word: str, choices) -> str:
+    """' (did you mean 'x'?)' for the closest choice, or ''."""
+    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.5)
+    return f" (did you mean '{match[0]}'?)" if match else ""

@@ -1,0 +1,100 @@
+"""Reading the office: listing with filters, one record with its clocks and history.
+
+Listing goes through the store's cached read path (`Office.index`), never a file walk.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable
+
+from .domain import codes, sla
+from .domain.kinds import TICKET, Kind
+from .errors import BadValue, did_you_mean
+from .store import git
+from .store.office import Office
+
+
+def _get(data, dotted: str):
+    value = data
+    for part in dotted.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        else:
+            return None
+    return value
+
+
+def parse_where(kind: Kind, pairs: Iterable[str]) -> list[tuple[str, str]]:
+    out = []
+    for pair in pairs or ():
+        if "=" not in pair:
+            raise BadValue(f"--where needs FIELD=VALUE, not '{pair}'")
+        key, value = (p.strip() for p in pair.split("=", 1))
+        if key in kind.code_fields:
+            value = codes.resolve(kind.code_fields[key], value, what=key)
+        out.append((key, value))
+    return out
+
+
+def _matches(data: dict, where: list[tuple[str, str]]) -> bool:
+    for key, value in where:
+        got = _get(data, key)
+        if isinstance(got, list):
+            if value not in [str(g) for g in got]:
+                return False
+        elif str(got if got is not None else "") != value:
+            return False
+    return True
+
+
+def with_clocks(office: Office, data: dict, now: datetime) -> dict:
+    """A ticket's data with its computed `sla`, `next_due` and `overdue`."""
+    rows = sla.clocks(data, now, office.policy)
+    out = dict(data)
+    out["sla"] = rows
+    out["next_due"] = sla.next_due(rows)
+    out["overdue"] = sla.overdue(rows)
+    return out
+
+
+def list_records(office: Office, kind: Kind, *, where: Iterable[str] = (), overdue: bool = False,
+                 mine: str | None = None) -> list[dict]:
+    conditions = parse_where(kind, where)
+    now = office.now()
+    out = []
+    for data in office.index(kind).records():
+        if conditions and not _matches(data, conditions):
+            continue
+        if mine and data.get("assignee") != mine:
+            continue
+        if kind is TICKET:
+            data = with_clocks(office, data, now)
+            if overdue and not (data["overdue"] and data.get("status") not in ("closed", "cancelled")):
+                continue
+        elif overdue:
+            raise BadValue(f"--overdue is for tickets, not {kind.plural}")
+        out.append(data)
+    return out
+
+
+def history(office: Office, relpath: str, limit: int = 50) -> list[dict]:
+    """The record's commits, newest first: id, author, recorded time, subject."""
+    fmt = "%h%x1f%an%x1f%aI%x1f%s%x1e"
+    text = git.out(office.top, ["log", f"-n{limit}", f"--format={fmt}", "--", office.git_path(relpath)])
+    out = []
+    for item in text.split("\x1e"):
+        item = item.strip("\n")
+        if not item:
+            continue
+        commit, author, date, subject = item.split("\x1f")
+        out.append({"commit": commit, "author": author, "date": date, "subject": subject})
+    return out
+
+
+def show(office: Office, record_id: str) -> dict:
+    kind, loaded = office.load(record_id)
+    data = loaded.data
+    if kind is TICKET:
+        data = with_clocks(office, data, office.now())
+    return {"kind": kind.name, "path": loaded.relpath, "record": data,
+            "history": history(office, loaded.relpath)}

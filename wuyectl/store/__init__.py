@@ -1,0 +1,12 @@
+"""The office repo on disk: everything that reads or writes files or runs git.
+
+1. `office.Office.open(path)` finds the office (the folder with `wuye.yaml`) and its git repo.
+2. Reads: `office.load(id)` parses one record (round-trip); `cache.Index` gives every record of a
+   kind as plain data, re-parsing only files whose git blob id changed.
+3. Writes go through one door, `transaction.Transaction`: take the repo lock, re-read, apply,
+   validate, write atomically, `git add` + `git commit` only those paths; on any failure the
+   files and the index are put back. A journal in `.git/wuyectl/` lets the next command
+   finish the clean-up if the process was killed half-way.
+4. `validate` holds the validators (schema, IDs and paths, references, workflow consistency),
+   each returning `Problem`s with file:line:col.
+"""

@@ -1,0 +1,220 @@
+"""The office repo: where it is, its configuration (wuye.yaml), its records and its people."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+from ..domain import codes
+from ..domain.kinds import KINDS, Kind, kind_of_id
+from ..domain.sla import Policy
+from ..errors import BadValue, Invalid, NotFound, NotPermitted, Problem, RepoError
+from .. import timeutil
+from . import git, schema, yamlio
+
+CONFIG = "wuye.yaml"
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+@dataclass
+class Loaded:
+    """A record read for editing: its path in the office, the round-trip tree, plain data."""
+
+    relpath: str
+    rt: object
+    data: dict
+    raw: bytes | None = None
+    original_keys: frozenset = frozenset()
+
+    def __post_init__(self):
+        if not self.original_keys and hasattr(self.rt, "keys"):
+            self.original_keys = frozenset(self.rt.keys())
+
+
+def read_text_file(abspath: str, relpath: str) -> tuple[bytes, str]:
+    try:
+        with open(abspath, "rb") as fh:
+            raw = fh.read(yamlio.MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise NotFound(f"{relpath}: no such file") from None
+    except IsADirectoryError:
+        raise BadValue(f"{relpath}: is a folder, not a record file") from None
+    except OSError as exc:
+        raise RepoError(f"{relpath}: cannot read ({exc.strerror})") from None
+    try:
+        return raw, yamlio.decode(raw)
+    except yamlio.YamlProblem as exc:
+        raise Invalid([exc.problem(relpath)]) from None
+
+
+def parse(relpath: str, raw: bytes, text: str) -> Loaded:
+    try:
+        rt = yamlio.load_roundtrip(text)
+        data = yamlio.to_plain(rt)
+    except yamlio.YamlProblem as exc:
+        raise Invalid([exc.problem(relpath)]) from None
+    if not isinstance(data, dict):
+        raise Invalid([Problem(relpath, 1, 1, "a record must be a YAML mapping (key: value lines)")])
+    return Loaded(relpath, rt, data, raw)
+
+
+class Office:
+    """An office repo. `Office.open()` finds it from a folder inside it."""
+
+    def __init__(self, root: str):
+        self.root = os.path.realpath(root)
+        top = git.toplevel(self.root)
+        if top is None:
+            raise RepoError(f"{self.root} is not inside a git repository (run `wuyectl init`)")
+        self.top = os.path.realpath(top)
+        rel = os.path.relpath(self.root, self.top)
+        # Records are addressed relative to the office root; git wants paths relative to the
+        # top of the work tree (the office may be a folder inside a larger repository).
+        self.prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        self.config_loaded = self._load_config()
+
+    @classmethod
+    def open(cls, path: str | None = None) -> "Office":
+        start = os.path.abspath(path or os.environ.get("WUYECTL_REPO") or os.getcwd())
+        if not os.path.isdir(start):
+            raise RepoError(f"{start}: no such folder")
+        here = start
+        while True:
+            if os.path.isfile(os.path.join(here, CONFIG)):
+                return cls(here)
+            parent = os.path.dirname(here)
+            if parent == here or path:
+                # With an explicit --repo, that folder itself must be the office.
+                raise RepoError(f"{start} is not an office repo (no {CONFIG}; run `wuyectl init`)")
+            here = parent
+
+    # -- configuration ------------------------------------------------------------------
+    def _load_config(self) -> Loaded:
+        raw, text = read_text_file(os.path.join(self.root, CONFIG), CONFIG)
+        loaded = parse(CONFIG, raw, text)
+        found = schema.problems(loaded.data, "config")
+        if found:
+            raise Invalid([Problem(CONFIG, *yamlio.location(loaded.rt, p), m) for p, m in found])
+        try:
+            timeutil.zone(loaded.data.get("timezone", DEFAULT_TZ))
+        except BadValue as exc:
+            raise Invalid([Problem(CONFIG, *yamlio.location(loaded.rt, ("timezone",)), str(exc))]) from None
+        return loaded
+
+    @property
+    def config(self) -> dict:
+        return self.config_loaded.data
+
+    @cached_property
+    def tz(self):
+        return timeutil.zone(self.config.get("timezone", DEFAULT_TZ))
+
+    @property
+    def station(self) -> str:
+        return self.config.get("station", "A")
+
+    @property
+    def language(self) -> str:
+        return self.config.get("language", "zh")
+
+    @cached_property
+    def policy(self) -> Policy:
+        return Policy.from_config(self.config.get("policy"))
+
+    def staff(self) -> list[dict]:
+        return [p for p in self.config.get("staff", []) if p.get("active", True)]
+
+    def person(self, name: str) -> dict:
+        text = str(name).strip()
+        for person in self.staff():
+            if person["name"] == text:
+                return person
+        from ..errors import did_you_mean
+
+        names = [p["name"] for p in self.staff()]
+        raise NotPermitted(f"'{name}' is not on the staff roster of {CONFIG}{did_you_mean(text, names)}")
+
+    def actor(self, name: str | None) -> dict:
+        """The acting staff member: --as, else WUYECTL_USER, else git config user.name."""
+        if not name:
+            name = os.environ.get("WUYECTL_USER")
+        if not name:
+            proc = git.run(self.top, ["config", "user.name"], check=False)
+            name = proc.stdout.decode("utf-8", "replace").strip()
+        if not name:
+            raise NotPermitted("who is acting? give --as NAME (or set WUYECTL_USER)")
+        return self.person(name)
+
+    # -- time ----------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return timeutil.now(self.tz)
+
+    def at(self, text: str | None) -> datetime:
+        """The business time of an action: --at, or now."""
+        if not text:
+            return self.now()
+        return timeutil.parse_time(text, self.tz, what="--at time")
+
+    # -- paths and records ---------------------------------------------------------------
+    def abspath(self, relpath: str) -> str:
+        return os.path.join(self.root, *relpath.split("/"))
+
+    def git_path(self, relpath: str) -> str:
+        return self.prefix + relpath
+
+    def user_path(self, path: str) -> str:
+        """An office-relative path from a path given on the command line; never outside."""
+        absolute = os.path.realpath(os.path.join(os.getcwd(), path))
+        if absolute != self.root and not absolute.startswith(self.root + os.sep):
+            raise BadValue(f"{path}: is outside the office repo {self.root}")
+        rel = os.path.relpath(absolute, self.root)
+        return "" if rel == "." else rel.replace(os.sep, "/")
+
+    def locate(self, record_id: str) -> tuple[Kind, str]:
+        kind = kind_of_id(record_id)
+        return kind, kind.path_of(str(record_id).strip())
+
+    def exists(self, record_id: str) -> bool:
+        _, rel = self.locate(record_id)
+        return os.path.isfile(self.abspath(rel))
+
+    def read(self, relpath: str) -> Loaded:
+        raw, text = read_text_file(self.abspath(relpath), relpath)
+        return parse(relpath, raw, text)
+
+    def load(self, record_id: str) -> tuple[Kind, Loaded]:
+        kind, rel = self.locate(record_id)
+        if not os.path.isfile(self.abspath(rel)):
+            raise NotFound(f"no {kind.name} {str(record_id).strip()} (looked for {rel})")
+        return kind, self.read(rel)
+
+    def next_id(self, kind: Kind, day: datetime) -> str:
+        """The next free ID of `kind` for `day` at this station: T-20261122-A001, A002, …
+
+        Called under the repo lock, so two clerks never draw the same number; the station
+        letter keeps clones that sync apart."""
+        stem = f"{kind.day_prefix}-{day:%Y%m%d}-{self.station}"
+        folder = self.abspath(kind.path_of(stem + "000").rsplit("/", 1)[0])
+        highest = 0
+        try:
+            names = os.listdir(folder)
+        except FileNotFoundError:
+            names = []
+        for name in names:
+            if name.startswith(stem) and name.endswith(".yaml"):
+                digits = name[len(stem):-5]
+                if digits.isdigit():
+                    highest = max(highest, int(digits))
+        return f"{stem}{highest + 1:03d}"
+
+    def index(self, kind: Kind):
+        from .cache import Index
+
+        return Index(self, kind)
+
+    def kinds(self) -> list[Kind]:
+        return list(KINDS.values())
+
+    def label(self, group: str, code, lang: str | None = None) -> str:
+        return codes.label(group, code, lang or self.language)

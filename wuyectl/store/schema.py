@@ -1,0 +1,93 @@
+"""JSON Schema validation with messages people can act on and the path of each fault."""
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+
+from ..errors import did_you_mean
+
+
+def _schema_dir():
+    # Installed: the package wuyectl.schemas; from a source checkout: <repo>/schemas.
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    installed = os.path.join(here, "schemas")
+    if os.path.isdir(installed):
+        return installed
+    return os.path.join(os.path.dirname(here), "schemas")
+
+
+@lru_cache(maxsize=None)
+def schema(name: str) -> dict:
+    with open(os.path.join(_schema_dir(), f"{name}.schema.json"), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str):
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema(name))
+
+
+def problems(data, name: str) -> list[tuple[tuple, str]]:
+    """(path, message) for every schema violation of `data`, in document order."""
+    out = []
+    for error in _validator(name).iter_errors(data):
+        for leaf in _leaves(error):
+            path = tuple(leaf.absolute_path)
+            if leaf.validator == "additionalProperties" and isinstance(leaf.instance, dict):
+                extras = sorted(set(leaf.instance) - set(leaf.schema.get("properties", {})))
+                path += tuple(extras[:1])   # point at the unknown key itself
+            out.append((path, _message(leaf)))
+    out.sort(key=lambda item: [str(p) for p in item[0]])
+    seen, unique = set(), []
+    for item in out:
+        if item not in seen:
+            seen.add(item)
+            unique.append(item)
+    return unique
+
+
+def _leaves(error):
+    # anyOf/oneOf/if-then errors: report the specific failures underneath.
+    if error.context:
+        for sub in error.context:
+            yield from _leaves(sub)
+    else:
+        yield error
+
+
+def _message(error) -> str:
+    path = ".".join(str(p) for p in error.absolute_path)
+    where = f"{path}: " if path else ""
+    kind = error.validator
+    if kind == "enum":
+        options = [str(v) for v in error.validator_value]
+        return f"{where}{error.instance!r} is not one of {', '.join(options)}{did_you_mean(error.instance, options)}"
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return f"{where}missing required field '{missing}'"
+    if kind == "additionalProperties":
+        extras = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        known = list(error.schema.get("properties", {}))
+        hint = did_you_mean(extras[0], known) if extras else ""
+        return f"{where}unknown field {', '.join(repr(e) for e in extras)}{hint}"
+    if kind == "type":
+        return f"{where}{_short(error.instance)} is not a {error.validator_value}"
+    if kind == "pattern":
+        if "date" in error.schema.get("format", "") or "T\\d{2}" in str(error.validator_value):
+            return f"{where}{_short(error.instance)} is not a time like 2026-11-22T09:14:00+08:00"
+        if str(error.validator_value).startswith("^\\d{4}-\\d{2}-\\d{2}$"):
+            return f"{where}{_short(error.instance)} is not a date like 2026-11-22"
+        return f"{where}{_short(error.instance)} does not have the expected form"
+    if kind in ("minLength", "minItems"):
+        return f"{where}must not be empty"
+    if kind in ("maxLength", "maxItems"):
+        return f"{where}is too long (at most {error.validator_value})"
+    return f"{where}{error.message}"
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…'"

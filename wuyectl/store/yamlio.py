@@ -1,0 +1,199 @@
+"""YAML in and out, safely, keeping what people wrote.
+
+- `load_roundtrip(text)` → ruamel CommentedMap: the tool edits this and dumps it back, so
+  hand-written comments and key order survive.
+- `to_plain(node)` → dicts/lists/str/int/float/bool/None for validation, rules and the cache,
+  with a node budget so an alias bomb cannot blow up memory.
+- Timestamps stay strings (`Timestamp`, a str) instead of becoming datetime objects: the
+  schema checks them as ISO 8601 strings, and they are written back exactly as read.
+- No Python objects are ever constructed from tags; an unknown tag is kept as tagged data and
+  the schema rejects it.
+"""
+from __future__ import annotations
+
+import io
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from ..errors import Problem
+
+MAX_NODES = 200_000
+MAX_BYTES = 5_000_000
+
+
+class Timestamp(str):
+    """A YAML timestamp scalar kept as its text."""
+
+
+class YamlProblem(Exception):
+    def __init__(self, line: int, col: int, message: str):
+        super().__init__(message)
+        self.line, self.col, self.message = line, col, message
+
+    def problem(self, path: str) -> Problem:
+        return Problem(path, self.line, self.col, self.message)
+
+
+def _construct_timestamp(constructor, node):
+    return Timestamp(constructor.construct_scalar(node))
+
+
+def _represent_timestamp(representer, data):
+    return representer.represent_scalar("tag:yaml.org,2002:timestamp", str(data))
+
+
+def _make(typ: str) -> YAML:
+    yaml = YAML(typ=typ, pure=(typ == "rt"))
+    yaml.constructor.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+    yaml.allow_duplicate_keys = False
+    if typ == "rt":
+        yaml.representer.add_representer(Timestamp, _represent_timestamp)
+        yaml.width = 4096
+        yaml.indent(mapping=2, sequence=4, offset=2)
+        yaml.preserve_quotes = True
+    return yaml
+
+
+_RT: YAML | None = None
+
+
+def _rt() -> YAML:
+    global _RT
+    if _RT is None:
+        _RT = _make("rt")
+    return _RT
+
+
+def decode(raw: bytes) -> str:
+    if len(raw) > MAX_BYTES:
+        raise YamlProblem(0, 0, f"file is too large ({len(raw)} bytes; at most {MAX_BYTES})")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise YamlProblem(line, col, "not UTF-8 text (save the file as UTF-8)") from None
+    return text.replace("\r\n", "\n")
+
+
+def load_roundtrip(text: str):
+    """Parse for editing. Raises YamlProblem with the line and column of the fault."""
+    try:
+        data = _rt().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        message = (exc.problem or exc.context or "bad YAML").strip()
+        if "found duplicate key" in str(exc):
+            message = "duplicate key" + _dup_key(exc)
+        raise YamlProblem(line, col, f"bad YAML: {message}") from None
+    except YAMLError as exc:
+        raise YamlProblem(1, 1, f"bad YAML: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise YamlProblem(1, 1, "bad YAML: nested too deeply") from None
+    return data
+
+
+def _dup_key(exc) -> str:
+    text = str(exc)
+    marker = 'found duplicate key "'
+    if marker in text:
+        key = text.split(marker, 1)[1].split('"', 1)[0]
+        return f" '{key}'"
+    return ""
+
+
+def to_plain(node, budget: list[int] | None = None):
+    """Plain Python data; raises YamlProblem past MAX_NODES nodes (alias bombs)."""
+    if budget is None:
+        budget = [MAX_NODES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise YamlProblem(1, 1, f"bad YAML: more than {MAX_NODES} values (aliases expanding?)")
+    if isinstance(node, dict):
+        return {str(k) if not isinstance(k, str) else str(k): to_plain(v, budget) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [to_plain(v, budget) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    tag = getattr(getattr(node, "tag", None), "value", None) or type(node).__name__
+    return {"__unsupported__": str(tag)}
+
+
+def dump(data) -> str:
+    stream = io.StringIO()
+    _rt().dump(data, stream)
+    return stream.getvalue()
+
+
+def location(root, path) -> tuple[int, int]:
+    """1-based line and column of the key (or list item) at `path` in a round-trip tree; the
+    deepest node that exists when the path goes further than the file."""
+    node, line, col = root, 0, 0
+    for key in path:
+        try:
+            if isinstance(node, CommentedMap) and key in node:
+                line, col = node.lc.key(key)
+                node = node[key]
+            elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+                line, col = node.lc.item(key)
+                node = node[key]
+            else:
+                break
+        except (AttributeError, KeyError, TypeError, IndexError):
+            break
+    return line + 1, col + 1
+
+
+def new_map(items: dict) -> CommentedMap:
+    """A round-trip mapping from plain data, timestamps marked so they are written plain."""
+    out = CommentedMap()
+    for key, value in items.items():
+        out[key] = _rt_value(key, value)
+    return out
+
+
+def _rt_value(key, value):
+    if isinstance(value, dict):
+        return new_map(value)
+    if isinstance(value, list):
+        seq = CommentedSeq()
+        seq.extend(_rt_value(key, v) for v in value)
+        return seq
+    return as_yaml_scalar(key, value)
+
+
+def as_yaml_scalar(key, value):
+    """Times as plain YAML timestamps; everything else as it is."""
+    if isinstance(value, str) and (str(key).endswith("_at") or key in ("at", "date")) and _looks_like_time(value):
+        return Timestamp(value)
+    return value
+
+
+def _looks_like_time(text: str) -> bool:
+    return len(text) >= 10 and text[4:5] == "-" and text[7:8] == "-" and text[:4].isdigit()
+
+
+def place_new_keys(node, original_keys, order) -> None:
+    """Move keys added since loading to their place in `order` (the schema's field order),
+    so a field the tool adds sits where a person would look for it, not after the timeline.
+    Keys that were in the file stay exactly where they were."""
+    rank = {key: i for i, key in enumerate(order)}
+    for key in [k for k in list(node.keys()) if k not in original_keys and k in rank]:
+        value = node.pop(key)
+        position = len(node)
+        for i, existing in enumerate(node.keys()):
+            if rank.get(existing, -1) > rank[key]:
+                position = i
+                break
+        node.insert(position, key, value)
