@@ -20,7 +20,7 @@ from .store.transaction import Transaction, atomic_write
 from . import timeutil
 
 __all__ = ["Office", "init_office", "add_staff", "open_ticket", "open_owner", "open_callback",
-           "act", "assign", "escalate"]
+           "act", "assign", "escalate", "edit_record"]
 
 PHONE_RE = re.compile(r"[0-9+\- ]{3,20}")
 
@@ -119,14 +119,16 @@ def init_office(directory: str, *, name: str, director: str, station: str = "A",
               "# `policy:` section only to change one (see README).\n")
     text = header + yamlio.dump(yamlio.new_map(config))
     atomic_write(os.path.join(directory, CONFIG), text.encode("utf-8"))
-    for kind in (TICKET, OWNER, VISIT):
-        keep = os.path.join(directory, kind.folder, ".gitkeep")
-        os.makedirs(os.path.dirname(keep), exist_ok=True)
-        open(keep, "a").close()
+    from .domain.kinds import KINDS
+
+    keeps = [f"{kind.folder}/.gitkeep" for kind in KINDS.values()]
+    for keep in keeps:
+        os.makedirs(os.path.join(directory, os.path.dirname(keep)), exist_ok=True)
+        open(os.path.join(directory, keep), "a").close()
     office = Office(directory)
     if hooks:
         install_hooks(office)
-    paths = [office.git_path(p) for p in (CONFIG, "tickets/.gitkeep", "owners/.gitkeep", "visits/.gitkeep")]
+    paths = [office.git_path(p) for p in [CONFIG, *keeps]]
     git.run(office.top, ["add", "--", *paths])
     tx = Transaction(office, {"name": director, "role": "director"})
     message = tx._message(f"init office {name}", "init", [], None)
@@ -204,7 +206,30 @@ def open_ticket(office: Office, actor: str | None, *, channel: str, category: st
     """Register a request (受理). Complaints go to the supervisor at once (level 1; major: 2)."""
     person = _actor(office, actor)
     when = office.at(at)
-    record: dict = {"id": None, "status": "received",
+    stamp = timeutil.iso(when)
+    fields = dict(channel=channel, category=category, description=description, unit=unit, location=location,
+                  reporter=reporter, phone=phone, severity=severity, urgency=urgency, department=department,
+                  repair_system=repair_system, damage=damage, appointment_at=appointment_at, note=note)
+    open_ticket_record(office, person, "T-00000000-A000", stamp, **fields)   # refuse bad input before locking
+    with Transaction(office, person) as tx:
+        rid = office.next_id(TICKET, when)
+        record = open_ticket_record(office, person, rid, stamp, **fields)
+        tx.create(TICKET.path_of(rid), yamlio.new_map(record))
+        where = record.get("unit") or "公共区域"
+        subject = f"{rid} open {codes.label('category', record['category'], office.language)} {where}"
+        tx.commit(subject, action="open", records=[rid], at=stamp)
+    return rid
+
+
+def open_ticket_record(office: Office, person: Mapping, rid: str, stamp: str, *, channel: str, category: str,
+                       description: str, unit: str | None = None, location: Mapping | None = None,
+                       reporter: str | None = None, phone: str | None = None, severity: str | None = None,
+                       urgency: str | None = None, department: str | None = None,
+                       repair_system: str | None = None, damage: str | None = None,
+                       appointment_at: str | None = None, note: str | None = None,
+                       extra: Mapping | None = None) -> dict:
+    """The data of a new ticket (no I/O but checking the household exists)."""
+    record: dict = {"id": rid, "status": "received",
                     "channel": codes.resolve("channel", channel),
                     "category": codes.resolve("category", category)}
     if severity or record["category"] == "complaint":
@@ -240,7 +265,7 @@ def open_ticket(office: Office, actor: str | None, *, channel: str, category: st
         level = policy.get("major_complaint_level", 2) if record.get("severity") == "major" \
             else policy.get("complaint_level", 1)
     record["escalation_level"] = level
-    stamp = timeutil.iso(when)
+    record.update(extra or {})
     record["received_at"] = stamp
     receive = {"at": stamp, "by": person["name"], "action": "receive"}
     if note:
@@ -249,14 +274,7 @@ def open_ticket(office: Office, actor: str | None, *, channel: str, category: st
     if level:
         record["timeline"].append({"at": stamp, "by": person["name"], "action": "escalate", "level": level,
                                    "note": "投诉上报" + codes.label("escalation_level", level)})
-    with Transaction(office, person) as tx:
-        rid = office.next_id(TICKET, when)
-        record["id"] = rid
-        tx.create(TICKET.path_of(rid), yamlio.new_map(record))
-        where = record.get("unit") or "公共区域"
-        subject = f"{rid} open {codes.label('category', record['category'], office.language)} {where}"
-        tx.commit(subject, action="open", records=[rid], at=stamp)
-    return rid
+    return record
 
 
 def open_owner(office: Office, actor: str | None, *, unit: str, name: str, phone: str | None = None,
@@ -349,7 +367,7 @@ def act(office: Office, actor: str | None, ids: Iterable[str], action: str, *, s
         for rid in ids:
             _, loaded = tx.load(rid)
             change = Change(loaded.rt, step, person["name"], person["role"], stamp, note=note,
-                            params=dict(params or {}))
+                            params={"policy": office.config.get("policy") or {}, **(params or {})})
             apply(kind.workflow, change, record_id=rid, sets=values, through_command=command)
             if values:
                 change.event["set"] = {k: v for k, v in values.items()}
@@ -373,12 +391,79 @@ def assign(office: Office, actor: str | None, ids: Iterable[str], *, to: str, de
 
 
 def escalate(office: Office, actor: str | None, ids: Iterable[str], *, reason: str, to: int | None = None,
-             at: str | None = None) -> str:
-    """升级: up the levels 0 front desk → 1 supervisor → 2 director → 3 company."""
-    if to is not None and to not in (1, 2, 3):
-        raise BadValue(f"--to {to}: the levels are 1 supervisor, 2 director, 3 company")
+             deadline: str | None = None, amount: str | float | None = None, at: str | None = None) -> str:
+    """升级. Tickets: up the levels 0 front desk → 1 supervisor → 2 director → 3 company.
+    Violations: the next step of their ladder (a deadline or amount where the step needs one)."""
+    from .domain.kinds import VIOLATION
+
+    ids = _unique(ids)
     if not reason or not str(reason).strip():
         raise BadValue("--reason is required")
-    tail = f" → {to}" if to is not None else ""
-    return act(office, actor, ids, "escalate", note=reason, at=at, params={"level": to},
+    kind = kind_of_id(ids[0])
+    params: dict = {}
+    tail = ""
+    if kind is VIOLATION:
+        if to is not None:
+            raise BadValue("--to is for tickets; a violation goes to the next step of its ladder")
+        if deadline:
+            params["deadline"] = timeutil.parse_date(deadline, what="--deadline").isoformat()
+        if amount not in (None, ""):
+            params["amount"] = coerce_number(amount, "--amount")
+    else:
+        if deadline or amount not in (None, ""):
+            raise BadValue("--deadline and --amount are for violations")
+        if to is not None and to not in (1, 2, 3):
+            raise BadValue(f"--to {to}: the levels are 1 supervisor, 2 director, 3 company")
+        params["level"] = to
+        tail = f" → {to}" if to is not None else ""
+    return act(office, actor, ids, "escalate", note=reason, at=at, params=params,
                command="escalate", subject_tail=tail)
+
+
+def coerce_number(value, what: str) -> float | int:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise BadValue(f"{what}: '{value}' is not a number") from None
+    if number < 0 or number != number or number in (float("inf"),):
+        raise BadValue(f"{what}: '{value}' must be zero or more")
+    return int(number) if number.is_integer() else number
+
+
+def edit_record(office: Office, actor: str | None, record_id: str, text: str, *, expected: bytes | None = None) -> str | None:
+    """Replace a record's file with `text` (a hand edit through the tool): validated by the
+    same rules, committed as one `edit`. `expected` is the content the editor started from;
+    if the file changed meanwhile the edit is refused. Returns the commit, or None if
+    nothing changed."""
+    from .errors import Conflict
+
+    person = _actor(office, actor)
+    kind, rel = office.locate(record_id)
+    with Transaction(office, person) as tx:
+        _, loaded = tx.load(record_id)
+        if expected is not None and loaded.raw != expected:
+            raise Conflict(f"{rel}: changed by someone else while you were editing; edit again")
+        if loaded.raw == text.encode("utf-8"):
+            return None
+        new = tx.stage_text(rel, text)
+        if new.data.get("id") != loaded.data.get("id"):
+            raise BadValue(f"{rel}: the id cannot be changed (it is {loaded.data.get('id')})")
+        return tx.commit(f"{record_id} edit", action="edit", records=[record_id])
+
+
+# More kinds: their functions live beside their rules, and are part of this API. Loaded on
+# first use (PEP 562), since those modules build on the helpers above.
+_ELSEWHERE = {
+    "import_owners": "households", "draw_sample": "visits", "open_home_visit": "visits",
+    "open_survey_response": "visits", "open_violation": "penalties", "open_archive": "archives",
+    "lend": "archives", "destroy": "archives",
+}
+__all__ += list(_ELSEWHERE)
+
+
+def __getattr__(name: str):
+    if name in _ELSEWHERE:
+        import importlib
+
+        return getattr(importlib.import_module(f"wuyectl.{_ELSEWHERE[name]}"), name)
+    raise AttributeError(f"module 'wuyectl.api' has no attribute '{name}'")

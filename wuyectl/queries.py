@@ -4,11 +4,11 @@ Listing goes through the store's cached read path (`Office.index`), never a file
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Iterable
 
 from .domain import codes, sla
-from .domain.kinds import TICKET, Kind
+from .domain.kinds import OWNER, TICKET, VIOLATION, VISIT, Kind
 from .errors import BadValue, did_you_mean
 from .store import git
 from .store.office import Office
@@ -71,10 +71,31 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] = (), overd
             data = with_clocks(office, data, now)
             if overdue and not (data["overdue"] and data.get("status") not in ("closed", "cancelled")):
                 continue
-        elif overdue:
-            raise BadValue(f"--overdue is for tickets, not {kind.plural}")
+        elif overdue and not OVERDUE[kind.name](data, now):
+            continue
         out.append(data)
     return out
+
+
+def _deadline_passed(violation: dict, now: datetime) -> bool:
+    measures = violation.get("measures") or []
+    if violation.get("status") != "open" or not measures or not measures[-1].get("deadline"):
+        return False
+    return now.date() > date.fromisoformat(str(measures[-1]["deadline"]))
+
+
+def _loan_overdue(item: dict, now: datetime) -> bool:
+    from .domain.archive import overdue_loans
+
+    return item.get("status") == "lent" and bool(overdue_loans(item, now))
+
+
+def _never(data: dict, now: datetime) -> bool:
+    raise BadValue("--overdue is for tickets, violations and archive")
+
+
+OVERDUE = {"violation": _deadline_passed, "archive": _loan_overdue, "owner": _never, "visit": _never,
+           "survey": _never}
 
 
 def history(office: Office, relpath: str, limit: int = 50) -> list[dict]:
@@ -96,5 +117,14 @@ def show(office: Office, record_id: str) -> dict:
     data = loaded.data
     if kind is TICKET:
         data = with_clocks(office, data, office.now())
-    return {"kind": kind.name, "path": loaded.relpath, "record": data,
-            "history": history(office, loaded.relpath)}
+    result = {"kind": kind.name, "path": loaded.relpath, "record": data}
+    if kind is OWNER:
+        # A household's page: its tickets, visits and violations.
+        now = office.now()
+        result["related"] = {
+            "tickets": [with_clocks(office, t, now) for t in office.index(TICKET).records() if t.get("unit") == data.get("id")],
+            "visits": [v for v in office.index(VISIT).records() if v.get("unit") == data.get("id")],
+            "violations": [w for w in office.index(VIOLATION).records() if w.get("unit") == data.get("id")],
+        }
+    result["history"] = history(office, loaded.relpath)
+    return result

@@ -29,6 +29,8 @@ def _register() -> None:
     for module in (office, records, actions):
         for command in module.COMMANDS:
             cli.add_command(command)
+    # SPEC's word for a violation's next step; the same command as escalate.
+    cli.add_command(actions.escalate, name="measure")
 
 
 _register()

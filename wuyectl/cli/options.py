@@ -46,13 +46,14 @@ def at_option(f):
                              "(office time). Default: now.")(f)
 
 
-def office():
-    """The office repo of this command (opened once)."""
+def office(search_from: str | None = None):
+    """The office repo of this command (opened once): --repo, WUYECTL_REPO, else the one
+    containing `search_from` or the current folder."""
     from ..store.office import Office
 
     s = settings()
     if "office" not in s:
-        s["office"] = Office.open(s.get("repo"))
+        s["office"] = Office.open(s.get("repo"), search_from=search_from)
     return s["office"]
 
 

@@ -72,20 +72,40 @@ def to_csv(headers: list[str], rows: list[list]) -> str:
 
 
 # -- cells of a listing -----------------------------------------------------------------
-def cell(kind: str, column: str, data: dict, lang: str) -> str:
-    if column == "unit":
-        return data.get("unit") or (data.get("location") or {}).get("place", "")
+KIND_GROUPS = {
+    "violation": {"status": "violation_status", "category": "violation_category", "step": "violation_step",
+                  "ladder": "ladder"},
+    "archive": {"status": "archive_status", "category": "archive_category", "medium": "medium"},
+}
+def cell(kind: str, column: str, data: dict, lang: str, reveal: bool = False) -> str:
+    if column == "where":
+        loc = data.get("location") or {}
+        return data.get("unit") or " ".join(str(loc[k]) for k in ("building", "floor", "place") if loc.get(k))
     if column == "reporter":
         return (data.get("reporter") or {}).get("name", "")
     if column == "phone":
         phone = (data.get("reporter") or {}).get("phone") if kind == "ticket" else None
         if kind == "owner":
             phone = ((data.get("owners") or [{}])[0]).get("phone")
-        return mask_phone(phone) if phone else ""
+        return (phone if reveal else mask_phone(phone)) if phone else ""
     if column == "name":
         return ", ".join(o.get("name", "") for o in data.get("owners") or [])
     if column == "rating":
+        if data.get("type") == "survey":
+            return codes.label("survey_level", data.get("overall"), lang)
         return codes.label("rating", (data.get("ratings") or {}).get("overall"), lang)
+    if column == "deadline":
+        measures = data.get("measures") or []
+        return str(measures[-1].get("deadline", "")) if measures else ""
+    if column == "loan":
+        loans = [x for x in data.get("loans") or [] if not x.get("returned_at")]
+        return f"{loans[-1]['borrower']} → {short(loans[-1]['due_at'])}" if loans else ""
+    if column == "confidential":
+        return ("是" if data.get("confidential") else "") if lang == "zh" else ("yes" if data.get("confidential") else "")
+    if column == "sampled":
+        return str(len(data.get("households") or []))
+    if column == "complainants":
+        return str(len(data.get("complainants") or []))
     if column == "description":
         return clip(data.get("description", ""), 30)
     if column == "next_due":
@@ -96,9 +116,10 @@ def cell(kind: str, column: str, data: dict, lang: str) -> str:
     if column.endswith("_at"):
         return short(data.get(column))
     value = data.get(column)
-    group = {"status": "status", "category": "category", "channel": "channel", "department": "department",
-             "occupancy": "occupancy", "type": "visit_type", "method": "method", "role": "role",
-             "severity": "severity", "urgency": "urgency"}.get(column)
+    group = KIND_GROUPS.get(kind, {}).get(column) or {
+        "status": "status", "category": "category", "channel": "channel", "department": "department",
+        "occupancy": "occupancy", "type": "visit_type", "method": "method", "role": "role",
+        "severity": "severity", "urgency": "urgency"}.get(column)
     if group:
         return codes.label(group, value, lang)
     if value is None:
@@ -106,15 +127,15 @@ def cell(kind: str, column: str, data: dict, lang: str) -> str:
     return str(value)
 
 
-def listing(kind, rows: list[dict], fmt: str, lang: str) -> str:
+def listing(kind, rows: list[dict], fmt: str, lang: str, *, reveal: bool = False) -> str:
     if fmt == "ids":
         return "".join(f"{r.get('id')}\n" for r in rows)
     if fmt == "json":
-        return to_json(masked(rows)) + "\n"
+        return to_json(masked(rows, reveal)) + "\n"
     if fmt == "yaml":
-        return to_yaml(masked(rows)) if rows else "[]\n"
+        return to_yaml(masked(rows, reveal)) if rows else "[]\n"
     headers = [codes.field_label(c, lang) for c in kind.columns]
-    body = [[cell(kind.name, c, r, lang) for c in kind.columns] for r in rows]
+    body = [[cell(kind.name, c, r, lang, reveal) for c in kind.columns] for r in rows]
     if fmt == "csv":
         return to_csv(headers, body)
     text = table(headers, body)
@@ -139,17 +160,20 @@ def _value(kind: str, key: str, data: dict, lang: str) -> str:
     if key == "fee_consent":
         value = data.get(key)
         return "" if value is None else (("是" if value else "否") if lang == "zh" else ("yes" if value else "no"))
+    if key == "unit":
+        return data.get("unit") or ""
     if key in ("reporter",):
         return (data.get("reporter") or {}).get("name", "")
     return cell(kind, key, data, lang)
 
 
-def record(result: dict, fmt: str, lang: str) -> str:
+def record(result: dict, fmt: str, lang: str, *, reveal: bool = False) -> str:
     data = result["record"]
     if fmt in ("json", "yaml"):
-        out = masked(data)
-        out = dict(out)
-        out["history"] = result["history"]
+        out = dict(masked(data, reveal))
+        for key in ("related", "history"):
+            if key in result:
+                out[key] = masked(result[key], reveal)
         return to_json(out) + "\n" if fmt == "json" else to_yaml(out)
     kind = result["kind"]
     lines = [f"{data.get('id')}  ({result['path']})"]
@@ -167,7 +191,13 @@ def record(result: dict, fmt: str, lang: str) -> str:
                              short(c["due_at"]), short(c["done_at"]), codes.label("sla_state", c["state"], lang)]
                             for c in data.get("sla") or []]) or "-")
     else:
-        lines.append(to_yaml(masked({k: v for k, v in data.items() if k != "id"})).rstrip())
+        lines.append(to_yaml(masked({k: v for k, v in data.items() if k != "id"}, reveal)).rstrip())
+    for name, rows in (result.get("related") or {}).items():
+        from ..domain.kinds import kind_named
+
+        related = kind_named(name)
+        lines.append(f"\n{codes.field_label(name, lang)}:")
+        lines.append(listing(related, rows, "table", lang).rstrip())
     lines.append(_section("history", lang))
     lines.append(table([codes.field_label(c, lang) for c in ("commit", "author", "date", "subject")],
                        [[h["commit"], h["author"], short(h["date"]), h["subject"]] for h in result["history"]]) or "-")

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Callable, Mapping
 
 from ..errors import BadValue, did_you_mean
+from .archive import ARCHIVE_WORKFLOW
+from .violations import VIOLATION_WORKFLOW
 from .workflow import DESK, FIELD_STAFF, MANAGERS, Action, Change, Workflow
 
 OPEN_TICKET_STATES = ("received", "assigned", "in_progress")
@@ -150,7 +153,8 @@ class Kind:
     workflow: Workflow = NO_WORKFLOW
     columns: tuple[str, ...] = ("id",)
     code_fields: Mapping[str, str] = field(default_factory=dict)   # field → codes group
-    day_prefix: str | None = None  # T, V: IDs of the form P-YYYYMMDD-Snnn
+    stem: Callable[[datetime, str], str] | None = None   # (day, station) → "T-20261122-A"; None: IDs given
+    id_label: str = ""             # how the ID looks, for messages
 
     def check_id(self, record_id: str) -> str:
         text = str(record_id).strip()
@@ -168,32 +172,62 @@ def _dated(folder: str) -> Callable[[str], str]:
 TICKET = Kind(
     name="ticket", plural="tickets", folder="tickets", schema="ticket",
     id_re=re.compile(r"T-\d{8}-[A-Z]?\d{3,5}"), path_of=_dated("tickets"),
-    workflow=TICKET_WORKFLOW, day_prefix="T",
-    columns=("id", "status", "category", "channel", "unit", "reporter", "phone", "assignee",
+    workflow=TICKET_WORKFLOW, stem=lambda day, station: f"T-{day:%Y%m%d}-{station}",
+    columns=("id", "status", "category", "channel", "where", "reporter", "phone", "assignee",
              "escalation_level", "received_at", "next_due", "description"),
     code_fields={"status": "status", "category": "category", "channel": "channel",
                  "severity": "severity", "urgency": "urgency", "department": "department"},
 )
 OWNER = Kind(
     name="owner", plural="owners", folder="owners", schema="owner",
-    id_re=re.compile(r"[0-9A-Za-z]{1,4}-[0-9A-Za-z]{1,4}-[0-9A-Za-z]{1,6}"),
+    id_re=re.compile(r"[0-9A-Za-z]{1,4}-[0-9A-Za-z]{1,4}-\d{1,5}[A-Za-z]?"),
     path_of=lambda unit: f"owners/{unit.split('-')[0]}/{unit}.yaml",
     columns=("id", "name", "phone", "occupancy"),
     code_fields={"occupancy": "occupancy"},
 )
 VISIT = Kind(
     name="visit", plural="visits", folder="visits", schema="visit",
-    id_re=re.compile(r"V-\d{8}-[A-Z]?\d{3,5}"), path_of=_dated("visits"), day_prefix="V",
+    id_re=re.compile(r"V-\d{8}-[A-Z]?\d{3,5}"), path_of=_dated("visits"),
+    stem=lambda day, station: f"V-{day:%Y%m%d}-{station}",
     columns=("id", "type", "ticket", "unit", "rating", "method", "visited_at", "visitor"),
     code_fields={"type": "visit_type", "method": "method"},
 )
 
-KINDS: dict[str, Kind] = {k.name: k for k in (TICKET, OWNER, VISIT)}
+VIOLATION = Kind(
+    name="violation", plural="violations", folder="violations", schema="violation",
+    id_re=re.compile(r"W-\d{8}-[A-Z]?\d{3,5}"),
+    path_of=lambda rid: f"violations/{rid[2:6]}/{rid}.yaml",     # a folder per year
+    workflow=VIOLATION_WORKFLOW, stem=lambda day, station: f"W-{day:%Y%m%d}-{station}",
+    columns=("id", "status", "category", "severity", "where", "step", "deadline", "found_at", "description"),
+    code_fields={"status": "violation_status", "category": "violation_category", "severity": "severity",
+                 "step": "violation_step", "ladder": "ladder"},
+)
+ARCHIVE = Kind(
+    name="archive", plural="archive", folder="archive", schema="archive",
+    id_re=re.compile(r"A-\d{4}-[A-Z]?\d{3,5}"),
+    path_of=lambda rid: f"archive/{rid}.yaml",
+    workflow=ARCHIVE_WORKFLOW, stem=lambda day, station: f"A-{day:%Y}-{station}",
+    columns=("id", "status", "title", "category", "medium", "confidential", "location", "filed_on",
+             "destroy_after", "loan"),
+    code_fields={"status": "archive_status", "category": "archive_category", "medium": "medium"},
+)
+SURVEY = Kind(
+    name="survey", plural="surveys", folder="surveys", schema="survey",
+    id_re=re.compile(r"\d{4}H[12]"),
+    path_of=lambda rid: f"surveys/{rid}.yaml",
+    columns=("id", "drawn_at", "population", "sampled", "complainants"),
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (TICKET, OWNER, VISIT, VIOLATION, ARCHIVE, SURVEY)}
 _BY_PLURAL = {k.plural: k for k in KINDS.values()}
+
+
+_ALIASES = {"archives": "archive", "households": "owner", "household": "owner", "campaigns": "survey"}
 
 
 def kind_named(name: str) -> Kind:
     text = str(name).strip().lower()
+    text = _ALIASES.get(text, text)
     kind = KINDS.get(text) or _BY_PLURAL.get(text)
     if kind is None:
         names = list(KINDS) + list(_BY_PLURAL)
@@ -207,7 +241,8 @@ def kind_of_id(record_id: str) -> Kind:
     for kind in KINDS.values():
         if kind.id_re.fullmatch(text):
             return kind
-    raise BadValue(f"'{record_id}' is not a record ID (T-20261122-A001, V-20261122-A001 or a unit like 3-2-1201)")
+    raise BadValue(f"'{record_id}' is not a record ID (T-20261122-A001, V-…, W-…, A-2026-A001, "
+                   "a unit like 3-2-1201 or a campaign like 2026H2)")
 
 
 def kind_of_path(relpath: str) -> Kind | None:

@@ -25,7 +25,7 @@ class Action:
     name: str
     from_states: tuple[str, ...]
     to_state: str | None = None                     # None: the state does not change
-    roles: frozenset[str] = DESK
+    roles: frozenset[str] | Callable[[Mapping], frozenset[str]] = DESK   # or a function of the record
     categories: tuple[str, ...] | None = None       # None: every category
     settable: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()                  # fields present after the action
@@ -70,12 +70,16 @@ class Workflow:
                 continue
             if action.categories is not None and category not in action.categories:
                 continue
-            if role is not None and role not in action.roles:
+            if role is not None and role not in roles_of(action, record):
                 continue
             if action.refuse_if and action.refuse_if(Change(record, action, "", role or "", "")):
                 continue
             out.append(action.name)
         return out
+
+
+def roles_of(action: Action, record: Mapping) -> frozenset[str]:
+    return action.roles(record) if callable(action.roles) else action.roles
 
 
 def find_action(workflow: Workflow, name: str) -> Action:
@@ -109,10 +113,11 @@ def apply(workflow: Workflow, change: Change, *, record_id: str, sets: Mapping[s
             f"{record_id}: '{action.name}' is only for {', '.join(action.categories)} "
             f"{workflow.kind}s, not {category}"
         )
-    if change.role not in action.roles:
+    roles = roles_of(action, record)
+    if change.role not in roles:
         raise NotPermitted(
-            f"{change.actor} ({change.role}) may not {action.name} a {workflow.kind}: "
-            f"needs {' or '.join(sorted(action.roles))}"
+            f"{change.actor} ({change.role}) may not {action.name} {record_id}: "
+            f"needs {' or '.join(sorted(roles))}"
         )
     if action.refuse_if:
         reason = action.refuse_if(change)
@@ -135,7 +140,10 @@ def apply(workflow: Workflow, change: Change, *, record_id: str, sets: Mapping[s
         event["note"] = change.note
     change.event = event
     if action.effect:
-        action.effect(change)
+        try:
+            action.effect(change)
+        except (Refused, NotPermitted) as exc:
+            raise type(exc)(f"{record_id}: {exc}") from None
     missing = [f for f in action.requires + tuple(action.requires_by_category.get(category, ()))
                if record.get(f) in (None, "")]
     if missing:

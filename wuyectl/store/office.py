@@ -15,6 +15,7 @@ from . import git, schema, yamlio
 
 CONFIG = "wuye.yaml"
 DEFAULT_TZ = "Asia/Shanghai"
+FUTURE_SLACK_S = 300   # clocks of two PCs differ a little; an event later than that is a typo
 
 
 @dataclass
@@ -75,16 +76,21 @@ class Office:
         self.config_loaded = self._load_config()
 
     @classmethod
-    def open(cls, path: str | None = None) -> "Office":
-        start = os.path.abspath(path or os.environ.get("WUYECTL_REPO") or os.getcwd())
+    def open(cls, path: str | None = None, *, search_from: str | None = None) -> "Office":
+        """The office at `path` (--repo) or WUYECTL_REPO; else the one containing
+        `search_from` (default: the current folder)."""
+        explicit = path or os.environ.get("WUYECTL_REPO")
+        start = os.path.abspath(explicit or search_from or os.getcwd())
         if not os.path.isdir(start):
-            raise RepoError(f"{start}: no such folder")
+            if explicit or not os.path.exists(start):
+                raise RepoError(f"{start}: no such folder")
+            start = os.path.dirname(start)
         here = start
         while True:
             if os.path.isfile(os.path.join(here, CONFIG)):
                 return cls(here)
             parent = os.path.dirname(here)
-            if parent == here or path:
+            if parent == here or explicit:
                 # With an explicit --repo, that folder itself must be the office.
                 raise RepoError(f"{start} is not an office repo (no {CONFIG}; run `wuyectl init`)")
             here = parent
@@ -154,7 +160,11 @@ class Office:
         """The business time of an action: --at, or now."""
         if not text:
             return self.now()
-        return timeutil.parse_time(text, self.tz, what="--at time")
+        when = timeutil.parse_time(text, self.tz, what="--at time")
+        now = self.now()
+        if (when - now).total_seconds() > FUTURE_SLACK_S:
+            raise BadValue(f"--at {timeutil.iso(when)} is in the future (now is {timeutil.iso(now)})")
+        return when
 
     # -- paths and records ---------------------------------------------------------------
     def abspath(self, relpath: str) -> str:
@@ -194,7 +204,7 @@ class Office:
 
         Called under the repo lock, so two clerks never draw the same number; the station
         letter keeps clones that sync apart."""
-        stem = f"{kind.day_prefix}-{day:%Y%m%d}-{self.station}"
+        stem = kind.stem(day, self.station)
         folder = self.abspath(kind.path_of(stem + "000").rsplit("/", 1)[0])
         highest = 0
         try:

@@ -84,6 +84,7 @@ class Transaction:
         self.lock = RepoLock(os.path.join(self.state_dir, "lock"), actor["name"])
         self.staged: dict[str, Loaded] = {}
         self.created: set[str] = set()
+        self.verbatim: dict[str, bytes] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
     def __enter__(self) -> "Transaction":
@@ -129,6 +130,16 @@ class Transaction:
         self.staged[relpath] = loaded
         return loaded
 
+    def stage_text(self, relpath: str, text: str) -> Loaded:
+        """Stage a file exactly as a person wrote it (`wuyectl edit`); validated like any other."""
+        from .office import parse
+
+        raw = text.encode("utf-8")
+        loaded = parse(relpath, raw, yamlio.decode(raw))
+        self.staged[relpath] = loaded
+        self.verbatim[relpath] = raw
+        return loaded
+
     def stage(self, loaded: Loaded) -> None:
         from ..domain.kinds import kind_of_path
         from . import schema
@@ -150,13 +161,16 @@ class Transaction:
             raise RepoError("nothing to commit")
         texts: dict[str, bytes] = {}
         for rel, loaded in self.staged.items():
+            if rel in self.verbatim:
+                texts[rel] = self.verbatim[rel]
+                continue
             loaded.rt = _normalise(loaded.rt)
             text = yamlio.dump(loaded.rt)
             texts[rel] = text.encode("utf-8")
             loaded.data = yamlio.to_plain(loaded.rt)
         problems: list[Problem] = []
         for rel, loaded in self.staged.items():
-            problems.extend(validate_staged(self.office, rel, loaded, self.staged))
+            problems.extend(validate_staged(self.office, rel, loaded, self.staged, as_written=rel in self.verbatim))
         if problems:
             raise Invalid(problems)
 

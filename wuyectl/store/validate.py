@@ -56,12 +56,12 @@ def check_identity(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Findi
 def check_references(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     unit = data.get("unit")
-    if isinstance(unit, str) and kind.name in ("ticket", "visit"):
+    if isinstance(unit, str) and kind.name in ("ticket", "visit", "violation"):
         from ..domain.kinds import OWNER
 
         if OWNER.id_re.fullmatch(unit) and not ctx.exists(OWNER.path_of(unit)):
             out.append((("unit",), f"unit {unit} has no household record (owners/{unit.split('-')[0]}/{unit}.yaml)"))
-    for key in ("assignee", "visitor"):
+    for key in ("assignee", "visitor", "found_by", "drawn_by"):
         name = data.get(key)
         if isinstance(name, str) and name not in ctx.roster:
             out.append(((key,), f"{key} '{name}' is not on the staff roster"))
@@ -71,6 +71,12 @@ def check_references(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Fin
                 name = event.get(key)
                 if isinstance(name, str) and name not in ctx.roster:
                     out.append((("timeline", i, key), f"timeline {key} '{name}' is not on the staff roster"))
+    for i, name in enumerate(data.get("participants") or []):
+        if isinstance(name, str) and name not in ctx.roster:
+            out.append((("participants", i), f"participant '{name}' is not on the staff roster"))
+    for i, measure in enumerate(data.get("measures") or []):
+        if isinstance(measure, dict) and isinstance(measure.get("by"), str) and measure["by"] not in ctx.roster:
+            out.append((("measures", i, "by"), f"measure by '{measure['by']}' who is not on the staff roster"))
     ticket = data.get("ticket")
     if kind.name == "visit" and isinstance(ticket, str):
         from ..domain.kinds import TICKET
@@ -80,7 +86,57 @@ def check_references(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Fin
     return out
 
 
+def check_violation(data: dict, ctx: Context) -> list[Finding]:
+    from ..domain.violations import LADDERS
+
+    out: list[Finding] = []
+    ladder = LADDERS.get(data.get("ladder"), ())
+    roles = {p["name"]: p.get("role") for p in ctx.office.config.get("staff", [])}
+    measures = [m for m in data.get("measures") or [] if isinstance(m, dict)]
+    for i, measure in enumerate(measures):
+        expected = ladder[i] if i < len(ladder) else None
+        if measure.get("step") != expected:
+            out.append((("measures", i, "step"), f"step {measure.get('step')!r} out of order on the "
+                        f"{data.get('ladder')} ladder (expected {expected})"))
+            break
+        if expected != "persuade" and roles.get(measure.get("by")) not in ("supervisor", "director"):
+            out.append((("measures", i, "by"), f"{measure.get('by')} ({roles.get(measure.get('by'))}) may not impose "
+                        f"{expected}: needs a supervisor or director"))
+        if expected != "persuade" and data.get("severity") == "major" and not data.get("approval"):
+            out.append((("measures", i, "step"), f"a major violation's {expected} needs the company's approval"))
+    last = measures[-1].get("step") if measures else None
+    if data.get("step") != last:
+        out.append((("step",), f"step is {data.get('step')!r} but the last measure is {last!r}"))
+    if data.get("status") in ("rectified", "settled", "closed") and not data.get("closed_at"):
+        out.append((("status",), f"a {data.get('status')} violation needs closed_at"))
+    return out
+
+
+def check_archive(data: dict, ctx: Context) -> list[Finding]:
+    out: list[Finding] = []
+    status = data.get("status")
+    open_loans = [loan for loan in data.get("loans") or [] if isinstance(loan, dict) and not loan.get("returned_at")]
+    if status == "lent" and len(open_loans) != 1:
+        out.append((("status",), "a lent item has exactly one loan not returned"))
+    if status != "lent" and open_loans:
+        out.append((("loans",), f"a loan is not returned but the item is {status}"))
+    if data.get("category") in ("owner_records", "tenant_records", "staff_records") and data.get("confidential") is False:
+        out.append((("confidential",), "owner, tenant and staff records are always confidential"))
+    if status == "destroyed":
+        destruction = data.get("destruction") or {}
+        for key in ("requested_by", "reviewed_by", "approved_by", "destroyed_at"):
+            if not destruction.get(key):
+                out.append((("destruction",), f"a destroyed item needs destruction.{key}"))
+        if len(set(destruction.get("witnesses") or [])) < 2:
+            out.append((("destruction",), "a destruction needs at least two witnesses"))
+    return out
+
+
 def check_workflow(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Finding]:
+    if kind.name == "violation":
+        return check_violation(data, ctx)
+    if kind.name == "archive":
+        return check_archive(data, ctx)
     if kind.name != "ticket":
         return []
     out: list[Finding] = []
@@ -116,15 +172,18 @@ def located(rel: str, rt, found: list[Finding]) -> list[Problem]:
     return [Problem(rel, *yamlio.location(rt, path), message) for path, message in found]
 
 
-def validate_staged(office: Office, rel: str, loaded: Loaded, staged: dict) -> list[Problem]:
-    """Problems of a record the tool is about to write (or wuye.yaml)."""
+def validate_staged(office: Office, rel: str, loaded: Loaded, staged: dict, *, as_written: bool = False) -> list[Problem]:
+    """Problems of a record the tool is about to write (or wuye.yaml). `as_written`: the text
+    is a person's (`edit`), so its lines mean something; otherwise name the field only."""
     if rel == "wuye.yaml":
-        return [Problem(rel, 0, 0, m) for _, m in schema.problems(loaded.data, "config")]
-    kind = kind_of_path(rel)
-    if kind is None:
-        return []
-    found = findings(kind, rel, loaded.data, Context(office, staged))
-    # Lines of a file not yet written mean little: name the field instead.
+        found = schema.problems(loaded.data, "config")
+    else:
+        kind = kind_of_path(rel)
+        if kind is None:
+            return []
+        found = findings(kind, rel, loaded.data, Context(office, staged))
+    if as_written:
+        return located(rel, loaded.rt, found)
     return [Problem(rel, 0, 0, message) for _, message in found]
 
 

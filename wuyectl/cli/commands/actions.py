@@ -57,17 +57,20 @@ def update(ids, action, sets, note, at, output):
 @click.command()
 @click.argument("ids", nargs=-1, required=True, metavar="ID... | -")
 @click.option("--reason", required=True, help="Why (recorded in the timeline).")
-@click.option("--to", "to", type=int, default=None, help="Level: 1 supervisor, 2 director, 3 company (default: one up).")
+@click.option("--to", "to", type=int, default=None,
+              help="Tickets: level 1 supervisor, 2 director, 3 company (default: one up).")
+@click.option("--deadline", default=None, help="Violations: the deadline of a rectify step (YYYY-MM-DD).")
+@click.option("--amount", default=None, help="Violations: the amount of a compensate or late_fee step.")
 @at_option
 @output_option("table", "ids", default="table")
 @global_options
-def escalate(ids, reason, to, at, output):
-    """Escalate (升级) tickets up the levels."""
+def escalate(ids, reason, to, deadline, amount, at, output):
+    """Escalate (升级): tickets up the levels, violations to the next step of their ladder."""
     from ... import api
     from ..options import office
 
     ids = read_ids(ids)
-    commit = api.escalate(office(), actor_name(), ids, reason=reason, to=to, at=at)
+    commit = api.escalate(office(), actor_name(), ids, reason=reason, to=to, deadline=deadline, amount=amount, at=at)
     _done(commit, ids, output)
 
 
@@ -92,9 +95,49 @@ def _short_verb(name: str):
 
 
 def _short_verbs():
-    from ...domain.kinds import TICKET_WORKFLOW
+    """A verb for every action of every kind's workflow (`resolve`, `rectify`, `return`…)."""
+    from ...domain.kinds import KINDS
 
-    return [_short_verb(a.name) for a in TICKET_WORKFLOW.actions.values() if a.via_command is None]
+    names = dict.fromkeys(a.name for kind in KINDS.values() for a in kind.workflow.actions.values()
+                          if a.via_command is None)
+    return [_short_verb(name) for name in names]
 
 
-COMMANDS = [assign, update, escalate] + _short_verbs()
+@click.command()
+@click.argument("ids", nargs=-1, required=True, metavar="ID... | -")
+@click.option("--to", "borrower", required=True, help="Who borrows it.")
+@click.option("--purpose", required=True, help="What for (借阅用途).")
+@click.option("--due", default=None, help="When it comes back (default: 3 days; longer needs --approved-by a director).")
+@click.option("--approved-by", default=None, help="The director who approves a longer loan.")
+@at_option
+@output_option("table", "ids", default="table")
+@global_options
+def lend(ids, borrower, purpose, due, approved_by, at, output):
+    """Lend archive items (文件借阅)."""
+    from ... import api
+    from ..options import office
+
+    ids = read_ids(ids)
+    commit = api.lend(office(), actor_name(), ids, borrower=borrower, purpose=purpose, due_at=due,
+                      approved_by=approved_by, at=at)
+    _done(commit, ids, output)
+
+
+@click.command()
+@click.argument("ids", nargs=-1, required=True, metavar="ID... | -")
+@click.option("--witness", "witnesses", multiple=True, required=True, help="A person present (at least two).")
+@click.option("--method", default=None, help="How: 粉碎, 焚烧 …")
+@at_option
+@output_option("table", "ids", default="table")
+@global_options
+def destroy(ids, witnesses, method, at, output):
+    """Destroy archive items whose destruction is approved (the record stays)."""
+    from ... import api
+    from ..options import office
+
+    ids = read_ids(ids)
+    commit = api.destroy(office(), actor_name(), ids, witnesses=witnesses, method=method, at=at)
+    _done(commit, ids, output)
+
+
+COMMANDS = [assign, update, escalate, lend, destroy] + _short_verbs()

@@ -73,25 +73,55 @@ def open_owner(output, at, **fields):
 
 
 @open_.command("visit")
-@click.option("--type", "type_", type=click.Choice(["callback"]), required=True,
-              help="callback 回访 (of a resolved ticket).")
-@click.option("--ticket", required=True, help="The ticket called back.")
-@click.option("--rating", required=True, help="Overall: satisfied 满意, basically_satisfied 基本满意, dissatisfied 不满意.")
+@click.option("--type", "type_", type=click.Choice(["callback", "home", "survey"]), required=True,
+              help="callback 回访 (of a resolved ticket), home 走访, survey 问卷 (a returned form).")
+@click.option("--ticket", default=None, help="callback: the ticket called back.")
+@click.option("--rating", default=None, help="callback: satisfied 满意, basically_satisfied 基本满意, dissatisfied 不满意.")
 @click.option("--item", "items", multiple=True, metavar="ITEM=RATING",
-              help="Per item: timeliness, quality, fee, attitude (repeatable).")
-@click.option("--method", default=None, help="phone (default), visit, sms, wechat.")
-@click.option("--note", default=None, help="The owner's comments.")
+              help="callback: timeliness, quality, fee, attitude; survey: the eight items "
+                   "(security 安全防范, parking 车辆管理, service 客户服务, repair 维修服务, cleaning 清洁保洁, "
+                   "greenery 园林绿化, culture 社区文化, fees 费用管理) = excellent 优秀/good 良好/pass 合格/dissatisfied 不满意.")
+@click.option("--method", default=None, help="callback: phone (default), visit, sms, wechat.")
+@click.option("--note", default=None, help="callback: the owner's comments.")
+@click.option("--unit", default=None, help="home, survey: the household.")
+@click.option("--topic", "topics", multiple=True, help="home: security, cleaning, greenery, facilities, fees, other.")
+@click.option("--opinion", default=None, help="home: the owner's opinions.")
+@click.option("--suggestion", default=None, help="home, survey: suggestions.")
+@click.option("--participant", "participants", multiple=True, help="home: other staff present (e.g. the director).")
+@click.option("--complaint", default=None, help="home: a complaint raised; opened as a linked ticket.")
+@click.option("--campaign", default=None, help="survey: the campaign, e.g. 2026H2.")
+@click.option("--overall", default=None, help="survey: the overall rating.")
+@click.option("--reason", default=None, help="survey: reasons given.")
 @at_option
 @output_option("table", "json", "yaml", "ids", default="ids")
 @global_options
-def open_visit(type_, ticket, rating, items, method, note, at, output):
-    """Record a visit. A callback closes its ticket, or reopens it when dissatisfied."""
-    vid = _callback(ticket, rating, items, method, note, at)
-    _print_made(vid, output)
-
-
-def _callback(ticket, rating, items, method, note, at) -> str:
+def open_visit(type_, ticket, rating, items, method, note, unit, topics, opinion, suggestion, participants,
+               complaint, campaign, overall, reason, at, output):
+    """Record a visit. A callback closes its ticket (or reopens it when dissatisfied); a
+    complaint raised on a home visit becomes a ticket in the same commit."""
     from ... import api
+
+    needs = {"callback": {"--ticket": ticket, "--rating": rating},
+             "home": {"--unit": unit, "--topic": topics},
+             "survey": {"--campaign": campaign, "--unit": unit, "--overall": overall}}[type_]
+    missing = [name for name, value in needs.items() if not value]
+    if missing:
+        raise click.UsageError(f"a {type_} visit needs {', '.join(missing)}")
+    if type_ == "callback":
+        made = _callback(ticket, rating, items, method, note, at)
+    elif type_ == "home":
+        made, tid = api.open_home_visit(office(), actor_name(), unit=unit, topics=topics, opinions=opinion,
+                                        suggestions=suggestion, participants=participants, complaint=complaint, at=at)
+        if tid:
+            _print_made(made, output)
+            made = tid   # then the ticket the complaint became
+    else:
+        made = api.open_survey_response(office(), actor_name(), campaign=campaign, unit=unit, items=_pairs(items),
+                                        overall=overall, reasons=reason, suggestions=suggestion, at=at)
+    _print_made(made, output)
+
+
+def _pairs(items) -> dict:
     from ...errors import BadValue
 
     pairs = {}
@@ -100,8 +130,60 @@ def _callback(ticket, rating, items, method, note, at) -> str:
             raise BadValue(f"--item needs ITEM=RATING, not '{item}'")
         key, value = item.split("=", 1)
         pairs[key.strip()] = value.strip()
+    return pairs
+
+
+def _callback(ticket, rating, items, method, note, at) -> str:
+    from ... import api
+
     return api.open_callback(office(), actor_name(), ticket=ticket, rating=rating, method=method, note=note,
-                             items=pairs, at=at)
+                             items=_pairs(items), at=at)
+
+
+@open_.command("violation")
+@click.option("--category", required=True, help="decoration 装修, fire 消防, hygiene 公共道德/环境卫生, "
+                                                "public_order 治安, fee_refusal 拒交费用, harm_others 损害他人利益.")
+@click.option("--description", required=True)
+@click.option("--severity", default=None, help="general 一般 (no loss, no threat to public safety) or major 重大.")
+@click.option("--subtype", default=None, help="e.g. 堵塞消防通道, 高空抛物, 乱停车, 擅自改变房屋结构.")
+@click.option("--unit", default=None)
+@click.option("--building", default=None)
+@click.option("--floor", default=None)
+@click.option("--place", default=None)
+@click.option("--evidence", multiple=True, help="A photo or document path inside the office repo (repeatable).")
+@at_option
+@output_option("table", "json", "yaml", "ids", default="ids")
+@global_options
+def open_violation(category, description, severity, subtype, unit, building, floor, place, evidence, at, output):
+    """Record an owner violation (业主违章); any staff member may."""
+    from ... import api
+
+    location = {"building": building, "floor": floor, "place": place} if (building or floor or place) else None
+    rid = api.open_violation(office(), actor_name(), category=category, description=description, severity=severity,
+                             unit=unit, location=location, subtype=subtype, evidence=evidence, at=at)
+    _print_made(rid, output)
+
+
+@open_.command("archive")
+@click.option("--title", required=True)
+@click.option("--category", required=True, help="site_plan 小区平面图, owner_records 业主资料, tenant_records 租户资料, "
+                                                "staff_records, management_records 管理记录, contracts 合同, "
+                                                "violation_records 违章记录, other.")
+@click.option("--medium", required=True, help="paper 纸质, disk 磁盘/光盘, electronic 电子.")
+@click.option("--location", required=True, help="Cabinet/box, e.g. 档案柜3-2.")
+@click.option("--retention", "retention_years", required=True, help="Years to keep.")
+@click.option("--confidential", is_flag=True, help="Confidential (owner, tenant, staff records always are).")
+@click.option("--filed-on", default=None, help="Filing date (default: today).")
+@click.option("--note", default=None)
+@at_option
+@output_option("table", "json", "yaml", "ids", default="ids")
+@global_options
+def open_archive(output, at, **fields):
+    """File an archive item (档案)."""
+    from ... import api
+
+    rid = api.open_archive(office(), actor_name(), at=at, **fields)
+    _print_made(rid, output)
 
 
 @click.command("callback")
@@ -123,33 +205,105 @@ def callback(ticket, rating, items, method, note, at, output):
 @click.argument("kind")
 @click.option("--where", multiple=True, metavar="FIELD=VALUE",
               help="Only records whose FIELD is VALUE (codes or labels; dotted for nested: reporter.name).")
-@click.option("--overdue", is_flag=True, help="Only open tickets with a time limit breached now.")
+@click.option("--overdue", is_flag=True, help="Tickets: a time limit breached now; violations: a rectify deadline "
+                                               "passed; archive: loans not returned in time.")
 @click.option("--mine", is_flag=True, help="Only tickets assigned to the acting person.")
+@click.option("--reveal", is_flag=True, help="Show phone and ID-card numbers unmasked (permitted roles only).")
 @output_option("table", "json", "yaml", "csv", "ids")
 @global_options
-def get(kind, where, overdue, mine, output):
-    """List records: tickets, owners, visits."""
+def get(kind, where, overdue, mine, reveal, output):
+    """List records: tickets, owners, visits, violations, archive, surveys."""
     from ... import queries
     from ...domain.kinds import kind_named
     from .. import output as out
 
     the_kind = kind_named(kind)
     the_office = office()
+    if reveal:
+        from ...households import check_reveal
+
+        check_reveal(the_office, actor_name())
     me = the_office.actor(actor_name())["name"] if mine else None
     rows = queries.list_records(the_office, the_kind, where=where, overdue=overdue, mine=me)
-    click.echo(out.listing(the_kind, rows, output, lang()), nl=False)
+    click.echo(out.listing(the_kind, rows, output, lang(), reveal=reveal), nl=False)
 
 
 @click.command()
 @click.argument("record_id", metavar="ID")
+@click.option("--reveal", is_flag=True, help="Show phone and ID-card numbers unmasked (permitted roles only).")
 @output_option("table", "json", "yaml")
 @global_options
-def show(record_id, output):
-    """One record with its timeline, its time limits (SLA clocks) and its git history."""
+def show(record_id, reveal, output):
+    """One record with its timeline, its time limits (SLA clocks) and its git history.
+    A household (3-2-1201) also lists its tickets, visits and violations."""
     from ... import queries
     from .. import output as out
 
-    click.echo(out.record(queries.show(office(), record_id), output, lang()), nl=False)
+    the_office = office()
+    if reveal:
+        from ...households import check_reveal
+
+        check_reveal(the_office, actor_name())
+    click.echo(out.record(queries.show(the_office, record_id), output, lang(), reveal=reveal), nl=False)
+
+
+@click.command("import")
+@click.argument("what", type=click.Choice(["owners"]))
+@click.argument("path", metavar="FILE.csv|FILE.xlsx")
+@click.option("--map", "mapping", multiple=True, metavar="COLUMN=field",
+              help="Read COLUMN as field (unit, owner.name, owner.phone, owner.id_card, owner.birth_date, "
+                   "building_area, handover_date, occupancy …); the usual Chinese headings are known.")
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@click.option("--skip-bad", is_flag=True, help="Write the good rows and list the bad ones.")
+@global_options
+def import_(what, path, mapping, dry_run, skip_bad):
+    """Bring in an office's roster spreadsheet (业主信息统计表): one commit, or nothing if a row is bad."""
+    from ... import api
+    from ...errors import Exit
+
+    result = api.import_owners(office(), actor_name(), path, mapping=mapping, dry_run=dry_run, skip_bad=skip_bad)
+    name = click.format_filename(path)
+    for row, message in result.bad:
+        click.echo(f"{name}:{row}: {message}", err=True)
+    good = len(result.written) if result.commit else None
+    if dry_run:
+        click.echo(f"dry run: {len(result.bad)} bad row(s); nothing written")
+    elif result.commit:
+        click.echo(f"imported {good} household(s) in commit {result.commit[:10]}"
+                   + (f"; skipped {len(result.bad)} bad row(s)" if result.bad else ""))
+    elif result.bad:
+        click.echo(f"{len(result.bad)} bad row(s); nothing written (fix them, or --skip-bad)", err=True)
+    else:
+        click.echo("no rows to import")
+    if result.bad and not (skip_bad and result.commit):
+        raise SystemExit(Exit.INVALID)
+
+
+@click.group()
+@global_options
+def survey():
+    """Satisfaction survey campaigns (客户意见征询)."""
+
+
+@survey.command("sample")
+@click.option("--campaign", required=True, help="e.g. 2026H2 (twice a year).")
+@click.option("--seed", type=int, default=None, help="Random seed (recorded), to draw reproducibly.")
+@output_option("table", "json", "yaml", "ids", default="table")
+@global_options
+def survey_sample(campaign, seed, output):
+    """Draw the sample: at least 10% of households at random, always with the households that
+    complained since the last campaign or were dissatisfied in it. Stored in surveys/CAMPAIGN.yaml."""
+    from ... import api
+    from .. import output as out
+
+    record = api.draw_sample(office(), actor_name(), campaign, seed=seed)
+    if output == "ids":
+        click.echo("\n".join(record["households"]))
+    elif output in ("json", "yaml"):
+        click.echo(out.to_json(record) if output == "json" else out.to_yaml(record), nl=output == "json")
+    else:
+        click.echo(f"{campaign}: {len(record['households'])} of {record['population']} households drawn "
+                   f"({len(record['complainants'])} who complained), seed {record['seed']}")
 
 
 @click.command()
@@ -161,7 +315,8 @@ def validate(paths, staged):
     from ...errors import Exit
     from ...store import validate as checks
 
-    the_office = office()
+    # `wuyectl validate sample-records` from outside the office works too.
+    the_office = office(search_from=paths[0] if paths else None)
     if staged:
         count, problems = checks.validate_staged_files(the_office)
     else:
@@ -176,4 +331,22 @@ def validate(paths, staged):
         click.echo(f"ok: {count} file(s) valid")
 
 
-COMMANDS = [open_, callback, get, show, validate]
+@click.command()
+@click.argument("record_id", metavar="ID")
+@global_options
+def edit(record_id):
+    """Open a record in $EDITOR; on save it is validated and committed as one `edit`."""
+    from ... import api
+    from ...errors import Conflict
+
+    the_office = office()
+    _, loaded = the_office.load(record_id)
+    text = click.edit(loaded.raw.decode("utf-8"), extension=".yaml", require_save=True)
+    if text is None:
+        click.echo(f"{record_id}: not changed")
+        return
+    commit = api.edit_record(the_office, actor_name(), record_id, text, expected=loaded.raw)
+    click.echo(f"{record_id}: " + (f"committed {commit[:10]}" if commit else "not changed"))
+
+
+COMMANDS = [open_, callback, get, show, validate, edit, import_, survey]

@@ -1,0 +1,57 @@
+"""Recording owner violations (业主违章); their ladder and authority are in domain/violations."""
+from __future__ import annotations
+
+import os
+from typing import Iterable, Mapping
+
+from .api import _actor, _require_unit
+from .domain import codes
+from .domain.kinds import VIOLATION
+from .domain.violations import ladder_for
+from .errors import BadValue
+from .store import yamlio
+from .store.office import Office
+from .store.transaction import Transaction
+from . import timeutil
+
+
+def open_violation(office: Office, actor: str | None, *, category: str, description: str,
+                   severity: str | None = None, unit: str | None = None, location: Mapping | None = None,
+                   subtype: str | None = None, evidence: Iterable[str] = (), at: str | None = None) -> str:
+    """Record a violation (any staff). `severity`: general when there is no loss and no threat
+    to public safety, otherwise major (reported to the director)."""
+    person = _actor(office, actor)
+    when = office.at(at)
+    stamp = timeutil.iso(when)
+    category = codes.resolve("violation_category", category, what="violation category")
+    record: dict = {"id": None, "status": "open", "category": category}
+    if subtype:
+        record["subtype"] = subtype
+    record["severity"] = codes.resolve("severity", severity or "general")
+    if unit:
+        record["unit"] = _require_unit(office, unit)
+    elif location:
+        record["location"] = {k: str(v) for k, v in location.items() if v}
+    else:
+        raise BadValue("say where: --unit 3-2-1201, or --place for a public area")
+    if not description or not str(description).strip():
+        raise BadValue("--description is required")
+    record["description"] = str(description).strip()
+    files = [str(e) for e in evidence if e]
+    for name in files:
+        if os.path.isabs(name) or ".." in name.replace("\\", "/").split("/"):
+            raise BadValue(f"evidence '{name}': give a path inside the office repo, like evidence/2026-11/photo1.jpg")
+    if files:
+        record["evidence"] = files
+    record.update({"found_at": stamp, "found_by": person["name"], "ladder": ladder_for(category),
+                   "measures": [], "timeline": [{"at": stamp, "by": person["name"], "action": "open"}]})
+    if record["severity"] == "major":
+        record["timeline"][0]["note"] = "重大违章，上报管理处主任"
+    with Transaction(office, person) as tx:
+        rid = office.next_id(VIOLATION, when)
+        record["id"] = rid
+        tx.create(VIOLATION.path_of(rid), yamlio.new_map(record))
+        where = record.get("unit") or "公共区域"
+        label = codes.label("violation_category", category, office.language)
+        tx.commit(f"{rid} open violation {label} {where}", action="open", records=[rid], at=stamp)
+    return rid

@@ -1,0 +1,161 @@
+"""Home visits (走访) and satisfaction surveys (客户意见征询).
+
+- A home visit records topics, opinions and suggestions; a complaint raised during the visit
+  is opened as a linked ticket in the same commit.
+- A survey campaign (`2026H2`) draws its sample once (`draw_sample`): at least 10% of
+  households at random, always with the households that complained since the last campaign
+  (二次重点抽样). The drawn list is stored in `surveys/2026H2.yaml`; each returned form is a
+  `survey` visit of a sampled household, one per household.
+"""
+from __future__ import annotations
+
+import math
+import os
+import random
+from typing import Iterable, Mapping
+
+from .api import _actor, open_ticket_record
+from .domain import codes
+from .domain.kinds import OWNER, SURVEY, TICKET, VISIT
+from .errors import BadValue, Conflict, NotFound, Refused
+from .store import yamlio
+from .store.office import Office
+from .store.transaction import Transaction
+from . import timeutil
+
+SURVEY_ITEMS = tuple(codes.CODES["survey_item"])
+DEFAULT_RATIO = 0.10
+
+
+def _unit(office: Office, unit: str) -> str:
+    unit = OWNER.check_id(unit)
+    if not os.path.isfile(office.abspath(OWNER.path_of(unit))):
+        raise NotFound(f"unit {unit} has no household record")
+    return unit
+
+
+def open_home_visit(office: Office, actor: str | None, *, unit: str, topics: Iterable[str],
+                    opinions: str | None = None, suggestions: str | None = None,
+                    participants: Iterable[str] = (), complaint: str | None = None,
+                    at: str | None = None) -> tuple[str, str | None]:
+    """A home visit; returns (visit ID, ticket ID of the complaint raised or None)."""
+    person = _actor(office, actor)
+    when = office.at(at)
+    stamp = timeutil.iso(when)
+    unit = _unit(office, unit)
+    topic_codes = [codes.resolve("topic", t) for t in topics]
+    if not topic_codes:
+        raise BadValue("a home visit needs at least one --topic (security, cleaning, greenery, facilities, fees, other)")
+    people = [person["name"]] + [office.person(p)["name"] for p in participants if p != person["name"]]
+    with Transaction(office, person) as tx:
+        vid = office.next_id(VISIT, when)
+        visit = {"id": vid, "type": "home", "unit": unit, "visited_at": stamp, "visitor": person["name"],
+                 "participants": list(dict.fromkeys(people)), "topics": topic_codes}
+        if opinions:
+            visit["opinions"] = opinions
+        if suggestions:
+            visit["suggestions"] = suggestions
+        tid = None
+        if complaint:
+            tid = office.next_id(TICKET, when)
+            ticket = open_ticket_record(office, person, tid, stamp, channel="visit", category="complaint",
+                                        unit=unit, description=complaint, extra={"visit": vid})
+            tx.create(TICKET.path_of(tid), yamlio.new_map(ticket))
+            visit["tickets"] = [tid]
+        tx.create(VISIT.path_of(vid), yamlio.new_map(visit))
+        subject = f"{vid} home visit {unit}" + (f", complaint {tid}" if tid else "")
+        tx.commit(subject, action="visit", records=[vid] + ([tid] if tid else []), at=stamp)
+    return vid, tid
+
+
+def open_survey_response(office: Office, actor: str | None, *, campaign: str, unit: str,
+                         items: Mapping[str, str], overall: str, reasons: str | None = None,
+                         suggestions: str | None = None, at: str | None = None) -> str:
+    """One returned 客户意见调查表 of a sampled household."""
+    person = _actor(office, actor)
+    when = office.at(at)
+    stamp = timeutil.iso(when)
+    campaign = SURVEY.check_id(campaign)
+    unit = OWNER.check_id(unit)
+    sample_path = SURVEY.path_of(campaign)
+    if not os.path.isfile(office.abspath(sample_path)):
+        raise NotFound(f"no survey campaign {campaign}: draw its sample first (wuyectl survey sample --campaign {campaign})")
+    sample = office.read(sample_path).data
+    if unit not in sample.get("households", []):
+        raise Refused(f"{unit} was not drawn in the sample of {campaign}")
+    ratings = {}
+    for key, value in items.items():
+        item = codes.resolve("survey_item", key, what="survey item")
+        ratings[item] = codes.resolve("survey_level", value, what=f"{item} rating")
+    missing = [i for i in SURVEY_ITEMS if i not in ratings]
+    if missing:
+        raise BadValue(f"the form rates all eight items; missing: {', '.join(missing)}")
+    for visit in office.index(VISIT).records():
+        if visit.get("type") == "survey" and visit.get("campaign") == campaign and visit.get("unit") == unit:
+            raise Conflict(f"{unit} already returned its {campaign} form ({visit['id']})")
+    with Transaction(office, person) as tx:
+        vid = office.next_id(VISIT, when)
+        record = {"id": vid, "type": "survey", "campaign": campaign, "unit": unit, "visited_at": stamp,
+                  "visitor": person["name"], "items": {i: ratings[i] for i in SURVEY_ITEMS},
+                  "overall": codes.resolve("survey_level", overall, what="overall rating")}
+        if reasons:
+            record["reasons"] = reasons
+        if suggestions:
+            record["suggestions"] = suggestions
+        tx.create(VISIT.path_of(vid), yamlio.new_map(record))
+        tx.commit(f"{vid} survey {campaign} {unit}", action="survey", records=[vid], at=stamp)
+    return vid
+
+
+def complainants_since(office: Office, since: str | None) -> list[str]:
+    from .timeutil import read_iso
+
+    start = read_iso(since) if since else None
+    units = set()
+    for ticket in office.index(TICKET).records():
+        if ticket.get("category") != "complaint" or not ticket.get("unit"):
+            continue
+        if start is None or read_iso(ticket["received_at"]) >= start:
+            units.add(ticket["unit"])
+    return sorted(units)
+
+
+def draw_sample(office: Office, actor: str | None, campaign: str, *, seed: int | None = None,
+                ratio: float | None = None) -> dict:
+    """Draw and store a campaign's sample; returns the stored record."""
+    person = _actor(office, actor)
+    campaign = SURVEY.check_id(campaign)
+    rel = SURVEY.path_of(campaign)
+    if os.path.exists(office.abspath(rel)):
+        raise Conflict(f"the sample of {campaign} is already drawn ({rel}); it is drawn once")
+    policy = (office.config.get("policy") or {}).get("survey") or {}
+    ratio = ratio if ratio is not None else policy.get("sample_ratio", DEFAULT_RATIO)
+    households = sorted(o["id"] for o in office.index(OWNER).records() if o.get("id"))
+    if not households:
+        raise Refused("there are no households to sample")
+    earlier = [s for s in office.index(SURVEY).records() if s.get("id", "") < campaign]
+    since = max((s["drawn_at"] for s in earlier), default=None)
+    previous = max((s["id"] for s in earlier), default=None)
+    # 二次重点抽样: who complained since the last survey, and who was unhappy in it.
+    unhappy = {v["unit"] for v in office.index(VISIT).records()
+               if v.get("type") == "survey" and v.get("campaign") == previous
+               and "dissatisfied" in [v.get("overall"), *(v.get("items") or {}).values()]}
+    must = sorted(u for u in set(complainants_since(office, since)) | unhappy if u in set(households))
+    size = max(math.ceil(len(households) * ratio), 1)
+    rng = random.Random(seed if seed is not None else random.SystemRandom().randrange(2**31))
+    if seed is None:
+        seed = rng.randrange(2**31)
+        rng = random.Random(seed)
+    others = [u for u in households if u not in set(must)]
+    drawn = sorted(set(must) | set(rng.sample(others, max(size - len(must), 0)) if others else set()))
+    record = {"id": campaign, "drawn_at": timeutil.iso(office.now()), "drawn_by": person["name"], "seed": seed,
+              "ratio": ratio, "population": len(households)}
+    if since:
+        record["since"] = since
+    record["complainants"] = must
+    record["households"] = drawn
+    with Transaction(office, person) as tx:
+        tx.create(rel, yamlio.new_map(record))
+        tx.commit(f"{campaign} survey sample: {len(drawn)} of {len(households)} households",
+                  action="sample", records=[campaign])
+    return record
