@@ -24,9 +24,9 @@ def cli():
 
 
 def _register() -> None:
-    from .commands import actions, office, records
+    from .commands import actions, office, records, reports
 
-    for module in (office, records, actions):
+    for module in (office, records, actions, reports):
         for command in module.COMMANDS:
             cli.add_command(command)
     # SPEC's word for a violation's next step; the same command as escalate.

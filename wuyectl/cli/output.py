@@ -224,3 +224,75 @@ def _pairs(pairs) -> str:
         return ""
     wide = max(width(k) for k, _ in pairs)
     return "\n".join(f"  {k}{' ' * (wide - width(k))}  {v}" for k, v in pairs)
+
+
+# -- reports ----------------------------------------------------------------------------
+def report_json(rep) -> dict:
+    """The documented JSON form of a report: stable keys, sections by name, rows as objects
+    keyed by column (English keys), values as shown (rates as '87.5%' or 'n/a')."""
+    return {
+        "report": rep.name,
+        "title": rep.title,
+        "period": rep.period.as_dict() if rep.period else None,
+        "as_of": rep.as_of.isoformat(timespec="seconds"),
+        "sections": {s.name: {"title": s.title, "columns": s.columns, "rows": s.as_dicts()} for s in rep.sections},
+    }
+
+
+def _cellstr(value) -> str:
+    return "" if value is None else str(value)
+
+
+def report_text(rep, lang: str) -> str:
+    period = rep.period.as_dict() if rep.period else None
+    head = [rep.title]
+    if period:
+        head.append(("统计期间 " if lang == "zh" else "period ") + f"{period['from']} – {period['to']}")
+    head.append(("计算时点 " if lang == "zh" else "as of ") + rep.as_of.isoformat(timespec="minutes").replace("T", " "))
+    lines = ["  ".join(head)]
+    for sec in rep.sections:
+        lines.append("")
+        lines.append(f"{sec.title}:")
+        body = table(sec.headings, [[_cellstr(v) for v in row] for row in sec.rows])
+        lines.append(body if body else ("（无）" if lang == "zh" else "(none)"))
+    return "\n".join(lines) + "\n"
+
+
+def report_csv(rep) -> str:
+    """UTF-8 with a BOM (so Excel opens Chinese correctly); sections one after another, each
+    with its title line and header row, a blank line between."""
+    stream = io.StringIO()
+    writer = csv.writer(stream, lineterminator="\r\n")
+    for i, sec in enumerate(rep.sections):
+        if i:
+            writer.writerow([])
+        writer.writerow([sec.title])
+        writer.writerow(sec.headings)
+        writer.writerows([[_cellstr(v) for v in row] for row in sec.rows])
+    return "\ufeff" + stream.getvalue()
+
+
+def report_xlsx(rep, path: str) -> None:
+    """A workbook with a sheet per section: a bold header row, widths that fit Chinese text."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    used = set()
+    for sec in rep.sections:
+        name = "".join(ch for ch in sec.title if ch not in '[]:*?/\\')[:31] or sec.name[:31]
+        while name in used:
+            name = name[:28] + str(len(used))
+        used.add(name)
+        sheet = book.create_sheet(name)
+        sheet.append(sec.headings)
+        for cell_ in sheet[1]:
+            cell_.font = Font(bold=True)
+        for row in sec.rows:
+            sheet.append([v if isinstance(v, (int, float)) or v is None else str(v) for v in row])
+        for index, heading_ in enumerate(sec.headings, start=1):
+            widest = max([width(str(heading_))] + [width(_cellstr(r[index - 1])) for r in sec.rows])
+            sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = min(widest + 2, 60)
+        sheet.freeze_panes = "A2"
+    book.save(path)

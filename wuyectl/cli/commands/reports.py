@@ -1,0 +1,141 @@
+"""`report NAME`: one subcommand per report, each with its figures in its --help."""
+from __future__ import annotations
+
+import click
+
+from ..options import global_options, lang, office
+
+_FORMATS = ["table", "csv", "json", "xlsx"]
+
+
+def period_options(f):
+    f = click.option("--as-of", "as_of", default=None, metavar="TIME",
+                     help="Compute the clocks as they stood then (default: now).")(f)
+    f = click.option("--to", "to", default=None, metavar="DATE", help="Last day of the period (inclusive).")(f)
+    f = click.option("--from", "from_", default=None, metavar="DATE", help="First day of the period.")(f)
+    f = click.option("--month", default=None, metavar="YYYY-MM", help="The period: a calendar month (default: this month).")(f)
+    return f
+
+
+def output_options(f):
+    f = click.argument("file", required=False, metavar="[FILE]")(f)
+    f = click.option("-o", "--output", type=click.Choice(_FORMATS), default="table", show_default=True,
+                     help="table, csv (UTF-8 with BOM), json, or xlsx (needs FILE).")(f)
+    return f
+
+
+def resolve_period(the_office, month, from_, to):
+    from datetime import date, timedelta
+
+    from ...errors import BadValue, UsageError
+    from ...reports.base import Period
+    from ...timeutil import parse_date
+
+    if month and (from_ or to):
+        raise UsageError("give --month, or --from/--to, not both")
+    if month:
+        try:
+            year, mon = (int(x) for x in month.split("-"))
+            first = date(year, mon, 1)
+        except ValueError:
+            raise BadValue(f"cannot read --month '{month}': use YYYY-MM") from None
+        nxt = date(year + (mon == 12), mon % 12 + 1, 1)
+        return Period(first, nxt - timedelta(days=1), the_office.tz)
+    if from_ or to:
+        if not (from_ and to):
+            raise UsageError("--from and --to go together")
+        first, last = parse_date(from_, what="--from"), parse_date(to, what="--to")
+        if last < first:
+            raise BadValue(f"--to {last} is before --from {first}")
+        return Period(first, last, the_office.tz)
+    today = the_office.now().date()
+    first = today.replace(day=1)
+    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return Period(first, nxt - timedelta(days=1), the_office.tz)
+
+
+def as_of_time(the_office, as_of):
+    from ... import timeutil
+
+    return timeutil.parse_time(as_of, the_office.tz, what="--as-of") if as_of else the_office.now()
+
+
+def emit(rep, output, file):
+    from ...errors import UsageError
+    from .. import output as out
+
+    if output == "xlsx":
+        if not file:
+            raise UsageError("-o xlsx needs a FILE to write: wuyectl report … -o xlsx report.xlsx")
+        out.report_xlsx(rep, file)
+        click.echo(file)
+        return
+    if output == "json":
+        text = out.to_json(out.report_json(rep)) + "\n"
+    elif output == "csv":
+        text = out.report_csv(rep)
+    else:
+        text = out.report_text(rep, lang())
+    if file:
+        with open(file, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        click.echo(file)
+    else:
+        click.echo(text, nl=False)
+
+
+@click.group()
+@global_options
+def report():
+    """Reports of SPEC §3; each states its formulas in its --help."""
+
+
+def _make(name: str, help_text: str, *, period: bool = True, extra=None):
+    def callback(output, file, month=None, from_=None, to=None, as_of=None, **kw):
+        from ...reports import module
+        from ...reports.base import OfficeData
+
+        the_office = office()
+        span = resolve_period(the_office, month, from_, to) if period else None
+        rep = module(name).build(OfficeData(the_office), span, as_of_time(the_office, as_of), lang(), **kw)
+        emit(rep, output, file)
+
+    command = click.command(name, help=help_text)(callback)
+    command = global_options(command)
+    command = output_options(command)
+    if period:
+        command = period_options(command)
+    for decorate in extra or ():
+        command = decorate(command)
+    report.add_command(command)
+    return command
+
+
+def _help(name: str) -> str:
+    # The texts live beside the formulas; reading them does not import the reports' code paths.
+    from ...reports import module
+
+    return module(name).__doc__.strip() + "\n\n" + module(name).HELP
+
+
+COMMANDS = [report]
+
+
+def register() -> None:
+    from ...reports import NAMES
+
+    for name in NAMES:
+        extra = []
+        period = True
+        if name == "handover":
+            period = False
+            extra.append(click.option("--date", "day", default=None, metavar="DATE", help="The day (default: today)."))
+            extra.append(click.option("--as-of", "as_of", default=None, metavar="TIME", help="Clocks as of then (default: end of the day, or now)."))
+        if name == "satisfaction":
+            period = False
+            extra.append(click.option("--campaign", required=True, help="The campaign, e.g. 2026H2."))
+            extra.append(click.option("--as-of", "as_of", default=None, metavar="TIME", help="Default: now."))
+        _make(name, _help(name), period=period, extra=extra)
+
+
+register()

@@ -1,0 +1,241 @@
+"""The building blocks every report shares."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from typing import Any, Callable, Iterable
+
+from ..domain import codes, sla
+from ..domain.kinds import ARCHIVE, OWNER, SURVEY, TICKET, VIOLATION, VISIT
+from ..timeutil import read_iso
+
+
+@dataclass(frozen=True)
+class Period:
+    """Inclusive days [first, last] in the office timezone."""
+
+    first: date
+    last: date
+    tz: Any
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(0), tzinfo=self.tz)
+
+    @property
+    def end(self) -> datetime:
+        """The first moment after the period."""
+        return datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=self.tz)
+
+    def holds(self, stamp: str | None) -> bool:
+        if not stamp:
+            return False
+        return self.start <= read_iso(stamp) < self.end
+
+    def as_dict(self) -> dict:
+        return {"from": self.first.isoformat(), "to": self.last.isoformat()}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A rate or count, defined once: shown in the report's --help and computed by `value`."""
+
+    key: str
+    zh: str
+    en: str
+    numerator: str
+    denominator: str | None = None
+    excludes: str | None = None
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def help(self) -> str:
+        text = f"{self.en} ({self.zh}) = {self.numerator}"
+        if self.denominator:
+            text += f" ÷ {self.denominator} × 100%"
+        if self.excludes:
+            text += f"; excludes {self.excludes}"
+        return text
+
+
+def percent(numerator: int, denominator: int) -> str:
+    """'87.5%' with one decimal; 'n/a' when there is nothing to divide by."""
+    if not denominator:
+        return "n/a"
+    return f"{numerator * 100 / denominator:.1f}%"
+
+
+def rate(numerator: int, denominator: int) -> float | None:
+    return round(numerator * 100 / denominator, 1) if denominator else None
+
+
+@dataclass
+class Section:
+    """One table: `columns` are keys (stable, English); `headings` are what a person reads."""
+
+    name: str
+    title: str
+    columns: list[str]
+    headings: list[str]
+    rows: list[list]
+    keys: list[str] | None = None    # a stable code per row (e.g. 'repair'), for JSON
+
+    def as_dicts(self) -> list[dict]:
+        if self.keys is None:
+            return [dict(zip(self.columns, row)) for row in self.rows]
+        return [{"key": key, **dict(zip(self.columns, row))} for key, row in zip(self.keys, self.rows)]
+
+
+@dataclass
+class Report:
+    name: str
+    title: str
+    period: Period | None
+    as_of: datetime
+    sections: list[Section] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+    def section(self, name: str) -> Section:
+        return next(s for s in self.sections if s.name == name)
+
+
+class OfficeData:
+    """The records a report reads, loaded once each, through the store's cached read path."""
+
+    def __init__(self, office):
+        self.office = office
+
+    def _records(self, kind) -> list[dict]:
+        return self.office.index(kind).records()
+
+    @cached_property
+    def tickets(self) -> list[dict]:
+        return self._records(TICKET)
+
+    @cached_property
+    def visits(self) -> list[dict]:
+        return self._records(VISIT)
+
+    @cached_property
+    def owners(self) -> list[dict]:
+        return self._records(OWNER)
+
+    @cached_property
+    def violations(self) -> list[dict]:
+        return self._records(VIOLATION)
+
+    @cached_property
+    def archive(self) -> list[dict]:
+        return self._records(ARCHIVE)
+
+    @cached_property
+    def surveys(self) -> list[dict]:
+        return self._records(SURVEY)
+
+    @property
+    def staff(self) -> list[dict]:
+        return self.office.config.get("staff", [])
+
+    @property
+    def policy(self):
+        return self.office.policy
+
+    def clocks(self, ticket: dict, as_of: datetime) -> list[dict]:
+        return sla.clocks(ticket, as_of, self.office.policy)
+
+
+def events(ticket: dict, action: str | tuple, as_of: datetime | None = None) -> list[dict]:
+    """Timeline events of `action` (up to `as_of`)."""
+    actions = (action,) if isinstance(action, str) else action
+    return [e for e in ticket.get("timeline") or []
+            if e.get("action") in actions and (as_of is None or read_iso(e["at"]) <= as_of)]
+
+
+def status_at(ticket: dict, as_of: datetime) -> str:
+    """The status a ticket had at `as_of`, replayed from its timeline."""
+    status = "received"
+    for event in sorted(ticket.get("timeline") or [], key=lambda e: read_iso(e["at"])):
+        if read_iso(event["at"]) > as_of:
+            break
+        action = event.get("action")
+        status = {"assign": "assigned", "contact": "in_progress", "arrive": "in_progress",
+                  "progress": "in_progress", "resolve": "resolved", "answer": "resolved",
+                  "close": "closed", "cancel": "cancelled",
+                  "reopen": "assigned" if event.get("to") else "received"}.get(action, status)
+        if action == "callback" and event.get("rating") in ("satisfied", "basically_satisfied"):
+            status = "closed"
+    return status
+
+
+def counts(name: str, title: tuple[str, str], column: str, counter: dict, group: str | None, lang: str,
+           order: Iterable[str] | None = None) -> Section:
+    """A two-column section: a code's label and its count (every code of `order`, zeros too)."""
+    keys = list(order) if order is not None else sorted(counter)
+    rows = [[codes.label(group, k, lang) if group else k, counter.get(k, 0)] for k in keys]
+    return section(name, title, [column, "count"], rows, lang, keys=[str(k) for k in keys])
+
+
+def figures_section(figures: list[tuple[Figure, int, int | None]], lang: str, name: str = "figures",
+                    title: tuple[str, str] = ("指标", "Figures")) -> Section:
+    """figure | value | numerator | denominator; value is a count or a percentage."""
+    rows = []
+    for figure, numerator, denominator in figures:
+        value = numerator if figure.denominator is None else percent(numerator, denominator or 0)
+        rows.append([figure.label(lang), value, numerator, denominator if figure.denominator else None])
+    return section(name, title, ["figure", "value", "numerator", "denominator"], rows, lang,
+                   keys=[f.key for f, _, _ in figures])
+
+
+def heading(key: str, lang: str) -> str:
+    return HEADINGS.get(key, (key, key))[0 if lang == "zh" else 1]
+
+
+HEADINGS = {
+    "figure": ("指标", "figure"), "value": ("数值", "value"), "numerator": ("分子", "numerator"),
+    "denominator": ("分母", "denominator"), "category": ("类别", "category"), "channel": ("渠道", "channel"),
+    "count": ("数量", "count"), "stage": ("环节", "stage"), "due": ("计时中", "due"), "met": ("按时", "met"),
+    "breached": ("超时", "breached"), "pending": ("未开始", "pending"), "id": ("编号", "ID"),
+    "due_at": ("时限", "due at"), "overdue_by": ("超时", "overdue by"), "assignee": ("处理人", "assignee"),
+    "status": ("状态", "status"), "unit": ("房号/位置", "unit/place"), "rating": ("评价", "rating"),
+    "department": ("部门", "department"), "person": ("人员", "person"), "assigned": ("派单", "assigned"),
+    "resolved": ("完成", "resolved"), "satisfaction": ("满意率", "satisfaction"), "callbacks": ("回访", "callbacks"),
+    "severity": ("程度", "severity"), "outcome": ("结果", "outcome"), "item": ("项目", "item"),
+    "forms": ("回收", "forms"), "not_dissatisfied": ("非不满意", "not dissatisfied"), "rate": ("满意率", "rate"),
+    "adjusted": ("调整后", "adjusted"), "at": ("时间", "at"), "action": ("事项", "event"),
+    "description": ("内容", "description"), "next_due": ("下一时限", "next due"), "level": ("级别", "level"),
+    "by": ("经办人", "by"), "ticket": ("工单", "ticket"), "method": ("方式", "method"),
+    "visited_at": ("回访时间", "visited"), "visitor": ("回访人", "visitor"), "step": ("措施", "step"),
+    "deadline": ("期限", "deadline"), "retain_until": ("保存至", "keep until"), "title": ("题名", "title"),
+    "location": ("位置", "location"), "borrower": ("借阅人", "borrower"), "lent_at": ("借出", "lent"),
+    "destroy_after": ("可销毁日期", "destroy after"), "medium": ("载体", "medium"),
+    "confidential": ("保密", "confidential"), "filed_on": ("归档日期", "filed"), "reporter": ("报告人", "reporter"),
+    "received_at": ("受理时间", "received"), "timeliness": ("及时", "timeliness"), "quality": ("质量", "quality"),
+    "fee": ("收费", "fees"), "attitude": ("态度", "attitude"), "overall": ("总体", "overall"),
+    "note": ("说明", "note"), "days": ("天数", "days"), "forms": ("回收份数", "forms"),
+}
+
+
+def section(name: str, title: tuple[str, str], columns: list[str], rows: list[list], lang: str,
+            keys: list[str] | None = None) -> Section:
+    return Section(name, title[0] if lang == "zh" else title[1], columns, [heading(c, lang) for c in columns],
+                   rows, keys)
+
+
+def new_report(name: str, title: tuple[str, str], period, as_of, lang: str) -> Report:
+    return Report(name, title[0] if lang == "zh" else title[1], period, as_of)
+
+
+def where(record: dict) -> str:
+    loc = record.get("location") or {}
+    return record.get("unit") or " ".join(str(loc[k]) for k in ("building", "floor", "place") if loc.get(k))
+
+
+def received_in(data: OfficeData, period: Period, as_of: datetime) -> list[dict]:
+    """Tickets received in the period (and by the as-of time), each once."""
+    return [t for t in data.tickets if period.holds(t.get("received_at")) and read_iso(t["received_at"]) <= as_of]
+
+
+def short(stamp) -> str:
+    return str(stamp or "")[:16].replace("T", " ")

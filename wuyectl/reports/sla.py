@@ -1,0 +1,58 @@
+"""sla — time limits per stage, and the tickets breaching one now (时限统计)."""
+from __future__ import annotations
+
+from collections import Counter
+
+from ..domain import codes
+from ..domain.sla import running
+from ..timeutil import read_iso
+from .base import OfficeData, Period, new_report, received_in, section, short, status_at, where
+
+TITLE = ("时限统计", "SLA clocks")
+HELP = """Per stage (dispatch, contact, arrive, resolve, report back, notify owner, progress, callback,
+re-dispatch), over the tickets received in the period: how many clocks are due (running),
+met and breached at the as-of time; pending clocks (not started) are not counted, nor are
+cancelled tickets. A reopened ticket's second round counts as clocks of its own.
+
+Breaching now: every open ticket (any period) with a clock running past its limit at the
+as-of time, worst first (longest overdue)."""
+
+STATES = ("due", "met", "breached")
+
+
+def build(data: OfficeData, period: Period, as_of, lang: str):
+    per_stage = {stage: Counter() for stage in codes.choices("stage")}
+    for ticket in received_in(data, period, as_of):
+        if status_at(ticket, as_of) == "cancelled":
+            continue
+        for clock in data.clocks(ticket, as_of):
+            if clock["state"] in STATES:
+                per_stage[clock["stage"]][clock["state"]] += 1
+    rows = [[codes.label("stage", stage, lang)] + [per_stage[stage][s] for s in STATES] for stage in per_stage]
+    breaching = []
+    for ticket in data.tickets:
+        if status_at(ticket, as_of) in ("closed", "cancelled"):
+            continue
+        for clock in running(data.clocks(ticket, as_of)):
+            if clock["state"] == "breached":
+                late = as_of - read_iso(clock["due_at"])
+                breaching.append((late, ticket, clock))
+    breaching.sort(key=lambda item: (-item[0].total_seconds(), item[1]["id"]))
+    now_rows = [[t["id"], codes.label("stage", c["stage"], lang), short(c["due_at"]), _duration(late, lang),
+                 t.get("assignee", ""), codes.label("status", status_at(t, as_of), lang), where(t)]
+                for late, t, c in breaching]
+    report = new_report("sla", TITLE, period, as_of, lang)
+    report.sections.append(section("stages", ("各环节", "By stage"), ["stage", *STATES], rows, lang,
+                                   keys=list(per_stage)))
+    report.sections.append(section("breaching_now", ("当前超时工单", "Breaching now"),
+                                   ["id", "stage", "due_at", "overdue_by", "assignee", "status", "unit"], now_rows, lang))
+    return report
+
+
+def _duration(delta, lang: str) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if lang == "zh":
+        return (f"{days}天" if days else "") + (f"{hours}小时" if hours else "") + f"{mins}分"
+    return (f"{days}d " if days else "") + (f"{hours}h " if hours else "") + f"{mins}m"
