@@ -456,7 +456,7 @@ def edit_record(office: Office, actor: str | None, record_id: str, text: str, *,
 _ELSEWHERE = {
     "import_owners": "households", "draw_sample": "visits", "open_home_visit": "visits",
     "open_survey_response": "visits", "open_violation": "penalties", "open_archive": "archives",
-    "lend": "archives", "destroy": "archives",
+    "lend": "archives", "destroy": "archives", "import_tickets": "history",
 }
 __all__ += list(_ELSEWHERE)
 

@@ -114,12 +114,10 @@ def read_table(path: str) -> tuple[list[str], list[tuple[int, list]]]:
                 continue
         else:
             raise BadValue(f"{path}: neither UTF-8 nor GB18030 text")
+        # Rows as a spreadsheet numbers them: one per record (a blank line is a blank row; a
+        # quoted cell spanning lines is still one row).
         reader = csv.reader(io.StringIO(text, newline=""))
-        rows = []
-        start = 1
-        for cells in reader:
-            rows.append((start, cells))
-            start = reader.line_num + 1
+        rows = list(enumerate(reader, start=1))
     rows = [(n, ["" if c is None else c for c in cells]) for n, cells in rows]
     while rows and not any(str(c).strip() for c in rows[0][1]):
         rows.pop(0)

@@ -59,10 +59,17 @@ def with_clocks(office: Office, data: dict, now: datetime) -> dict:
 
 def list_records(office: Office, kind: Kind, *, where: Iterable[str] = (), overdue: bool = False,
                  mine: str | None = None) -> list[dict]:
+    from .store.cache import COLUMNS
+
     conditions = parse_where(kind, where)
+    # Simple equalities the index has a column for are answered by the index itself, so only
+    # the matching records are decoded.
+    pushed = {k: v for k, v in conditions if k in COLUMNS and k not in ("received_at", "last_at")}
+    if mine:
+        pushed["assignee"] = mine
     now = office.now()
     out = []
-    for data in office.index(kind).records():
+    for data in office.index(kind).records(where=pushed):
         if conditions and not _matches(data, conditions):
             continue
         if mine and data.get("assignee") != mine:

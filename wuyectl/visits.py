@@ -17,7 +17,7 @@ from typing import Iterable, Mapping
 from .api import _actor, open_ticket_record
 from .domain import codes
 from .domain.kinds import OWNER, SURVEY, TICKET, VISIT
-from .errors import BadValue, Conflict, NotFound, Refused
+from .errors import BadValue, NotFound, Refused
 from .store import yamlio
 from .store.office import Office
 from .store.transaction import Transaction
@@ -92,7 +92,7 @@ def open_survey_response(office: Office, actor: str | None, *, campaign: str, un
         raise BadValue(f"the form rates all eight items; missing: {', '.join(missing)}")
     for visit in office.index(VISIT).records():
         if visit.get("type") == "survey" and visit.get("campaign") == campaign and visit.get("unit") == unit:
-            raise Conflict(f"{unit} already returned its {campaign} form ({visit['id']})")
+            raise Refused(f"{unit} already returned its {campaign} form ({visit['id']})")
     with Transaction(office, person) as tx:
         vid = office.next_id(VISIT, when)
         record = {"id": vid, "type": "survey", "campaign": campaign, "unit": unit, "visited_at": stamp,
@@ -127,7 +127,7 @@ def draw_sample(office: Office, actor: str | None, campaign: str, *, seed: int |
     campaign = SURVEY.check_id(campaign)
     rel = SURVEY.path_of(campaign)
     if os.path.exists(office.abspath(rel)):
-        raise Conflict(f"the sample of {campaign} is already drawn ({rel}); it is drawn once")
+        raise Refused(f"the sample of {campaign} is already drawn ({rel}); it is drawn once")
     policy = (office.config.get("policy") or {}).get("survey") or {}
     ratio = ratio if ratio is not None else policy.get("sample_ratio", DEFAULT_RATIO)
     households = sorted(o["id"] for o in office.index(OWNER).records() if o.get("id"))

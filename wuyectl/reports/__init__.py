@@ -12,7 +12,21 @@ from __future__ import annotations
 
 import importlib
 
-NAMES = ("kpi", "sla", "callbacks", "complaints", "satisfaction", "workload", "handover", "violations", "archive")
+NAMES = ("kpi", "sla", "callbacks", "complaints", "satisfaction", "workload", "handover", "violations", "archive",
+         "resolution")
+# One line each for `wuyectl report --help`; the full formulas are loaded only for a report's own --help.
+SUMMARY = {
+    "kpi": "Service KPIs: received, dispatch on time, completion, callback, satisfaction, breaches.",
+    "sla": "Time limits per stage, and the tickets breaching one now.",
+    "callbacks": "The monthly repair callback statistics (维修回访统计表).",
+    "complaints": "Complaints by severity, channel, department and outcome.",
+    "satisfaction": "A survey campaign's analysis (客户意见征询分析报告).",
+    "workload": "Per department and per person: assigned, resolved, breaches, satisfaction.",
+    "handover": "The day's duty log and handover sheet (值班日志/工作交接表).",
+    "violations": "Open violations by category and step, deadlines passed, retention.",
+    "archive": "The archive list, loans out and overdue, items due for destruction review.",
+    "resolution": "Time to resolve per category: median, 90th percentile, within 24 h / 72 h.",
+}
 
 
 def module(name: str):

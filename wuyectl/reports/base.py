@@ -104,15 +104,23 @@ class Report:
 class OfficeData:
     """The records a report reads, loaded once each, through the store's cached read path."""
 
-    def __init__(self, office):
+    def __init__(self, office, since: datetime | None = None):
         self.office = office
+        # Reports of a period need the tickets with anything on their timeline since the
+        # period began, and every open ticket; the index answers that without decoding the rest.
+        self.since = since
 
     def _records(self, kind) -> list[dict]:
         return self.office.index(kind).records()
 
     @cached_property
     def tickets(self) -> list[dict]:
-        return self._records(TICKET)
+        if self.since is None:
+            return self._records(TICKET)
+        # Timeline times carry the office offset, so they compare as text; a record written
+        # with another offset is caught by the one-day margin.
+        since = (self.since - timedelta(days=1)).isoformat(timespec="seconds")
+        return self.office.index(TICKET).records(since=since, open_or_since=True)
 
     @cached_property
     def visits(self) -> list[dict]:
@@ -213,7 +221,9 @@ HEADINGS = {
     "confidential": ("保密", "confidential"), "filed_on": ("归档日期", "filed"), "reporter": ("报告人", "reporter"),
     "received_at": ("受理时间", "received"), "timeliness": ("及时", "timeliness"), "quality": ("质量", "quality"),
     "fee": ("收费", "fees"), "attitude": ("态度", "attitude"), "overall": ("总体", "overall"),
-    "note": ("说明", "note"), "days": ("天数", "days"), "forms": ("回收份数", "forms"),
+    "note": ("说明", "note"), "days": ("天数", "days"), "median_minutes": ("中位数(分钟)", "median (min)"),
+    "median": ("中位数", "median"), "p90_minutes": ("90分位(分钟)", "p90 (min)"), "p90": ("90分位", "p90"),
+    "within_24h": ("24小时内", "within 24 h"), "within_72h": ("72小时内", "within 72 h"), "forms": ("回收份数", "forms"),
 }
 
 

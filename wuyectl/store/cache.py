@@ -2,19 +2,23 @@
 
 1. Ask git which files there are and their blob ids (`git ls-files -s`), and which differ from
    the index in the work tree (`git status`): for those, hash the file as git would.
-2. Look each blob id up in the cache (`.git/wuyectl/cache-<kind>.marshal`); parse only the
-   missing ones (the C YAML loader when available), and run the context-free checks
-   (YAML, schema) on them, keeping the findings with the data.
-3. Write the cache back if anything was parsed, holding only the blobs now present.
+2. Compare with the index database (`.git/wuyectl/index.sqlite`, one row per record file:
+   path, blob id, the parsed data, and a few columns to filter on); parse only files whose
+   blob id changed (libyaml through `fastyaml`, in several processes for a large first
+   build), drop rows of files that are gone. Schema findings are added once per blob when
+   `validate` asks for them.
+3. Answer from the database; filters on status, category, assignee, unit and times are
+   pushed down to SQL, so a filtered listing decodes only the rows it returns.
 
 A pull, a checkout, a hand edit or a commit made without the tool changes blob ids, so the
-cache can never serve stale data; a cache from another version, or one that cannot be read,
-is thrown away and rebuilt. Deleting it changes no output.
+index can never serve stale data; an index from another version, or one that cannot be
+read, is thrown away and rebuilt. Deleting it changes no output.
 """
 from __future__ import annotations
 
 import marshal
 import os
+import sqlite3
 import sys
 from dataclasses import dataclass
 
@@ -22,7 +26,7 @@ from ..domain.kinds import Kind
 from .. import __version__
 from . import git, schema, yamlio
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 3
 PROGRESS_AFTER = 300   # files to parse before a progress bar is worth showing
 
 
@@ -35,21 +39,59 @@ class Entry:
     findings: list             # [(path tuple, message)] schema findings (for later location)
 
 
-def _safe_yaml():
-    from ruamel.yaml import YAML
+PARALLEL_AFTER = 4000  # files to parse before a second process pays for itself
+# Columns a query can filter on without decoding records: (column, how to get it from data).
+COLUMNS = ("status", "category", "assignee", "unit", "received_at", "last_at")
 
-    yaml = YAML(typ="safe", pure=False)
-    yaml.constructor.add_constructor("tag:yaml.org,2002:timestamp",
-                                     lambda c, node: c.construct_scalar(node))
-    return yaml
+
+def _columns(data: dict | None) -> tuple:
+    if not data:
+        return (None,) * len(COLUMNS)
+    times = [e.get("at") for e in data.get("timeline") or [] if isinstance(e, dict) and isinstance(e.get("at"), str)]
+    out = []
+    for name in COLUMNS[:-1]:
+        value = data.get(name)
+        out.append(value if isinstance(value, (str, int, float)) else None)
+    out.append(max(times) if times else None)   # ISO strings of one offset sort as times
+    return tuple(out)
+
+
+def parse_file(absolute: str):
+    """(data, problems, None) of one record file, as stored in the cache; findings come later."""
+    from . import fastyaml
+
+    try:
+        with open(absolute, "rb") as fh:
+            raw = fh.read(yamlio.MAX_BYTES + 1)
+        text = yamlio.decode(raw)
+        try:
+            data = fastyaml.load(text)
+        except Exception:
+            # The fast loader refused: let the round-trip loader say where and why.
+            data = yamlio.load_roundtrip(text)
+        data = yamlio.to_plain(data)
+    except yamlio.YamlProblem as exc:
+        return None, [(exc.line, exc.col, exc.message)], []
+    except OSError as exc:
+        return None, [(0, 0, f"cannot read ({exc.strerror})")], []
+    except RecursionError:
+        return None, [(1, 1, "bad YAML: nested too deeply")], []
+    if not isinstance(data, dict):
+        return None, [(1, 1, "a record must be a YAML mapping (key: value lines)")], []
+    return data, [], None
+
+
+def _parse_many(paths: list[str]) -> list:
+    return [parse_file(p) for p in paths]
 
 
 class Index:
     def __init__(self, office, kind: Kind):
         self.office = office
         self.kind = kind
-        self.path = os.path.join(git.git_dir(office.top), "wuyectl", f"cache-{kind.name}.marshal")
-        self._schema_key = repr((CACHE_FORMAT, __version__, schema.schema(kind.schema)))
+        self.path = os.path.join(git.git_dir(office.top), "wuyectl", "index.sqlite")
+        self._key = repr((CACHE_FORMAT, __version__))
+        self._schema_key = repr(schema.schema(kind.schema))
 
     # -- which files, which blobs ---------------------------------------------------------
     def files(self) -> dict[str, str]:
@@ -58,18 +100,17 @@ class Index:
         folder = prefix + self.kind.folder
         listing = git.out(office.top, ["ls-files", "-s", "-z", "--", folder + "/"])
         blobs: dict[str, str] = {}
+        cut = len(prefix)
         for entry in listing.split("\0"):
-            if not entry:
-                continue
-            meta, path = entry.split("\t", 1)
-            if path.endswith(".yaml"):
-                blobs[path[len(prefix):]] = meta.split()[1]
+            if entry.endswith(".yaml"):
+                tab = entry.index("\t")
+                blobs[entry[tab + 1 + cut:]] = entry[7:47]
         status = git.out(office.top, ["status", "--porcelain", "-z", "--untracked-files=all",
                                       "--no-renames", "--", folder + "/"])
         for entry in status.split("\0"):
             if len(entry) < 4 or not entry.endswith(".yaml"):
                 continue
-            code, rel = entry[:2], entry[3:][len(prefix):]
+            code, rel = entry[:2], entry[3:][cut:]
             absolute = office.abspath(rel)
             if not os.path.isfile(absolute):
                 blobs.pop(rel, None)
@@ -79,78 +120,142 @@ class Index:
                     blobs[rel] = git.blob_id(fh.read())
         return blobs
 
-    # -- the cache file ------------------------------------------------------------------
-    def _load_cache(self) -> dict:
-        try:
-            with open(self.path, "rb") as fh:
-                stored = marshal.load(fh)
-            if isinstance(stored, dict) and stored.get("key") == self._schema_key:
-                entries = stored.get("entries")
-                if isinstance(entries, dict):
-                    return entries
-        except (OSError, EOFError, ValueError, TypeError):
-            pass
-        return {}
+    # -- the database --------------------------------------------------------------------
+    def _connect(self) -> sqlite3.Connection:
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        for attempt in (1, 2):
+            try:
+                db = sqlite3.connect(self.path, timeout=30)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+                row = db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+                if row is None or row[0] != self._key:
+                    db.execute("DROP TABLE IF EXISTS records")
+                    db.execute("DELETE FROM meta")
+                    db.execute("INSERT INTO meta VALUES ('format', ?)", (self._key,))
+                db.execute("CREATE TABLE IF NOT EXISTS records (kind TEXT, path TEXT PRIMARY KEY, blob TEXT, "
+                           "data BLOB, problems BLOB, findings BLOB, findings_key TEXT, "
+                           + ", ".join(f"{c} TEXT" for c in COLUMNS) + ")")
+                db.execute("CREATE INDEX IF NOT EXISTS records_kind_status ON records (kind, status)")
+                db.execute("CREATE INDEX IF NOT EXISTS records_kind_last ON records (kind, last_at)")
+                db.commit()
+                return db
+            except sqlite3.DatabaseError:
+                # Corrupt or not a database: it is only a cache; start again.
+                for suffix in ("", "-wal", "-shm"):
+                    try:
+                        os.unlink(self.path + suffix)
+                    except OSError:
+                        pass
+                if attempt == 2:
+                    raise
 
-    def _save_cache(self, entries: dict) -> None:
-        from .transaction import atomic_write
+    def refresh(self, db: sqlite3.Connection) -> None:
+        """Bring the rows of this kind up to the work tree: parse what changed."""
+        blobs = self.files()
+        have = dict(db.execute("SELECT path, blob FROM records WHERE kind=?", (self.kind.name,)))
+        changed = [rel for rel, blob in blobs.items() if have.get(rel) != blob]
+        gone = [rel for rel in have if rel not in blobs]
+        if not changed and not gone:
+            return
+        rows = []
+        for rel, (data, problems, _) in zip(changed, self._parse_all(changed)):
+            rows.append((self.kind.name, rel, blobs[rel], marshal.dumps(data), marshal.dumps(problems),
+                         None, None, *_columns(data)))
+        marks = ",".join("?" * (7 + len(COLUMNS)))
+        db.executemany(f"INSERT OR REPLACE INTO records VALUES ({marks})", rows)
+        db.executemany("DELETE FROM records WHERE path=?", [(rel,) for rel in gone])
+        db.commit()
 
-        try:
-            atomic_write(self.path, marshal.dumps({"key": self._schema_key, "entries": entries}))
-        except OSError:
-            pass  # a read-only repo still answers; it just parses again next time
+    def _query(self, columns: str, where: dict | None, since: str | None, open_or_since: bool):
+        sql = f"SELECT {columns} FROM records WHERE kind=?"
+        args: list = [self.kind.name]
+        for key, value in (where or {}).items():
+            sql += f" AND {key}=?"
+            args.append(value)
+        if since is not None:
+            if open_or_since:
+                sql += " AND (last_at >= ? OR status NOT IN ('closed', 'cancelled'))"
+            else:
+                sql += " AND last_at >= ?"
+            args.append(since)
+        return sql + " ORDER BY path", args
 
     # -- records -------------------------------------------------------------------------
-    def entries(self) -> list[Entry]:
-        blobs = self.files()
-        cache = self._load_cache()
-        missing = [(rel, blob) for rel, blob in blobs.items() if blob not in cache]
-        if missing:
-            yaml = _safe_yaml()
-            items = missing
-            bar = None
-            if len(missing) >= PROGRESS_AFTER and sys.stderr.isatty():
-                import click
-
-                bar = click.progressbar(missing, label=f"reading {len(missing)} {self.kind.plural}",
-                                        file=sys.stderr)
-                items = bar.__enter__()
-            try:
-                for rel, blob in items:
-                    cache[blob] = self._parse(rel, yaml)
-            finally:
-                if bar is not None:
-                    bar.__exit__(None, None, None)
-        out = []
-        for rel in sorted(blobs):
-            blob = blobs[rel]
-            data, problems, findings = cache[blob]
-            out.append(Entry(rel, blob, data, problems, findings))
-        if missing or len(cache) != len(set(blobs.values())):
-            self._save_cache({b: cache[b] for b in set(blobs.values())})
-        return out
-
-    def _parse(self, rel: str, yaml):
-        """(data, problems, findings) of one file, as stored in the cache."""
+    def entries(self, *, findings: bool = False, where: dict | None = None, since: str | None = None,
+                open_or_since: bool = False) -> list[Entry]:
+        """The record files of the kind (filtered by `where` on COLUMNS, and `since` on the
+        latest timeline time); with `findings`, also their schema findings (computed once per
+        blob: only `validate` needs them, so listing does not pay for them)."""
+        for key in where or {}:
+            if key not in COLUMNS:
+                raise ValueError(f"cannot filter the index on {key}")
         try:
-            with open(self.office.abspath(rel), "rb") as fh:
-                raw = fh.read(yamlio.MAX_BYTES + 1)
-            text = yamlio.decode(raw)
+            db = self._connect()
+        except (sqlite3.Error, OSError):
+            return self._uncached()
+        try:
             try:
-                data = yaml.load(text)
-            except Exception:
-                # The fast loader refused: let the round-trip loader say where and why.
-                data = yamlio.load_roundtrip(text)
-            data = yamlio.to_plain(data)
-        except yamlio.YamlProblem as exc:
-            return None, [(exc.line, exc.col, exc.message)], []
-        except OSError as exc:
-            return None, [(0, 0, f"cannot read ({exc.strerror})")], []
-        if not isinstance(data, dict):
-            return None, [(1, 1, "a record must be a YAML mapping (key: value lines)")], []
-        found = schema.problems(data, self.kind.schema)
-        return data, [], [(list(path), message) for path, message in found]
+                self.refresh(db)
+            except sqlite3.OperationalError:
+                pass   # read-only or busy: answer from what is there after parsing below
+            sql, args = self._query("path, blob, data, problems, findings, findings_key", where, since, open_or_since)
+            out, updates = [], []
+            for path, blob, data, problems, found, found_key in db.execute(sql, args):
+                data = marshal.loads(data)
+                found = marshal.loads(found) if found is not None and found_key == self._schema_key else None
+                if findings and found is None and data is not None:
+                    found = [(list(p), m) for p, m in schema.problems(data, self.kind.schema)]
+                    updates.append((marshal.dumps(found), self._schema_key, path))
+                out.append(Entry(path, blob, data, marshal.loads(problems), found or []))
+            if updates:
+                try:
+                    db.executemany("UPDATE records SET findings=?, findings_key=? WHERE path=?", updates)
+                    db.commit()
+                except sqlite3.OperationalError:
+                    pass
+            return out
+        finally:
+            db.close()
 
-    def records(self) -> list[dict]:
+    def _uncached(self) -> list[Entry]:
+        blobs = self.files()
+        rels = sorted(blobs)
+        return [Entry(rel, blobs[rel], data, problems, []) for rel, (data, problems, _) in zip(rels, self._parse_all(rels))]
+
+    def _parse_all(self, rels: list[str]) -> list:
+        paths = [self.office.abspath(r) for r in rels]
+        bar = None
+        if len(paths) >= PROGRESS_AFTER and sys.stderr.isatty():
+            import click
+
+            bar = click.progressbar(length=len(paths), label=f"reading {len(paths)} {self.kind.plural}",
+                                    file=sys.stderr)
+            bar.__enter__()
+        try:
+            chunk = 500
+            chunks = [paths[i:i + chunk] for i in range(0, len(paths), chunk)]
+            workers = min(os.cpu_count() or 1, 4)
+            results: list = []
+            if len(paths) >= PARALLEL_AFTER and workers > 1:
+                from concurrent.futures import ProcessPoolExecutor
+
+                with ProcessPoolExecutor(max_workers=workers) as pool:
+                    for part in pool.map(_parse_many, chunks):
+                        results.extend(part)
+                        if bar:
+                            bar.update(len(part))
+                return results
+            for part in chunks:
+                results.extend(_parse_many(part))
+                if bar:
+                    bar.update(len(part))
+            return results
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+
+    def records(self, where: dict | None = None, since: str | None = None, open_or_since: bool = False) -> list[dict]:
         """The plain data of every readable record of the kind, in path order."""
-        return [e.data for e in self.entries() if e.data is not None]
+        return [e.data for e in self.entries(where=where, since=since, open_or_since=open_or_since)
+                if e.data is not None]

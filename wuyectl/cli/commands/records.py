@@ -248,28 +248,53 @@ def show(record_id, reveal, output):
 
 
 @click.command("import")
-@click.argument("what", type=click.Choice(["owners"]))
+@click.argument("what", type=click.Choice(["owners", "tickets"]))
 @click.argument("path", metavar="FILE.csv|FILE.xlsx")
 @click.option("--map", "mapping", multiple=True, metavar="COLUMN=field",
-              help="Read COLUMN as field (unit, owner.name, owner.phone, owner.id_card, owner.birth_date, "
-                   "building_area, handover_date, occupancy …); the usual Chinese headings are known.")
+              help="owners: unit, owner.name, owner.phone, owner.id_card, owner.birth_date, building_area, "
+                   "handover_date, occupancy … (the usual Chinese headings are known). tickets: source_id, "
+                   "received_at, closed_at, category, channel, description (repeatable: joined), place, unit, "
+                   "reporter, phone, department, result.")
 @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
-@click.option("--skip-bad", is_flag=True, help="Write the good rows and list the bad ones.")
+@click.option("--skip-bad", is_flag=True, help="owners: write the good rows and list the bad ones.")
+@click.option("--timezone", default=None, help="tickets: the timezone of the file's local times (e.g. America/Los_Angeles).")
+@click.option("--category-map", default=None, metavar="FILE", help="tickets: 'source category: code' lines; '*' for the rest.")
+@click.option("--channel-map", default=None, metavar="FILE", help="tickets: 'source channel: code' lines; '*' for the rest.")
+@click.option("--batch", type=click.IntRange(1, 100000), default=2000, show_default=True,
+              help="tickets: records per commit (each commit all or nothing).")
 @global_options
-def import_(what, path, mapping, dry_run, skip_bad):
-    """Bring in an office's roster spreadsheet (业主信息统计表): one commit, or nothing if a row is bad."""
+def import_(what, path, mapping, dry_run, skip_bad, timezone, category_map, channel_map, batch):
+    """Bring in an owners roster (业主信息统计表: one commit, or nothing if a row is bad) or a
+    ticket history (rows it cannot take are listed; the rest written in batches)."""
+    import sys
+
     from ... import api
     from ...errors import Exit
 
-    result = api.import_owners(office(), actor_name(), path, mapping=mapping, dry_run=dry_run, skip_bad=skip_bad)
     name = click.format_filename(path)
+    if what == "tickets":
+        if not timezone:
+            raise click.UsageError("import tickets needs --timezone (the zone of the file's times)")
+        bar = None
+        if sys.stderr.isatty() and not dry_run:
+            def bar(done, total):
+                click.echo(f"\rimported {done} of {total}", err=True, nl=done == total)
+        result = api.import_tickets(office(), actor_name(), path, mapping=mapping, timezone=timezone,
+                                    category_map=category_map, channel_map=channel_map, dry_run=dry_run,
+                                    batch=batch, progress=bar)
+        for row, message in result.bad:
+            click.echo(f"{name}:{row}: {message}", err=True)
+        verb = "would import" if dry_run else "imported"
+        count = len(result.written) if not dry_run else result.rows - len(result.bad)
+        click.echo(f"{verb} {count} ticket(s) in {len(result.commits)} commit(s); {len(result.bad)} row(s) not taken")
+        return
+    result = api.import_owners(office(), actor_name(), path, mapping=mapping, dry_run=dry_run, skip_bad=skip_bad)
     for row, message in result.bad:
         click.echo(f"{name}:{row}: {message}", err=True)
-    good = len(result.written) if result.commit else None
     if dry_run:
         click.echo(f"dry run: {len(result.bad)} bad row(s); nothing written")
     elif result.commit:
-        click.echo(f"imported {good} household(s) in commit {result.commit[:10]}"
+        click.echo(f"imported {len(result.written)} household(s) in commit {result.commit[:10]}"
                    + (f"; skipped {len(result.bad)} bad row(s)" if result.bad else ""))
     elif result.bad:
         click.echo(f"{len(result.bad)} bad row(s); nothing written (fix them, or --skip-bad)", err=True)
@@ -312,11 +337,18 @@ def survey_sample(campaign, seed, output):
 @global_options
 def validate(paths, staged):
     """Check records: schema, IDs, references, workflow. One `path:line:col: message` per problem."""
-    from ...errors import Exit
+    from ...errors import Exit, RepoError
     from ...store import validate as checks
 
     # `wuyectl validate sample-records` from outside the office works too.
-    the_office = office(search_from=paths[0] if paths else None)
+    try:
+        the_office = office(search_from=paths[0] if paths else None)
+    except RepoError:
+        if not paths:
+            raise
+        # A path in no office: judged against the office we are in, which refuses it as
+        # outside the repo (exit 3) rather than "not an office repo".
+        the_office = office()
     if staged:
         count, problems = checks.validate_staged_files(the_office)
     else:

@@ -97,10 +97,11 @@ def _make(name: str, help_text: str, *, period: bool = True, extra=None):
 
         the_office = office()
         span = resolve_period(the_office, month, from_, to) if period else None
-        rep = module(name).build(OfficeData(the_office), span, as_of_time(the_office, as_of), lang(), **kw)
+        data = OfficeData(the_office, since=span.start if span else None)
+        rep = module(name).build(data, span, as_of_time(the_office, as_of), lang(), **kw)
         emit(rep, output, file)
 
-    command = click.command(name, help=help_text)(callback)
+    command = click.command(name, cls=ReportCommand, short_help=help_text)(callback)
     command = global_options(command)
     command = output_options(command)
     if period:
@@ -111,18 +112,26 @@ def _make(name: str, help_text: str, *, period: bool = True, extra=None):
     return command
 
 
-def _help(name: str) -> str:
-    # The texts live beside the formulas; reading them does not import the reports' code paths.
-    from ...reports import module
+class ReportCommand(click.Command):
+    """Its help is the report module's docstring and formulas, loaded only when asked for,
+    so `wuyectl --help` does not import every report."""
 
-    return module(name).__doc__.strip() + "\n\n" + module(name).HELP
+    def format_help_text(self, ctx, formatter):
+        from ...reports import module
+
+        mod = module(self.name)
+        formatter.write_paragraph()
+        with formatter.indentation():
+            for paragraph in [mod.__doc__.strip()] + mod.HELP.split("\n\n"):
+                formatter.write_text(" ".join(paragraph.split()))
+                formatter.write_paragraph()
 
 
 COMMANDS = [report]
 
 
 def register() -> None:
-    from ...reports import NAMES
+    from ...reports import NAMES, SUMMARY
 
     for name in NAMES:
         extra = []
@@ -135,7 +144,7 @@ def register() -> None:
             period = False
             extra.append(click.option("--campaign", required=True, help="The campaign, e.g. 2026H2."))
             extra.append(click.option("--as-of", "as_of", default=None, metavar="TIME", help="Default: now."))
-        _make(name, _help(name), period=period, extra=extra)
+        _make(name, SUMMARY[name], period=period, extra=extra)
 
 
 register()
