@@ -178,8 +178,10 @@ def add_staff(office: Office, actor: str | None, name: str, role: str, departmen
             entry["email"] = email
         loaded.rt["staff"].append(yamlio.new_map(entry))
         tx.stage(loaded)
-        return tx.commit(f"staff add {name} {codes.label('role', role, office.language)}",
-                         action="staff-add", records=[])
+        commit = tx.commit(f"staff add {name} {codes.label('role', role, office.language)}",
+                           action="staff-add", records=[])
+    office.reload()   # the same Office sees the new roster
+    return commit
 
 
 # -- opening records --------------------------------------------------------------------
@@ -380,9 +382,12 @@ def act(office: Office, actor: str | None, ids: Iterable[str], action: str, *, s
 def assign(office: Office, actor: str | None, ids: Iterable[str], *, to: str, department: str | None = None,
            note: str | None = None, at: str | None = None) -> str:
     """派单: to a person on the roster; the department defaults to theirs."""
+    from .domain.workflow import DESK, FIELD_STAFF
+
     assignee = office.person(to)
-    if assignee["role"] == "auditor":
-        raise NotPermitted(f"{assignee['name']} (auditor) cannot be assigned work")
+    if assignee["role"] not in DESK | FIELD_STAFF:
+        raise NotPermitted(f"{assignee['name']} ({assignee['role']}) cannot be assigned tickets: "
+                           f"assign desk staff or a technician, security guard, cleaner or gardener")
     dept = codes.resolve("department", department) if department else assignee.get("department")
     tail = " → " + " ".join(x for x in (codes.label("department", dept, office.language) if dept else "",
                                          assignee["name"]) if x)

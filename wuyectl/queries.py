@@ -58,7 +58,9 @@ def with_clocks(office: Office, data: dict, now: datetime) -> dict:
 
 
 def list_records(office: Office, kind: Kind, *, where: Iterable[str] = (), overdue: bool = False,
-                 mine: str | None = None) -> list[dict]:
+                 mine: str | None = None, problems: list | None = None) -> list[dict]:
+    """The records of `kind` that match; files that cannot be read are left out and, when
+    `problems` is given, reported there as `Problem`s."""
     from .store.cache import COLUMNS
 
     conditions = parse_where(kind, where)
@@ -69,7 +71,12 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] = (), overd
         pushed["assignee"] = mine
     now = office.now()
     out = []
-    for data in office.index(kind).records(where=pushed):
+    from .errors import Problem
+
+    entries = office.index(kind).entries(where=pushed)
+    if problems is not None:
+        problems.extend(Problem(e.relpath, *p) for e in entries if e.data is None for p in e.problems)
+    for data in (e.data for e in entries if e.data is not None):
         if conditions and not _matches(data, conditions):
             continue
         if mine and data.get("assignee") != mine:

@@ -1,6 +1,7 @@
 """`wuyectl`: the group, command registration, and the mapping of errors to exit codes."""
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -62,6 +63,8 @@ def main(argv=None) -> None:
     except KeyboardInterrupt:
         click.echo("wuyectl: interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # a bug: still one line, never a traceback
+    except Exception as exc:  # a bug: still one line, never a traceback (WUYECTL_DEBUG=1 shows it)
+        if os.environ.get("WUYECTL_DEBUG"):
+            raise
         click.echo(f"wuyectl: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(Exit.INTERNAL)

@@ -66,8 +66,10 @@ def _return(change: Change) -> None:
 
 def _refuse_request(change: Change) -> str | None:
     after = change.record.get("destroy_after")
+    if not after or not change.at:   # no time to judge by (listing what a state allows)
+        return None
     today = read_iso(change.at).date()
-    if after and today < date.fromisoformat(str(after)):
+    if today < date.fromisoformat(str(after)):
         return f"its retention runs until {after}; it may not be destroyed before"
     return None
 

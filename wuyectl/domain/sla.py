@@ -95,7 +95,9 @@ def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
             return
         if stop is not None:
             if due < stop:
-                out.append(_row(stage, cycle, start, due, None, "breached"))
+                row = _row(stage, cycle, start, due, None, "breached")
+                row["stopped_at"] = iso(stop)   # the ticket was closed or cancelled: not running
+                out.append(row)
             return
         out.append(_row(stage, cycle, start, due, None, "breached" if now > due else "due"))
 
@@ -185,7 +187,7 @@ def _row(stage, cycle, start, due, done, state) -> dict:
 
 def running(rows: list[dict]) -> list[dict]:
     """Clocks still ticking (due, or breached and not done)."""
-    return [r for r in rows if r["done_at"] is None and r["state"] in ("due", "breached")]
+    return [r for r in rows if r["done_at"] is None and not r.get("stopped_at") and r["state"] in ("due", "breached")]
 
 
 def overdue(rows: list[dict]) -> bool:

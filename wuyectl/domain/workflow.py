@@ -60,8 +60,9 @@ class Workflow:
     actions: Mapping[str, Action]
     state_field: str = "status"
 
-    def allowed(self, record: Mapping, role: str | None = None) -> list[str]:
-        """Actions that may be taken now on `record` (by `role`, when given)."""
+    def allowed(self, record: Mapping, role: str | None = None, at: str = "") -> list[str]:
+        """Actions that may be taken now on `record` (by `role`, when given; `at`: the time
+        of the action, for rules that depend on it)."""
         state = record.get(self.state_field)
         category = record.get("category")
         out = []
@@ -72,7 +73,7 @@ class Workflow:
                 continue
             if role is not None and role not in roles_of(action, record):
                 continue
-            if action.refuse_if and action.refuse_if(Change(record, action, "", role or "", "")):
+            if action.refuse_if and action.refuse_if(Change(record, action, "", role or "", at)):
                 continue
             out.append(action.name)
         return out
@@ -82,13 +83,17 @@ def roles_of(action: Action, record: Mapping) -> frozenset[str]:
     return action.roles(record) if callable(action.roles) else action.roles
 
 
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
 def find_action(workflow: Workflow, name: str) -> Action:
     text = str(name).strip()
     for action in workflow.actions.values():
         if text == action.name or text in codes.CODES["action"].get(action.name, ()):
             return action
     raise BadValue(
-        f"unknown action '{name}' for a {workflow.kind}: use one of "
+        f"unknown action '{name}' for {_a(workflow.kind)}: use one of "
         f"{', '.join(workflow.actions)}{did_you_mean(text, workflow.actions)}"
     )
 
@@ -103,9 +108,9 @@ def apply(workflow: Workflow, change: Change, *, record_id: str, sets: Mapping[s
     state = record.get(workflow.state_field)
     category = record.get("category")
     if state not in action.from_states:
-        allowed = workflow.allowed(record)
+        allowed = workflow.allowed(record, at=change.at)
         raise Refused(
-            f"{record_id}: cannot {action.name} a {workflow.kind} that is {state}; "
+            f"{record_id}: cannot {action.name} {_a(workflow.kind)} that is {state}; "
             f"allowed now: {', '.join(allowed) if allowed else 'nothing (it is finished)'}"
         )
     if action.categories is not None and category not in action.categories:

@@ -15,6 +15,7 @@ from . import git, schema, yamlio
 
 CONFIG = "wuye.yaml"
 DEFAULT_TZ = "Asia/Shanghai"
+BACKDATE_LIMIT_DAYS = 31   # paper forms entered later; older than this is a typo or needs the policy changed
 FUTURE_SLACK_S = 300   # clocks of two PCs differ a little; an event later than that is a typo
 
 
@@ -102,11 +103,24 @@ class Office:
         found = schema.problems(loaded.data, "config")
         if found:
             raise Invalid([Problem(CONFIG, *yamlio.location(loaded.rt, p), m) for p, m in found])
+        seen: dict[str, int] = {}
+        for i, person in enumerate(loaded.data.get("staff", [])):
+            if person["name"] in seen:
+                raise Invalid([Problem(CONFIG, *yamlio.location(loaded.rt, ("staff", i, "name")),
+                                       f"staff name '{person['name']}' is on the roster twice "
+                                       f"(also staff {seen[person['name']]}); names identify people")])
+            seen[person["name"]] = i
         try:
             timeutil.zone(loaded.data.get("timezone", DEFAULT_TZ))
         except BadValue as exc:
             raise Invalid([Problem(CONFIG, *yamlio.location(loaded.rt, ("timezone",)), str(exc))]) from None
         return loaded
+
+    def reload(self) -> None:
+        """Read wuye.yaml again (after the tool changed it)."""
+        self.config_loaded = self._load_config()
+        self.__dict__.pop("policy", None)
+        self.__dict__.pop("tz", None)
 
     @property
     def config(self) -> dict:
@@ -116,9 +130,20 @@ class Office:
     def tz(self):
         return timeutil.zone(self.config.get("timezone", DEFAULT_TZ))
 
-    @property
+    @cached_property
     def station(self) -> str:
-        return self.config.get("station", "A")
+        """This clone's letter in new IDs: WUYECTL_STATION, else `git config wuyectl.station`
+        (set per clone, so clones that sync never draw the same ID), else wuye.yaml's station."""
+        import re
+
+        value = os.environ.get("WUYECTL_STATION")
+        if not value:
+            proc = git.run(self.top, ["config", "--get", "wuyectl.station"], check=False)
+            value = proc.stdout.decode().strip()
+        value = value or self.config.get("station", "A")
+        if not re.fullmatch(r"[A-Z]", value):
+            raise BadValue(f"station '{value}' must be one capital letter (A–Z)")
+        return value
 
     @property
     def language(self) -> str:
@@ -164,6 +189,10 @@ class Office:
         now = self.now()
         if (when - now).total_seconds() > FUTURE_SLACK_S:
             raise BadValue(f"--at {timeutil.iso(when)} is in the future (now is {timeutil.iso(now)})")
+        limit = (self.config.get("policy") or {}).get("backdate_limit_days", BACKDATE_LIMIT_DAYS)
+        if (now - when).total_seconds() > limit * 86400:
+            raise BadValue(f"--at {timeutil.iso(when)} is more than {limit} days ago "
+                           f"(policy backdate_limit_days in {CONFIG})")
         return when
 
     # -- paths and records ---------------------------------------------------------------

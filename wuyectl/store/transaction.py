@@ -25,6 +25,7 @@ from .office import Loaded, Office
 
 
 def atomic_write(path: str, data: bytes) -> None:
+    path = os.path.abspath(path)
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".wuyectl-", suffix=".tmp", dir=folder)
@@ -110,10 +111,17 @@ class Transaction:
                            f"(git diff -- {dirty[0]})")
 
     def load(self, record_id: str):
+        from . import schema
+        from .validate import located
+
         kind, loaded = self.office.load(record_id)
         if loaded.relpath in self.staged:
             return kind, self.staged[loaded.relpath]
         self._check_clean([loaded.relpath])
+        # Acting on a record that is not valid would build on sand: say what is wrong with it.
+        found = schema.problems(loaded.data, kind.schema)
+        if found:
+            raise Invalid(located(loaded.relpath, loaded.rt, found))
         return kind, loaded
 
     def load_path(self, relpath: str) -> Loaded:

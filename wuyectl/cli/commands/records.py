@@ -224,7 +224,10 @@ def get(kind, where, overdue, mine, reveal, output):
 
         check_reveal(the_office, actor_name())
     me = the_office.actor(actor_name())["name"] if mine else None
-    rows = queries.list_records(the_office, the_kind, where=where, overdue=overdue, mine=me)
+    broken: list = []
+    rows = queries.list_records(the_office, the_kind, where=where, overdue=overdue, mine=me, problems=broken)
+    for problem in broken:   # listed, not hidden: the office must know a record is unreadable
+        click.echo(f"{problem} (left out)", err=True)
     click.echo(out.listing(the_kind, rows, output, lang(), reveal=reveal), nl=False)
 
 
@@ -381,4 +384,102 @@ def edit(record_id):
     click.echo(f"{record_id}: " + (f"committed {commit[:10]}" if commit else "not changed"))
 
 
-COMMANDS = [open_, callback, get, show, validate, edit, import_, survey]
+
+
+
+@click.command("log")
+@click.argument("record_id", metavar="ID")
+@output_option("table", "json", "yaml")
+@global_options
+def log(record_id, output):
+    """A record's audit trail from git: who changed what, when it was recorded, when it
+    happened (backdated entries are marked), and the field-level change."""
+    from ... import trail
+    from ...domain import codes
+    from .. import output as out
+    from ...domain.privacy import masked
+
+    entries = trail.record_log(office(), record_id)
+    for entry in entries:
+        entry["changes"] = masked(entry["changes"])
+    if output in ("json", "yaml"):
+        click.echo(out.to_json(entries) if output == "json" else out.to_yaml(entries), nl=output == "json")
+        return
+    language = lang()
+    for entry in entries:
+        mark = ""
+        if entry["backdated"]:
+            mark = ("  ⚠ 补录" if language == "zh" else "  ⚠ backdated") + (
+                ("，超出规定" if language == "zh" else ", beyond policy") if entry["beyond_policy"] else "")
+        at = f"  @ {out.short(entry['at'])}" if entry["at"] and entry["backdated"] else ""
+        click.echo(f"{entry['commit']}  {out.short(entry['recorded_at'])}  {entry['author']}  "
+                   f"{codes.label('action', entry['action'], language)}{at}{mark}")
+        for change in entry["changes"]:
+            if change["field"] == "timeline+":
+                event = change["new"]
+                click.echo(f"    + {codes.label('action', event.get('action'), language)} "
+                           f"{out.short(event.get('at'))} {event.get('by', '')} {event.get('note', '')}".rstrip())
+            else:
+                click.echo(f"    {change['field']}: {_show(change['old'])} → {_show(change['new'])}")
+
+
+def _show(value) -> str:
+    return "∅" if value is None else str(value)
+
+
+@click.command("audit")
+@click.option("--since", default=None, metavar="DATE", help="Only commits since then.")
+@output_option("table", "json", "csv")
+@global_options
+def audit(since, output):
+    """Read the history and list findings, each with its commit: hand edits, deleted or renamed
+    records, invalid records, impossible transitions, tickets closed without a callback, ladder
+    steps skipped, penalties by roles that may not, edits past retention, backdating beyond the
+    policy. Exits 7 when it finds anything."""
+    from ... import trail
+    from ...errors import Exit
+    from .. import output as out
+
+    found = trail.audit(office(), since)
+    rows = [f.as_dict() for f in found]
+    columns = ["commit", "date", "author", "kind", "path", "message"]
+    if output == "json":
+        click.echo(out.to_json(rows))
+    elif output == "csv":
+        click.echo(out.to_csv(columns, [[r[c] for c in columns] for r in rows]), nl=False)
+    elif rows:
+        click.echo(out.table(columns, [[r["commit"], out.short(r["date"]), r["author"], r["kind"], r["path"], r["message"]]
+                                       for r in rows]))
+    if rows:
+        click.echo(f"{len(rows)} finding(s)", err=True)
+        raise SystemExit(Exit.INVALID)
+    click.echo("no findings" if output == "table" else "", nl=output == "table")
+COMMANDS = [open_, callback, get, show, validate, edit, import_, survey, log, audit]
+
+
+@click.command("sync")
+@click.argument("remote", default="origin")
+@global_options
+def sync(remote):
+    """Fetch, merge (record by record, field by field), validate, push. A field changed in
+    both places is refused with both values shown; nothing is pushed and the repo stays as it was."""
+    from ... import sync as syncing
+
+    result = syncing.sync(office(), actor_name(), remote)
+    what = "merged and pushed" if result["merged"] else "pushed"
+    click.echo(f"{what}: {result['branch']} {(result['old'] or '')[:10]} → {(result['new'] or '')[:10]} ({remote})")
+
+
+@click.command("merge-driver", hidden=True)
+@click.argument("base")
+@click.argument("ours")
+@click.argument("theirs")
+@click.argument("name")
+def merge_driver(base, ours, theirs, name):
+    """git merge driver for record files (used by `sync`)."""
+    from ... import sync as syncing
+
+    raise SystemExit(syncing.merge_files(base, ours, theirs, name))
+
+
+COMMANDS += [sync, merge_driver]

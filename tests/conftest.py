@@ -1,0 +1,218 @@
+"""Fixtures: an isolated office repo per test, and two ways to run the CLI.
+
+- `office`  — a fresh office repo in `tmp_path/office` with a roster of every role we need
+  and one household (3-2-1201).  Built once per session through the Python API and copied
+  per test (a copy of a git repo is a git repo), so each test starts in milliseconds.
+- `run`     — the CLI in a subprocess (`python -m wuyectl …`, cwd = the office): a fresh
+  process per call, exactly as a clerk's shell runs it.  For end-to-end assertions.
+- `cli`     — the same CLI in-process (click's CliRunner isolation around `main()`), for setup
+  and for the many small checks where a process start would only cost time.
+- `git`     — git in the office, with a hand identity (`-c user.name=…`).
+
+Nothing reads the developer's home or git config: HOME is a temp folder,
+GIT_CONFIG_GLOBAL=/dev/null, GIT_CONFIG_NOSYSTEM=1, and WUYECTL_* come only from the test.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+NOW = "2026-11-22T09:14:00+08:00"
+DIRECTOR = "刘主任"
+STAFF = [  # name, role, department; added by the director in this order
+    ("王芳", "clerk", "service"),
+    ("赵强", "supervisor", "service"),
+    ("李明", "technician", "maintenance"),
+    ("陈洁", "cleaner", "cleaning"),
+    ("孙审", "auditor", None),
+]
+UNIT = "3-2-1201"
+OWNER_PHONE = "13900139000"
+PHONE = "13800138000"
+MASKED = "138****8000"
+HAND = ["-c", "user.name=王芳", "-c", "user.email=wangfang@example.com"]
+
+_CLEAN_ENV = {
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "WUYECTL_NOW": NOW,
+    "LC_ALL": "C.UTF-8",
+    "PYTHONIOENCODING": "utf-8",
+}
+_DROP_ENV = ("WUYECTL_USER", "WUYECTL_REPO", "WUYECTL_LANG", "WUYECTL_LOCK_TIMEOUT", "EDITOR", "VISUAL",
+             "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
+             "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_DATE")
+
+
+def _isolate(mp: pytest.MonkeyPatch, home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    mp.setenv("HOME", str(home))
+    for key, value in _CLEAN_ENV.items():
+        mp.setenv(key, value)
+    for key in _DROP_ENV:
+        mp.delenv(key, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    _isolate(monkeypatch, tmp_path / "home")
+    yield
+
+
+@pytest.fixture(scope="session")
+def office_template(tmp_path_factory):
+    """The office every test starts from, built once through the API."""
+    from wuyectl import api
+
+    base = tmp_path_factory.mktemp("template")
+    with pytest.MonkeyPatch.context() as mp:
+        _isolate(mp, base / "home")
+        root = base / "office"
+        office = api.init_office(str(root), name="幸福花园", director=DIRECTOR)
+        for name, role, dept in STAFF:
+            api.add_staff(office, DIRECTOR, name, role, dept)
+        office = api.Office(str(root))
+        api.open_owner(office, "王芳", unit=UNIT, name="张三", phone=OWNER_PHONE)
+    return root
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def __iter__(self):  # (code, out, err) = run(...)
+        return iter((self.code, self.out, self.err))
+
+
+@pytest.fixture
+def office(office_template, tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "office"
+    shutil.copytree(office_template, root, symlinks=True)
+    monkeypatch.chdir(root)
+    return root
+
+
+@pytest.fixture
+def run(office):
+    """The CLI in a fresh process, cwd = the office: returns Result(code, out, err)."""
+
+    def _run(*args, input=None, env=None, cwd=None) -> Result:
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        proc = subprocess.run([sys.executable, "-m", "wuyectl", *map(str, args)], cwd=str(cwd or office),
+                              env=full_env, input=input.encode("utf-8") if isinstance(input, str) else input,
+                              capture_output=True, timeout=120)
+        result = Result(proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8"))
+        assert "Traceback" not in result.err, result.err
+        return result
+
+    return _run
+
+
+@pytest.fixture
+def cli(office):
+    """The CLI in-process (same `main()`, same exit codes), cwd = the office."""
+    from click.testing import CliRunner
+
+    from wuyectl.cli.main import main
+
+    def _cli(*args, input=None, env=None) -> Result:
+        runner = CliRunner()
+        code = 0
+        with runner.isolation(input=input, env=env) as streams:
+            try:
+                main([str(a) for a in args])
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            out, err = streams[0].getvalue(), streams[1].getvalue()
+        result = Result(code, out.decode("utf-8"), err.decode("utf-8"))
+        assert "Traceback" not in result.err, result.err
+        return result
+
+    return _cli
+
+
+@pytest.fixture
+def git(office):
+    """git in the office; returns stdout as text (raises on failure unless check=False)."""
+
+    def _git(*args, check=True, input=None):
+        proc = subprocess.run(["git", *HAND, *args], cwd=str(office), capture_output=True,
+                              input=input.encode("utf-8") if isinstance(input, str) else input)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr.decode()}")
+        if not check:
+            return proc
+        return proc.stdout.decode("utf-8")
+
+    return _git
+
+
+@pytest.fixture
+def repo_state(git):
+    """A snapshot of HEAD, the commit count and `git status`, to show nothing changed."""
+
+    def _state():
+        return (git("rev-parse", "HEAD").strip(), int(git("rev-list", "--count", "HEAD")),
+                git("status", "--porcelain", "--untracked-files=all"))
+
+    return _state
+
+
+@pytest.fixture
+def write(office):
+    """Write dedented YAML (or any text) from the test into the office; returns the path."""
+
+    def _write(relpath: str, text: str) -> Path:
+        path = office / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def api_office(office):
+    """The office as a `wuyectl.api.Office` (re-open after CLI writes to re-read wuye.yaml)."""
+    from wuyectl import api
+
+    return api.Office(str(office))
+
+
+def ticket_path(tid: str) -> str:
+    return f"tickets/{tid[2:6]}-{tid[6:8]}/{tid}.yaml"
+
+
+def visit_path(vid: str) -> str:
+    return f"visits/{vid[2:6]}-{vid[6:8]}/{vid}.yaml"
+
+
+OPEN_REPAIR = ["open", "ticket", "--channel", "phone", "--category", "repair", "--unit", UNIT,
+               "--reporter", "张先生", "--phone", PHONE, "--description", "卫生间漏水", "-o", "ids"]
+
+
+@pytest.fixture
+def new_ticket(cli):
+    """Open a ticket in-process as 王芳; returns its ID. Defaults: the issue's repair."""
+
+    def _new(category="repair", *extra, at=None, env=None, who="王芳"):
+        args = ["open", "ticket", "--channel", "phone", "--category", category, "--unit", UNIT,
+                "--reporter", "张先生", "--phone", PHONE, "--description", "卫生间漏水", "-o", "ids",
+                "--as", who, *extra]
+        if at:
+            args += ["--at", at]
+        result = cli(*args, env=env)
+        assert result.code == 0, result.err
+        return result.out.strip()
+
+    return _new

@@ -1,0 +1,131 @@
+"""Helpers for the tests of the other record kinds (issue 3) and the reports (issue 4).
+
+- `clock(mp)` — a function that moves "now" (WUYECTL_NOW) for in-process API calls, so a
+  fixture can build months of history through `wuyectl.api` in a second.
+- `commits(git)` / `bodies(git)` — the commit count and every commit message, for "one
+  command = one commit" and "no personal data in commit messages".
+- `report_json`, `rows`, `assert_xlsx_matches_json` — reading a report's documented JSON and
+  the workbook `-o xlsx` writes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import DIRECTOR, _isolate
+
+ARCHIVIST = "钱档"
+
+
+def clock(mp: pytest.MonkeyPatch):
+    """`now("2026-11-02 09:00")` sets WUYECTL_NOW (office time, +08:00)."""
+
+    def now(stamp: str) -> str:
+        text = stamp.replace(" ", "T")
+        if len(text) == 16:
+            text += ":00"
+        if "+" not in text[10:]:
+            text += "+08:00"
+        mp.setenv("WUYECTL_NOW", text)
+        return text
+
+    return now
+
+
+def commits(git) -> int:
+    return int(git("rev-list", "--count", "HEAD"))
+
+
+def bodies(git) -> str:
+    """Every commit message (subject, body, trailers) of the repo."""
+    return git("log", "--format=%B")
+
+
+def touched(git, rev: str = "HEAD") -> list[str]:
+    return sorted(git("show", "--name-only", "--format=", rev).split())
+
+
+def copy_office(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst, symlinks=True)
+    return dst
+
+
+def module_office(tmp_path_factory, office_template, name: str, build):
+    """A copy of the session's office template, with an archivist, extended by
+    `build(root, now)` once for a test module, in its own isolated environment (HOME, git
+    config, WUYECTL_*). Returns (root, what build returned)."""
+    from wuyectl import api
+
+    base = tmp_path_factory.mktemp(name)
+    root = copy_office(office_template, base / "office")
+    with pytest.MonkeyPatch.context() as mp:
+        _isolate(mp, base / "home")
+        now = clock(mp)
+        now("2026-11-01 08:00")
+        api.add_staff(api.Office(str(root)), DIRECTOR, ARCHIVIST, "archivist")
+        made = build(root, now)
+    return root, made
+
+
+def report_json(cli, *args, env=None) -> dict:
+    result = cli("report", *args, "-o", "json", env=env)
+    assert result.code == 0, result.err
+    assert result.err == ""
+    return json.loads(result.out)
+
+
+def rows(report: dict, section: str) -> dict:
+    """A keyed section's rows as {key: row without 'key'}."""
+    out = {}
+    for row in report["sections"][section]["rows"]:
+        row = dict(row)
+        out[row.pop("key")] = row
+    return out
+
+
+def plain_rows(report: dict, section: str) -> list[list]:
+    """A section's rows as lists of values in column order."""
+    sec = report["sections"][section]
+    return [[row[c] for c in sec["columns"]] for row in sec["rows"]]
+
+
+def assert_xlsx_matches_json(path: Path, report: dict, headings: dict[str, list[str]] | None = None) -> None:
+    """The workbook has a sheet per section, in order, each with a header row then the same
+    figures as the JSON (empty cells read back as None)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    sections = report["sections"]
+    assert len(book.worksheets) == len(sections)
+    for sheet, (name, sec) in zip(book.worksheets, sections.items()):
+        values = [list(r) for r in sheet.iter_rows(values_only=True)]
+        header, body = values[0], values[1:]
+        assert len(header) == len(sec["columns"]), (name, header)
+        assert all(h not in (None, "") for h in header), (name, header)
+        assert sheet["A1"].font.bold, name
+        if headings and name in headings:
+            assert header == headings[name]
+        expected = [[None if v == "" else v for v in (row[c] for c in sec["columns"])] for row in sec["rows"]]
+        assert body == expected, name
+
+
+def env_now(stamp: str) -> dict:
+    return {"WUYECTL_NOW": stamp}
+
+
+def write_csv(path: Path, text: str, bom: bool = True) -> Path:
+    path.write_bytes(("\ufeff" if bom else "").encode("utf-8") + text.encode("utf-8"))
+    return path
+
+
+def unit_list(n: int) -> list[str]:
+    """n distinct units: 1-1-101 … 1-1-111, 1-2-101 …, 2-1-101 …"""
+    return [f"{1 + i // 33}-{1 + (i // 11) % 3}-{101 + i % 11}" for i in range(n)]
+
+
+__all__ = ["ARCHIVIST", "clock", "commits", "bodies", "touched", "module_office", "report_json", "rows",
+           "plain_rows", "assert_xlsx_matches_json", "env_now", "write_csv", "unit_list", "os"]

@@ -1,0 +1,39 @@
+"""Docs checked by tests (STYLE "Tests"): every command has help, and `--help` works."""
+from __future__ import annotations
+
+import click
+import pytest
+
+from wuyectl.cli.main import cli as root
+
+
+def _commands(command, path=()):
+    yield path, command
+    if isinstance(command, click.Group):
+        for name, sub in sorted(command.commands.items()):
+            yield from _commands(sub, path + (name,))
+
+
+COMMANDS = [path for path, _ in _commands(root)]
+
+
+@pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "wuyectl")
+def test_every_command_has_help(cli, path):
+    result = cli(*path, "--help")
+    assert result.code == 0, result.err
+    assert result.out.startswith(f"Usage: wuyectl {' '.join(path)}".rstrip())
+    assert result.err == ""
+    # a description between the usage line and the options (some commands load it lazily)
+    lines = [line.strip() for line in result.out.splitlines() if line.strip()]
+    assert lines[1] not in ("Options:", "Commands:"), f"`wuyectl {' '.join(path)}` has no help text"
+
+
+def test_the_issue_invocations_are_documented(cli):
+    """The forms the issue fixes are in the help of their commands."""
+    assert "--to" in cli("assign", "--help").out
+    update = cli("update", "--help").out
+    for word in ("--action", "--set", "--note", "--at"):
+        assert word in update
+    assert "ids" in cli("open", "ticket", "--help").out
+    get = cli("get", "--help").out
+    assert "--where" in get and "--overdue" in get

@@ -1,0 +1,160 @@
+"""Offices that sync through a shared remote (a NAS or a git server).
+
+`sync()`: under the repo lock, fetch; merge the remote branch with a field-level merge driver
+for record files; validate what changed; push. Records made in two clones never collide
+(each clone has its own station letter in its IDs). The same record changed in both:
+- different fields → both changes kept; timeline events from both sides, in time order;
+- the same field to different values → refused, both values shown, nothing pushed, and the
+  repo left exactly as before the sync.
+
+The merge driver (`merge_files`) is given to git for this one merge through `-c` options and a
+private attributes file, so nothing needs configuring in a clone.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from .errors import Conflict, Invalid, RepoError
+from .store import git, yamlio
+from .store.office import Office
+from .store.transaction import Transaction, atomic_write
+
+CONFLICT_MARK = "wuyectl-conflict: "
+_MISSING = object()
+
+
+def _plain(text: str):
+    return yamlio.to_plain(yamlio.load_roundtrip(text)) if text.strip() else {}
+
+
+def _merge_map(base: dict, ours_rt, theirs: dict, where: str, conflicts: list[str]) -> None:
+    ours = yamlio.to_plain(ours_rt)
+    for key in list(dict.fromkeys([*ours, *theirs, *base])):
+        b, o, t = base.get(key, _MISSING), ours.get(key, _MISSING), theirs.get(key, _MISSING)
+        name = f"{where}{key}"
+        if key == "timeline" and isinstance(t, list):
+            ours_rt[key] = _merge_events(b if isinstance(b, list) else [], ours_rt.get(key) or [], t)
+            continue
+        if o == t or t == b:
+            continue
+        if o == b:
+            if t is _MISSING:
+                del ours_rt[key]
+            else:
+                ours_rt[key] = yamlio.new_map(t) if isinstance(t, dict) else _value(key, t)
+            continue
+        if isinstance(o, dict) and isinstance(t, dict):
+            _merge_map(b if isinstance(b, dict) else {}, ours_rt[key], t, f"{name}.", conflicts)
+            continue
+        conflicts.append(f"{name}: here {_show(o)}, there {_show(t)}")
+
+
+def _value(key, value):
+    if isinstance(value, list):
+        from ruamel.yaml.comments import CommentedSeq
+
+        seq = CommentedSeq()
+        seq.extend(yamlio.new_map(v) if isinstance(v, dict) else v for v in value)
+        return seq
+    return yamlio.as_yaml_scalar(key, value)
+
+
+def _merge_events(base: list, ours_rt, theirs: list):
+    """Both sides' new events, once each, in time order (ties: ours first)."""
+    from .timeutil import read_iso
+
+    ours = yamlio.to_plain(ours_rt)
+    added = [e for e in theirs[len(base):] if e not in ours]
+    if not added:
+        return ours_rt
+    for event in added:
+        ours_rt.append(yamlio.new_map(event))
+    order = sorted(range(len(ours_rt)), key=lambda i: (read_iso(str(ours_rt[i]["at"])), i))
+    from ruamel.yaml.comments import CommentedSeq
+
+    seq = CommentedSeq()
+    seq.extend(ours_rt[i] for i in order)
+    return seq
+
+
+def _show(value) -> str:
+    if value is _MISSING:
+        return "(absent)"
+    from .domain.privacy import masked
+
+    return repr(masked(value)) if isinstance(value, (dict, list)) else repr(value)
+
+
+def merge_files(base_path: str, ours_path: str, theirs_path: str, name: str) -> int:
+    """git merge driver: 0 with the merged record in `ours_path`, 1 on a conflict (reported
+    on stderr, one line per field)."""
+    try:
+        read = lambda p: yamlio.decode(open(p, "rb").read())  # noqa: E731
+        base, theirs = _plain(read(base_path)), _plain(read(theirs_path))
+        ours_text = read(ours_path)
+        ours_rt = yamlio.load_roundtrip(ours_text)
+    except (OSError, yamlio.YamlProblem) as exc:
+        sys.stderr.write(f"{CONFLICT_MARK}{name}: cannot merge ({exc})\n")
+        return 1
+    conflicts: list[str] = []
+    _merge_map(base if isinstance(base, dict) else {}, ours_rt, theirs if isinstance(theirs, dict) else {}, "",
+               conflicts)
+    if conflicts:
+        for line in conflicts:
+            sys.stderr.write(f"{CONFLICT_MARK}{name}: {line}\n")
+        return 1
+    atomic_write(ours_path, yamlio.dump(ours_rt).encode("utf-8"))
+    return 0
+
+
+def sync(office: Office, actor: str | None, remote: str = "origin") -> dict:
+    """Fetch, merge, validate, push. Returns what happened."""
+    from .api import _actor
+    from .store.validate import validate_office
+
+    person = _actor(office, actor)
+    top = office.top
+    with Transaction(office, person) as tx:
+        dirty = git.out(top, ["status", "--porcelain", "--untracked-files=no", "--", office.prefix or "."])
+        if dirty.strip():
+            raise Conflict("there are changes not committed in the office repo; commit or discard them before syncing")
+        branch = git.out(top, ["symbolic-ref", "--short", "HEAD"]).strip()
+        if git.run(top, ["remote", "get-url", remote], check=False).returncode != 0:
+            raise RepoError(f"no remote '{remote}' (git remote add {remote} URL)")
+        git.run(top, ["fetch", "-q", remote])
+        upstream = f"{remote}/{branch}"
+        has_upstream = git.run(top, ["rev-parse", "-q", "--verify", f"refs/remotes/{upstream}"], check=False).returncode == 0
+        old = git.head(top)
+        merged = False
+        if has_upstream and git.run(top, ["merge-base", "--is-ancestor", upstream, "HEAD"], check=False).returncode != 0:
+            attributes = os.path.join(tx.state_dir, "attributes")
+            atomic_write(attributes, b"*.yaml merge=wuyectl\n")
+            driver = f'"{sys.executable}" -m wuyectl merge-driver %O %A %B %P'
+            message = tx._message(f"sync with {upstream}", "sync", [], None)
+            proc = git.run(top, ["-c", f"core.attributesFile={attributes}", "-c", "merge.wuyectl.name=wuyectl records",
+                                 "-c", f"merge.wuyectl.driver={driver}", "merge", "--no-ff", "-q", "-m", message, upstream],
+                           env=tx._identity(), check=False)
+            if proc.returncode != 0:
+                lines = [l[len(CONFLICT_MARK):] for l in proc.stderr.decode("utf-8", "replace").splitlines()
+                         if l.startswith(CONFLICT_MARK)]
+                git.run(top, ["merge", "--abort"], check=False)
+                if git.head(top) != old:
+                    git.run(top, ["reset", "-q", "--keep", old], check=False)
+                detail = "; ".join(lines) or proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+                raise Conflict(f"sync refused, nothing pushed: the same field was changed in both places: {detail}")
+            merged = True
+            changed = [p[len(office.prefix):] for p in git.out(top, ["diff", "--name-only", old, "HEAD"]).splitlines()
+                       if p.startswith(office.prefix) and p.endswith(".yaml")]
+            if changed:
+                office.reload()
+                _, problems = validate_office(office, changed)
+                if problems:
+                    git.run(top, ["reset", "-q", "--keep", old])
+                    raise Invalid(problems)
+        push = git.run(top, ["push", "-q", remote, f"HEAD:{branch}"], check=False)
+        if push.returncode != 0:
+            if merged:
+                git.run(top, ["reset", "-q", "--keep", old], check=False)
+            raise Conflict(f"push to {remote} was refused (someone pushed meanwhile?); run sync again")
+        return {"merged": merged, "old": old, "new": git.head(top), "branch": branch, "remote": remote}
