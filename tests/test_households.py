@@ -290,3 +290,83 @@ def test_open_owner_refuses_a_unit_on_file_and_a_bad_unit(cli, repo_state):
     bad = cli("open", "owner", "--unit", "3栋1201", "--name", "张三", "--as", "王芳")
     assert (bad.code, bad.err) == (3, "wuyectl: '3栋1201' is not a owner ID\n")
     assert repo_state() == before
+
+
+# -- the full household record, written by hand --------------------------------------------
+FULL = """\
+# 业主登记表 + 租住人员信息登记表, entered by hand
+id: 3-2-1203
+property_type: residence
+building_area: 120.5
+usable_area: 98
+handover_date: 2019-06-01
+move_in_date: 2019-10-01
+parking_space: B-023
+bicycle_garage: true
+occupancy: rented
+owners:
+  - name: 陈一
+    gender: female
+    birth_date: 1975-03-04
+    native_place: 浙江宁波
+    id_card: '33020019750304002X'
+    hukou: 宁波市海曙区
+    employer: 宁波某公司
+    phone: '13600136000'
+members:
+  - name: 陈二
+    relation: 子
+    phone: '13600136001'
+tenants:
+  - name: 刘租
+    id_card: '110101199502020011'
+    phone: '13500135000'
+    move_in_date: 2025-03-01
+    lease_end: 2027-02-28
+"""
+
+
+def test_a_hand_written_household_with_members_and_tenants(cli, git, write):
+    write("owners/3/3-2-1203.yaml", FULL)
+    checked = cli("validate", "owners/3/3-2-1203.yaml")
+    assert (checked.code, checked.out) == (0, "ok: 1 file(s) valid\n")
+    git("add", "owners/3/3-2-1203.yaml")
+    git("commit", "-q", "-m", "3-2-1203 登记")          # the pre-commit hook lets it in
+    record = json.loads(cli("show", "3-2-1203", "-o", "json", "--as", "王芳").out)
+    assert (record["owners"][0]["id_card"], record["owners"][0]["phone"]) == ("3302**********002X", "136****6000")
+    assert record["members"] == [{"name": "陈二", "relation": "子", "phone": "136****6001"}]
+    assert record["tenants"][0]["id_card"] == "1101**********0011"
+    assert record["tenants"][0]["phone"] == "135****5000"
+    assert (record["tenants"][0]["lease_end"], record["parking_space"], record["bicycle_garage"]) == (
+        "2027-02-28", "B-023", True)
+    revealed = json.loads(cli("show", "3-2-1203", "-o", "json", "--reveal", "--as", "赵强").out)
+    assert revealed["tenants"][0]["id_card"] == "110101199502020011"
+
+
+def test_a_bad_hand_written_tenant_is_found_with_its_line(cli, git, write, repo_state):
+    write("owners/3/3-2-1203.yaml", FULL.replace("'110101199502020011'", "'1101A'"))
+    checked = cli("validate", "owners/3/3-2-1203.yaml")
+    assert checked.code == 7
+    assert checked.out == "owners/3/3-2-1203.yaml:26:5: tenants.0.id_card: '1101A' does not have the expected form\n"
+    git("add", "owners/3/3-2-1203.yaml")
+    assert git("commit", "-q", "-m", "x", check=False).returncode != 0     # the hook refuses it
+
+
+def test_the_audit_log_masks_personal_numbers_too(cli, git, write, household):
+    unit, _ = household
+    write("owners/3/3-2-1203.yaml", FULL)
+    git("add", "owners/3/3-2-1203.yaml")
+    git("commit", "-q", "-m", "3-2-1203 登记")
+    changed = FULL.replace("'13500135000'", "'13500135999'")
+    write("owners/3/3-2-1203.yaml", changed)
+    git("commit", "-q", "-am", "3-2-1203 租户换号")
+    for rid in (unit, "3-2-1203"):
+        for fmt in ("table", "json", "yaml"):
+            result = cli("log", rid, "-o", fmt, "--as", "王芳")
+            assert result.code == 0, result.err
+            for number in RAW + ("13600136000", "13600136001", "13500135000", "13500135999", "33020019750304002X",
+                                 "110101199502020011"):
+                assert number not in result.out, (rid, fmt, number)
+    entries = json.loads(cli("log", "3-2-1203", "-o", "json", "--as", "王芳").out)
+    changes = [c for e in entries for c in e["changes"]]
+    assert {"field": "tenants.0.phone", "old": "135****5000", "new": "135****5999"} in changes

@@ -240,9 +240,19 @@ def report(cli, repo):
 
 
 def test_the_built_office_is_valid_and_its_history_one_commit_per_action(cli, repo):
+    import subprocess
+
     result = cli("validate", "--repo", repo)
     assert result.code == 0, result.out
     assert result.out.startswith("ok: ")
+    count = int(subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=repo, capture_output=True,
+                               text=True, check=True).stdout)
+    # template: init + 5 staff + 1 household = 7; here: archivist + import = 2;
+    # tickets: T1 8 (open, assign, contact, arrive, resolve, back, told, callback), T2 14 (two rounds),
+    # T3 9 (with progress), T4 8, T5 7 (no arrive), T6 3, T7 2, T8 2 = 53;
+    # violations: WA 3, WB 3, WC 3, WD 5 (with approve) = 14; archive: 5 filed + 2 loans + 4 destruction = 11;
+    # survey: 1 draw + 31 forms = 32.   7 + 2 + 53 + 14 + 11 + 32 = 119
+    assert count == 119
 
 
 # -- kpi ---------------------------------------------------------------------------------------
@@ -533,6 +543,20 @@ def test_violations_report(report, ids):
     assert all(r["count"] == 0 for r in rows(later, "found_by_category").values())
 
 
+@pytest.mark.xfail(reason="report violations reads each violation's current status and step, not as they "
+                          "stood at --as-of (issue 4: --as-of shows things as they stood then)", strict=True)
+def test_violations_as_they_stood_earlier(report, ids):
+    # on 11-10: WB at rectify (deadline 11-20 not yet passed), WC at persuade+reminder letter (11-06),
+    # WD at rectify (approved 11-07; rectified only on 11-20); WA already rectified (10-20)
+    rep = report("violations", "--month", "2026-11", "--as-of", "2026-11-10 12:00")
+    assert {k: r["count"] for k, r in rows(rep, "open_by_category").items() if r["count"]} == {
+        "decoration": 1, "fire": 1, "fee_refusal": 1}
+    assert {k: r["count"] for k, r in rows(rep, "open_by_step").items() if r["count"]} == {
+        "rectify": 2, "reminder_letter": 1}
+    assert plain_rows(rep, "deadlines_passed") == []
+    assert [r[0] for r in plain_rows(rep, "retention")] == [ids["WA"]]
+
+
 # -- archive -----------------------------------------------------------------------------------
 def test_archive_report(report, ids):
     rep = report("archive", "--month", "2026-11")
@@ -668,6 +692,12 @@ def test_csv_is_utf8_with_a_bom_and_the_json_figures(cli, report, repo, case):
         assert lines[2:] == body
 
 
+def test_csv_from_a_real_process_starts_with_the_bom(run, repo):
+    result = run("report", "callbacks", "--month", "2026-11", "-o", "csv", "--repo", repo, env=LATER)
+    assert (result.code, result.err) == (0, "")
+    assert result.out.startswith("\ufeff指标\r\n指标,数值,分子,分母\r\n完成维修,3,3,\r\n回访率,100.0%,3,3\r\n")
+
+
 def test_csv_to_a_file_keeps_the_bom(cli, repo, tmp_path):
     path = tmp_path / "kpi.csv"
     result = cli("report", "kpi", "--month", "2026-11", "-o", "csv", path, "--repo", repo, env=LATER)
@@ -699,7 +729,8 @@ def test_the_default_period_is_this_month(report):
 
 
 def _flat(text: str) -> str:
-    return " ".join(text.split())
+    # click wraps help at spaces and after hyphens ("as-" / "of"): compare without whitespace
+    return "".join(text.split())
 
 
 @pytest.mark.parametrize("name", ["kpi", "sla", "callbacks", "complaints", "satisfaction", "workload", "handover",
@@ -723,13 +754,13 @@ def test_each_reports_help_states_its_formulas(cli, name):
 
 def test_kpi_help_names_numerator_denominator_and_exclusions(cli):
     text = _flat(cli("report", "kpi", "--help").out)
-    assert ("dispatch on time (受理及时率) = tickets whose dispatch clock was met ÷ tickets received in the period "
-            "whose dispatch clock has stopped or run out (met or breached) by the as-of time × 100%; excludes "
-            "cancelled tickets and consultations answered on the spot (no dispatch clock)") in text
-    assert "satisfaction (满意率) = callbacks in the period rated satisfied or basically satisfied ÷" in text
+    assert _flat("dispatch on time (受理及时率) = tickets whose dispatch clock was met ÷ tickets received in the "
+                 "period whose dispatch clock has stopped or run out (met or breached) by the as-of time × 100%; "
+                 "excludes cancelled tickets and consultations answered on the spot (no dispatch clock)") in text
+    assert _flat("satisfaction (满意率) = callbacks in the period rated satisfied or basically satisfied ÷") in text
 
 
 def test_satisfaction_help_states_the_adjustment(cli):
     text = _flat(cli("report", "satisfaction", "--help").out)
-    assert "every full 5 points below 70 lower each satisfaction rate by 1 point" in text
-    assert "response rate (回收率) = forms returned ÷ households drawn in the sample × 100%" in text
+    assert _flat("every full 5 points below 70 lower each satisfaction rate by 1 point") in text
+    assert _flat("response rate (回收率) = forms returned ÷ households drawn in the sample × 100%") in text

@@ -184,7 +184,7 @@ def test_a_failed_write_leaves_files_and_index_as_before(cli, office, new_ticket
     path = office / ticket_path(tid)
     text = path.read_text(encoding="utf-8")
     before = repo_state()
-    # a pre-existing index.lock makes `git add` fail after the file was written
+    # a pre-existing index.lock makes `git commit` fail after the file was written
     lock = office / ".git" / "index.lock"
     lock.write_text("")
     try:
@@ -192,7 +192,7 @@ def test_a_failed_write_leaves_files_and_index_as_before(cli, office, new_ticket
     finally:
         lock.unlink()
     assert result.code == 9
-    assert result.err.startswith("wuyectl: git add failed: fatal: Unable to create")
+    assert result.err.startswith("wuyectl: git commit failed: fatal: Unable to create")
     assert path.read_text(encoding="utf-8") == text
     assert repo_state() == before
 

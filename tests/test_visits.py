@@ -129,14 +129,20 @@ def test_sample_is_a_tenth_at_least_with_every_complainant_stored_once(cli, git,
 def test_the_seed_draws_reproducibly(cli, office, community, tmp_path):
     import shutil
 
-    twin = tmp_path / "twin"
+    twin, triplet = tmp_path / "twin", tmp_path / "triplet"
     shutil.copytree(office, twin)
+    shutil.copytree(office, triplet)
     first = _draw(cli)
     again = cli("--repo", twin, "survey", "sample", "--campaign", "2026H2", "--seed", "11", "-o", "ids", "--as", "王芳")
     assert again.out.split() == first["households"]
-    other = cli("--repo", twin, "survey", "sample", "--campaign", "2026H1", "--seed", "99", "-o", "json",
+    # without --seed a random one is drawn, and recorded: the draw can be checked afterwards
+    unseeded = cli("--repo", twin, "survey", "sample", "--campaign", "2027H1", "-o", "json", "--as", "王芳")
+    assert unseeded.code == 0, unseeded.err
+    record = json.loads(unseeded.out)
+    assert isinstance(record["seed"], int)
+    check = cli("--repo", triplet, "survey", "sample", "--campaign", "2027H1", "--seed", record["seed"], "-o", "ids",
                 "--as", "王芳")
-    assert other.code == 0, other.err
+    assert check.out.split() == record["households"]
 
 
 def test_more_complainants_than_a_tenth_are_all_drawn(cli, community):

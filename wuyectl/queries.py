@@ -112,10 +112,20 @@ OVERDUE = {"violation": _deadline_passed, "archive": _loan_overdue, "owner": _ne
            "survey": _never}
 
 
-def history(office: Office, relpath: str, limit: int = 50) -> list[dict]:
-    """The record's commits, newest first: id, author, recorded time, subject."""
+def history(office: Office, relpath: str, limit: int = 50, since: str | None = None) -> list[dict]:
+    """The record's commits, newest first: id, author, recorded time, subject. `since` (the
+    record's first business time) bounds the walk: without it git reads all of history."""
     fmt = "%h%x1f%an%x1f%aI%x1f%s%x1e"
-    text = git.out(office.top, ["log", f"-n{limit}", f"--format={fmt}", "--", office.git_path(relpath)])
+    bound = []
+    if since:
+        from .timeutil import read_iso
+        from datetime import timedelta
+
+        try:
+            bound = [f"--since={(read_iso(since) - timedelta(days=2)).isoformat()}"]
+        except ValueError:
+            bound = []
+    text = git.out(office.top, ["log", f"-n{limit}", *bound, f"--format={fmt}", "--", office.git_path(relpath)])
     out = []
     for item in text.split("\x1e"):
         item = item.strip("\n")
@@ -140,5 +150,6 @@ def show(office: Office, record_id: str) -> dict:
             "visits": [v for v in office.index(VISIT).records() if v.get("unit") == data.get("id")],
             "violations": [w for w in office.index(VIOLATION).records() if w.get("unit") == data.get("id")],
         }
-    result["history"] = history(office, loaded.relpath)
+    first = data.get("received_at") or data.get("found_at") or data.get("created_at")
+    result["history"] = history(office, loaded.relpath, since=first if isinstance(first, str) else None)
     return result

@@ -69,12 +69,32 @@ def _first(events, actions, after: datetime | None, before: datetime | None = No
     return None
 
 
+_STATUS_AFTER = {"assign": "assigned", "contact": "in_progress", "arrive": "in_progress", "progress": "in_progress",
+                 "resolve": "resolved", "answer": "resolved", "close": "closed", "cancel": "cancelled"}
+
+
+def status_after(events) -> str:
+    """The status a ticket's (time-ordered) events lead to."""
+    status = "received"
+    for _, event in events:
+        action = event.get("action")
+        if action == "reopen":
+            status = "assigned" if event.get("to") else "received"
+        elif action == "callback":
+            status = "closed" if event.get("rating") in ("satisfied", "basically_satisfied") else status
+        else:
+            status = _STATUS_AFTER.get(action, status)
+    return status
+
+
 def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
     """The clocks of `ticket` as they stand at `now`, in the order of the stages."""
-    events = [(at, e) for at, e in _events(ticket) if at <= now]
+    every = _events(ticket)
+    events = [(at, e) for at, e in every if at <= now]
     if not events:
         return []
-    status = ticket.get("status")
+    # As they stood at `now`: a ticket closed later was not closed then.
+    status = ticket.get("status") if len(events) == len(every) else status_after(events)
     category = ticket.get("category")
     department = ticket.get("department")
     stop = None

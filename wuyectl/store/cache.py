@@ -89,7 +89,7 @@ class Index:
     def __init__(self, office, kind: Kind):
         self.office = office
         self.kind = kind
-        self.path = os.path.join(git.git_dir(office.top), "wuyectl", "index.sqlite")
+        self.path = os.path.join(office.gitdir, "wuyectl", "index.sqlite")
         self._key = repr((CACHE_FORMAT, __version__))
         self._schema_key = repr(schema.schema(kind.schema))
 

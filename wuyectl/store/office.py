@@ -75,6 +75,23 @@ class Office:
         # top of the work tree (the office may be a folder inside a larger repository).
         self.prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
         self.config_loaded = self._load_config()
+        self._finish_interrupted_write()
+
+    @cached_property
+    def gitdir(self) -> str:
+        plain = os.path.join(self.top, ".git")
+        return plain if os.path.isdir(plain) else git.git_dir(self.top)
+
+    def _finish_interrupted_write(self) -> None:
+        """A writer killed half-way leaves its journal: before anything reads the records, put
+        the repo back to all-or-nothing (under the lock, so a live writer is waited for)."""
+        if not os.path.exists(os.path.join(self.gitdir, "wuyectl", "journal.json")):
+            return
+        from .lock import RepoLock
+        from .transaction import recover
+
+        with RepoLock(os.path.join(self.gitdir, "wuyectl", "lock"), "recovery"):
+            recover(self, self.gitdir)
 
     @classmethod
     def open(cls, path: str | None = None, *, search_from: str | None = None) -> "Office":
@@ -100,9 +117,25 @@ class Office:
     def _load_config(self) -> Loaded:
         raw, text = read_text_file(os.path.join(self.root, CONFIG), CONFIG)
         loaded = parse(CONFIG, raw, text)
-        found = schema.problems(loaded.data, "config")
-        if found:
-            raise Invalid([Problem(CONFIG, *yamlio.location(loaded.rt, p), m) for p, m in found])
+        # Checking wuye.yaml against its schema costs more than the rest of a command's start
+        # (jsonschema); a file that passed once is remembered by its content.
+        stamp = os.path.join(self.gitdir, "wuyectl", "config.checked")
+        key = git.blob_id(raw) + " " + git.blob_id(repr(schema.schema_text("config")).encode())
+        try:
+            with open(stamp, encoding="utf-8") as fh:
+                checked = fh.read() == key
+        except OSError:
+            checked = False
+        if not checked:
+            found = schema.problems(loaded.data, "config")
+            if found:
+                raise Invalid([Problem(CONFIG, *yamlio.location(loaded.rt, p), m) for p, m in found])
+            try:
+                os.makedirs(os.path.dirname(stamp), exist_ok=True)
+                with open(stamp, "w", encoding="utf-8") as fh:
+                    fh.write(key)
+            except OSError:
+                pass
         seen: dict[str, int] = {}
         for i, person in enumerate(loaded.data.get("staff", [])):
             if person["name"] in seen:

@@ -24,6 +24,12 @@ def schema(name: str) -> dict:
 
 
 @lru_cache(maxsize=None)
+def schema_text(name: str) -> str:
+    with open(os.path.join(_schema_dir(), f"{name}.schema.json"), encoding="utf-8") as fh:
+        return fh.read()
+
+
+@lru_cache(maxsize=None)
 def _validator(name: str):
     from jsonschema import Draft202012Validator
 
