@@ -192,6 +192,21 @@ def _require_unit(office: Office, unit: str) -> str:
     return unit
 
 
+def place_and_description(office: Office, record: dict, unit: str | None, location: Mapping | None,
+                          description: str | None) -> None:
+    """Where (a household that exists, or a public place) and what, as tickets and violations
+    record them."""
+    if unit:
+        record["unit"] = _require_unit(office, unit)
+    elif location and any(location.values()):
+        record["location"] = {k: str(v) for k, v in location.items() if v}
+    else:
+        raise BadValue("say where: --unit 3-2-1201 for a household, or --place for a public area")
+    if not description or not str(description).strip():
+        raise BadValue("--description is required")
+    record["description"] = str(description).strip()
+
+
 def _phone(value) -> str:
     text = str(value).strip()
     if not PHONE_RE.fullmatch(text):
@@ -245,15 +260,7 @@ def open_ticket_record(office: Office, person: Mapping, rid: str, stamp: str, *,
             record["reporter"]["name"] = str(reporter).strip()
         if phone:
             record["reporter"]["phone"] = _phone(phone)
-    if unit:
-        record["unit"] = _require_unit(office, unit)
-    elif location:
-        record["location"] = {k: str(v) for k, v in location.items() if v}
-    else:
-        raise BadValue("say where: --unit 3-2-1201 for a household, or --place for a public area")
-    if not description or not str(description).strip():
-        raise BadValue("--description is required")
-    record["description"] = str(description).strip()
+    place_and_description(office, record, unit, location, description)
     for key, value in (("repair_system", repair_system), ("damage", damage)):
         if value:
             record[key] = value

@@ -7,7 +7,6 @@ from .api import _actor, act
 from .domain import codes
 from .domain.archive import ALWAYS_CONFIDENTIAL, destroy_after
 from .domain.kinds import ARCHIVE
-from .domain.workflow import Change, apply, find_action
 from .errors import BadValue, NotPermitted
 from .store import yamlio
 from .store.office import Office

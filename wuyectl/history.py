@@ -19,7 +19,7 @@ from .api import _actor
 from .domain import codes
 from .domain.kinds import TICKET
 from .errors import BadValue, did_you_mean
-from .households import read_table
+from .spreadsheet import map_pairs, read_table
 from .store import yamlio
 from .store.office import Office
 from .store.transaction import Transaction
@@ -71,38 +71,16 @@ def read_map(path: str | None, group: str) -> dict[str, str]:
 
 
 def parse_local(text: str, tz, office_tz) -> datetime:
-    raw = str(text).strip()
-    value = None
-    for form in US_FORMS:
-        try:
-            value = datetime.strptime(raw, form)
-            break
-        except ValueError:
-            continue
-    if value is None:
-        try:
-            value = datetime.fromisoformat(raw)
-        except ValueError:
-            from dateutil import parser
-
-            try:
-                value = parser.parse(raw)
-            except (ValueError, OverflowError):
-                raise ValueError(f"cannot read the time '{text}'") from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz)
-    return value.astimezone(office_tz).replace(microsecond=0)
+    """A source time (US month/day/year forms or ISO) in `tz`, as office time."""
+    try:
+        return timeutil.parse_time(text, tz, what="time", forms=US_FORMS + timeutil._LOCAL_FORMS).astimezone(office_tz)
+    except BadValue:
+        raise ValueError(f"cannot read the time '{text}'") from None
 
 
 def _columns(headings: list[str], mapping: Iterable[str]) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
-    for pair in mapping or ():
-        if "=" not in pair:
-            raise BadValue(f"--map needs COLUMN=field, not '{pair}'")
-        column, target = (p.strip() for p in pair.split("=", 1))
-        if target not in TARGETS:
-            raise BadValue(f"--map {pair}: unknown field '{target}'; fields: {', '.join(TARGETS)}"
-                           f"{did_you_mean(target, TARGETS)}")
+    for column, target in map_pairs(mapping, TARGETS):
         if column not in headings:
             raise BadValue(f"--map: no column '{column}' in the file{did_you_mean(column, headings)}")
         if target in out and target not in JOINED:

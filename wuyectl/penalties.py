@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import Iterable, Mapping
 
-from .api import _actor, _require_unit
+from .api import _actor, place_and_description
 from .domain import codes
 from .domain.kinds import VIOLATION
 from .domain.violations import ladder_for
@@ -28,15 +28,7 @@ def open_violation(office: Office, actor: str | None, *, category: str, descript
     if subtype:
         record["subtype"] = subtype
     record["severity"] = codes.resolve("severity", severity or "general")
-    if unit:
-        record["unit"] = _require_unit(office, unit)
-    elif location:
-        record["location"] = {k: str(v) for k, v in location.items() if v}
-    else:
-        raise BadValue("say where: --unit 3-2-1201, or --place for a public area")
-    if not description or not str(description).strip():
-        raise BadValue("--description is required")
-    record["description"] = str(description).strip()
+    place_and_description(office, record, unit, location, description)
     files = [str(e) for e in evidence if e]
     for name in files:
         if os.path.isabs(name) or ".." in name.replace("\\", "/").split("/"):

@@ -9,7 +9,7 @@ from typing import Iterable
 
 from .domain import codes, sla
 from .domain.kinds import OWNER, TICKET, VIOLATION, VISIT, Kind
-from .errors import BadValue, did_you_mean
+from .errors import BadValue
 from .store import git
 from .store.office import Office
 

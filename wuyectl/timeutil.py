@@ -24,8 +24,9 @@ def zone(name: str) -> tzinfo:
         raise BadValue(f"unknown timezone '{name}'") from None
 
 
-def parse_time(text: str, tz: tzinfo, *, what: str = "time") -> datetime:
-    """An aware datetime from ISO 8601 with offset, or `YYYY-MM-DD[ HH:MM[:SS]]` in `tz`."""
+def parse_time(text: str, tz: tzinfo, *, what: str = "time", forms: tuple[str, ...] = _LOCAL_FORMS) -> datetime:
+    """An aware datetime from ISO 8601 with offset, or a local time in `tz` written in one of
+    `forms` (default `YYYY-MM-DD[ HH:MM[:SS]]`)."""
     raw = str(text).strip()
     if not raw or len(raw) > 40:
         raise BadValue(f"cannot read {what} '{text}': use 2026-11-22T09:14:00+08:00 or '2026-11-22 09:14'")
@@ -35,7 +36,7 @@ def parse_time(text: str, tz: tzinfo, *, what: str = "time") -> datetime:
         value = datetime.fromisoformat(raw)
     except ValueError:
         value = None
-        for form in _LOCAL_FORMS:
+        for form in forms:
             try:
                 value = datetime.strptime(raw, form)
                 break

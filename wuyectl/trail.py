@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .domain.kinds import ARCHIVE, TICKET, VIOLATION, kind_of_path
-from .domain.sla import CALLBACK_CATEGORIES
-from .domain.violations import LADDERS
 from .store import git, yamlio
 from .store.office import Office
 from .timeutil import read_iso

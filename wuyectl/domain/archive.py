@@ -13,7 +13,7 @@ from typing import Mapping
 
 from ..errors import NotPermitted, Refused
 from ..timeutil import read_iso
-from .workflow import ALL_STAFF, Action, Change, Workflow
+from .workflow import Action, Change, Workflow
 
 MAX_LOAN_DAYS = 3
 ALWAYS_CONFIDENTIAL = ("owner_records", "tenant_records", "staff_records")

@@ -13,7 +13,7 @@ from typing import Callable, Mapping
 from ..errors import BadValue, did_you_mean
 from .archive import ARCHIVE_WORKFLOW
 from .violations import VIOLATION_WORKFLOW
-from .workflow import DESK, FIELD_STAFF, MANAGERS, Action, Change, Workflow
+from .workflow import DESK, FIELD_STAFF, Action, Change, Workflow
 
 OPEN_TICKET_STATES = ("received", "assigned", "in_progress")
 # Categories whose resolution is followed by a callback (回访) before the ticket is closed.

@@ -16,7 +16,7 @@ from typing import Mapping
 
 from ..errors import Refused
 from ..timeutil import read_iso
-from .workflow import ALL_STAFF, DESK, MANAGERS, Action, Change, Workflow
+from .workflow import ALL_STAFF, MANAGERS, Action, Change, Workflow
 
 LADDERS = {
     "ordinary": ("persuade", "rectify", "compensate", "notice", "litigate"),

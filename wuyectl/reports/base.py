@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from ..domain import codes, sla
 from ..domain.kinds import ARCHIVE, OWNER, SURVEY, TICKET, VIOLATION, VISIT
@@ -210,7 +210,7 @@ HEADINGS = {
     "department": ("部门", "department"), "person": ("人员", "person"), "assigned": ("派单", "assigned"),
     "resolved": ("完成", "resolved"), "satisfaction": ("满意率", "satisfaction"), "callbacks": ("回访", "callbacks"),
     "severity": ("程度", "severity"), "outcome": ("结果", "outcome"), "item": ("项目", "item"),
-    "forms": ("回收", "forms"), "not_dissatisfied": ("非不满意", "not dissatisfied"), "rate": ("满意率", "rate"),
+"not_dissatisfied": ("非不满意", "not dissatisfied"), "rate": ("满意率", "rate"),
     "adjusted": ("调整后", "adjusted"), "at": ("时间", "at"), "action": ("事项", "event"),
     "description": ("内容", "description"), "next_due": ("下一时限", "next due"), "level": ("级别", "level"),
     "by": ("经办人", "by"), "ticket": ("工单", "ticket"), "method": ("方式", "method"),

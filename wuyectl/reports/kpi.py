@@ -35,7 +35,7 @@ HELP = "\n\n".join(["Figures:"] + [f.help() for f in FIGURES] + [
     "Breaches per stage: clocks of tickets received in the period that are breached at the as-of time."])
 
 
-def build(data: OfficeData, period: Period, as_of, lang: str) -> Report:
+def build(data: OfficeData, period: Period, as_of, lang: str):
     tickets = received_in(data, period, as_of)
     live = [t for t in tickets if status_at(t, as_of) != "cancelled"]
     by_category = Counter(t.get("category") for t in tickets)

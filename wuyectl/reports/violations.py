@@ -5,7 +5,7 @@ from collections import Counter
 from datetime import date
 
 from ..domain import codes
-from .base import OfficeData, Period, counts, new_report, section, short, where
+from .base import OfficeData, Period, counts, new_report, section, where
 
 TITLE = ("违章统计", "Violations")
 HELP = """Found in the period: counts by category. Open now (any period): by category and by the

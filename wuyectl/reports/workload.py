@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from ..domain import codes
 from ..timeutil import read_iso
-from .base import OfficeData, Period, events, new_report, percent, section
+from .base import OfficeData, Period, new_report, percent, section
 
 TITLE = ("工作量统计", "Workload")
 HELP = """Per department, then per person, over the period:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from ..options import actor_name, global_options, lang, office, output_option, settings
+from ..options import actor_name, global_options, lang, office, output_option
 
 
 @click.command()

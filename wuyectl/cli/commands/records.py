@@ -278,10 +278,10 @@ def import_(what, path, mapping, dry_run, skip_bad, timezone, category_map, chan
     if what == "tickets":
         if not timezone:
             raise click.UsageError("import tickets needs --timezone (the zone of the file's times)")
-        bar = None
-        if sys.stderr.isatty() and not dry_run:
-            def bar(done, total):
-                click.echo(f"\rimported {done} of {total}", err=True, nl=done == total)
+        def show_progress(done, total):
+            click.echo(f"\rimported {done} of {total}", err=True, nl=done == total)
+
+        bar = show_progress if sys.stderr.isatty() and not dry_run else None
         result = api.import_tickets(office(), actor_name(), path, mapping=mapping, timezone=timezone,
                                     category_map=category_map, channel_map=channel_map, dry_run=dry_run,
                                     batch=batch, progress=bar)
@@ -372,7 +372,6 @@ def validate(paths, staged):
 def edit(record_id):
     """Open a record in $EDITOR; on save it is validated and committed as one `edit`."""
     from ... import api
-    from ...errors import Conflict
 
     the_office = office()
     _, loaded = the_office.load(record_id)
