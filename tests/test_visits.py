@@ -102,18 +102,19 @@ def _draw(cli, campaign="2026H2", seed=11, env=None, **kw):
 def test_sample_is_a_tenth_at_least_with_every_complainant_stored_once(cli, git, office, community, repo_state):
     start = commits(git)
     result = cli("survey", "sample", "--campaign", "2026H2", "--seed", "11", "--as", "王芳")
-    # 10% of 25 households is 2.5: at least 3 are drawn (rounded up)
+    # 10% of 25 households is 2.5: 3 drawn at random (rounded up) from the 23 who did not
+    # complain, plus the 2 who did = 5
     assert (result.code, result.out, result.err) == (
-        0, "2026H2: 3 of 25 households drawn (2 who complained), seed 11\n", "")
+        0, "2026H2: 5 of 25 households drawn (2 who complained), seed 11\n", "")
     assert commits(git) == start + 1
     assert touched(git) == ["surveys/2026H2.yaml"]
-    assert git("log", "-1", "--format=%an|%s").strip() == "王芳|2026H2 survey sample: 3 of 25 households"
+    assert git("log", "-1", "--format=%an|%s").strip() == "王芳|2026H2 survey sample: 5 of 25 households"
     stored = yaml.safe_load((office / "surveys/2026H2.yaml").read_text(encoding="utf-8"))
     assert {k: stored[k] for k in ("id", "drawn_by", "seed", "ratio", "population", "complainants")} == {
         "id": "2026H2", "drawn_by": "王芳", "seed": 11, "ratio": 0.1, "population": 25,
         "complainants": list(COMPLAINERS)}
     drawn = stored["households"]
-    assert len(drawn) == 3 and set(COMPLAINERS) <= set(drawn) and set(drawn) <= set(community)
+    assert len(drawn) == 5 and set(COMPLAINERS) <= set(drawn) and set(drawn) <= set(community)
     assert drawn == sorted(drawn)
 
     before = repo_state()
@@ -145,13 +146,14 @@ def test_the_seed_draws_reproducibly(cli, office, community, tmp_path):
     assert check.out.split() == record["households"]
 
 
-def test_more_complainants_than_a_tenth_are_all_drawn(cli, community):
+def test_more_complainants_than_a_tenth_are_all_drawn_and_the_random_part_stays(cli, community):
     for unit in ("1-3-101", "1-3-102"):
         assert cli("open", "ticket", "--channel", "letter", "--category", "complaint", "--unit", unit,
                    "--description", "电梯故障", "--as", "王芳").code == 0
     drawn = _draw(cli, seed=5)
     assert drawn["complainants"] == sorted(COMPLAINERS + ("1-3-101", "1-3-102"))
-    assert drawn["households"] == drawn["complainants"]     # 4 > 3: only the complainants
+    # 4 complainants (more than a tenth, 3) are all drawn, and still 3 at random besides: 7
+    assert set(drawn["complainants"]) <= set(drawn["households"]) and len(drawn["households"]) == 7
 
 
 def test_complainants_since_the_last_campaign_and_those_unhappy_in_it(cli, tmp_path):
@@ -164,7 +166,7 @@ def test_complainants_since_the_last_campaign_and_those_unhappy_in_it(cli, tmp_p
     assert cli("import", "owners", path, "--as", "王芳", env=may).code == 0
     assert cli("open", "ticket", "--channel", "phone", "--category", "complaint", "--unit", "1-1-101",
                "--description", "五月投诉", "--as", "王芳", env=may).code == 0
-    h1 = _draw(cli, "2026H1", seed=3, env=june)            # 20 households: 2 drawn, 1-1-101 among them
+    h1 = _draw(cli, "2026H1", seed=3, env=june)            # 20 households: 2 at random + 1-1-101
     assert h1["complainants"] == ["1-1-101"] and "1-1-101" in h1["households"]
     unhappy = next(u for u in h1["households"] if u != "1-1-101")
     form = cli("open", "visit", "--type", "survey", "--campaign", "2026H1", "--unit", unhappy, *ALL_GOOD,
@@ -179,7 +181,7 @@ def test_complainants_since_the_last_campaign_and_those_unhappy_in_it(cli, tmp_p
     assert h2["since"] == "2026-06-30T10:00:00+08:00"
     assert h2["complainants"] == sorted(["1-2-105", unhappy])
     assert set(h2["complainants"]) <= set(h2["households"])
-    assert len(h2["households"]) == 2
+    assert len(h2["households"]) == 4                      # 2 at random + the 2 to cover
 
 
 # -- survey responses --------------------------------------------------------------------------

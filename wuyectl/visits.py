@@ -2,9 +2,9 @@
 
 - A home visit records topics, opinions and suggestions; a complaint raised during the visit
   is opened as a linked ticket in the same commit.
-- A survey campaign (`2026H2`) draws its sample once (`draw_sample`): at least 10% of
-  households at random, always with the households that complained since the last campaign
-  (二次重点抽样). The drawn list is stored in `surveys/2026H2.yaml`; each returned form is a
+- A survey campaign (`2026H2`) draws its sample once (`draw_sample`): 10% of households at
+  random (rounded up), plus every household that complained since the last campaign or was
+  dissatisfied in it (二次重点抽样). The drawn list is stored in `surveys/2026H2.yaml`; each returned form is a
   `survey` visit of a sampled household, one per household.
 """
 from __future__ import annotations
@@ -90,10 +90,11 @@ def open_survey_response(office: Office, actor: str | None, *, campaign: str, un
     missing = [i for i in SURVEY_ITEMS if i not in ratings]
     if missing:
         raise BadValue(f"the form rates all eight items; missing: {', '.join(missing)}")
-    for visit in office.index(VISIT).records():
-        if visit.get("type") == "survey" and visit.get("campaign") == campaign and visit.get("unit") == unit:
-            raise Refused(f"{unit} already returned its {campaign} form ({visit['id']})")
     with Transaction(office, person) as tx:
+        # Checked under the lock: two clerks entering the same form at once cannot both succeed.
+        for visit in office.index(VISIT).records():
+            if visit.get("type") == "survey" and visit.get("campaign") == campaign and visit.get("unit") == unit:
+                raise Refused(f"{unit} already returned its {campaign} form ({visit['id']})")
         vid = office.next_id(VISIT, when)
         record = {"id": vid, "type": "survey", "campaign": campaign, "unit": unit, "visited_at": stamp,
                   "visitor": person["name"], "items": {i: ratings[i] for i in SURVEY_ITEMS},
@@ -126,8 +127,12 @@ def draw_sample(office: Office, actor: str | None, campaign: str, *, seed: int |
     person = _actor(office, actor)
     campaign = SURVEY.check_id(campaign)
     rel = SURVEY.path_of(campaign)
-    if os.path.exists(office.abspath(rel)):
-        raise Refused(f"the sample of {campaign} is already drawn ({rel}); it is drawn once")
+
+    def refuse_if_drawn():
+        if os.path.exists(office.abspath(rel)):
+            raise Refused(f"the sample of {campaign} is already drawn ({rel}); it is drawn once")
+
+    refuse_if_drawn()
     policy = (office.config.get("policy") or {}).get("survey") or {}
     ratio = ratio if ratio is not None else policy.get("sample_ratio", DEFAULT_RATIO)
     households = sorted(o["id"] for o in office.index(OWNER).records() if o.get("id"))
@@ -141,13 +146,15 @@ def draw_sample(office: Office, actor: str | None, campaign: str, *, seed: int |
                if v.get("type") == "survey" and v.get("campaign") == previous
                and "dissatisfied" in [v.get("overall"), *(v.get("items") or {}).values()]}
     must = sorted(u for u in set(complainants_since(office, since)) | unhappy if u in set(households))
+    # 10% of the community at random from those not already in (抽样: 随机), plus everyone who
+    # must be covered (二次重点抽样): so the random part never shrinks to nothing.
     size = max(math.ceil(len(households) * ratio), 1)
     rng = random.Random(seed if seed is not None else random.SystemRandom().randrange(2**31))
     if seed is None:
         seed = rng.randrange(2**31)
         rng = random.Random(seed)
     others = [u for u in households if u not in set(must)]
-    drawn = sorted(set(must) | set(rng.sample(others, max(size - len(must), 0)) if others else set()))
+    drawn = sorted(set(must) | set(rng.sample(others, min(size, len(others)))))
     record = {"id": campaign, "drawn_at": timeutil.iso(office.now()), "drawn_by": person["name"], "seed": seed,
               "ratio": ratio, "population": len(households)}
     if since:
@@ -155,6 +162,7 @@ def draw_sample(office: Office, actor: str | None, campaign: str, *, seed: int |
     record["complainants"] = must
     record["households"] = drawn
     with Transaction(office, person) as tx:
+        refuse_if_drawn()   # again under the lock: two clerks drawing at once
         tx.create(rel, yamlio.new_map(record))
         tx.commit(f"{campaign} survey sample: {len(drawn)} of {len(households)} households",
                   action="sample", records=[campaign])

@@ -21,10 +21,11 @@ HELP = "\n\n".join(["Figures:"] + [f.help() for f in (ITEM, OVERALL, RESPONSE, S
 MIN_RESPONSE = 70.0
 
 
-def penalty_points(response_rate: float | None, minimum: float = MIN_RESPONSE) -> int:
+def penalty_points(response_rate: float | None, minimum: float = MIN_RESPONSE, step: float = 5) -> int:
+    """1 point off for every full `step` points the response rate is below `minimum`."""
     if response_rate is None or response_rate >= minimum:
         return 0
-    return int((minimum - response_rate) // 5)
+    return int((minimum - response_rate) // step)
 
 
 def build(data: OfficeData, period, as_of, lang: str, campaign: str):
@@ -38,7 +39,7 @@ def build(data: OfficeData, period, as_of, lang: str, campaign: str):
     response = rate(returned, len(drawn))
     policy = (data.office.config.get("policy") or {}).get("survey") or {}
     minimum = float(policy.get("min_response_rate", 0.7)) * 100
-    points = penalty_points(response, minimum)
+    points = penalty_points(response, minimum, float(policy.get("penalty_step_points", 5)))
 
     def adjusted(numerator: int) -> str:
         value = rate(numerator, returned)

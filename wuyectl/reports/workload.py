@@ -12,7 +12,7 @@ HELP = """Per department, then per person, over the period:
 assigned = tickets dispatched to them in the period (an assign or a reopen to them; a ticket
 counts once per person); resolved = resolve events in the period on tickets then assigned to
 them; breaches = breached clocks at the as-of time on the tickets assigned to them in the
-period; satisfaction = callbacks in the period of tickets they resolved, rated satisfied or
+period, except dispatch and re-dispatch (the desk's clocks); satisfaction = callbacks in the period of tickets they resolved, rated satisfied or
 basically satisfied ÷ those callbacks × 100% (n/a with none)."""
 GOOD = ("satisfied", "basically_satisfied")
 
@@ -37,7 +37,9 @@ def build(data: OfficeData, period: Period, as_of, lang: str):
                 person[handler]["callbacks"] += 1
                 person[handler]["good"] += event.get("rating") in GOOD
         if mine:
-            breached = sum(1 for c in data.clocks(ticket, as_of) if c["state"] == "breached")
+            # Dispatch is the desk's clock, not the handler's.
+            breached = sum(1 for c in data.clocks(ticket, as_of)
+                           if c["state"] == "breached" and c["stage"] not in ("dispatch", "redispatch"))
             for name in mine:
                 person[name]["breaches"] += breached
     depts = defaultdict(lambda: {"assigned": 0, "resolved": 0, "breaches": 0, "callbacks": 0, "good": 0})

@@ -8,7 +8,10 @@ from typing import Sequence
 from ..errors import RepoError
 
 # Commands run with a fixed, predictable environment: no pager, no prompts, C messages.
-_BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C", "LANGUAGE": "C"}
+# GIT_OPTIONAL_LOCKS=0: reads (`git status`) never take index.lock to refresh the index, so a
+# reader cannot make a concurrent writer's `git commit` fail, and reads work on a full disk.
+_BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C", "LANGUAGE": "C",
+             "GIT_OPTIONAL_LOCKS": "0"}
 
 
 def run(cwd: str, args: Sequence[str], *, env: dict | None = None, input: bytes | None = None,

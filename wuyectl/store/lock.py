@@ -12,7 +12,7 @@ import os
 import socket
 import time
 
-from ..errors import Conflict
+from ..errors import Conflict, RepoError
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -26,8 +26,12 @@ class RepoLock:
         self.fd: int | None = None
 
     def __enter__(self) -> "RepoLock":
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:   # a read-only share, a full disk, no permission
+            raise RepoError(f"cannot write in the office repo ({exc.strerror or exc}: {self.path}); "
+                            "nothing was changed") from None
         deadline = time.monotonic() + self.timeout
         delay = 0.005
         while True:
@@ -43,8 +47,11 @@ class RepoLock:
                 delay = min(delay * 2, 0.1)
         info = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "who": self.who,
                            "since": time.time()}, ensure_ascii=False).encode()
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, info, 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, info, 0)
+        except OSError:
+            pass   # who holds the lock is only for the message of a waiting clerk (full disk)
         self.fd = fd
         return self
 

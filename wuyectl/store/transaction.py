@@ -209,8 +209,9 @@ class Transaction:
                 old[rel] = None
         paths = [self.office.git_path(r) for r in rels]
         base = git.head(self.office.top)
-        self._write_journal(base, paths, old)
+        message = None
         try:
+            self._write_journal(base, paths, old)
             fault("before-write")
             for rel in rels:
                 atomic_write(self.office.abspath(rel), texts[rel])
@@ -244,7 +245,13 @@ class Transaction:
             git.run(self.office.top, args, env=env, input=message.encode("utf-8"))
             fault("after-commit")
         except BaseException as exc:
-            self._rollback(rels, old, paths, base)
+            landed = self._landed(base, message)
+            if landed and isinstance(exc, OSError):
+                # The commit is made: the change is whole; undoing its files would break it.
+                raise RepoError(f"the change was committed ({landed[:10]}), but then: "
+                                f"{exc.strerror or exc}") from None
+            if not landed:
+                self._rollback(rels, old, paths, base)
             if isinstance(exc, WuyeError):
                 raise
             if isinstance(exc, OSError):
@@ -255,6 +262,17 @@ class Transaction:
         commit = git.head(self.office.top) or ""
         self.staged.clear()
         return commit
+
+    def _landed(self, base: str | None, message: str | None) -> str | None:
+        """The commit id if this transaction's commit is HEAD (it landed before the failure)."""
+        head = git.head(self.office.top)
+        if message is None or head is None or head == base:
+            return None
+        proc = git.run(self.office.top, ["log", "-1", "--format=%P%x00%B", "HEAD"], check=False)
+        parents, _, body = proc.stdout.decode("utf-8", "replace").partition("\0")
+        if parents.strip() != (base or "") or body.rstrip("\n") != message.rstrip("\n"):
+            return None
+        return head
 
     def _message(self, subject: str, action: str, records: list[str], at: str | None) -> str:
         lines = [subject, ""]
@@ -318,12 +336,13 @@ def recover(office: Office, gitdir: str) -> None:
         return
     except (OSError, ValueError):
         entry = {"paths": []}
-    index_lock = os.path.join(gitdir, "index.lock")
-    if os.path.exists(index_lock):
-        # Left by a git commit that was killed with its wuyectl; no other wuyectl can be
-        # committing now (we hold the lock).
+    import glob
+
+    # Left by a git commit that was killed with its wuyectl (`commit --only` also makes a
+    # next-index-PID.lock); no other wuyectl can be committing now (we hold the lock).
+    for stale in [os.path.join(gitdir, "index.lock"), *glob.glob(os.path.join(gitdir, "next-index-*.lock"))]:
         try:
-            os.unlink(index_lock)
+            os.unlink(stale)
         except OSError:
             pass
     paths = [p["path"] for p in entry.get("paths", []) if isinstance(p, dict) and "path" in p]

@@ -319,8 +319,8 @@ def survey():
 @output_option("table", "json", "yaml", "ids", default="table")
 @global_options
 def survey_sample(campaign, seed, output):
-    """Draw the sample: at least 10% of households at random, always with the households that
-    complained since the last campaign or were dissatisfied in it. Stored in surveys/CAMPAIGN.yaml."""
+    """Draw the sample: 10% of households at random (rounded up), plus every household that
+    complained since the last campaign or was dissatisfied in it. Stored in surveys/CAMPAIGN.yaml."""
     from ... import api
     from .. import output as out
 

@@ -1,0 +1,367 @@
+"""Faults (issue 6, SPEC §5 "Nothing lost"): a writer killed at each step of a write, a full
+disk, a read-only repo.
+
+`WUYECTL_FAULT=POINT` makes `wuyectl` SIGKILL itself at that step of a write (see
+`wuyectl.store.transaction.fault`): before-write, after-write, after-add, during-commit (git
+is killed with it after WUYECTL_FAULT_DELAY seconds), after-commit. `enospc:POINT` raises a
+full disk there. For each point, an `open ticket` and an `assign` of an existing ticket are
+killed; then the *next* command (a read, then a write) must find a consistent repo:
+
+- the change fully there (one commit with the tool's trailers, the file as committed) or fully
+  absent (no file, no index entry, HEAD unchanged);
+- `git status` clean, no `.git/index.lock` (nor git's `next-index-*.lock`) left behind, no
+  journal left once the next command ran;
+- the lock recovered: the next write succeeds at once (WUYECTL_LOCK_TIMEOUT=1);
+- nothing else lost: every other file in HEAD and in the work tree is as before.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import OPEN_REPAIR, UNIT, ticket_path
+
+TID = "T-20261122-A001"      # made before every fault
+NEW = "T-20261122-A002"      # what the killed `open` would have made
+KILLED = -9                  # subprocess returncode of a SIGKILLed process
+
+OPEN = [*OPEN_REPAIR, "--as", "王芳"]
+ASSIGN = ["assign", TID, "--to", "李明", "--as", "王芳"]
+
+
+# -- helpers ------------------------------------------------------------------------------
+def wuyectl(office: Path, *args, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """A fresh wuyectl process (a fault kills the process, so never in-process)."""
+    full = dict(os.environ)
+    full.update(env or {})
+    return subprocess.run([sys.executable, "-m", "wuyectl", *args], cwd=office, env=full,
+                          capture_output=True, timeout=timeout)
+
+
+def worktree(office: Path) -> dict[str, str]:
+    """Every file outside .git → sha1 of its bytes."""
+    out = {}
+    for path in office.rglob("*"):
+        rel = path.relative_to(office).as_posix()
+        if rel == ".git" or rel.startswith(".git/") or not path.is_file():
+            continue
+        out[rel] = hashlib.sha1(path.read_bytes()).hexdigest()
+    return out
+
+
+def snapshot(git, office: Path) -> dict:
+    return {
+        "head": git("rev-parse", "HEAD").strip(),
+        "count": int(git("rev-list", "--count", "HEAD")),
+        "tree": git("ls-tree", "-r", "HEAD"),
+        "index": git("ls-files", "-s"),
+        "files": worktree(office),
+    }
+
+
+def leftovers(office: Path) -> list[str]:
+    gitdir = office / ".git"
+    found = [p.name for p in gitdir.glob("*.lock")]
+    found += [p.name for p in gitdir.glob("refs/heads/*.lock")]
+    found += [p.relative_to(office).as_posix() for p in office.rglob(".wuyectl-*.tmp")]
+    return found
+
+
+def trailers(git, rev="HEAD") -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for line in git("log", "-1", "--format=%(trailers:only,unfold)", rev).splitlines():
+        if ": " in line:
+            key, value = line.split(": ", 1)
+            out.setdefault(key, []).append(value)
+    return out
+
+
+def assert_consistent(git, office: Path, before: dict, action: str, rid: str) -> bool:
+    """The change is fully there or fully absent; returns True when it is there."""
+    after = snapshot(git, office)
+    assert git("status", "--porcelain", "--untracked-files=all") == ""
+    assert leftovers(office) == []
+    assert not (office / ".git" / "wuyectl" / "journal.json").exists()
+    path = ticket_path(rid)
+    if after["head"] == before["head"]:
+        # fully absent: same HEAD, same index, same files
+        assert after == before
+        if action == "open":
+            assert not (office / path).exists()
+            assert path not in git("ls-files")
+        return False
+    # fully there: exactly one new commit, made by the tool, touching only the record
+    assert after["count"] == before["count"] + 1
+    assert git("rev-parse", "HEAD~1").strip() == before["head"]
+    facts = trailers(git)
+    assert facts["Wuye-Action"] == [action] and facts["Wuye-Record"] == [rid] and facts["Wuye-Role"] == ["clerk"]
+    assert git("show", "--name-only", "--format=", "HEAD").split() == [path]
+    assert (office / path).read_bytes() == subprocess.run(
+        ["git", "show", f"HEAD:{path}"], cwd=office, capture_output=True, check=True).stdout
+    text = (office / path).read_text(encoding="utf-8")
+    if action == "assign":
+        assert "assignee: 李明" in text and "status: assigned" in text
+    else:
+        assert f"id: {rid}" in text and "status: received" in text
+    # nothing else changed
+    others = {k: v for k, v in after["files"].items() if k != path}
+    assert others == {k: v for k, v in before["files"].items() if k != path}
+    strip = lambda tree: [line for line in tree.splitlines() if not line.endswith("\t" + path)]  # noqa: E731
+    assert strip(after["tree"]) == strip(before["tree"])
+    return True
+
+
+@pytest.fixture
+def ticket(new_ticket):
+    tid = new_ticket()
+    assert tid == TID
+    return tid
+
+
+def _next_commands(cli, git, office, before, action, rid, there_expected):
+    """The next read and the next write after a fault; returns whether the change is there."""
+    read = cli("get", "tickets", "-o", "ids")
+    assert read.code == 0, read.err
+    there = assert_consistent(git, office, before, action, rid)
+    if there_expected is not None:
+        assert there is there_expected
+    ids = [TID, NEW] if (action == "open" and there) else [TID]
+    assert read.out.split() == ids
+    # the lock is free at once, and the next write works and is one clean commit
+    count = int(git("rev-list", "--count", "HEAD"))
+    write = cli("assign", TID, "--to", "陈洁", "--as", "赵强", env={"WUYECTL_LOCK_TIMEOUT": "1"})
+    assert write.code == 0, write.err
+    assert int(git("rev-list", "--count", "HEAD")) == count + 1
+    assert git("status", "--porcelain", "--untracked-files=all") == ""
+    assert leftovers(office) == []
+    assert cli("validate").code == 0
+    return there
+
+
+# -- SIGKILL at each step ----------------------------------------------------------------
+# (point, delay, expected: True = change there, False = absent, None = either)
+KILLS = [
+    ("before-write", None, False),
+    ("after-write", None, False),
+    ("after-add", None, False),
+    ("during-commit", "0", None),        # git killed as it starts
+    ("during-commit", "0.003", None),    # … in the middle of its work (timing decides)
+    ("during-commit", "0.3", None),      # … after it finished (the usual outcome: there)
+    ("after-commit", None, True),
+]
+
+
+@pytest.mark.parametrize("action", ["open", "assign"])
+@pytest.mark.parametrize("point,delay,expected", KILLS,
+                         ids=[p + (f"-{d}s" if d else "") for p, d, _ in KILLS])
+def test_killed_writer_leaves_all_or_nothing(point, delay, expected, action, cli, git, office, ticket):
+    before = snapshot(git, office)
+    env = {"WUYECTL_FAULT": point}
+    if delay is not None:
+        env["WUYECTL_FAULT_DELAY"] = delay
+    killed = wuyectl(office, *(OPEN if action == "open" else ASSIGN), env=env)
+    assert killed.returncode == KILLED, killed.stderr.decode()
+    assert b"Traceback" not in killed.stderr
+    # the killed writer left its journal (the next command must finish its work)
+    assert (office / ".git" / "wuyectl" / "journal.json").exists()
+    rid = NEW if action == "open" else TID
+    _next_commands(cli, git, office, before, action, rid, expected)
+
+
+@pytest.mark.parametrize("point", ["after-write", "during-commit"])
+def test_next_write_recovers_without_a_read_first(point, run, git, office, ticket):
+    """The next command is a write in a fresh process (recovery inside the transaction)."""
+    before = snapshot(git, office)
+    killed = wuyectl(office, *OPEN, env={"WUYECTL_FAULT": point, "WUYECTL_FAULT_DELAY": "0"})
+    assert killed.returncode == KILLED
+    again = run(*OPEN, env={"WUYECTL_LOCK_TIMEOUT": "1"})
+    assert again.code == 0, again.err
+    # the killed open left nothing; or its commit landed and the new one is next
+    landed = git("rev-parse", "HEAD~1").strip() != before["head"]
+    assert again.out == ("T-20261122-A003\n" if landed else f"{NEW}\n")
+    assert int(git("rev-list", "--count", "HEAD")) == before["count"] + 1 + landed
+    assert git("status", "--porcelain", "--untracked-files=all") == ""
+    assert leftovers(office) == []
+    assert run("validate").code == 0
+
+
+def test_a_reader_waits_for_a_live_writer_and_does_not_undo_it(cli, git, office, ticket):
+    """Recovery runs under the lock: a slow but live writer is waited for, never rolled back."""
+    before = snapshot(git, office)
+    slow = subprocess.Popen([sys.executable, "-c", _SLOW_WRITER, str(office)], cwd=office,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        journal = office / ".git" / "wuyectl" / "journal.json"
+        for _ in range(400):
+            if journal.exists() or slow.poll() is not None:
+                break
+            import time
+
+            time.sleep(0.01)
+        read = cli("get", "tickets", "-o", "ids")          # waits for the writer's lock
+        assert read.code == 0, read.err
+    finally:
+        out, err = slow.communicate(timeout=60)
+    assert slow.returncode == 0, err.decode()
+    assert assert_consistent(git, office, before, "assign", TID)
+
+
+# A writer that holds the lock with its journal written for a moment (monkeypatched pause
+# between the file write and the commit), then finishes normally.
+_SLOW_WRITER = r"""
+import sys, time
+from wuyectl.store import transaction
+real = transaction.fault
+def slow(point):
+    if point == "after-write":
+        time.sleep(0.8)
+    real(point)
+transaction.fault = slow
+from wuyectl.cli.main import main
+main(["assign", "T-20261122-A001", "--to", "李明", "--as", "王芳"])
+"""
+
+
+# -- a full disk (the failpoint, then a real one) -------------------------------------------
+ENOSPC_MESSAGE = "wuyectl: could not write the records (No space left on device); nothing was changed\n"
+
+
+@pytest.mark.parametrize("action", ["open", "assign"])
+@pytest.mark.parametrize("point", ["before-write", "after-write", "after-add"])
+def test_disk_full_at_a_step_is_a_clear_error_and_changes_nothing(point, action, cli, git, office, ticket):
+    before = snapshot(git, office)
+    result = cli(*(OPEN if action == "open" else ASSIGN), env={"WUYECTL_FAULT": f"enospc:{point}"})
+    assert (result.code, result.out, result.err) == (9, "", ENOSPC_MESSAGE)
+    assert snapshot(git, office) == before
+    assert leftovers(office) == []
+    assert not (office / ".git" / "wuyectl" / "journal.json").exists()
+    assert cli(*ASSIGN).code == 0
+
+
+def test_disk_full_after_the_commit_keeps_the_commit(cli, git, office, ticket):
+    """A failure once the commit has landed must not undo the files under it."""
+    before = snapshot(git, office)
+    result = cli(*ASSIGN, env={"WUYECTL_FAULT": "enospc:after-commit"})
+    assert result.code == 9
+    assert result.err.count("\n") == 1 and "committed" in result.err
+    assert assert_consistent(git, office, before, "assign", TID)
+
+
+def _mount(*args) -> bool:
+    proc = subprocess.run(["mount", *args], capture_output=True)
+    return proc.returncode == 0
+
+
+def _umount(path: Path) -> None:
+    subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+def _fill(folder: Path) -> None:
+    """Fill the file system holding `folder` to the last byte."""
+    with open(folder / "filler", "wb") as fh:
+        chunk = b"\0" * 65536
+        while True:
+            try:
+                fh.write(chunk)
+                fh.flush()
+            except OSError:
+                break
+    for size in (4096, 512, 1):
+        try:
+            with open(folder / f"filler-{size}", "wb") as fh:
+                while True:
+                    fh.write(b"\0" * size)
+                    fh.flush()
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def small_disk(tmp_path, office):
+    """The office copied onto a real 2 MB tmpfs (skipped where mounting is not permitted)."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if not shutil.which("mount") or not _mount("-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", str(mnt)):
+        pytest.skip("cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN)")
+    try:
+        shutil.copytree(office, mnt / "office", symlinks=True)
+        yield mnt / "office"
+    finally:
+        _umount(mnt)
+
+
+def test_a_real_full_disk(ticket, small_disk):
+    office = small_disk
+    # (git status would refresh the index and fail on the full disk: optional locks off)
+    g = lambda *a: subprocess.run(["git", "--no-optional-locks", *a], cwd=office, capture_output=True,  # noqa: E731
+                                  check=True).stdout.decode()
+    before = {"head": g("rev-parse", "HEAD"), "status": g("status", "--porcelain", "--untracked-files=all"),
+              "files": worktree(office)}
+    _fill(office.parent)
+    try:
+        for args in (ASSIGN, OPEN):
+            result = wuyectl(office, *args)
+            err = result.stderr.decode()
+            assert result.returncode == 9, err
+            assert err.startswith("wuyectl: ") and err.count("\n") == 1, err
+            assert "No space left on device" in err or "Out of diskspace" in err, err
+            assert result.stdout == b""
+            assert g("rev-parse", "HEAD") == before["head"]
+            assert g("status", "--porcelain", "--untracked-files=all") == before["status"]
+            assert worktree(office) == before["files"]
+        # reads still work on a full disk
+        read = wuyectl(office, "get", "tickets", "-o", "ids")
+        assert (read.returncode, read.stdout.decode().split()) == (0, [TID]), read.stderr.decode()
+    finally:
+        for filler in office.parent.glob("filler*"):
+            filler.unlink()
+    # space again: the next write just works, nothing was left half-done
+    result = wuyectl(office, *ASSIGN, env={"WUYECTL_LOCK_TIMEOUT": "1"})
+    assert result.returncode == 0, result.stderr.decode()
+    assert g("status", "--porcelain", "--untracked-files=all") == ""
+    assert leftovers(office) == []
+
+
+# -- a read-only repo ---------------------------------------------------------------------
+@pytest.fixture
+def read_only(office):
+    """Make the office read-only: chmod when not root; as root (chmod does not stop root), a
+    read-only bind mount of the office onto itself; skipped when neither is possible (the
+    enospc failpoint test above covers the same write-failure path)."""
+    if os.geteuid() != 0:
+        modes = {}
+        for path in [office, *office.rglob("*")]:
+            if not path.is_symlink():
+                modes[path] = path.stat().st_mode
+                path.chmod(modes[path] & ~0o222)
+        yield office
+        for path, mode in modes.items():
+            path.chmod(mode)
+        return
+    if not shutil.which("mount") or not _mount("--bind", str(office), str(office)):
+        pytest.skip("cannot make the office read-only here (root, and mount not permitted)")
+    try:
+        if not _mount("-o", "remount,bind,ro", str(office)):
+            pytest.skip("cannot remount read-only here")
+        yield office
+    finally:
+        _umount(office)
+
+
+def test_a_read_only_repo_is_a_clear_error(office, git, ticket, read_only):
+    before = snapshot(git, office)
+    for args in (ASSIGN, OPEN):
+        result = wuyectl(office, *args)
+        err = result.stderr.decode()
+        assert result.returncode == 9, err
+        assert err.startswith("wuyectl: ") and err.count("\n") == 1 and "Traceback" not in err, err
+        assert "ead-only file system" in err or "ermission denied" in err, err
+        assert snapshot(git, office) == before
+    read = wuyectl(office, "get", "tickets", "-o", "ids")
+    assert (read.returncode, read.stdout.decode().split()) == (0, [TID]), read.stderr.decode()
