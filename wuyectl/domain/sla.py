@@ -163,15 +163,15 @@ def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
                     clock("resolve", number, arrived, due, resolved)
 
         # progress: while unresolved, the owner hears from us at least every 24 h.
-        updates = [at for at, e in cyc if e.get("action") in OWNER_FACING]
+        updates = [at for at, e in cyc if e.get("action") in OWNER_FACING and (resolved is None or at <= resolved)]
         last = begin
         breach = None
         for at in updates + ([resolved] if resolved else []):
             if at - last > policy.limit("progress") and breach is None:
                 breach = (last, at)
-            last = max(last, at)
             if resolved and at >= resolved:
                 break
+            last = max(last, at)
         if breach:
             out.append(_row("progress", number, breach[0], breach[0] + policy.limit("progress"), breach[1], "breached"))
         elif resolved:
