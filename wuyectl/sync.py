@@ -127,7 +127,14 @@ def sync(office: Office, actor: str | None, remote: str = "origin") -> dict:
         has_upstream = git.run(top, ["rev-parse", "-q", "--verify", f"refs/remotes/{upstream}"], check=False).returncode == 0
         old = git.head(top)
         merged = False
-        if has_upstream and git.run(top, ["merge-base", "--is-ancestor", upstream, "HEAD"], check=False).returncode != 0:
+        behind = has_upstream and old is not None and git.run(
+            top, ["merge-base", "--is-ancestor", "HEAD", upstream], check=False).returncode == 0
+        if behind:
+            # Nothing here the remote lacks: take its commits as they are (a merge commit here
+            # would be new, and the other clone would have to merge it back: syncs never settle).
+            git.run(top, ["merge", "-q", "--ff-only", upstream])
+        elif has_upstream and git.run(top, ["merge-base", "--is-ancestor", upstream, "HEAD"],
+                                      check=False).returncode != 0:
             attributes = os.path.join(tx.state_dir, "attributes")
             atomic_write(attributes, b"*.yaml merge=wuyectl\n")
             driver = f'"{sys.executable}" -m wuyectl merge-driver %O %A %B %P'

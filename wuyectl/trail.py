@@ -108,8 +108,8 @@ def flatten(data, prefix: str = "") -> dict:
             if key == "timeline":
                 continue
             out.update(flatten(value, f"{prefix}{key}."))
-    elif isinstance(data, list) and data and all(isinstance(v, dict) for v in data):
-        for i, value in enumerate(data):
+    elif isinstance(data, list) and all(isinstance(v, dict) for v in data):
+        for i, value in enumerate(data):   # an empty list of records is no field at all
             out.update(flatten(value, f"{prefix}{i}."))
     else:
         out[prefix[:-1]] = data

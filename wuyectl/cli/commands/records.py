@@ -465,7 +465,7 @@ def sync(remote):
     from ... import sync as syncing
 
     result = syncing.sync(office(), actor_name(), remote)
-    what = "merged and pushed" if result["merged"] else "pushed"
+    what = "merged and pushed" if result["merged"] else "up to date" if result["old"] != result["new"] else "pushed"
     click.echo(f"{what}: {result['branch']} {(result['old'] or '')[:10]} → {(result['new'] or '')[:10]} ({remote})")
 
 
