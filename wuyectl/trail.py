@@ -12,6 +12,7 @@ role that may not, edits to records past their retention, backdating beyond the 
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -143,9 +144,14 @@ def record_log(office: Office, record_id: str) -> list[dict]:
     kind, rel = office.locate(record_id)
     path = office.git_path(rel)
     limit = _backdate_limit(office)
+    history = _commits(office, ["--", path])
+    if not history and not os.path.isfile(office.abspath(rel)):
+        from .errors import NotFound
+
+        raise NotFound(f"no {kind.name} {str(record_id).strip()} (looked for {rel})")
     blobs = Blobs(office)
     out = []
-    for commit, author, when, body in reversed(_commits(office, ["--", path])):
+    for commit, author, when, body in reversed(history):
         facts = trailers(body)
         at = (facts.get("Wuye-At") or [None])[0]
         recorded = read_iso(when)

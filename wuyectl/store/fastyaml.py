@@ -67,3 +67,34 @@ Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loade
 
 def load(text: str):
     return yaml.load(text, Loader=Loader)   # noqa: S506 - a safe loader (no object construction)
+
+
+# -- writing new records -------------------------------------------------------------------
+class Dumper(yaml.SafeDumper):
+    """Writes a new record in the layout the round-trip writer uses for edits (block style,
+    lists indented under their key, times as plain timestamps), at libyaml-like speed: a bulk
+    import writes thousands of files, and ruamel's round-trip dump is ~8 ms each."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
+def _timestamp(dumper, data):
+    return dumper.represent_scalar("tag:yaml.org,2002:timestamp", str(data))
+
+
+# Quote what YAML 1.2 would read as another type: the dumper is told the loader's 1.2 rules, so
+# 'no' stays plain and '0301' is quoted.
+Dumper.yaml_implicit_resolvers = {k: list(v) for k, v in Loader.yaml_implicit_resolvers.items()}
+
+
+Dumper.add_multi_representer(dict, lambda dumper, data: dumper.represent_dict(data.items()))
+Dumper.add_multi_representer(list, lambda dumper, data: dumper.represent_list(list(data)))
+
+
+def dump(data) -> str:
+    from .yamlio import Timestamp
+
+    Dumper.add_representer(Timestamp, _timestamp)
+    return yaml.dump(data, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=4096,
+                     default_flow_style=False)
