@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OPEN_REPAIR, UNIT, ticket_path
+from conftest import OPEN_REPAIR, ticket_path
 
 TID = "T-20261122-A001"      # made before every fault
 NEW = "T-20261122-A002"      # what the killed `open` would have made
@@ -191,6 +191,26 @@ def test_next_write_recovers_without_a_read_first(point, run, git, office, ticke
     assert run("validate").code == 0
 
 
+@pytest.mark.parametrize("point", ["after-add", "during-commit"])
+def test_recovery_touches_only_the_killed_writers_files(point, cli, git, office, ticket):
+    """Other work in progress — a hand edit not yet committed, a new file — survives the
+    recovery of a killed writer and the next write."""
+    owner = office / "owners" / "3" / "3-2-1201.yaml"
+    edited = owner.read_text(encoding="utf-8") + "# 业主要求周末上门\n"
+    owner.write_text(edited, encoding="utf-8")
+    (office / "notes.txt").write_text("交接：3-2-1201 周末\n", encoding="utf-8")
+    status = git("status", "--porcelain", "--untracked-files=all")
+    killed = wuyectl(office, *OPEN, env={"WUYECTL_FAULT": point, "WUYECTL_FAULT_DELAY": "0"})
+    assert killed.returncode == KILLED
+    assert cli("get", "tickets", "-o", "ids").code == 0
+    assert git("status", "--porcelain", "--untracked-files=all") == status
+    assert cli(*ASSIGN).code == 0
+    assert git("status", "--porcelain", "--untracked-files=all") == status
+    assert owner.read_text(encoding="utf-8") == edited
+    assert (office / "notes.txt").read_text(encoding="utf-8") == "交接：3-2-1201 周末\n"
+    assert leftovers(office) == []
+
+
 def test_a_reader_waits_for_a_live_writer_and_does_not_undo_it(cli, git, office, ticket):
     """Recovery runs under the lock: a slow but live writer is waited for, never rolled back."""
     before = snapshot(git, office)
@@ -331,25 +351,29 @@ def test_a_real_full_disk(ticket, small_disk):
 # -- a read-only repo ---------------------------------------------------------------------
 @pytest.fixture
 def read_only(office):
-    """Make the office read-only: chmod when not root; as root (chmod does not stop root), a
-    read-only bind mount of the office onto itself; skipped when neither is possible (the
-    enospc failpoint test above covers the same write-failure path)."""
+    """Make the office read-only; yields the environment of the commands to run against it.
+
+    Not root: chmod. Root (chmod does not stop root): a read-only bind mount of the office onto
+    itself. Where mounting is not permitted either, the read-only repo is *simulated* with the
+    enospc:before-write failpoint — the same path (an OSError on the first write), but without
+    the real EROFS from the kernel."""
     if os.geteuid() != 0:
         modes = {}
         for path in [office, *office.rglob("*")]:
             if not path.is_symlink():
                 modes[path] = path.stat().st_mode
                 path.chmod(modes[path] & ~0o222)
-        yield office
+        yield {}
         for path, mode in modes.items():
             path.chmod(mode)
         return
     if not shutil.which("mount") or not _mount("--bind", str(office), str(office)):
-        pytest.skip("cannot make the office read-only here (root, and mount not permitted)")
+        yield {"WUYECTL_FAULT": "enospc:before-write"}          # simulated (see above)
+        return
     try:
         if not _mount("-o", "remount,bind,ro", str(office)):
             pytest.skip("cannot remount read-only here")
-        yield office
+        yield {}
     finally:
         _umount(office)
 
@@ -357,11 +381,13 @@ def read_only(office):
 def test_a_read_only_repo_is_a_clear_error(office, git, ticket, read_only):
     before = snapshot(git, office)
     for args in (ASSIGN, OPEN):
-        result = wuyectl(office, *args)
+        result = wuyectl(office, *args, env=read_only)
         err = result.stderr.decode()
         assert result.returncode == 9, err
         assert err.startswith("wuyectl: ") and err.count("\n") == 1 and "Traceback" not in err, err
-        assert "ead-only file system" in err or "ermission denied" in err, err
+        assert ("ead-only file system" in err or "ermission denied" in err
+                or read_only and "No space left on device" in err), err
+        assert err.endswith("nothing was changed\n"), err
         assert snapshot(git, office) == before
     read = wuyectl(office, "get", "tickets", "-o", "ids")
     assert (read.returncode, read.stdout.decode().split()) == (0, [TID]), read.stderr.decode()

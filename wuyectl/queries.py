@@ -24,12 +24,23 @@ def _get(data, dotted: str):
     return value
 
 
+def _fields(kind: Kind) -> list[str]:
+    from .store import schema
+
+    return list(schema.schema(kind.schema).get("properties", {}))
+
+
 def parse_where(kind: Kind, pairs: Iterable[str]) -> list[tuple[str, str]]:
     out = []
     for pair in pairs or ():
         if "=" not in pair:
             raise BadValue(f"--where needs FIELD=VALUE, not '{pair}'")
         key, value = (p.strip() for p in pair.split("=", 1))
+        known = _fields(kind)
+        if known and key.split(".", 1)[0] not in known:
+            from .errors import did_you_mean
+
+            raise BadValue(f"--where: {kind.plural} have no field '{key}'{did_you_mean(key, known)}")
         if key in kind.code_fields:
             value = codes.resolve(kind.code_fields[key], value, what=key)
         out.append((key, value))

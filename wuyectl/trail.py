@@ -93,9 +93,10 @@ class Blobs:
         try:
             from .store import fastyaml
 
-            return yamlio.to_plain(fastyaml.load(yamlio.decode(raw)))
+            data = yamlio.to_plain(fastyaml.load(yamlio.decode(raw)))
         except Exception:
             return {"__unreadable__": True}
+        return data if isinstance(data, dict) else {"__unreadable__": True}   # a record is a mapping
 
     def close(self) -> None:
         self.proc.stdin.close()
@@ -122,6 +123,12 @@ def changes(old: dict | None, new: dict | None) -> list[dict]:
     masked, always."""
     from .domain.privacy import ID_CARD_KEYS, PHONE_KEYS, mask_id_card, mask_phone
 
+    unreadable = "(not readable YAML)"
+    if isinstance(new, dict) and new.get("__unreadable__"):
+        return [{"field": "(file)", "old": None, "new": unreadable}]
+    repaired = isinstance(old, dict) and old.get("__unreadable__")
+    if repaired:
+        old = None
     before, after = flatten(old or {}), flatten(new or {})
 
     def shown(key, value):
@@ -132,8 +139,9 @@ def changes(old: dict | None, new: dict | None) -> list[dict]:
             return mask_id_card(value)
         return value
 
-    out = [{"field": k, "old": shown(k, before.get(k)), "new": shown(k, after.get(k))}
-           for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
+    out = [{"field": "(file)", "old": unreadable, "new": None}] if repaired else []
+    out += [{"field": k, "old": shown(k, before.get(k)), "new": shown(k, after.get(k))}
+            for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
     old_events = (old or {}).get("timeline") or []
     for event in ((new or {}).get("timeline") or [])[len(old_events):]:
         out.append({"field": "timeline+", "old": None, "new": event})

@@ -37,6 +37,12 @@ def _register() -> None:
 _register()
 
 
+def _line(text: str) -> str:
+    """An error stays one line whatever was typed or found in a file: control characters
+    (newlines, escape sequences, NUL …) are shown escaped, as \\n or \\x1b."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
+
+
 def main(argv=None) -> None:
     try:
         cli.main(args=argv, prog_name="wuyectl", standalone_mode=False)
@@ -50,13 +56,13 @@ def main(argv=None) -> None:
         ctx = getattr(exc, "ctx", None)
         if ctx is not None:
             hint = f" (see '{ctx.command_path} --help')"
-        click.echo(f"wuyectl: {exc.format_message()}{hint}", err=True)
+        click.echo(_line(f"wuyectl: {exc.format_message()}{hint}"), err=True)
         sys.exit(Exit.USAGE if isinstance(exc, click.UsageError) else Exit.BAD_VALUE)
     except Invalid as exc:
-        click.echo(str(exc), err=True)
+        click.echo(_line(str(exc)), err=True)
         sys.exit(exc.exit_code)
     except WuyeError as exc:
-        click.echo(f"wuyectl: {exc}", err=True)
+        click.echo(_line(f"wuyectl: {exc}"), err=True)
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)
@@ -66,5 +72,5 @@ def main(argv=None) -> None:
     except Exception as exc:  # a bug: still one line, never a traceback (WUYECTL_DEBUG=1 shows it)
         if os.environ.get("WUYECTL_DEBUG"):
             raise
-        click.echo(f"wuyectl: internal error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(_line(f"wuyectl: internal error: {type(exc).__name__}: {exc}"), err=True)
         sys.exit(Exit.INTERNAL)

@@ -109,9 +109,26 @@ class OfficeData:
         # Reports of a period need the tickets with anything on their timeline since the
         # period began, and every open ticket; the index answers that without decoding the rest.
         self.since = since
+        self.left_out = 0
 
     def _records(self, kind) -> list[dict]:
-        return self.office.index(kind).records()
+        return self.usable(self.office.index(kind).records())
+
+    def usable(self, records: list[dict]) -> list[dict]:
+        """Records whose times can be read; the others are left out and counted (a report
+        works on what is sound and says how much it left out, instead of failing)."""
+        out = []
+        for record in records:
+            try:
+                for key in ("received_at", "found_at", "visited_at", "drawn_at"):
+                    if key in record:
+                        read_iso(record[key])
+                for event in record.get("timeline") or []:
+                    read_iso(event["at"])
+                out.append(record)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                self.left_out += 1
+        return out
 
     @cached_property
     def tickets(self) -> list[dict]:
@@ -120,7 +137,7 @@ class OfficeData:
         # Timeline times carry the office offset, so they compare as text; a record written
         # with another offset is caught by the one-day margin.
         since = (self.since - timedelta(days=1)).isoformat(timespec="seconds")
-        return self.office.index(TICKET).records(since=since, open_or_since=True)
+        return self.usable(self.office.index(TICKET).records(since=since, open_or_since=True))
 
     @cached_property
     def visits(self) -> list[dict]:

@@ -218,6 +218,7 @@ class Transaction:
         paths = [self.office.git_path(r) for r in rels]
         base = git.head(self.office.top)
         message = None
+        keep_journal = False
         try:
             self._write_journal(base, paths, old)
             fault("before-write")
@@ -261,15 +262,16 @@ class Transaction:
                 # The commit is made: the change is whole; undoing its files would break it.
                 raise RepoError(f"the change was committed ({landed[:10]}), but then: "
                                 f"{exc.strerror or exc}") from None
-            if not landed:
-                self._rollback(rels, old, paths, base)
+            if not landed and not self._rollback(rels, old, paths, base):
+                keep_journal = True   # the next command finishes putting the files back
             if isinstance(exc, WuyeError):
                 raise
             if isinstance(exc, OSError):
                 raise RepoError(f"could not write the records ({exc.strerror or exc}); nothing was changed") from None
             raise
         finally:
-            self._drop_journal()
+            if not keep_journal:
+                self._drop_journal()
         commit = git.head(self.office.top) or ""
         self.staged.clear()
         return commit
@@ -317,7 +319,9 @@ class Transaction:
         except FileNotFoundError:
             pass
 
-    def _rollback(self, rels, old, paths, base) -> None:
+    def _rollback(self, rels, old, paths, base) -> bool:
+        """Put the files and index entries back; False if a file could not be restored."""
+        restored = True
         for rel in rels:
             path = self.office.abspath(rel)
             try:
@@ -327,11 +331,12 @@ class Transaction:
                 else:
                     atomic_write(path, old[rel])
             except OSError:
-                pass
+                restored = False
         if base:
             git.run(self.office.top, ["reset", "-q", "--", *paths], check=False)
         else:
             git.run(self.office.top, ["rm", "-q", "--cached", "--ignore-unmatch", "--", *paths], check=False)
+        return restored
 
 
 def recover(office: Office, gitdir: str) -> None:

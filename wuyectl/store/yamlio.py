@@ -80,8 +80,34 @@ def decode(raw: bytes) -> str:
     return text.replace("\r\n", "\n")
 
 
+MAX_DEPTH = 100
+
+
+def _too_deep(text: str) -> bool:
+    """Flow collections nested past MAX_DEPTH. ruamel's pure-Python parser takes seconds to
+    fail on them (recursion), libyaml's event stream measures them in milliseconds."""
+    if text.count("[") + text.count("{") < MAX_DEPTH:
+        return False
+    import yaml
+
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return True
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return False   # the round-trip loader says where and why
+    return False
+
+
 def load_roundtrip(text: str):
     """Parse for editing. Raises YamlProblem with the line and column of the fault."""
+    if _too_deep(text):
+        raise YamlProblem(1, 1, "bad YAML: nested too deeply")
     try:
         data = _rt().load(text)
     except MarkedYAMLError as exc:
@@ -95,6 +121,9 @@ def load_roundtrip(text: str):
         raise YamlProblem(1, 1, f"bad YAML: {str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise YamlProblem(1, 1, "bad YAML: nested too deeply") from None
+    except ValueError as exc:   # e.g. an integer of more digits than Python converts (4300)
+        detail = "a number with too many digits" if "digits" in str(exc) else str(exc)
+        raise YamlProblem(1, 1, f"bad YAML: {detail}") from None
     return data
 
 

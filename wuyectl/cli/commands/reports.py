@@ -100,6 +100,9 @@ def _make(name: str, help_text: str, *, period: bool = True, extra=None):
         data = OfficeData(the_office, since=span.start if span else None)
         rep = module(name).build(data, span, as_of_time(the_office, as_of), lang(), **kw)
         emit(rep, output, file)
+        if data.left_out:
+            click.echo(f"wuyectl: {data.left_out} record(s) with unreadable times were left out "
+                       "(wuyectl validate shows them)", err=True)
 
     command = click.command(name, cls=ReportCommand, short_help=help_text)(callback)
     command = global_options(command)
