@@ -104,11 +104,12 @@ class Report:
 class OfficeData:
     """The records a report reads, loaded once each, through the store's cached read path."""
 
-    def __init__(self, office, since: datetime | None = None):
+    def __init__(self, office, period: "Period | None" = None):
         self.office = office
-        # Reports of a period need the tickets with anything on their timeline since the
-        # period began, and every open ticket; the index answers that without decoding the rest.
-        self.since = since
+        # A report of a period needs the tickets alive in it (received by its end, with
+        # something on their timeline since its start) and every open ticket; the index
+        # answers that without decoding the rest.
+        self.period = period
         self.left_out = 0
 
     def _records(self, kind) -> list[dict]:
@@ -132,12 +133,14 @@ class OfficeData:
 
     @cached_property
     def tickets(self) -> list[dict]:
-        if self.since is None:
+        if self.period is None:
             return self._records(TICKET)
-        # Timeline times carry the office offset, so they compare as text; a record written
-        # with another offset is caught by the one-day margin.
-        since = (self.since - timedelta(days=1)).isoformat(timespec="seconds")
-        return self.usable(self.office.index(TICKET).records(since=since, open_or_since=True))
+        # Stored times carry the office offset, so they compare as text; a record written with
+        # another offset is caught by the one-day margins.
+        day = timedelta(days=1)
+        alive = ((self.period.start - day).isoformat(timespec="seconds"),
+                 (self.period.end + day).isoformat(timespec="seconds"))
+        return self.usable(self.office.index(TICKET).records(alive=alive))
 
     @cached_property
     def visits(self) -> list[dict]:

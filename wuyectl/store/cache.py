@@ -64,12 +64,16 @@ def parse_file(absolute: str):
         with open(absolute, "rb") as fh:
             raw = fh.read(yamlio.MAX_BYTES + 1)
         text = yamlio.decode(raw)
+        if yamlio.too_deep(text):
+            raise yamlio.YamlProblem(1, 1, "bad YAML: nested too deeply")
         try:
             data = fastyaml.load(text)
+            if "&" in text:
+                # Anchors: aliases could expand past memory; the budgeted copy refuses that.
+                data = yamlio.to_plain(data)
         except Exception:
             # The fast loader refused: let the round-trip loader say where and why.
-            data = yamlio.load_roundtrip(text)
-        data = yamlio.to_plain(data)
+            data = yamlio.to_plain(yamlio.load_roundtrip(text))
     except yamlio.YamlProblem as exc:
         return None, [(exc.line, exc.col, exc.message)], []
     except OSError as exc:
@@ -81,8 +85,19 @@ def parse_file(absolute: str):
     return data, [], None
 
 
-def _parse_many(paths: list[str]) -> list:
-    return [parse_file(p) for p in paths]
+def _rows(job: tuple[str, list[tuple[str, str, str]]]) -> list[tuple]:
+    """Index rows for (kind, [(path, absolute path, blob)]): parsed, encoded, ready to insert
+    (done in the worker, so the main process only writes bytes)."""
+    kind, items = job
+    out = []
+    for rel, absolute, blob in items:
+        data, problems, _ = parse_file(absolute)
+        try:
+            encoded = marshal.dumps(data)
+        except ValueError:   # nested deeper than marshal goes (block-style nesting)
+            data, problems, encoded = None, [(1, 1, "bad YAML: nested too deeply")], marshal.dumps(None)
+        out.append((kind, rel, blob, encoded, marshal.dumps(problems), None, None, *_columns(data)))
+    return out
 
 
 class Index:
@@ -94,7 +109,23 @@ class Index:
         self._schema_key = repr(schema.schema(kind.schema))
 
     # -- which files, which blobs ---------------------------------------------------------
-    def files(self) -> dict[str, str]:
+    def _status(self) -> str:
+        folder = self.office.prefix + self.kind.folder
+        return git.out(self.office.top, ["status", "--porcelain", "-z", "--untracked-files=all",
+                                         "--no-renames", "--", folder + "/"])
+
+    def _state(self, status: str) -> str | None:
+        """A key that changes whenever the kind's files might have: HEAD and git's index file;
+        None when the work tree differs from the index (then every blob id must be looked at)."""
+        if status.strip("\0"):
+            return None
+        try:
+            info = os.stat(os.path.join(self.office.gitdir, "index"))
+        except OSError:
+            return None
+        return f"{git.head(self.office.top)}|{info.st_mtime_ns}|{info.st_size}|{info.st_ino}"
+
+    def files(self, status: str | None = None) -> dict[str, str]:
         """office-relative path → blob id of what is in the work tree now."""
         office, prefix = self.office, self.office.prefix
         folder = prefix + self.kind.folder
@@ -105,8 +136,8 @@ class Index:
             if entry.endswith(".yaml"):
                 tab = entry.index("\t")
                 blobs[entry[tab + 1 + cut:]] = entry[7:47]
-        status = git.out(office.top, ["status", "--porcelain", "-z", "--untracked-files=all",
-                                      "--no-renames", "--", folder + "/"])
+        if status is None:
+            status = self._status()
         for entry in status.split("\0"):
             if len(entry) < 4 or not entry.endswith(".yaml"):
                 continue
@@ -151,42 +182,84 @@ class Index:
                     raise
 
     def refresh(self, db: sqlite3.Connection) -> None:
-        """Bring the rows of this kind up to the work tree: parse what changed."""
-        blobs = self.files()
+        """Bring the rows of this kind up to the work tree: parse what changed. When neither
+        HEAD nor git's index moved and the work tree is clean, nothing can have: the listing
+        of 100,000 blob ids is skipped."""
+        status = self._status()
+        state = self._state(status)
+        key = f"state:{self.kind.name}"
+        if state is not None:
+            row = db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+            if row is not None and row[0] == state:
+                return
+        blobs = self.files(status)
         have = dict(db.execute("SELECT path, blob FROM records WHERE kind=?", (self.kind.name,)))
         changed = [rel for rel, blob in blobs.items() if have.get(rel) != blob]
         gone = [rel for rel in have if rel not in blobs]
+        db.execute("DELETE FROM meta WHERE key=?", (key,))
+        if state is not None:
+            db.execute("INSERT INTO meta VALUES (?, ?)", (key, state))
         if not changed and not gone:
+            db.commit()
             return
-        rows = []
-        for rel, (data, problems, _) in zip(changed, self._parse_all(changed)):
-            rows.append((self.kind.name, rel, blobs[rel], marshal.dumps(data), marshal.dumps(problems),
-                         None, None, *_columns(data)))
         marks = ",".join("?" * (7 + len(COLUMNS)))
-        db.executemany(f"INSERT OR REPLACE INTO records VALUES ({marks})", rows)
+        insert = f"INSERT OR REPLACE INTO records VALUES ({marks})"
+        items = [(rel, self.office.abspath(rel), blobs[rel]) for rel in changed]
+        for rows in self._parse_rows(items):   # streamed: a first build of 100,000 never sits in memory
+            db.executemany(insert, rows)
         db.executemany("DELETE FROM records WHERE path=?", [(rel,) for rel in gone])
         db.commit()
 
-    def _query(self, columns: str, where: dict | None, since: str | None, open_or_since: bool):
+    def _parse_rows(self, items: list[tuple[str, str, str]]):
+        """Chunks of index rows for `items`, from worker processes when there are many."""
+        bar = None
+        if len(items) >= PROGRESS_AFTER and sys.stderr.isatty():
+            import click
+
+            bar = click.progressbar(length=len(items), label=f"reading {len(items)} {self.kind.plural}",
+                                    file=sys.stderr)
+            bar.__enter__()
+        try:
+            chunk = 500
+            jobs = [(self.kind.name, items[i:i + chunk]) for i in range(0, len(items), chunk)]
+            workers = min(os.cpu_count() or 1, 4)
+            if len(items) >= PARALLEL_AFTER and workers > 1:
+                from concurrent.futures import ProcessPoolExecutor
+
+                with ProcessPoolExecutor(max_workers=workers) as pool:
+                    for rows in pool.map(_rows, jobs):
+                        if bar:
+                            bar.update(len(rows))
+                        yield rows
+                return
+            for job in jobs:
+                rows = _rows(job)
+                if bar:
+                    bar.update(len(rows))
+                yield rows
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+
+    def _query(self, columns: str, where: dict | None, alive: tuple[str, str] | None):
         sql = f"SELECT {columns} FROM records WHERE kind=?"
         args: list = [self.kind.name]
         for key, value in (where or {}).items():
             sql += f" AND {key}=?"
             args.append(value)
-        if since is not None:
-            if open_or_since:
-                sql += " AND (last_at >= ? OR status NOT IN ('closed', 'cancelled'))"
-            else:
-                sql += " AND last_at >= ?"
-            args.append(since)
+        if alive is not None:
+            # received by the end, and something on the timeline since the start; or still open
+            sql += " AND ((last_at >= ? AND received_at <= ?) OR status NOT IN ('closed', 'cancelled'))"
+            args += list(alive)
         return sql + " ORDER BY path", args
 
     # -- records -------------------------------------------------------------------------
-    def entries(self, *, findings: bool = False, where: dict | None = None, since: str | None = None,
-                open_or_since: bool = False) -> list[Entry]:
-        """The record files of the kind (filtered by `where` on COLUMNS, and `since` on the
-        latest timeline time); with `findings`, also their schema findings (computed once per
-        blob: only `validate` needs them, so listing does not pay for them)."""
+    def entries(self, *, findings: bool = False, where: dict | None = None,
+                alive: tuple[str, str] | None = None) -> list[Entry]:
+        """The record files of the kind, filtered by `where` (equalities on COLUMNS) and `alive`
+        ((start, end) as ISO text: received by the end with timeline activity since the start,
+        or still open); with `findings`, also their schema findings (computed once per blob:
+        only `validate` needs them, so listing does not pay for them)."""
         for key in where or {}:
             if key not in COLUMNS:
                 raise ValueError(f"cannot filter the index on {key}")
@@ -199,7 +272,7 @@ class Index:
                 self.refresh(db)
             except sqlite3.OperationalError:
                 pass   # read-only or busy: answer from what is there after parsing below
-            sql, args = self._query("path, blob, data, problems, findings, findings_key", where, since, open_or_since)
+            sql, args = self._query("path, blob, data, problems, findings, findings_key", where, alive)
             out, updates = [], []
             for path, blob, data, problems, found, found_key in db.execute(sql, args):
                 data = marshal.loads(data)
@@ -219,43 +292,15 @@ class Index:
             db.close()
 
     def _uncached(self) -> list[Entry]:
+        """Without a usable index (a read-only .git, say): parse everything, keep nothing."""
         blobs = self.files()
-        rels = sorted(blobs)
-        return [Entry(rel, blobs[rel], data, problems, []) for rel, (data, problems, _) in zip(rels, self._parse_all(rels))]
+        out = []
+        for rel in sorted(blobs):
+            data, problems, _ = parse_file(self.office.abspath(rel))
+            out.append(Entry(rel, blobs[rel], data, problems, []))
+        return out
 
-    def _parse_all(self, rels: list[str]) -> list:
-        paths = [self.office.abspath(r) for r in rels]
-        bar = None
-        if len(paths) >= PROGRESS_AFTER and sys.stderr.isatty():
-            import click
-
-            bar = click.progressbar(length=len(paths), label=f"reading {len(paths)} {self.kind.plural}",
-                                    file=sys.stderr)
-            bar.__enter__()
-        try:
-            chunk = 500
-            chunks = [paths[i:i + chunk] for i in range(0, len(paths), chunk)]
-            workers = min(os.cpu_count() or 1, 4)
-            results: list = []
-            if len(paths) >= PARALLEL_AFTER and workers > 1:
-                from concurrent.futures import ProcessPoolExecutor
-
-                with ProcessPoolExecutor(max_workers=workers) as pool:
-                    for part in pool.map(_parse_many, chunks):
-                        results.extend(part)
-                        if bar:
-                            bar.update(len(part))
-                return results
-            for part in chunks:
-                results.extend(_parse_many(part))
-                if bar:
-                    bar.update(len(part))
-            return results
-        finally:
-            if bar is not None:
-                bar.__exit__(None, None, None)
-
-    def records(self, where: dict | None = None, since: str | None = None, open_or_since: bool = False) -> list[dict]:
+    def records(self, where: dict | None = None, alive: tuple[str, str] | None = None) -> list[dict]:
         """The plain data of every readable record of the kind, in path order."""
-        return [e.data for e in self.entries(where=where, since=since, open_or_since=open_or_since)
+        return [e.data for e in self.entries(where=where, alive=alive)
                 if e.data is not None]

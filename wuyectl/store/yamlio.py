@@ -83,7 +83,7 @@ def decode(raw: bytes) -> str:
 MAX_DEPTH = 100
 
 
-def _too_deep(text: str) -> bool:
+def too_deep(text: str) -> bool:
     """Flow collections nested past MAX_DEPTH. ruamel's pure-Python parser takes seconds to
     fail on them (recursion), libyaml's event stream measures them in milliseconds."""
     if text.count("[") + text.count("{") < MAX_DEPTH:
@@ -106,7 +106,7 @@ def _too_deep(text: str) -> bool:
 
 def load_roundtrip(text: str):
     """Parse for editing. Raises YamlProblem with the line and column of the fault."""
-    if _too_deep(text):
+    if too_deep(text):
         raise YamlProblem(1, 1, "bad YAML: nested too deeply")
     try:
         data = _rt().load(text)

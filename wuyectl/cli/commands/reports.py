@@ -97,7 +97,14 @@ def _make(name: str, help_text: str, *, period: bool = True, extra=None):
 
         the_office = office()
         span = resolve_period(the_office, month, from_, to) if period else None
-        data = OfficeData(the_office, since=span.start if span else None)
+        if name == "handover":   # a day's sheet: the tickets alive that day, and the open ones
+            from ...reports.base import Period
+            from ...timeutil import parse_date
+
+            day = parse_date(kw["day"], what="--date") if kw.get("day") else the_office.now().date()
+            data = OfficeData(the_office, Period(day, day, the_office.tz))
+        else:
+            data = OfficeData(the_office, span)
         rep = module(name).build(data, span, as_of_time(the_office, as_of), lang(), **kw)
         emit(rep, output, file)
         if data.left_out:
