@@ -278,7 +278,7 @@ class Index:
                 data = marshal.loads(data)
                 found = marshal.loads(found) if found is not None and found_key == self._schema_key else None
                 if findings and found is None and data is not None:
-                    found = [(list(p), m) for p, m in schema.problems(data, self.kind.schema)]
+                    found = [(list(p), m) for p, m in schema.problems(data, self.kind.schema, many=True)]
                     updates.append((marshal.dumps(found), self._schema_key, path))
                 out.append(Entry(path, blob, data, marshal.loads(problems), found or []))
             if updates:

@@ -36,8 +36,33 @@ def _validator(name: str):
     return Draft202012Validator(schema(name))
 
 
-def problems(data, name: str) -> list[tuple[tuple, str]]:
-    """(path, message) for every schema violation of `data`, in document order."""
+@lru_cache(maxsize=None)
+def _fast(name: str):
+    """A compiled validator (fastjsonschema, ~8x jsonschema) that only says yes or no; for
+    checking many records, where almost all are valid. jsonschema stays the authority: it
+    gives the messages, and is asked whenever the fast one says no."""
+    try:
+        import fastjsonschema
+    except ImportError:
+        return None
+    plain = {k: v for k, v in schema(name).items() if k not in ("$id", "$schema")}
+    try:
+        return fastjsonschema.compile(plain, formats={"date-time": lambda value: True})
+    except Exception:   # a schema it cannot compile: fall back to jsonschema alone
+        return None
+
+
+def problems(data, name: str, *, many: bool = False) -> list[tuple[tuple, str]]:
+    """(path, message) for every schema violation of `data`, in document order. `many`: the
+    caller checks a great many records (worth compiling the fast validator)."""
+    if many:
+        fast = _fast(name)
+        if fast is not None:
+            try:
+                fast(data)
+                return []
+            except Exception:
+                pass   # not valid (or not sure): jsonschema says what is wrong
     out = []
     for error in _validator(name).iter_errors(data):
         for leaf in _leaves(error):
