@@ -656,18 +656,22 @@ DEPT_ZH = {"maintenance": "工程部", "security": "安保部", "cleaning": "保
 RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 
 
-def build(directory: str, n_tickets: int, n_households: int, seed: int, history: bool = False) -> dict:
+def build(directory: str, n_tickets: int, n_households: int, seed: int, history: bool = False,
+          days: int = 365) -> dict:
+    """Build the office in `directory`: tickets received over the last `days` days (365 here;
+    bench_scale.py asks for three years), filed in monthly folders as the tool files them."""
     import wuyectl
     from wuyectl import api
 
     rng = random.Random(seed)
     tz = ZoneInfo(TZ_NAME)
     now = datetime.now(tz).replace(tzinfo=None, microsecond=0) - timedelta(minutes=2)
-    start = (now - timedelta(days=365)).replace(hour=0, minute=0, second=0)
+    start = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0)
     began = start - timedelta(days=1)
 
     t0 = time.perf_counter()
-    # The office started using wuyectl a year ago: the init and roster commits carry that date.
+    # The office started using wuyectl the day before the first ticket (a year ago by default):
+    # the init and roster commits carry that date.
     os.environ["WUYECTL_NOW"] = began.replace(hour=9).strftime("%Y-%m-%dT%H:%M:%S") + OFFSET
     try:
         office = api.init_office(directory, name="翠湖花园", director=DIRECTOR, station="A", code="CHHY")
@@ -690,7 +694,7 @@ def build(directory: str, n_tickets: int, n_households: int, seed: int, history:
     files[SCRATCH] = "scratch file of bench/bench_actions.py: the bare `git commit` floor\n"
     first_files = list(files)
 
-    # Tickets: received times over the last year, a little busier in summer (rain, AC).
+    # Tickets: received times over the last `days` days, a little busier in summer (rain, AC).
     days = (now - start).days + 1
     day_weights = [1.35 if (start + timedelta(days=d)).month in (6, 7, 8) else 1.0 for d in range(days)]
     received_times = []

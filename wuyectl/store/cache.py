@@ -106,7 +106,10 @@ class Index:
         self.kind = kind
         self.path = os.path.join(office.gitdir, "wuyectl", "index.sqlite")
         self._key = repr((CACHE_FORMAT, __version__))
-        self._schema_key = repr(schema.schema(kind.schema))
+        import hashlib
+
+        # a short key per schema version (not the schema itself on every row)
+        self._schema_key = hashlib.sha1(schema.schema_text(kind.schema).encode("utf-8")).hexdigest()[:16]
 
     # -- which files, which blobs ---------------------------------------------------------
     def _status(self) -> str:

@@ -126,9 +126,23 @@ class Transaction:
 
     # -- reading under the lock ----------------------------------------------------------
     def _check_clean(self, relpaths: list[str]) -> None:
+        """Refuse records whose file differs from HEAD (a hand edit not committed). Compares
+        the file's blob id with HEAD's: git status would read the whole index (17 MB at
+        100,000 records) for every action."""
         paths = [self.office.git_path(r) for r in relpaths]
-        status = git.out(self.office.top, ["status", "--porcelain", "-z", "--untracked-files=all", "--", *paths])
-        dirty = [entry[3:] for entry in status.split("\0") if entry]
+        query = "".join(f"HEAD:{p}\n" for p in paths).encode("utf-8")
+        answer = git.run(self.office.top, ["cat-file", "--batch-check=%(objectname)"], input=query,
+                         check=False).stdout.decode("utf-8", "replace").splitlines()
+        dirty = []
+        for path, rel, line in zip(paths, relpaths, answer):
+            try:
+                with open(self.office.abspath(rel), "rb") as fh:
+                    current = git.blob_id(fh.read())
+            except FileNotFoundError:
+                current = None
+            committed = line.split()[0] if line and not line.endswith("missing") else None
+            if current != committed:
+                dirty.append(path)
         if dirty:
             rel = dirty[0][len(self.office.prefix):]
             raise Conflict(f"{rel}: has changes not committed (a hand edit?); commit or discard them first "
