@@ -185,33 +185,76 @@ class Index:
                     raise
 
     def refresh(self, db: sqlite3.Connection) -> None:
-        """Bring the rows of this kind up to the work tree: parse what changed. When neither
-        HEAD nor git's index moved and the work tree is clean, nothing can have: the listing
-        of 100,000 blob ids is skipped."""
+        """Bring the rows of this kind up to the work tree: parse what changed.
+
+        Three ways, cheapest first: (1) HEAD and git's index file as at the last refresh and a
+        clean folder: nothing can have changed; (2) a commit recorded at the last refresh: only
+        the paths `git diff` names between it and HEAD, those dirty then and those dirty now
+        are looked at; (3) otherwise every blob id from `git ls-files` is compared."""
         status = self._status()
         state = self._state(status)
-        key = f"state:{self.kind.name}"
-        if state is not None:
-            row = db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-            if row is not None and row[0] == state:
-                return
-        blobs = self.files(status)
-        have = dict(db.execute("SELECT path, blob FROM records WHERE kind=?", (self.kind.name,)))
+        name = self.kind.name
+        meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, ?, ?)",
+                               (f"state:{name}", f"head:{name}", f"dirty:{name}")))
+        if state is not None and meta.get(f"state:{name}") == state:
+            return
+        head = git.head(self.office.top)
+        dirty_now = self._dirty(status)
+        candidates = self._changed_since(meta.get(f"head:{name}"), head)
+        if candidates is not None:
+            before = [p for p in (meta.get(f"dirty:{name}") or "").split("\0") if p]
+            paths = set(candidates) | set(before) | set(dirty_now)
+            blobs = {}
+            for rel in paths:
+                try:
+                    with open(self.office.abspath(rel), "rb") as fh:
+                        blobs[rel] = git.blob_id(fh.read())
+                except (FileNotFoundError, IsADirectoryError):
+                    pass
+            have = {}
+            for rel in paths:
+                row = db.execute("SELECT blob FROM records WHERE path=?", (rel,)).fetchone()
+                if row:
+                    have[rel] = row[0]
+        else:
+            blobs = self.files(status)
+            have = dict(db.execute("SELECT path, blob FROM records WHERE kind=?", (name,)))
         changed = [rel for rel, blob in blobs.items() if have.get(rel) != blob]
         gone = [rel for rel in have if rel not in blobs]
-        db.execute("DELETE FROM meta WHERE key=?", (key,))
-        if state is not None:
-            db.execute("INSERT INTO meta VALUES (?, ?)", (key, state))
-        if not changed and not gone:
-            db.commit()
-            return
         marks = ",".join("?" * (7 + len(COLUMNS)))
         insert = f"INSERT OR REPLACE INTO records VALUES ({marks})"
         items = [(rel, self.office.abspath(rel), blobs[rel]) for rel in changed]
         for rows in self._parse_rows(items):   # streamed: a first build of 100,000 never sits in memory
             db.executemany(insert, rows)
         db.executemany("DELETE FROM records WHERE path=?", [(rel,) for rel in gone])
+        db.execute("DELETE FROM meta WHERE key IN (?, ?, ?)", (f"state:{name}", f"head:{name}", f"dirty:{name}"))
+        facts = [(f"dirty:{name}", "\0".join(sorted(dirty_now)))]
+        if head:
+            facts.append((f"head:{name}", head))
+        if state is not None:
+            facts.append((f"state:{name}", state))
+        db.executemany("INSERT INTO meta VALUES (?, ?)", facts)
         db.commit()
+
+    def _dirty(self, status: str) -> list[str]:
+        """Office-relative record paths that differ from HEAD now (modified, staged, new, gone)."""
+        cut = len(self.office.prefix)
+        return [entry[3:][cut:] for entry in status.split("\0") if len(entry) > 3 and entry.endswith(".yaml")]
+
+    def _changed_since(self, old: str | None, new: str | None) -> list[str] | None:
+        """Record paths that differ between two commits, or None when that cannot be told
+        (no commit recorded, or it is gone): then everything is compared."""
+        if not old or not new:
+            return None
+        if old == new:
+            return []
+        folder = self.office.prefix + self.kind.folder
+        proc = git.run(self.office.top, ["diff", "--name-only", "-z", "--no-renames", old, new, "--", folder + "/"],
+                       check=False)
+        if proc.returncode != 0:
+            return None
+        cut = len(self.office.prefix)
+        return [p[cut:] for p in proc.stdout.decode("utf-8", "replace").split("\0") if p.endswith(".yaml")]
 
     def _parse_rows(self, items: list[tuple[str, str, str]]):
         """Chunks of index rows for `items`, from worker processes when there are many."""

@@ -369,8 +369,14 @@ def recover(office: Office, gitdir: str) -> None:
     import glob
 
     # Left by a git commit that was killed with its wuyectl (`commit --only` also makes a
-    # next-index-PID.lock); no other wuyectl can be committing now (we hold the lock).
-    for stale in [os.path.join(gitdir, "index.lock"), *glob.glob(os.path.join(gitdir, "next-index-*.lock"))]:
+    # next-index-PID.lock; moving the branch takes HEAD.lock and the branch's ref lock); no
+    # other wuyectl can be committing now (we hold the lock).
+    branch = git.run(office.top, ["symbolic-ref", "-q", "HEAD"], check=False).stdout.decode().strip()
+    stale_locks = [os.path.join(gitdir, "index.lock"), os.path.join(gitdir, "HEAD.lock"),
+                   *glob.glob(os.path.join(gitdir, "next-index-*.lock"))]
+    if branch.startswith("refs/"):
+        stale_locks.append(os.path.join(gitdir, *branch.split("/")) + ".lock")
+    for stale in stale_locks:
         try:
             os.unlink(stale)
         except OSError:
