@@ -104,8 +104,9 @@ class Report:
 class OfficeData:
     """The records a report reads, loaded once each, through the store's cached read path."""
 
-    def __init__(self, office, period: "Period | None" = None):
+    def __init__(self, office, period: "Period | None" = None, *, with_open: bool = True):
         self.office = office
+        self.with_open = with_open
         # A report of a period needs the tickets alive in it (received by its end, with
         # something on their timeline since its start) and every open ticket; the index
         # answers that without decoding the rest.
@@ -139,7 +140,7 @@ class OfficeData:
         # another offset is caught by the one-day margins.
         day = timedelta(days=1)
         alive = ((self.period.start - day).isoformat(timespec="seconds"),
-                 (self.period.end + day).isoformat(timespec="seconds"))
+                 (self.period.end + day).isoformat(timespec="seconds"), self.with_open)
         return self.usable(self.office.index(TICKET).records(alive=alive))
 
     @cached_property

@@ -18,6 +18,7 @@ Breaching now: every open ticket (any period) with a clock running past its limi
 as-of time, worst first (longest overdue)."""
 
 STATES = ("due", "met", "breached")
+NEEDS_OPEN = True   # "breaching now" lists open tickets of any period
 
 
 def build(data: OfficeData, period: Period, as_of, lang: str):

@@ -287,24 +287,29 @@ class Index:
             if bar is not None:
                 bar.__exit__(None, None, None)
 
-    def _query(self, columns: str, where: dict | None, alive: tuple[str, str] | None):
+    def _query(self, columns: str, where: dict | None, alive: tuple[str, str, bool] | None):
         sql = f"SELECT {columns} FROM records WHERE kind=?"
         args: list = [self.kind.name]
         for key, value in (where or {}).items():
             sql += f" AND {key}=?"
             args.append(value)
         if alive is not None:
-            # received by the end, and something on the timeline since the start; or still open
-            sql += " AND ((last_at >= ? AND received_at <= ?) OR status NOT IN ('closed', 'cancelled'))"
-            args += list(alive)
+            # received by the end, and something on the timeline since the start (or, when
+            # asked, still open whatever its dates)
+            start, end, with_open = alive
+            if with_open:
+                sql += " AND ((last_at >= ? AND received_at <= ?) OR status NOT IN ('closed', 'cancelled'))"
+            else:
+                sql += " AND last_at >= ? AND received_at <= ?"
+            args += [start, end]
         return sql + " ORDER BY path", args
 
     # -- records -------------------------------------------------------------------------
     def entries(self, *, findings: bool = False, where: dict | None = None,
-                alive: tuple[str, str] | None = None) -> list[Entry]:
+                alive: tuple[str, str, bool] | None = None) -> list[Entry]:
         """The record files of the kind, filtered by `where` (equalities on COLUMNS) and `alive`
-        ((start, end) as ISO text: received by the end with timeline activity since the start,
-        or still open); with `findings`, also their schema findings (computed once per blob:
+        ((start, end, with_open), times as ISO text: received by the end with timeline activity
+        since the start, or, with_open, still open); with `findings`, also their schema findings (computed once per blob:
         only `validate` needs them, so listing does not pay for them)."""
         for key in where or {}:
             if key not in COLUMNS:
@@ -346,7 +351,7 @@ class Index:
             out.append(Entry(rel, blobs[rel], data, problems, []))
         return out
 
-    def records(self, where: dict | None = None, alive: tuple[str, str] | None = None) -> list[dict]:
+    def records(self, where: dict | None = None, alive: tuple[str, str, bool] | None = None) -> list[dict]:
         """The plain data of every readable record of the kind, in path order."""
         return [e.data for e in self.entries(where=where, alive=alive)
                 if e.data is not None]

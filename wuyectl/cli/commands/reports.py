@@ -104,7 +104,9 @@ def _make(name: str, help_text: str, *, period: bool = True, extra=None):
             day = parse_date(kw["day"], what="--date") if kw.get("day") else the_office.now().date()
             data = OfficeData(the_office, Period(day, day, the_office.tz))
         else:
-            data = OfficeData(the_office, span)
+            # Reports that list what is open now (sla) need every open ticket; the others
+            # only the tickets alive in the period.
+            data = OfficeData(the_office, span, with_open=getattr(module(name), "NEEDS_OPEN", False))
         rep = module(name).build(data, span, as_of_time(the_office, as_of), lang(), **kw)
         emit(rep, output, file)
         if data.left_out:
