@@ -16,6 +16,10 @@ _BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C", "LAN
 
 def run(cwd: str, args: Sequence[str], *, env: dict | None = None, input: bytes | None = None,
         check: bool = True) -> subprocess.CompletedProcess:
+    if any("\0" in str(a) for a in args):
+        from ..errors import BadValue
+
+        raise BadValue("a value given contains a NUL character")
     full_env = dict(os.environ)
     full_env.update(_BASE_ENV)
     if env:

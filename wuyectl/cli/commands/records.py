@@ -439,7 +439,12 @@ def audit(since, output):
     from ...errors import Exit
     from .. import output as out
 
-    found = trail.audit(office(), since)
+    the_office = office()
+    if since:   # a date or a time in the office's timezone, told to git as ISO 8601
+        from ... import timeutil
+
+        since = timeutil.iso(timeutil.parse_time(since, the_office.tz, what="--since"))
+    found = trail.audit(the_office, since)
     rows = [f.as_dict() for f in found]
     columns = ["commit", "date", "author", "kind", "path", "message"]
     if output == "json":
