@@ -216,3 +216,12 @@ def new_ticket(cli):
         return result.out.strip()
 
     return _new
+
+
+# Property tests explore at random on a developer's machine; in CI (CI=true) they run
+# derandomized, so a submission's result does not depend on the luck of the draw.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    _hypothesis_settings.load_profile("ci")
