@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from wuyectl import api
 
 ROOT = Path(__file__).resolve().parent.parent
 SF = ROOT.parent / "shared" / "data" / "sf311_cases_sample_10000.csv"

@@ -83,7 +83,7 @@ def test_validate_a_good_repo(run, new_ticket):
 
 def test_validate_reports_every_problem_with_path_line_col(run, git, office, write, new_ticket, repo_state):
     tid = new_ticket()
-    write(ticket_path("T-20261122-A002"), f"""
+    write(ticket_path("T-20261122-A002"), """
         id: T-20261122-A002
         status: assigned
         channel: phone
@@ -175,7 +175,7 @@ def test_ten_clerks_at_the_same_moment(office, git):
     for n in range(10):
         files = git("show", "--name-only", "--format=", f"HEAD~{n}").split()
         assert len(files) == 1 and files[0].startswith("tickets/2026-11/")
-    assert sorted(git("log", f"-10", "--format=%(trailers:key=Wuye-Record,valueonly)").split()) == ids
+    assert sorted(git("log", "-10", "--format=%(trailers:key=Wuye-Record,valueonly)").split()) == ids
 
 
 def test_a_failed_write_leaves_files_and_index_as_before(cli, office, new_ticket, repo_state):
