@@ -202,6 +202,14 @@ OPEN_REPAIR = ["open", "ticket", "--channel", "phone", "--category", "repair", "
 
 
 @pytest.fixture
+def ticket(new_ticket):
+    """The office's first ticket (a repair of 3-2-1201), opened by 王芳."""
+    tid = new_ticket()
+    assert tid == "T-20261122-A001"
+    return tid
+
+
+@pytest.fixture
 def new_ticket(cli):
     """Open a ticket in-process as 王芳; returns its ID. Defaults: the issue's repair."""
 

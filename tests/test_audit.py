@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 
-import pytest
 import yaml
 
 from conftest import DIRECTOR, MASKED, UNIT, ticket_path
@@ -77,13 +76,6 @@ def assert_reported(cli, expected: set[tuple[str, str, str]], *, exactly: bool =
     else:
         assert expected <= found(rows), rows
     return rows
-
-
-@pytest.fixture
-def ticket(new_ticket):
-    tid = new_ticket()
-    assert tid == TID
-    return tid
 
 
 def test_every_finding_kind_has_a_test():

@@ -7,18 +7,10 @@ Every command here runs in a fresh process (`run`), which also asserts there is 
 """
 from __future__ import annotations
 
-import pytest
 
 from conftest import UNIT, ticket_path
 
 TID = "T-20261122-A001"
-
-
-@pytest.fixture
-def ticket(new_ticket):
-    tid = new_ticket()
-    assert tid == TID
-    return tid
 
 
 def refused(run, repo_state, *args, code: int, err: str, input=None):

@@ -117,13 +117,6 @@ def assert_consistent(git, office: Path, before: dict, action: str, rid: str) ->
     return True
 
 
-@pytest.fixture
-def ticket(new_ticket):
-    tid = new_ticket()
-    assert tid == TID
-    return tid
-
-
 def _next_commands(cli, git, office, before, action, rid, there_expected):
     """The next read and the next write after a fault; returns whether the change is there."""
     read = cli("get", "tickets", "-o", "ids")
