@@ -4,8 +4,10 @@ writing commands.
 
 For every command run: never a traceback and never an internal error (exit code in the
 documented set of errors.Exit, not INTERNAL), never a write on refusal (HEAD, the commit count
-and `git status` unchanged when the exit code is not 0), never a hang (each command under an
-alarm), and no object is ever constructed from a YAML tag (a canary file a
+and `git status` unchanged when the exit code is not 0), never a hang (each command under a
+budget of this process's CPU time, `cpu_budget()`: a loop that never ends fails the test once it
+has used CPU_SECONDS of CPU, however busy or idle the machine; wall-clock time is never
+measured), and no object is ever constructed from a YAML tag (a canary file a
 `!!python/object/apply:os.system` tag would create never appears). Commands run in-process
 (the `cli` fixture: the same `main()` and exit codes as the shell), so hundreds of them fit in
 seconds.
@@ -15,6 +17,8 @@ from __future__ import annotations
 import contextlib
 import signal
 import subprocess
+import time
+import traceback
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -30,22 +34,64 @@ SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck
                                                       HealthCheck.data_too_large])
 
 
-class Hang(BaseException):
-    """Raised by the alarm: a BaseException so that no `except Exception` can swallow it."""
+# CPU seconds one command may use. The heaviest commands here (reading the most hostile
+# records) use up to about 6 s of CPU; the bound is ten times that, so that no machine, however
+# slow, reaches it by honest work, and a loop that never ends still fails after a minute of CPU
+# time. CPU time, unlike wall-clock time, does not grow when other processes hog the machine.
+CPU_SECONDS = 60.0
+
+
+class CpuBudgetExceeded(AssertionError):
+    """A command used more CPU time than its budget: reported as an ordinary test failure
+    (hypothesis shrinks it and prints the falsifying example like any other)."""
+
+
+class _OutOfCpu(BaseException):
+    """Raised inside the command by the SIGPROF handler: a BaseException so that no
+    `except Exception` in the command can swallow it. Never leaves `cpu_budget()`."""
 
 
 @contextlib.contextmanager
-def deadline(seconds: float):
-    def alarm(signum, frame):
-        raise Hang(f"no answer within {seconds} s")
+def cpu_budget(seconds: float, what: object = None):
+    """Fail (CpuBudgetExceeded) if the block uses more than `seconds` of this process's CPU time.
 
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    ITIMER_PROF counts the CPU time (user + system, all threads) of this process only, so it
+    is blind to other processes on the machine and to time spent waiting. When the budget is
+    spent, SIGPROF interrupts the block (again every further CPU second, should the block
+    swallow it); the block's CPU time is also measured with time.process_time(), so a budget
+    overrun is reported even if the interruption itself was lost (e.g. a handler call refused
+    by a RecursionError deep in a recursion). The timer is always disarmed and the previous
+    SIGPROF handler restored before this returns or raises."""
+    fired: list[str] = []
+
+    def on_sigprof(signum, frame):
+        fired.append("")                  # first: recorded even if the rest fails
+        with contextlib.suppress(BaseException):
+            fired[-1] = "".join(traceback.format_list(traceback.extract_stack(frame)[-4:]))
+        raise _OutOfCpu
+
+    previous = signal.signal(signal.SIGPROF, on_sigprof)
+    started = time.process_time()
     try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        try:
+            signal.setitimer(signal.ITIMER_PROF, seconds, 1.0)
+            yield
+        finally:
+            while True:                   # a SIGPROF still pending may interrupt the clean-up
+                try:
+                    signal.setitimer(signal.ITIMER_PROF, 0)
+                    signal.signal(signal.SIGPROF, previous)
+                    break
+                except _OutOfCpu:
+                    continue
+    except (_OutOfCpu, Exception):        # the interruption, or whatever the block made of it
+        if not fired and time.process_time() - started < seconds:
+            raise
+    used = time.process_time() - started
+    if fired or used >= seconds:          # reported without the (maybe very deep) stack it came from
+        where = next((f for f in reversed(fired) if f), "")
+        raise CpuBudgetExceeded(f"{repr(what)[:300]}: no answer within {seconds} s of CPU time ({used:.1f} s "
+                                f"used)" + (f"; it was busy in:\n{where}" if where else "")) from None
 
 
 def state(office) -> tuple[str, str, str]:
@@ -53,10 +99,10 @@ def state(office) -> tuple[str, str, str]:
     return g("rev-parse", "HEAD"), g("rev-list", "--count", "HEAD"), g("status", "--porcelain", "--untracked-files=all")
 
 
-def check(cli, office, args, *, input=None, seconds: float = 15.0):
+def check(cli, office, args, *, input=None, cpu_seconds: float = CPU_SECONDS):
     """Run one command; assert the invariants; return the result."""
     before = state(office)
-    with deadline(seconds):
+    with cpu_budget(cpu_seconds, args):
         result = cli(*args, input=input)
     text = result.out + result.err
     assert "Traceback" not in text, (args, text[-2000:])
