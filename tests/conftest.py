@@ -189,6 +189,24 @@ def api_office(office):
     return api.Office(str(office))
 
 
+@pytest.fixture
+def fault_hook():
+    """Install a hook in the commit path for this test (`transaction.set_fault_hook`: a
+    FaultHook or a function called with each step's name); the one before is put back after."""
+    from wuyectl.store import transaction
+
+    before = []
+
+    def _install(hook):
+        previous = transaction.set_fault_hook(hook)
+        if not before:
+            before.append(previous)
+
+    yield _install
+    if before:
+        transaction.set_fault_hook(before[0])
+
+
 def ticket_path(tid: str) -> str:
     return f"tickets/{tid[2:6]}-{tid[6:8]}/{tid}.yaml"
 

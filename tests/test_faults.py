@@ -2,7 +2,7 @@
 disk, a read-only repo.
 
 `WUYECTL_FAULT=POINT` makes `wuyectl` SIGKILL itself at that step of a write (see
-`wuyectl.store.transaction.fault`): before-write, after-write, after-add, during-commit (git
+`wuyectl.store.transaction.EnvFaults`, the commit path's hook while the variable is set): before-write, after-write, after-add, during-commit (git
 is killed with it after WUYECTL_FAULT_DELAY seconds), after-commit. `enospc:POINT` raises a
 full disk there. For each point, an `open ticket` and an `assign` of an existing ticket are
 killed; then the *next* command (a read, then a write) must find a consistent repo:
@@ -225,17 +225,15 @@ def test_a_reader_waits_for_a_live_writer_and_does_not_undo_it(cli, git, office,
     assert assert_consistent(git, office, before, "assign", TID)
 
 
-# A writer that holds the lock with its journal written for a moment (monkeypatched pause
+# A writer that holds the lock with its journal written for a moment (a fault hook pauses
 # between the file write and the commit), then finishes normally.
 _SLOW_WRITER = r"""
 import sys, time
 from wuyectl.store import transaction
-real = transaction.fault
 def slow(point):
     if point == "after-write":
         time.sleep(0.8)
-    real(point)
-transaction.fault = slow
+transaction.set_fault_hook(slow)
 from wuyectl.cli.main import main
 main(["assign", "T-20261122-A001", "--to", "李明", "--as", "王芳"])
 """
@@ -384,3 +382,203 @@ def test_a_read_only_repo_is_a_clear_error(office, git, ticket, read_only):
         assert snapshot(git, office) == before
     read = wuyectl(office, "get", "tickets", "-o", "ids")
     assert (read.returncode, read.stdout.decode().split()) == (0, [TID]), read.stderr.decode()
+
+
+# -- files the caller wrote: Transaction.commit_paths (init, sync) --------------------------
+DIRECTOR_ACTOR = {"name": "刘主任", "role": "director"}
+INIT_PATHS = ["wuye.yaml", "tickets/.gitkeep"]
+
+# Commits the paths given on its command line through commit_paths, in a child process (the
+# failpoints of WUYECTL_FAULT kill it): argv = office, action, subject, paths…
+_COMMIT_PATHS = r"""
+import sys
+from wuyectl.store.office import Office
+from wuyectl.store.transaction import Transaction
+office = Office(sys.argv[1])
+with Transaction(office, {"name": "刘主任", "role": "director"}) as tx:
+    print(tx.commit_paths(sys.argv[4:], sys.argv[3], action=sys.argv[2], records=[]))
+"""
+
+
+def commit_paths_child(root: Path, action: str, subject: str, paths: list[str], env: dict | None = None):
+    return subprocess.run([sys.executable, "-c", _COMMIT_PATHS, str(root), action, subject, *paths],
+                          cwd=root, env=dict(os.environ, **(env or {})), capture_output=True, timeout=60,
+                          check=False)
+
+
+@pytest.fixture
+def fresh(tmp_path, office):
+    """A new git repo with no commit yet, holding an office's wuye.yaml and one .gitkeep,
+    written but not committed (what `init` has before its first commit)."""
+    root = tmp_path / "fresh"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    shutil.copy(office / "wuye.yaml", root / "wuye.yaml")
+    (root / "tickets").mkdir()
+    (root / "tickets" / ".gitkeep").write_bytes(b"")
+    return root
+
+
+def _git_in(root: Path, *args) -> str:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, check=True).stdout.decode("utf-8")
+
+
+def has_head(root: Path) -> bool:
+    return subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=root, capture_output=True,
+                          check=False).returncode == 0
+
+
+def test_commit_paths_makes_the_first_commit_of_a_fresh_repo(fresh):
+    from wuyectl.store.office import Office
+    from wuyectl.store.transaction import Transaction
+
+    with Transaction(Office(str(fresh)), DIRECTOR_ACTOR) as tx:
+        commit = tx.commit_paths(INIT_PATHS, "init office 幸福花园", action="init", records=[])
+    assert _git_in(fresh, "rev-parse", "HEAD").strip() == commit
+    assert _git_in(fresh, "rev-list", "--count", "HEAD").strip() == "1"
+    assert sorted(_git_in(fresh, "show", "--name-only", "--format=", "HEAD").split()) == sorted(INIT_PATHS)
+    body = _git_in(fresh, "log", "-1", "--format=%an|%B")
+    assert body.startswith("刘主任|init office 幸福花园\n") and "Wuye-Action: init" in body
+    assert "Wuye-Role: director" in body
+    assert _git_in(fresh, "status", "--porcelain", "--untracked-files=all") == ""
+    assert not (fresh / ".git" / "wuyectl" / "journal.json").exists()
+
+
+def test_a_failed_first_commit_takes_the_callers_files_back(fresh, fault_hook):
+    """A full disk in the commit path (an in-process hook): no commit, nothing left staged,
+    the files the caller wrote for it removed (so `init` can simply be run again)."""
+    from wuyectl.errors import RepoError
+    from wuyectl.store.office import Office
+    from wuyectl.store.transaction import Transaction
+
+    def full(point):
+        if point == "after-add":
+            raise OSError(28, "No space left on device")
+
+    fault_hook(full)
+    with Transaction(Office(str(fresh)), DIRECTOR_ACTOR) as tx, \
+            pytest.raises(RepoError, match="No space left on device.*nothing was changed"):
+        tx.commit_paths(INIT_PATHS, "init office 幸福花园", action="init", records=[])
+    assert not has_head(fresh)
+    assert _git_in(fresh, "ls-files") == ""
+    assert not (fresh / "wuye.yaml").exists() and not (fresh / "tickets" / ".gitkeep").exists()
+    assert not (fresh / ".git" / "wuyectl" / "journal.json").exists()
+
+
+@pytest.mark.parametrize("point", ["after-write", "after-add", "during-commit", "after-commit"])
+def test_a_killed_first_commit_is_all_or_nothing(point, fresh):
+    from wuyectl.store.office import Office
+
+    killed = commit_paths_child(fresh, "init", "init office 幸福花园", INIT_PATHS,
+                                env={"WUYECTL_FAULT": point, "WUYECTL_FAULT_DELAY": "0.3"})
+    assert killed.returncode == KILLED, killed.stderr.decode()
+    assert (fresh / ".git" / "wuyectl" / "journal.json").exists()
+    Office(str(fresh))                                   # the next command recovers
+    assert not (fresh / ".git" / "wuyectl" / "journal.json").exists()
+    assert leftovers(fresh) == []
+    assert _git_in(fresh, "status", "--porcelain", "--untracked-files=all") == ""
+    landed = has_head(fresh)
+    if point == "after-commit":
+        assert landed
+    if point in ("after-write", "after-add"):
+        assert not landed
+    if landed:
+        assert sorted(_git_in(fresh, "ls-files").split()) == sorted(INIT_PATHS)
+    else:
+        assert _git_in(fresh, "ls-files") == "" and not (fresh / "wuye.yaml").exists()
+
+
+OWNER_FILE = "owners/3/3-2-1201.yaml"
+
+
+@pytest.fixture
+def merging(git, office, ticket):
+    """A merge in progress, as `sync` makes it (`git merge --no-commit --no-ff`): here the
+    ticket, there a hand note in the household record. Yields (HEAD, MERGE_HEAD, snapshot)."""
+    base = git("rev-parse", "HEAD~1").strip()
+    git("branch", "there", base)
+    git("checkout", "-q", "there")
+    with open(office / OWNER_FILE, "a", encoding="utf-8") as fh:
+        fh.write("# 业主要求周末上门\n")
+    git("commit", "-q", "-am", "note")
+    there = git("rev-parse", "HEAD").strip()
+    git("checkout", "-q", "-")
+    before = snapshot(git, office)
+    git("merge", "--no-commit", "--no-ff", "-q", "there")
+    assert (office / ".git" / "MERGE_HEAD").exists()
+    return before["head"], there, before
+
+
+def test_commit_paths_commits_a_merge_in_progress(merging, git, office):
+    from wuyectl.store.office import Office
+    from wuyectl.store.transaction import Transaction
+
+    here, there, _ = merging
+    with Transaction(Office(str(office)), DIRECTOR_ACTOR) as tx:
+        commit = tx.commit_paths([OWNER_FILE], "sync with origin/main", action="sync", records=[])
+    assert git("rev-parse", "HEAD").strip() == commit
+    assert git("log", "-1", "--format=%P").split() == [here, there]
+    assert trailers(git)["Wuye-Action"] == ["sync"]
+    assert not (office / ".git" / "MERGE_HEAD").exists()
+    assert git("status", "--porcelain", "--untracked-files=all") == ""
+    assert "周末上门" in (office / OWNER_FILE).read_text(encoding="utf-8")
+
+
+def test_a_failed_merge_commit_ends_the_merge_and_changes_nothing(merging, git, office, fault_hook):
+    from wuyectl.errors import RepoError
+    from wuyectl.store.office import Office
+    from wuyectl.store.transaction import FaultHook, Transaction
+
+    class GitFails(FaultHook):
+        def run_commit(self, top, args, env, message):
+            raise RepoError("git commit failed: simulated")
+
+    before = merging[2]
+    fault_hook(GitFails())
+    with Transaction(Office(str(office)), DIRECTOR_ACTOR) as tx, pytest.raises(RepoError, match="simulated"):
+        tx.commit_paths([OWNER_FILE], "sync with origin/main", action="sync", records=[])
+    assert snapshot(git, office) == before
+    assert not (office / ".git" / "MERGE_HEAD").exists()
+    assert git("status", "--porcelain", "--untracked-files=all") == ""
+    assert leftovers(office) == []
+
+
+@pytest.mark.parametrize("point", ["after-add", "during-commit", "after-commit"])
+def test_a_killed_merge_commit_is_all_or_nothing(point, merging, cli, git, office):
+    here, there, before = merging
+    killed = commit_paths_child(office, "sync", "sync with origin/main", [OWNER_FILE],
+                                env={"WUYECTL_FAULT": point, "WUYECTL_FAULT_DELAY": "0"})
+    assert killed.returncode == KILLED, killed.stderr.decode()
+    assert cli("get", "tickets", "-o", "ids").code == 0          # the next command recovers
+    assert not (office / ".git" / "wuyectl" / "journal.json").exists()
+    assert not (office / ".git" / "MERGE_HEAD").exists()
+    assert leftovers(office) == []
+    assert git("status", "--porcelain", "--untracked-files=all") == ""
+    if git("rev-parse", "HEAD").strip() == here:
+        assert point != "after-commit"
+        assert snapshot(git, office) == before
+    else:
+        assert git("log", "-1", "--format=%P").split() == [here, there]
+        assert trailers(git)["Wuye-Action"] == ["sync"]
+    assert cli(*ASSIGN).code == 0
+
+
+
+def test_a_merge_that_changes_no_file_is_still_committed(git, office, ticket):
+    """Both sides diverged but the merge's tree is HEAD's: commit_paths([]) still records the
+    merge (else the clones would never settle)."""
+    from wuyectl.store.office import Office
+    from wuyectl.store.transaction import Transaction
+
+    here = git("rev-parse", "HEAD").strip()
+    git("branch", "there", "HEAD~1")
+    git("checkout", "-q", "there")
+    git("commit", "-q", "--allow-empty", "-m", "nothing")
+    there = git("rev-parse", "HEAD").strip()
+    git("checkout", "-q", "-")
+    git("merge", "--no-commit", "--no-ff", "-q", "there")
+    with Transaction(Office(str(office)), DIRECTOR_ACTOR) as tx:
+        tx.commit_paths([], "sync with origin/main", action="sync", records=[])
+    assert git("log", "-1", "--format=%P").split() == [here, there]
+    assert git("status", "--porcelain", "--untracked-files=all") == ""
+    assert not (office / ".git" / "MERGE_HEAD").exists()

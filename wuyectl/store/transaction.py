@@ -10,37 +10,119 @@ If anything raises before `commit` returns, every file written is put back as it
 index entries for those paths are reset.  A journal (`.git/wuyectl/journal.json`) records the
 paths before any file is touched, so if the process is killed half-way, the next transaction
 (under the lock) puts those paths back to what HEAD has and removes a stale `index.lock`.
+
+Files the caller writes itself (`init`'s wuye.yaml and .gitkeep files, the result of a `git
+merge --no-commit` in `sync`) are committed with `tx.commit_paths(relpaths, subject, ...)`:
+the same journal, rollback, message and identity, without the staging and validation.
+
+The fault tests reach into the commit path through one seam, `set_fault_hook` (see
+"test seams" below): `commit` only calls the hook at each step and runs `git commit` through it.
 """
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterable
 
 from ..errors import Conflict, Invalid, Problem, RepoError, WuyeError
 from .. import timeutil
 from . import fastyaml, git, yamlio
 from .lock import RepoLock
-
-BATCH_SYNC_AFTER = 20
 from .office import Loaded, Office
 
+BATCH_SYNC_AFTER = 20
 
-def fault(point: str) -> None:
-    """Failpoints for the fault tests: WUYECTL_FAULT=POINT kills this process there (SIGKILL),
-    as a power cut or a killed terminal would; WUYECTL_FAULT=enospc:POINT raises a full disk.
-    Points: before-write, after-write, after-add, during-commit, after-commit."""
-    wanted = os.environ.get("WUYECTL_FAULT")
-    if not wanted:
-        return
-    if wanted == point:
-        import signal
 
-        os.kill(os.getpid(), signal.SIGKILL)
-    if wanted == f"enospc:{point}":
-        import errno
+# -- test seams ---------------------------------------------------------------------------
+# The steps of a write at which the hook is called, in order.
+POINTS = ("before-write", "after-write", "after-add", "during-commit", "after-commit")
 
-        raise OSError(errno.ENOSPC, "No space left on device")
+
+class FaultHook:
+    """The seam of the commit path. `point(name)` is called at each step of a write (the
+    names in POINTS; `during-commit` only by `run_commit` implementations that want it);
+    `run_commit` runs the one `git commit`. This default does nothing and just runs git."""
+
+    def point(self, name: str) -> None:
+        pass
+
+    def run_commit(self, top: str, args: list[str], env: dict, message: bytes) -> None:
+        git.run(top, args, env=env, input=message)
+
+
+class _PointFunction(FaultHook):
+    """A plain function `fn(point)` as a hook (git is run as usual)."""
+
+    def __init__(self, fn: Callable[[str], None]):
+        self.fn = fn
+
+    def point(self, name: str) -> None:
+        self.fn(name)
+
+
+class EnvFaults(FaultHook):
+    """Failpoints for the fault tests, in effect while WUYECTL_FAULT is set (the tests run
+    wuyectl in a child process): WUYECTL_FAULT=POINT kills this process there (SIGKILL), as a
+    power cut or a killed terminal would; WUYECTL_FAULT=enospc:POINT raises a full disk.
+    Points: before-write, after-write, after-add, during-commit, after-commit. At
+    during-commit git is started, killed after WUYECTL_FAULT_DELAY seconds (default 0.01),
+    and this process with it."""
+
+    def point(self, name: str) -> None:
+        wanted = os.environ.get("WUYECTL_FAULT")
+        if not wanted:
+            return
+        if wanted == name:
+            import signal
+
+            os.kill(os.getpid(), signal.SIGKILL)
+        if wanted == f"enospc:{name}":
+            import errno
+
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def run_commit(self, top: str, args: list[str], env: dict, message: bytes) -> None:
+        if os.environ.get("WUYECTL_FAULT") != "during-commit":
+            super().run_commit(top, args, env, message)
+            return
+        # The terminal is killed while git commits: git and wuyectl die together, git
+        # perhaps holding index.lock, perhaps after it moved HEAD.
+        import subprocess
+        import time
+
+        child = subprocess.Popen(["git", "-c", "core.quotepath=off", *args], cwd=top,
+                                 env=dict(os.environ, **env), stdin=subprocess.PIPE,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child.stdin.write(message)
+        child.stdin.close()
+        time.sleep(float(os.environ.get("WUYECTL_FAULT_DELAY", "0.01")))
+        child.kill()
+        self.point("during-commit")
+
+
+_NO_FAULTS = FaultHook()
+_ENV_FAULTS = EnvFaults()
+_installed: FaultHook | None = None
+
+
+def set_fault_hook(hook: FaultHook | Callable[[str], None] | None) -> FaultHook | None:
+    """Install the commit path's hook: a FaultHook, or a function called with each point's
+    name. None goes back to the default: WUYECTL_FAULT's failpoints while that variable is
+    set, else nothing. Returns the hook installed before (to put it back)."""
+    global _installed
+    previous = _installed
+    if hook is not None and not isinstance(hook, FaultHook):
+        hook = _PointFunction(hook)
+    _installed = hook
+    return previous
+
+
+def fault_hook() -> FaultHook:
+    """The hook in effect now (looked up at each step: the environment may change)."""
+    if _installed is not None:
+        return _installed
+    return _ENV_FAULTS if os.environ.get("WUYECTL_FAULT") else _NO_FAULTS
 
 
 def atomic_write(path: str, data: bytes, *, sync: bool = True) -> None:
@@ -201,10 +283,83 @@ class Transaction:
     def commit(self, subject: str, *, action: str, records: list[str], at: str | None = None,
                validate=None) -> str:
         """Validate, write and commit every staged file; returns the new commit id."""
-        from .validate import validate_staged
-
         if not self.staged:
             raise RepoError("nothing to commit")
+        texts = self._render()
+        rels = sorted(texts)
+        old = {rel: _read(self.office.abspath(rel)) for rel in rels}
+        paths = [self.office.git_path(r) for r in rels]
+        base = git.head(self.office.top)
+
+        def write() -> None:
+            batch = len(rels) > BATCH_SYNC_AFTER
+            for rel in rels:
+                atomic_write(self.office.abspath(rel), texts[rel], sync=not batch)
+            if batch:
+                os.sync()   # one flush for a bulk import, not one per file
+
+        commit = self._commit_journalled(
+            base, paths, {p: old[r] is not None for p, r in zip(paths, rels)},
+            subject, action, records, at, write=write,
+            add=[p for p, r in zip(paths, rels) if old[r] is None],
+            undo=lambda: self._rollback(rels, old, paths, base))
+        self.staged.clear()
+        return commit
+
+    def commit_paths(self, relpaths: Iterable[str], subject: str, *, action: str, records: list[str],
+                     at: str | None = None) -> str:
+        """Commit exactly `relpaths` (office-relative), which the caller has already written
+        (or deleted), as one commit with this transaction's message and identity; returns the
+        new commit id. Use it inside `with Transaction(...) as tx:` (under the lock).
+
+        The caller validates what it wrote; each path must have been as HEAD has it (or absent)
+        before the caller wrote it: if the commit fails, or the process is killed before it
+        lands, the paths are put back to HEAD (files HEAD lacks are removed).
+
+        - No HEAD yet (a fresh repo, `init`): the first commit, of the whole index.
+        - A merge in progress (the caller ran `git merge --no-commit`, `sync`): the merge's
+          commit, with both parents, of the whole index (git allows no other; `relpaths` may
+          then be empty); every path the merge changed is journalled too, and a failure also
+          ends the merge (`merge --quit` after the paths are put back: `merge --abort`, but
+          only on those paths).
+        """
+        if self.staged:
+            raise RepoError("records are staged: commit them with commit(), not commit_paths()")
+        rels = sorted(dict.fromkeys([relpaths] if isinstance(relpaths, str) else relpaths))
+        top = self.office.top
+        base = git.head(top)
+        merge_head = None
+        if base:
+            merge_head = git.out(top, ["rev-parse", "-q", "--verify", "MERGE_HEAD"], check=False).strip() or None
+        if not rels and not merge_head:   # (a merge is committed even if its tree is HEAD's)
+            raise RepoError("nothing to commit")
+        paths = [self.office.git_path(r) for r in rels]
+        journalled = list(paths)
+        if merge_head:
+            merged = git.out(top, ["diff", "--cached", "--no-renames", "--name-only", "-z", base, "--"])
+            journalled += [p for p in merged.split("\0") if p and p not in paths]
+        in_base = set(git.out(top, ["ls-tree", "-r", "--name-only", "-z", base, "--", *journalled])
+                      .split("\0")) - {""} if base and journalled else set()
+        # New files need adding (`commit --only` takes tracked ones from the work tree); in a
+        # merge, every given path that exists, so the commit has them as written.
+        add = [p for r, p in zip(rels, paths)
+               if (merge_head or p not in in_base) and os.path.lexists(self.office.abspath(r))]
+
+        def undo() -> bool:
+            try:
+                _put_back(self.office, journalled, merge=bool(merge_head))
+            except OSError:
+                return False
+            return True
+
+        return self._commit_journalled(base, paths, {p: p in in_base for p in journalled},
+                                       subject, action, records, at, add=add, undo=undo,
+                                       merge_head=merge_head)
+
+    def _render(self) -> dict[str, bytes]:
+        """The bytes of every staged file; raises Invalid if any is not valid."""
+        from .validate import validate_staged
+
         texts: dict[str, bytes] = {}
         for rel, loaded in self.staged.items():
             if rel in self.verbatim:
@@ -220,63 +375,43 @@ class Transaction:
             problems.extend(validate_staged(self.office, rel, loaded, self.staged, as_written=rel in self.verbatim))
         if problems:
             raise Invalid(problems)
+        return texts
 
-        rels = sorted(texts)
-        old: dict[str, bytes | None] = {}
-        for rel in rels:
-            try:
-                with open(self.office.abspath(rel), "rb") as fh:
-                    old[rel] = fh.read()
-            except FileNotFoundError:
-                old[rel] = None
-        paths = [self.office.git_path(r) for r in rels]
-        base = git.head(self.office.top)
+    def _commit_journalled(self, base: str | None, paths: list[str], journalled: dict[str, bool],
+                           subject: str, action: str, records: list[str], at: str | None, *,
+                           add: list[str], undo: Callable[[], bool], write: Callable[[], None] | None = None,
+                           merge_head: str | None = None) -> str:
+        """Journal `journalled` (git path → in HEAD/existed), write (`write`), add the new
+        files, commit `paths`; on a failure before the commit landed, `undo` puts everything
+        back (False: not all of it, the journal is kept for the next command to finish)."""
+        top = self.office.top
         message = None
         keep_journal = False
         try:
-            self._write_journal(base, paths, old)
-            fault("before-write")
-            batch = len(rels) > BATCH_SYNC_AFTER
-            for rel in rels:
-                atomic_write(self.office.abspath(rel), texts[rel], sync=not batch)
-            if batch:
-                os.sync()   # one flush for a bulk import, not one per file
-            fault("after-write")
+            self._write_journal(base, journalled, merge=merge_head is not None)
+            if write is not None:
+                self._fault("before-write")
+                write()
+            self._fault("after-write")
             # `commit --only -- paths` takes tracked files from the work tree itself; only new
             # files need adding first (each git call rewrites the whole index: at 100,000
             # records that is most of an action's time).
-            new = [self.office.git_path(r) for r in rels if old[r] is None]
-            if new:
-                git.run(self.office.top, ["add", "--", *new])
-            fault("after-add")
-            message = self._message(subject, action, records, at)
-            env = self._identity()
+            if add:
+                git.run(top, ["add", "--", *add])
+            self._fault("after-add")
+            message = self.message(subject, action, records, at)
             args = ["commit", "-q", "--no-verify", "--allow-empty-message", "-F", "-"]
-            if base:
+            if base and merge_head is None:
                 args += ["--only", "--", *paths]
-            if os.environ.get("WUYECTL_FAULT") == "during-commit":
-                # The terminal is killed while git commits: git and wuyectl die together, git
-                # perhaps holding index.lock, perhaps after it moved HEAD.
-                import subprocess
-                import time
-
-                child = subprocess.Popen(["git", "-c", "core.quotepath=off", *args], cwd=self.office.top,
-                                         env=dict(os.environ, **env), stdin=subprocess.PIPE,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                child.stdin.write(message.encode("utf-8"))
-                child.stdin.close()
-                time.sleep(float(os.environ.get("WUYECTL_FAULT_DELAY", "0.01")))
-                child.kill()
-                fault("during-commit")
-            git.run(self.office.top, args, env=env, input=message.encode("utf-8"))
-            fault("after-commit")
+            self._run_commit(args, self.identity(), message)
+            self._fault("after-commit")
         except BaseException as exc:
-            landed = self._landed(base, message)
+            landed = self._landed(base, message, merge_head)
             if landed and isinstance(exc, OSError):
                 # The commit is made: the change is whole; undoing its files would break it.
                 raise RepoError(f"the change was committed ({landed[:10]}), but then: "
                                 f"{exc.strerror or exc}") from None
-            if not landed and not self._rollback(rels, old, paths, base):
+            if not landed and not undo():
                 keep_journal = True   # the next command finishes putting the files back
             if isinstance(exc, WuyeError):
                 raise
@@ -286,22 +421,28 @@ class Transaction:
         finally:
             if not keep_journal:
                 self._drop_journal()
-        commit = git.head(self.office.top) or ""
-        self.staged.clear()
-        return commit
+        return git.head(top) or ""
 
-    def _landed(self, base: str | None, message: str | None) -> str | None:
+    def _fault(self, point: str) -> None:
+        fault_hook().point(point)
+
+    def _run_commit(self, args: list[str], env: dict, message: str) -> None:
+        fault_hook().run_commit(self.office.top, args, env, message.encode("utf-8"))
+
+    def _landed(self, base: str | None, message: str | None, merge_head: str | None = None) -> str | None:
         """The commit id if this transaction's commit is HEAD (it landed before the failure)."""
         head = git.head(self.office.top)
         if message is None or head is None or head == base:
             return None
         proc = git.run(self.office.top, ["log", "-1", "--format=%P%x00%B", "HEAD"], check=False)
         parents, _, body = proc.stdout.decode("utf-8", "replace").partition("\0")
-        if parents.strip() != (base or "") or body.rstrip("\n") != message.rstrip("\n"):
+        expected = " ".join(p for p in (base, merge_head) if p)
+        if parents.strip() != expected or body.rstrip("\n") != message.rstrip("\n"):
             return None
         return head
 
-    def _message(self, subject: str, action: str, records: list[str], at: str | None) -> str:
+    def message(self, subject: str, action: str, records: list[str], at: str | None = None) -> str:
+        """The commit message of an action: the subject, then the Wuye-* trailers."""
         lines = [subject, ""]
         lines.append(f"Wuye-Action: {action}")
         for rid in records:
@@ -311,7 +452,9 @@ class Transaction:
             lines.append(f"Wuye-At: {at}")
         return "\n".join(lines) + "\n"
 
-    def _identity(self) -> dict:
+    def identity(self) -> dict:
+        """The environment that makes the acting person git's author and committer (and, with
+        WUYECTL_NOW, the office clock the commit time)."""
         name = self.actor["name"]
         email = self.actor.get("email") or ""
         env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
@@ -321,10 +464,17 @@ class Transaction:
             env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = stamp
         return env
 
-    def _write_journal(self, base, paths, old) -> None:
+
+    # Transition only: api.init_office and sync.py still call these.
+    _message = message
+    _identity = identity
+
+    def _write_journal(self, base: str | None, journalled: dict[str, bool], *, merge: bool = False) -> None:
         os.makedirs(self.state_dir, exist_ok=True)
         entry = {"pid": os.getpid(), "head": base,
-                 "paths": [{"path": p, "existed": old[r] is not None} for p, r in zip(paths, sorted(old))]}
+                 "paths": [{"path": p, "existed": existed} for p, existed in journalled.items()]}
+        if merge:
+            entry["merge"] = True
         atomic_write(self.journal, json.dumps(entry, ensure_ascii=False).encode("utf-8"))
 
     def _drop_journal(self) -> None:
@@ -351,6 +501,34 @@ class Transaction:
         else:
             git.run(self.office.top, ["rm", "-q", "--cached", "--ignore-unmatch", "--", *paths], check=False)
         return restored
+
+
+def _read(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        return None
+
+
+def _put_back(office: Office, paths: list[str], *, merge: bool = False) -> None:
+    """Put git `paths` back to what HEAD has (index and work tree; removed where HEAD lacks
+    them); `merge`: then forget the merge in progress (its other paths are among `paths`)."""
+    if paths:
+        tracked = git.out(office.top, ["ls-tree", "-r", "--name-only", "HEAD", "--", *paths],
+                          check=False).splitlines() if git.head(office.top) else []
+        for path in paths:
+            absolute = os.path.join(office.top, *path.split("/"))
+            if path in tracked:
+                git.run(office.top, ["checkout", "-q", "HEAD", "--", path], check=False)
+            else:
+                git.run(office.top, ["rm", "-q", "--cached", "--ignore-unmatch", "--", path], check=False)
+                if os.path.exists(absolute):
+                    os.unlink(absolute)
+        if git.head(office.top):
+            git.run(office.top, ["reset", "-q", "--", *paths], check=False)
+    if merge:
+        git.run(office.top, ["merge", "--quit"], check=False)
 
 
 def recover(office: Office, gitdir: str) -> None:
@@ -382,17 +560,6 @@ def recover(office: Office, gitdir: str) -> None:
         except OSError:
             pass
     paths = [p["path"] for p in entry.get("paths", []) if isinstance(p, dict) and "path" in p]
-    if paths:
-        tracked = git.out(office.top, ["ls-tree", "-r", "--name-only", "HEAD", "--", *paths],
-                          check=False).splitlines() if git.head(office.top) else []
-        for path in paths:
-            absolute = os.path.join(office.top, *path.split("/"))
-            if path in tracked:
-                git.run(office.top, ["checkout", "-q", "HEAD", "--", path], check=False)
-            else:
-                git.run(office.top, ["rm", "-q", "--cached", "--ignore-unmatch", "--", path], check=False)
-                if os.path.exists(absolute):
-                    os.unlink(absolute)
-        if git.head(office.top):
-            git.run(office.top, ["reset", "-q", "--", *paths], check=False)
+    # A killed merge commit (commit_paths in sync): landed or not, the merge is over.
+    _put_back(office, paths, merge=entry.get("merge") is True)
     os.unlink(journal)
