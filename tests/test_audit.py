@@ -4,7 +4,7 @@
 business time when it differs (backdated entries marked) and the field-level change, with
 personal numbers masked.
 
-`audit` reads the whole history; for every finding kind of `wuyectl.trail.KINDS` a test below
+`audit` reads the whole history; for every finding kind of `wuyectl.app.audit.FINDING_KINDS` a test below
 makes the offending history by hand (commits with `git -c user.name=… commit --no-verify`,
 `git rm`, `git mv`, a Wuye-At trailer far before the commit date, a penalty written in by a
 clerk, edits to a destroyed archive item or to a violation past retain_until) and checks it
@@ -22,7 +22,7 @@ import yaml
 from conftest import DIRECTOR, MASKED, UNIT, ticket_path
 from helpers_kinds import ARCHIVIST
 
-from wuyectl.trail import KINDS
+from wuyectl.app.audit import FINDING_KINDS as KINDS
 
 TID = "T-20261122-A001"
 TPATH = ticket_path(TID)

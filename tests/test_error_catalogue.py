@@ -120,3 +120,13 @@ def test_the_reference_lists_every_case():
     for name in NAMES:
         code = _read(CASES / name, "expected").splitlines()[0].split()[1]
         assert rows[name] == code, name
+
+
+def test_every_problem_code_is_in_the_reference():
+    """The README's table of codes is the catalogue of domain/findings.py, row for row."""
+    from wuyectl.domain.findings import catalogue
+
+    text = (CASES / "README.md").read_text(encoding="utf-8")
+    table = text.split("## Problem and finding codes", 1)[1]
+    rows = [line.split(" | ") for line in table.splitlines() if line.startswith("| `")]
+    assert {row[0][3:-1]: row[1].rstrip(" |") for row in rows} == catalogue()

@@ -86,9 +86,9 @@ def _take(office, actor, tid, category, action, to, rating):
         return api.escalate(office, actor, [tid], reason="业主要求升级")
     if action == "callback":
         return api.open_callback(office, actor, ticket=tid, rating=rating)
-    sets, note = (), None
+    sets, note = {}, None
     if action == "resolve":
-        sets = ("result=已处理", "signed_by=张先生") if category in ("repair",) else ("result=已处理",)
+        sets = {"result": "已处理", "signed_by": "张先生"} if category in ("repair",) else {"result": "已处理"}
     elif action in ("answer", "reopen", "cancel"):
         note = "说明"
     return api.act(office, actor, [tid], action, sets=sets, note=note)
@@ -106,7 +106,7 @@ def _head(top) -> str:
 @given(category=st.sampled_from(["repair", "consult", "complaint", "help"]), data=st.data())
 def test_any_sequence_of_actions_keeps_the_record_valid(office, category, data):
     from wuyectl import api
-    from wuyectl.domain.kinds import TICKET, TICKET_WORKFLOW
+    from wuyectl.domain.kinds.ticket import KIND as TICKET, WORKFLOW as TICKET_WORKFLOW
     from wuyectl.errors import WuyeError
     from wuyectl.store.validate import Context, findings
 

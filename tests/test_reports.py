@@ -70,7 +70,7 @@ def _build(root, now):
 
     def act(stamp, who, tid, action, *sets, note=None):
         now(stamp)
-        api.act(office, who, [tid], action, sets=list(sets), note=note)
+        api.act(office, who, [tid], action, sets=dict(s.split("=", 1) for s in sets), note=note)
 
     def assign(stamp, tid, to):
         now(stamp)

@@ -39,10 +39,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from wuyectl import api  # noqa: E402
-from wuyectl.domain.kinds import ARCHIVE, OWNER, SURVEY, TICKET, VIOLATION, VISIT  # noqa: E402
+from wuyectl.domain.kinds import KINDS  # noqa: E402
 from wuyectl.store import git, yamlio  # noqa: E402
 from wuyectl.store import schema as schemas  # noqa: E402
 from wuyectl.store.office import Office  # noqa: E402
+
+ARCHIVE, OWNER, SURVEY, TICKET, VIOLATION, VISIT = (KINDS[k] for k in ("archive", "owner", "survey", "ticket",
+                                                                       "violation", "visit"))
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 10, 1, tzinfo=TZ)
@@ -196,8 +199,7 @@ class T:
     def act(self, action, by, after, sets=None, note=None, entered=None):
         def fn(at):
             text = note() if callable(note) else note
-            pairs = [f"{k}={v}" for k, v in (sets or {}).items()]
-            api.act(self.story.office, by, [self.id], action, sets=pairs, note=text, at=at)
+            api.act(self.story.office, by, [self.id], action, sets=dict(sets or {}), note=text, at=at)
         self._schedule(self._when(after), entered, fn, action)
         return self
 
@@ -1406,7 +1408,7 @@ def make_archive(story: Story) -> None:
 
 
 def summary(office: Office, target: str, seconds: float) -> str:
-    from wuyectl.domain.archive import overdue_loans
+    from wuyectl.domain.kinds.archive import overdue_loans
     from wuyectl.timeutil import read_iso
 
     def records(kind):

@@ -31,6 +31,10 @@ class Problem:
     line: int
     col: int
     message: str
+    code: str = ""      # V-schema, W-callback … (domain/findings.py)
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "line": self.line, "col": self.col, "code": self.code, "message": self.message}
 
     def __str__(self) -> str:
         if self.line:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -80,6 +80,62 @@ def end_of_next_day(value: datetime) -> datetime:
     """23:59:59 of the day after `value`, in value's zone (repairs' callback deadline)."""
     nxt = (value + timedelta(days=1)).date()
     return datetime(nxt.year, nxt.month, nxt.day, 23, 59, 59, tzinfo=value.tzinfo)
+
+
+def add_years(day: date, years: int) -> date:
+    """The same day `years` later; 29 February becomes 28 February in a common year."""
+    from dateutil.relativedelta import relativedelta
+
+    return day + relativedelta(years=years)
+
+
+# Numbers in a row with a four-digit year at one end: year/month/day, or month/day/year.
+_YMD = re.compile(r"(?<!\d)(\d{4})[-/.\s](\d{1,2})[-/.\s](\d{1,2})(?!\d)")
+_MDY = re.compile(r"(?<!\d)(\d{1,2})[-/.\s](\d{1,2})[-/.\s](\d{4})(?!\d)")
+# Two fixed defaults that differ in year, month and day: a part the text does not write comes
+# out different under the two, which is how a partial date ('Nov 2026', 'Monday') is refused.
+_LOOSE_DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
+
+
+def parse_loose(text: str) -> datetime:
+    """A date, or a date and time, in one of the many forms spreadsheets hold, read by
+    dateutil.parser: '22 Nov 2026', 'Nov 22, 2026 3:05 PM', '2026-11-22 00:00:00', '11/22/2026'.
+
+    Stricter than dateutil alone, so that a slip is refused instead of guessed:
+    - year, month and day must all be written (a time left out is midnight);
+    - the year in four digits ('11/22/26' and '261122' are refused);
+    - numbers in a row are year/month/day or month/day/year, month first and never swapped:
+      '03/04/2026' is 4 March, '22/11/2026' is refused (dateutil would read it day-first);
+    - a zone only as an offset or UTC/Z ('+08:00', 'Z'); a name such as 'PST' is refused.
+    Naive unless the text has an offset. ValueError when the text is not such a date."""
+    from dateutil import parser
+
+    raw = str(text).strip()
+    if not raw or len(raw) > 64:
+        raise ValueError(f"not a date: '{text}'")
+
+    def offset_only(name, offset):
+        if offset is not None:                # a written offset; UTC, GMT and Z give 0
+            return timezone(timedelta(seconds=offset))
+        if name:
+            raise ValueError(f"time zone '{name}' (write an offset such as +08:00)")
+        return None
+
+    try:
+        first, second = (parser.parse(raw, default=default, dayfirst=False, yearfirst=False, tzinfos=offset_only)
+                         for default in _LOOSE_DEFAULTS)
+    except (ValueError, OverflowError, TypeError):   # dateutil's ParserError is a ValueError
+        raise ValueError(f"not a date: '{text}'") from None
+    ymd = (first.year, first.month, first.day)
+    if (second.year, second.month, second.day) != ymd:
+        raise ValueError(f"not a whole date (year, month and day): '{text}'")
+    if not re.search(rf"(?<!\d){first.year:04d}(?:\d{{4}})?(?!\d)", raw):
+        raise ValueError(f"write the year in four digits: '{text}'")
+    rows = [(int(m[1]), int(m[2]), int(m[3])) for m in _YMD.finditer(raw)]
+    rows += [(int(m[3]), int(m[1]), int(m[2])) for m in _MDY.finditer(raw)]
+    if any(row != ymd for row in rows):
+        raise ValueError(f"month first, then day: '{text}'")
+    return first
 
 
 def short(value: str | None) -> str:

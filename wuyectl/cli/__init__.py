@@ -1,4 +1,4 @@
-"""The command line: parse options, call `wuyectl.api` / `wuyectl.queries`, render, map errors.
+"""The command line: parse options, call `wuyectl.api`, render, map errors.
 
 1. `main.py` — the `wuyectl` group, error → exit-code mapping, command registration.
 2. `options.py` — shared options as decorators (global options work before or after the verb).

@@ -80,3 +80,17 @@ def read_ids(ids) -> list[str]:
         else:
             out.append(rid)
     return out
+
+
+def parse_pairs(pairs, option: str = "--set", form: str = "FIELD=VALUE", *, strip: bool = False) -> dict[str, str]:
+    """`FIELD=VALUE` texts as typed (repeatable options) as a mapping; the library takes the
+    values and turns them into the types the schema wants."""
+    from ..errors import BadValue
+
+    out = {}
+    for pair in pairs or ():
+        if "=" not in pair:
+            raise BadValue(f"{option} needs {form}, not '{pair}'")
+        key, value = pair.split("=", 1)
+        out[key.strip()] = value.strip() if strip else value
+    return out

@@ -11,7 +11,7 @@ import io
 import json
 
 from ..domain import codes
-from ..domain.privacy import mask_phone, masked
+from ..domain.privacy import masked
 from ..timeutil import short
 
 
@@ -72,54 +72,19 @@ def to_csv(headers: list[str], rows: list[list]) -> str:
 
 
 # -- cells of a listing -----------------------------------------------------------------
-KIND_GROUPS = {
-    "violation": {"status": "violation_status", "category": "violation_category", "step": "violation_step",
-                  "ladder": "ladder"},
-    "archive": {"status": "archive_status", "category": "archive_category", "medium": "medium"},
-}
-def cell(kind: str, column: str, data: dict, lang: str, reveal: bool = False) -> str:
-    if column == "where":
-        loc = data.get("location") or {}
-        return data.get("unit") or " ".join(str(loc[k]) for k in ("building", "floor", "place") if loc.get(k))
-    if column == "reporter":
-        return (data.get("reporter") or {}).get("name", "")
-    if column == "phone":
-        phone = (data.get("reporter") or {}).get("phone") if kind == "ticket" else None
-        if kind == "owner":
-            phone = ((data.get("owners") or [{}])[0]).get("phone")
-        return (phone if reveal else mask_phone(phone)) if phone else ""
-    if column == "name":
-        return ", ".join(o.get("name", "") for o in data.get("owners") or [])
-    if column == "rating":
-        if data.get("type") == "survey":
-            return codes.label("survey_level", data.get("overall"), lang)
-        return codes.label("rating", (data.get("ratings") or {}).get("overall"), lang)
-    if column == "deadline":
-        measures = data.get("measures") or []
-        return str(measures[-1].get("deadline", "")) if measures else ""
-    if column == "loan":
-        loans = [x for x in data.get("loans") or [] if not x.get("returned_at")]
-        return f"{loans[-1]['borrower']} → {short(loans[-1]['due_at'])}" if loans else ""
-    if column == "confidential":
-        return ("是" if data.get("confidential") else "") if lang == "zh" else ("yes" if data.get("confidential") else "")
-    if column == "sampled":
-        return str(len(data.get("households") or []))
-    if column == "complainants":
-        return str(len(data.get("complainants") or []))
+def cell(kind, column: str, data: dict, lang: str, reveal: bool = False, *, show: bool = False) -> str:
+    """One value as a person reads it: the kind's own cell for the column if it declares one
+    (`show` cells first when showing one record), else a label of its code, a short time,
+    or the value."""
+    own = (show and kind.show_cells.get(column)) or kind.cells.get(column)
+    if own:
+        return own(data, lang, reveal)
     if column == "description":
         return clip(data.get("description", ""), 30)
-    if column == "next_due":
-        due = short(data.get("next_due"))
-        if due and data.get("overdue"):
-            due += " " + ("超时" if lang == "zh" else "overdue")
-        return due
     if column.endswith("_at"):
         return short(data.get(column))
     value = data.get(column)
-    group = KIND_GROUPS.get(kind, {}).get(column) or {
-        "status": "status", "category": "category", "channel": "channel", "department": "department",
-        "occupancy": "occupancy", "type": "visit_type", "method": "method", "role": "role",
-        "severity": "severity", "urgency": "urgency"}.get(column)
+    group = kind.code_fields.get(column)
     if group:
         return codes.label(group, value, lang)
     if value is None:
@@ -135,7 +100,7 @@ def listing(kind, rows: list[dict], fmt: str, lang: str, *, reveal: bool = False
     if fmt == "yaml":
         return to_yaml(masked(rows, reveal)) if rows else "[]\n"
     headers = [codes.field_label(c, lang) for c in kind.columns]
-    body = [[cell(kind.name, c, r, lang, reveal) for c in kind.columns] for r in rows]
+    body = [[cell(kind, c, r, lang, reveal) for c in kind.columns] for r in rows]
     if fmt == "csv":
         return to_csv(headers, body)
     text = table(headers, body)
@@ -144,30 +109,25 @@ def listing(kind, rows: list[dict], fmt: str, lang: str, *, reveal: bool = False
 
 
 # -- one record -------------------------------------------------------------------------
-SHOW_FIELDS = ("status", "category", "severity", "urgency", "channel", "unit", "location", "reporter",
-               "phone", "description", "repair_system", "damage", "department", "assignee",
-               "escalation_level", "appointment_at", "promised_at", "result", "materials", "fee",
-               "fee_consent", "signed_by", "signed_at", "received_at", "source_id")
+def _timeline(data: dict, lang: str) -> str:
+    return table([codes.field_label(c, lang) for c in ("at", "by", "action", "note")],
+                 [[short(e.get("at")), e.get("by", ""), _event_action(e, lang), clip(e.get("note", ""), 40)]
+                  for e in data.get("timeline") or []])
 
 
-def _value(kind: str, key: str, data: dict, lang: str) -> str:
-    if key == "location":
-        loc = data.get("location") or {}
-        return " ".join(str(loc[k]) for k in ("building", "floor", "place") if loc.get(k))
-    if key == "escalation_level":
-        level = data.get("escalation_level")
-        return "" if level is None else f"{level} {codes.label('escalation_level', level, lang)}"
-    if key == "fee_consent":
-        value = data.get(key)
-        return "" if value is None else (("是" if value else "否") if lang == "zh" else ("yes" if value else "no"))
-    if key == "unit":
-        return data.get("unit") or ""
-    if key in ("reporter",):
-        return (data.get("reporter") or {}).get("name", "")
-    return cell(kind, key, data, lang)
+def _clocks(data: dict, lang: str) -> str:
+    return table([codes.field_label(c, lang) for c in ("stage", "due_at", "done_at", "state")],
+                 [[codes.label("stage", c["stage"], lang) + (f" #{c['cycle']}" if c["cycle"] > 1 else ""),
+                   short(c["due_at"]), short(c["done_at"]), codes.label("sla_state", c["state"], lang)]
+                  for c in data.get("sla") or []]) or "-"
+
+
+SECTIONS = {"timeline": _timeline, "sla": _clocks}   # the tables a kind's `show_sections` name
 
 
 def record(result: dict, fmt: str, lang: str, *, reveal: bool = False) -> str:
+    from ..domain.kinds import kind_named
+
     data = result["record"]
     if fmt in ("json", "yaml"):
         out = dict(masked(data, reveal))
@@ -175,29 +135,20 @@ def record(result: dict, fmt: str, lang: str, *, reveal: bool = False) -> str:
             if key in result:
                 out[key] = masked(result[key], reveal)
         return to_json(out) + "\n" if fmt == "json" else to_yaml(out)
-    kind = result["kind"]
+    kind = kind_named(result["kind"])
     lines = [f"{data.get('id')}  ({result['path']})"]
-    if kind == "ticket":
-        pairs = [(codes.field_label(k, lang), _value(kind, k, data, lang)) for k in SHOW_FIELDS]
+    if kind.show_fields is not None:
+        pairs = [(codes.field_label(k, lang), cell(kind, k, data, lang, reveal, show=True)) for k in kind.show_fields]
         pairs = [(k, v) for k, v in pairs if v not in ("", None)]
         lines.append(_pairs(pairs))
-        lines.append(_section("timeline", lang))
-        lines.append(table([codes.field_label(c, lang) for c in ("at", "by", "action", "note")],
-                           [[short(e.get("at")), e.get("by", ""), _event_action(e, lang), clip(e.get("note", ""), 40)]
-                            for e in data.get("timeline") or []]))
-        lines.append(_section("sla", lang))
-        lines.append(table([codes.field_label(c, lang) for c in ("stage", "due_at", "done_at", "state")],
-                           [[codes.label("stage", c["stage"], lang) + (f" #{c['cycle']}" if c["cycle"] > 1 else ""),
-                             short(c["due_at"]), short(c["done_at"]), codes.label("sla_state", c["state"], lang)]
-                            for c in data.get("sla") or []]) or "-")
     else:
         lines.append(to_yaml(masked({k: v for k, v in data.items() if k != "id"}, reveal)).rstrip())
+    for name in kind.show_sections:
+        lines.append(_section(name, lang))
+        lines.append(SECTIONS[name](data, lang))
     for name, rows in (result.get("related") or {}).items():
-        from ..domain.kinds import kind_named
-
-        related = kind_named(name)
         lines.append(f"\n{codes.field_label(name, lang)}:")
-        lines.append(listing(related, rows, "table", lang).rstrip())
+        lines.append(listing(kind_named(name), rows, "table", lang).rstrip())
     lines.append(_section("history", lang))
     lines.append(table([codes.field_label(c, lang) for c in ("commit", "author", "date", "subject")],
                        [[h["commit"], h["author"], short(h["date"]), h["subject"]] for h in result["history"]]) or "-")

@@ -1,7 +1,9 @@
 """Enumerated codes and their labels (中文 default, English).
 
 Records store the English code; the CLI shows a label in the chosen language and accepts the
-code or either label as input (`--category 报修` = `--category repair`).
+code or either label as input (`--category 报修` = `--category repair`). The codes and
+headings shared by the office are here; a record kind brings its own (`Kind.codes`,
+`Kind.labels`), added when it is registered (`domain/kinds`).
 """
 from __future__ import annotations
 
@@ -72,116 +74,11 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "escalate": ("升级", "escalate"),
         "edit": ("修改", "edit"),
         "open": ("登记", "open"),
-        "measure": ("处理措施", "measure"),
-        "approve": ("公司批准", "company approval"),
-        "rectify": ("已整改", "rectified"),
-        "settle": ("了结", "settle"),
-        "lend": ("借出", "lend"),
-        "return": ("归还", "return"),
-        "request_destruction": ("申请销毁", "request destruction"),
-        "review_destruction": ("审核销毁", "review destruction"),
-        "approve_destruction": ("批准销毁", "approve destruction"),
-        "destroy": ("销毁", "destroy"),
     },
     "rating": {
         "satisfied": ("满意", "satisfied"),
         "basically_satisfied": ("基本满意", "basically satisfied"),
         "dissatisfied": ("不满意", "dissatisfied"),
-    },
-    "method": {
-        "phone": ("电话", "phone"),
-        "visit": ("上门", "visit"),
-        "sms": ("短信", "SMS"),
-        "wechat": ("微信", "WeChat"),
-    },
-    "visit_type": {
-        "callback": ("回访", "callback"),
-        "home": ("走访", "home visit"),
-        "survey": ("问卷", "survey"),
-    },
-    "occupancy": {
-        "self": ("自住", "owner-occupied"),
-        "rented": ("出租", "rented"),
-        "vacant": ("空置", "vacant"),
-        "decorating": ("装修中", "decorating"),
-    },
-    "property_type": {
-        "residence": ("住宅", "residence"),
-        "shop": ("商铺", "shop"),
-        "parking": ("车位", "parking space"),
-        "office": ("写字楼", "office"),
-        "other": ("其他", "other"),
-    },
-    "gender": {"male": ("男", "male"), "female": ("女", "female")},
-    "topic": {
-        "security": ("治安", "security"),
-        "cleaning": ("清洁绿化", "cleaning/greenery"),
-        "greenery": ("绿化", "greenery"),
-        "facilities": ("设施", "facilities"),
-        "fees": ("收费", "fees"),
-        "other": ("其他", "other"),
-    },
-    "survey_item": {
-        "security": ("安全防范", "security"),
-        "parking": ("车辆管理", "parking"),
-        "service": ("客户服务", "customer service"),
-        "repair": ("维修服务", "repairs"),
-        "cleaning": ("清洁保洁", "cleaning"),
-        "greenery": ("园林绿化", "landscaping"),
-        "culture": ("社区文化", "community culture"),
-        "fees": ("费用管理", "fees"),
-    },
-    "survey_level": {
-        "excellent": ("优秀", "excellent"),
-        "good": ("良好", "good"),
-        "pass": ("合格", "pass"),
-        "dissatisfied": ("不满意", "dissatisfied"),
-    },
-    "violation_category": {
-        "decoration": ("装修", "decoration"),
-        "fire": ("消防", "fire safety"),
-        "hygiene": ("公共道德/环境卫生", "hygiene"),
-        "public_order": ("治安", "public order"),
-        "fee_refusal": ("拒交费用", "fee refusal"),
-        "harm_others": ("损害他人利益", "harm to others"),
-    },
-    "violation_status": {
-        "open": ("处理中", "open"),
-        "rectified": ("已整改", "rectified"),
-        "settled": ("已了结", "settled"),
-        "closed": ("已结案", "closed"),
-    },
-    "violation_step": {
-        "persuade": ("劝导教育", "persuade"),
-        "rectify": ("限期整改", "rectify by deadline"),
-        "compensate": ("赔偿经济损失", "compensate"),
-        "notice": ("通报批评", "public notice"),
-        "litigate": ("仲裁/诉讼", "arbitration/litigation"),
-        "reminder_letter": ("催缴函", "reminder letter"),
-        "late_fee": ("滞纳金", "late fee"),
-        "lawyer_letter": ("律师函", "lawyer's letter"),
-        "public_posting": ("张榜公告", "public posting"),
-        "suspend_service": ("停止服务", "suspend service"),
-    },
-    "ladder": {"ordinary": ("一般违章", "ordinary"), "fee_refusal": ("拒交费用", "fee refusal")},
-    "archive_category": {
-        "site_plan": ("小区平面图", "site plan"),
-        "owner_records": ("业主资料", "owner records"),
-        "tenant_records": ("租户资料", "tenant records"),
-        "staff_records": ("员工资料", "staff records"),
-        "management_records": ("管理记录", "management records"),
-        "contracts": ("合同", "contracts"),
-        "violation_records": ("违章记录", "violation records"),
-        "other": ("其他", "other"),
-    },
-    "medium": {"paper": ("纸质", "paper"), "disk": ("磁盘/光盘", "disk"), "electronic": ("电子", "electronic")},
-    "archive_status": {
-        "filed": ("在档", "filed"),
-        "lent": ("借出", "lent"),
-        "destruction_requested": ("申请销毁", "destruction requested"),
-        "destruction_reviewed": ("销毁已审核", "destruction reviewed"),
-        "destruction_approved": ("销毁已批准", "destruction approved"),
-        "destroyed": ("已销毁", "destroyed"),
     },
     "stage": {
         "dispatch": ("派单", "dispatch"),
@@ -254,15 +151,6 @@ FIELDS: dict[str, tuple[str, str]] = {
     "name": ("姓名", "name"),
     "role": ("角色", "role"),
     "email": ("邮箱", "email"),
-    "owners": ("业主", "owners"),
-    "building": ("楼栋", "building"),
-    "occupancy": ("居住状态", "occupancy"),
-    "type": ("类型", "type"),
-    "ticket": ("工单", "ticket"),
-    "rating": ("评价", "rating"),
-    "method": ("方式", "method"),
-    "visited_at": ("回访时间", "visited"),
-    "visitor": ("回访人", "visitor"),
     "timeline": ("处理记录", "timeline"),
     "sla": ("时限", "SLA clocks"),
     "history": ("修改历史", "history"),
@@ -270,26 +158,19 @@ FIELDS: dict[str, tuple[str, str]] = {
     "tickets": ("工单", "tickets"),
     "visits": ("走访/回访", "visits"),
     "violations": ("违章", "violations"),
-    "step": ("当前措施", "step"),
-    "deadline": ("整改期限", "deadline"),
-    "found_at": ("发现时间", "found"),
-    "title": ("题名", "title"),
-    "medium": ("载体", "medium"),
-    "confidential": ("保密", "confidential"),
-    "filed_on": ("归档日期", "filed"),
-    "destroy_after": ("可销毁日期", "destroy after"),
-    "loan": ("借出", "on loan"),
-    "drawn_at": ("抽样时间", "drawn"),
-    "population": ("总户数", "households"),
-    "sampled": ("抽样户数", "sampled"),
-    "complainants": ("投诉户", "complainants"),
 }
+
+
+def _kinds_registered() -> None:
+    """The kinds bring their codes when registered: make sure they have been."""
+    from . import kinds  # noqa: F401
 
 
 def label(group: str, code, lang: str = "zh") -> str:
     """The label of a code in `lang`; unknown codes are shown as they are."""
     if code is None or code == "":
         return ""
+    _kinds_registered()
     entry = CODES.get(group, {}).get(str(code))
     if not entry:
         return str(code)
@@ -297,6 +178,7 @@ def label(group: str, code, lang: str = "zh") -> str:
 
 
 def field_label(name: str, lang: str = "zh") -> str:
+    _kinds_registered()
     entry = FIELDS.get(name)
     if not entry:
         return name
@@ -304,11 +186,13 @@ def field_label(name: str, lang: str = "zh") -> str:
 
 
 def choices(group: str) -> list[str]:
+    _kinds_registered()
     return list(CODES[group])
 
 
 def resolve(group: str, value: str, *, what: str | None = None, allowed=None) -> str:
     """The code for `value`, given as code, Chinese label or English label (any case)."""
+    _kinds_registered()
     table = CODES[group]
     codes = list(allowed) if allowed is not None else list(table)
     text = str(value).strip()

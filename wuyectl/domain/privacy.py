@@ -1,9 +1,22 @@
-"""Personal data (档案…不可传播): phone and ID-card numbers are masked wherever shown."""
+"""Personal data (档案…不可传播): phone and ID-card numbers are masked wherever shown.
+
+Each kind declares which of its fields are personal (`Kind.personal`: path → "phone" or
+"id_card"); a value under such a key is masked in every listing, show, report, log and export.
+"""
 from __future__ import annotations
 
-# Keys whose values are masked in every listing, show, report and export.
-PHONE_KEYS = frozenset({"phone", "mobile", "tel"})
-ID_CARD_KEYS = frozenset({"id_card", "id_number"})
+from functools import lru_cache
+
+
+@lru_cache(maxsize=None)
+def personal_keys(what: str) -> frozenset[str]:
+    """The keys holding personal numbers of one sort ("phone", "id_card"), from every kind's
+    declaration (wuye.yaml's staff phones are phones too)."""
+    from .kinds import KINDS
+
+    keys = {path.rsplit(".", 1)[-1] for kind in KINDS.values() for path, sort in kind.personal.items()
+            if sort == what}
+    return frozenset(keys | ({"phone"} if what == "phone" else set()))
 
 
 def mask_phone(value) -> str:
@@ -29,9 +42,9 @@ def masked(data, reveal: bool = False):
     if isinstance(data, dict):
         out = {}
         for key, value in data.items():
-            if key in PHONE_KEYS and isinstance(value, (str, int)):
+            if key in personal_keys("phone") and isinstance(value, (str, int)):
                 out[key] = mask_phone(value)
-            elif key in ID_CARD_KEYS and isinstance(value, (str, int)):
+            elif key in personal_keys("id_card") and isinstance(value, (str, int)):
                 out[key] = mask_id_card(value)
             else:
                 out[key] = masked(value)
@@ -39,3 +52,14 @@ def masked(data, reveal: bool = False):
     if isinstance(data, list):
         return [masked(v) for v in data]
     return data
+
+
+def mask(key: str, value):
+    """`value` masked if `key` holds a personal number, else as it is."""
+    if value is None:
+        return value
+    if key in personal_keys("phone"):
+        return mask_phone(value)
+    if key in personal_keys("id_card"):
+        return mask_id_card(value)
+    return value

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Mapping
 
 from ..timeutil import end_of_next_day, iso, read_iso
+from .kinds.ticket import CALLBACK_CATEGORIES, REPAIRS, WORKFLOW
 
 DEFAULT_MINUTES = {
     "dispatch": 5,
@@ -30,8 +31,6 @@ DEFAULT_MINUTES = {
     "callback": 48 * 60,
     "redispatch": 120,
 }
-REPAIRS = ("repair", "paid_repair")
-CALLBACK_CATEGORIES = ("repair", "paid_repair", "complaint", "help")
 OWNER_FACING = ("receive", "contact", "arrive", "progress", "notify", "answer")
 
 
@@ -69,22 +68,9 @@ def _first(events, actions, after: datetime | None, before: datetime | None = No
     return None
 
 
-_STATUS_AFTER = {"assign": "assigned", "contact": "in_progress", "arrive": "in_progress", "progress": "in_progress",
-                 "resolve": "resolved", "answer": "resolved", "close": "closed", "cancel": "cancelled"}
-
-
 def status_after(events) -> str:
-    """The status a ticket's (time-ordered) events lead to."""
-    status = "received"
-    for _, event in events:
-        action = event.get("action")
-        if action == "reopen":
-            status = "assigned" if event.get("to") else "received"
-        elif action == "callback":
-            status = "closed" if event.get("rating") in ("satisfied", "basically_satisfied") else status
-        else:
-            status = _STATUS_AFTER.get(action, status)
-    return status
+    """The status a ticket's (time-ordered) events lead to, by the ticket workflow."""
+    return WORKFLOW.replay(event for _, event in events)
 
 
 def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
@@ -98,7 +84,7 @@ def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
     category = ticket.get("category")
     department = ticket.get("department")
     stop = None
-    if status in ("closed", "cancelled"):
+    if status in WORKFLOW.terminal:
         stop = _first(reversed(events), ("close", "cancel", "callback"), None) or events[-1][0]
     # Cycles split at each reopen, by position: a dissatisfied callback and the reopen it
     # causes share one time, and the callback belongs to the cycle before.

@@ -1,10 +1,13 @@
 """The workflow engine: one function applies any kind's declared actions.
 
-A kind (see `kinds.py`) declares, as data, its states and for each action: the states it
+A kind (see `kinds/`) declares, as data, its states and for each action: the states it
 may start from, the state it leads to, the roles that may take it, the categories it applies
 to, the fields `--set` may change with it and the fields that must be present afterwards.
 `apply()` checks all of that in a fixed order, changes the record (a round-trip mapping, so
 comments survive), appends the timeline event and runs the action's effect, if any.
+
+The same table reads a record's past: `Workflow.replay()` gives the state a timeline leads
+to (SLA clocks, reports "as of", audit), so the state machine is stated once.
 """
 from __future__ import annotations
 
@@ -34,6 +37,16 @@ class Action:
     effect: Callable[["Change"], None] | None = None
     refuse_if: Callable[["Change"], str | None] | None = None
     via_command: str | None = None                  # taken through another command only
+    # Where the effect decides the state: the state a recorded event of this action leads
+    # to, from the state before it (replaying a timeline).
+    replay: Callable[[str, Mapping], str] | None = None
+    outcomes: tuple[str, ...] = ()                  # the other states that effect may leave
+    prepare: Callable[[dict], str] | None = None     # checks/normalises params; returns a subject tail
+
+    def state_after(self, state: str, event: Mapping) -> str:
+        if self.replay is not None:
+            return self.replay(state, event)
+        return self.to_state or state
 
 
 @dataclass
@@ -77,6 +90,36 @@ class Workflow:
                 continue
             out.append(action.name)
         return out
+
+    def moves(self, state: str) -> set[str]:
+        """The states one commit may leave a record in that was in `state` (one action, or a
+        callback with the reopen it causes)."""
+        out = {state}
+        for action in self.actions.values():
+            if state in action.from_states:
+                out |= {s for s in (action.to_state, *action.outcomes) if s}
+        return out
+
+    def replay(self, events, state: str | None = None) -> str:
+        """The state a record's events (in time order) lead to, from `state` (default: the
+        initial state). Events of no action here (receive, open) leave the state as it is."""
+        state = self.initial if state is None else state
+        for event in events:
+            action = self.actions.get(event.get("action")) if isinstance(event, Mapping) else None
+            if action is not None:
+                state = action.state_after(state, event)
+        return state
+
+
+def read_amount(value, what: str) -> float | int:
+    """A money amount (--amount): a number, zero or more."""
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise BadValue(f"{what}: '{value}' is not a number") from None
+    if number < 0 or number != number or number in (float("inf"),):
+        raise BadValue(f"{what}: '{value}' must be zero or more")
+    return int(number) if number.is_integer() else number
 
 
 def roles_of(action: Action, record: Mapping) -> frozenset[str]:

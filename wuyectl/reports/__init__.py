@@ -3,8 +3,9 @@
 1. `base` — `Period`, `Figure` (a rate defined once: numerator, denominator, exclusions),
    `Section` and `Report`, and `percent()` (one decimal, `n/a` when the denominator is zero).
 2. One module per report (`kpi`, `sla`, `callbacks`, `complaints`, `satisfaction`,
-   `workload`, `handover`, `violations`, `archive`); each has `build(data, period, as_of,
-   lang) -> Report` and a `HELP` text listing its figures, shown by `wuyectl report NAME --help`.
+   `workload`, `handover`, `violations`, `archive`, `resolution`, `records`); each has
+   `build(data, period, as_of, lang) -> Report` and a `HELP` text listing its figures, shown
+   by `wuyectl report NAME --help`.
 3. `REPORTS` maps names to modules. Records come in through `OfficeData`, which reads them
    through the store's cached read path, never by walking files.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import importlib
 
 NAMES = ("kpi", "sla", "callbacks", "complaints", "satisfaction", "workload", "handover", "violations", "archive",
-         "resolution")
+         "resolution", "records")
 # One line each for `wuyectl report --help`; the full formulas are loaded only for a report's own --help.
 SUMMARY = {
     "kpi": "Service KPIs: received, dispatch on time, completion, callback, satisfaction, breaches.",
@@ -26,6 +27,7 @@ SUMMARY = {
     "violations": "Open violations by category and step, deadlines passed, retention.",
     "archive": "The archive list, loans out and overdue, items due for destruction review.",
     "resolution": "Time to resolve per category: median, 90th percentile, within 24 h / 72 h.",
+    "records": "Every kind of record at a glance: total, opened in the period, open, overdue, by state.",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from ..domain import codes
-from ..domain.archive import overdue_loans
+from ..domain.kinds.archive import overdue_loans
 from .base import OfficeData, Period, new_report, section, short
 
 TITLE = ("档案文件清单", "Archive")

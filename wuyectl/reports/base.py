@@ -7,7 +7,8 @@ from functools import cached_property
 from typing import Any, Iterable
 
 from ..domain import codes, sla
-from ..domain.kinds import ARCHIVE, OWNER, SURVEY, TICKET, VIOLATION, VISIT
+from ..domain.kinds import KINDS, kind_named
+from ..domain.kinds.ticket import WORKFLOW as TICKET_WORKFLOW
 from ..timeutil import read_iso
 
 
@@ -112,17 +113,22 @@ class OfficeData:
         # answers that without decoding the rest.
         self.period = period
         self.left_out = 0
+        self._loaded: dict[str, list[dict]] = {}
 
-    def _records(self, kind) -> list[dict]:
-        return self.usable(self.office.index(kind).records())
+    def records(self, kind_name: str) -> list[dict]:
+        """Every usable record of a kind (loaded once)."""
+        if kind_name not in self._loaded:
+            self._loaded[kind_name] = self.usable(self.office.index(kind_named(kind_name)).records())
+        return self._loaded[kind_name]
 
     def usable(self, records: list[dict]) -> list[dict]:
         """Records whose times can be read; the others are left out and counted (a report
         works on what is sound and says how much it left out, instead of failing)."""
         out = []
+        opened = {k.opened_field for k in KINDS.values() if k.opened_field and k.opened_field.endswith("_at")}
         for record in records:
             try:
-                for key in ("received_at", "found_at", "visited_at", "drawn_at"):
+                for key in opened:
                     if key in record:
                         read_iso(record[key])
                 for event in record.get("timeline") or []:
@@ -135,33 +141,33 @@ class OfficeData:
     @cached_property
     def tickets(self) -> list[dict]:
         if self.period is None:
-            return self._records(TICKET)
+            return self.records("ticket")
         # Stored times carry the office offset, so they compare as text; a record written with
         # another offset is caught by the one-day margins.
         day = timedelta(days=1)
         alive = ((self.period.start - day).isoformat(timespec="seconds"),
                  (self.period.end + day).isoformat(timespec="seconds"), self.with_open)
-        return self.usable(self.office.index(TICKET).records(alive=alive))
+        return self.usable(self.office.index(kind_named("ticket")).records(alive=alive))
 
-    @cached_property
+    @property
     def visits(self) -> list[dict]:
-        return self._records(VISIT)
+        return self.records("visit")
 
-    @cached_property
+    @property
     def owners(self) -> list[dict]:
-        return self._records(OWNER)
+        return self.records("owner")
 
-    @cached_property
+    @property
     def violations(self) -> list[dict]:
-        return self._records(VIOLATION)
+        return self.records("violation")
 
-    @cached_property
+    @property
     def archive(self) -> list[dict]:
-        return self._records(ARCHIVE)
+        return self.records("archive")
 
-    @cached_property
+    @property
     def surveys(self) -> list[dict]:
-        return self._records(SURVEY)
+        return self.records("survey")
 
     @property
     def staff(self) -> list[dict]:
@@ -183,19 +189,9 @@ def events(ticket: dict, action: str | tuple, as_of: datetime | None = None) -> 
 
 
 def status_at(ticket: dict, as_of: datetime) -> str:
-    """The status a ticket had at `as_of`, replayed from its timeline."""
-    status = "received"
-    for event in sorted(ticket.get("timeline") or [], key=lambda e: read_iso(e["at"])):
-        if read_iso(event["at"]) > as_of:
-            break
-        action = event.get("action")
-        status = {"assign": "assigned", "contact": "in_progress", "arrive": "in_progress",
-                  "progress": "in_progress", "resolve": "resolved", "answer": "resolved",
-                  "close": "closed", "cancel": "cancelled",
-                  "reopen": "assigned" if event.get("to") else "received"}.get(action, status)
-        if action == "callback" and event.get("rating") in ("satisfied", "basically_satisfied"):
-            status = "closed"
-    return status
+    """The status a ticket had at `as_of`, replayed from its timeline by its workflow."""
+    timeline = sorted(ticket.get("timeline") or [], key=lambda e: read_iso(e["at"]))
+    return TICKET_WORKFLOW.replay(e for e in timeline if read_iso(e["at"]) <= as_of)
 
 
 def counts(name: str, title: tuple[str, str], column: str, counter: dict, group: str | None, lang: str,
@@ -244,6 +240,8 @@ HEADINGS = {
     "fee": ("收费", "fees"), "attitude": ("态度", "attitude"), "overall": ("总体", "overall"),
     "note": ("说明", "note"), "days": ("天数", "days"), "median_minutes": ("中位数(分钟)", "median (min)"),
     "median": ("中位数", "median"), "p90_minutes": ("90分位(分钟)", "p90 (min)"), "p90": ("90分位", "p90"),
+    "kind": ("记录类别", "kind"), "total": ("总数", "total"), "opened": ("本期新增", "opened"),
+    "open": ("未结", "open"), "overdue": ("逾期", "overdue"), "state": ("状态", "state"),
     "within_24h": ("24小时内", "within 24 h"), "within_72h": ("72小时内", "within 72 h"), "forms": ("回收份数", "forms"),
 }
 
@@ -256,11 +254,6 @@ def section(name: str, title: tuple[str, str], columns: list[str], rows: list[li
 
 def new_report(name: str, title: tuple[str, str], period, as_of, lang: str) -> Report:
     return Report(name, title[0] if lang == "zh" else title[1], period, as_of)
-
-
-def where(record: dict) -> str:
-    loc = record.get("location") or {}
-    return record.get("unit") or " ".join(str(loc[k]) for k in ("building", "floor", "place") if loc.get(k))
 
 
 def received_in(data: OfficeData, period: Period, as_of: datetime) -> list[dict]:

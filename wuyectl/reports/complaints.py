@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections import Counter
 
 from ..domain import codes
-from .base import OfficeData, Period, counts, events, new_report, received_in, section, short, status_at, where
+from ..domain.kinds import where
+from .base import OfficeData, Period, counts, events, new_report, received_in, section, short, status_at
 
 TITLE = ("投诉统计", "Complaints")
 HELP = """Complaints received in the period (each ticket once, reopened or not), counted by severity,

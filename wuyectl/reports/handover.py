@@ -6,7 +6,8 @@ from datetime import datetime, time, timedelta
 from ..domain import codes
 from ..domain.sla import next_due
 from ..timeutil import parse_date, read_iso
-from .base import OfficeData, Period, new_report, section, short, status_at, where
+from ..domain.kinds import where
+from .base import OfficeData, Period, new_report, section, short, status_at
 
 TITLE = ("值班日志/工作交接表", "Duty log and handover")
 HELP = """For one day (--date, default today), in the office timezone:

@@ -4,11 +4,10 @@ from __future__ import annotations
 from collections import Counter
 
 from ..domain import codes
-from ..domain.sla import CALLBACK_CATEGORIES
+from ..domain.kinds.ticket import CALLBACK_CATEGORIES, GOOD_RATINGS as GOOD
 from .base import Figure, OfficeData, Period, counts, events, figures_section, new_report, received_in, status_at
 
 TITLE = ("服务质量指标", "Service KPIs")
-GOOD = ("satisfied", "basically_satisfied")
 
 RECEIVED = Figure("received", "受理总数", "received",
                   "tickets received in the period (each ticket once, however often it was reopened)")

@@ -6,7 +6,8 @@ from collections import Counter
 from ..domain import codes
 from ..domain.sla import running
 from ..timeutil import read_iso
-from .base import OfficeData, Period, new_report, received_in, section, short, status_at, where
+from ..domain.kinds import where
+from .base import OfficeData, Period, new_report, received_in, section, short, status_at
 
 TITLE = ("时限统计", "SLA clocks")
 HELP = """Per stage (dispatch, contact, arrive, resolve, report back, notify owner, progress, callback,

@@ -6,7 +6,8 @@ from datetime import date
 
 from ..domain import codes
 from ..timeutil import read_iso
-from .base import OfficeData, Period, counts, new_report, section, where
+from ..domain.kinds import where
+from .base import OfficeData, Period, counts, new_report, section
 
 TITLE = ("违章统计", "Violations")
 HELP = """Everything as it stood at the as-of time (measures taken and closings by then).

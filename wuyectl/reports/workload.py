@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..domain import codes
+from ..domain.kinds.ticket import GOOD_RATINGS as GOOD
 from ..timeutil import read_iso
 from .base import OfficeData, Period, new_report, percent, section
 
@@ -14,7 +15,6 @@ counts once per person); resolved = resolve events in the period on tickets then
 them; breaches = breached clocks at the as-of time on the tickets assigned to them in the
 period, except dispatch and re-dispatch (the desk's clocks); satisfaction = callbacks in the period of tickets they resolved, rated satisfied or
 basically satisfied ÷ those callbacks × 100% (n/a with none)."""
-GOOD = ("satisfied", "basically_satisfied")
 
 
 def build(data: OfficeData, period: Period, as_of, lang: str):

@@ -6,7 +6,9 @@
 3. Writes go through one door, `transaction.Transaction`: take the repo lock, re-read, apply,
    validate, write atomically, `git add` + `git commit` only those paths; on any failure the
    files and the index are put back. A journal in `.git/wuyectl/` lets the next command
-   finish the clean-up if the process was killed half-way.
-4. `validate` holds the validators (schema, IDs and paths, references, workflow consistency),
-   each returning `Problem`s with file:line:col.
+   finish the clean-up if the process was killed half-way. `commit_paths` commits files a
+   caller wrote itself (init, a sync's merge) through the same journal.
+4. `validate` holds the validators (schema, IDs and paths, the references and people each
+   kind declares, each kind's own checks), each returning `Problem`s with file:line:col and a
+   code.
 """

@@ -57,7 +57,7 @@ def parse(relpath: str, raw: bytes, text: str) -> Loaded:
     except yamlio.YamlProblem as exc:
         raise Invalid([exc.problem(relpath)]) from None
     if not isinstance(data, dict):
-        raise Invalid([Problem(relpath, 1, 1, "a record must be a YAML mapping (key: value lines)")])
+        raise Invalid([Problem(relpath, 1, 1, "a record must be a YAML mapping (key: value lines)", "V-yaml")])
     return Loaded(relpath, rt, data, raw)
 
 

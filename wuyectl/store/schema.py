@@ -18,15 +18,20 @@ def _schema_dir():
 
 
 @lru_cache(maxsize=None)
-def schema(name: str) -> dict:
+def schema_text(name: str) -> str:
+    """The schema's JSON text: a kind's inline schema (`Kind.schema_doc`), else its file."""
+    from ..domain.kinds import KINDS
+
+    inline = next((k.schema_doc for k in KINDS.values() if k.schema == name and k.schema_doc is not None), None)
+    if inline is not None:
+        return json.dumps(inline, ensure_ascii=False, sort_keys=True)
     with open(os.path.join(_schema_dir(), f"{name}.schema.json"), encoding="utf-8") as fh:
-        return json.load(fh)
+        return fh.read()
 
 
 @lru_cache(maxsize=None)
-def schema_text(name: str) -> str:
-    with open(os.path.join(_schema_dir(), f"{name}.schema.json"), encoding="utf-8") as fh:
-        return fh.read()
+def schema(name: str) -> dict:
+    return json.loads(schema_text(name))
 
 
 @lru_cache(maxsize=None)
@@ -92,29 +97,29 @@ def _leaves(error):
 def _message(error) -> str:
     path = ".".join(str(p) for p in error.absolute_path)
     where = f"{path}: " if path else ""
-    kind = error.validator
-    if kind == "enum":
+    rule = error.validator
+    if rule == "enum":
         options = [str(v) for v in error.validator_value]
         return f"{where}{error.instance!r} is not one of {', '.join(options)}{did_you_mean(error.instance, options)}"
-    if kind == "required":
+    if rule == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
         return f"{where}missing required field '{missing}'"
-    if kind == "additionalProperties":
+    if rule == "additionalProperties":
         extras = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         known = list(error.schema.get("properties", {}))
         hint = did_you_mean(extras[0], known) if extras else ""
         return f"{where}unknown field {', '.join(repr(e) for e in extras)}{hint}"
-    if kind == "type":
+    if rule == "type":
         return f"{where}{_short(error.instance)} is not a {error.validator_value}"
-    if kind == "pattern":
+    if rule == "pattern":
         if "date" in error.schema.get("format", "") or "T\\d{2}" in str(error.validator_value):
             return f"{where}{_short(error.instance)} is not a time like 2026-11-22T09:14:00+08:00"
         if str(error.validator_value).startswith("^\\d{4}-\\d{2}-\\d{2}$"):
             return f"{where}{_short(error.instance)} is not a date like 2026-11-22"
         return f"{where}{_short(error.instance)} does not have the expected form"
-    if kind in ("minLength", "minItems"):
+    if rule in ("minLength", "minItems"):
         return f"{where}must not be empty"
-    if kind in ("maxLength", "maxItems"):
+    if rule in ("maxLength", "maxItems"):
         return f"{where}is too long (at most {error.validator_value})"
     return f"{where}{error.message}"
 

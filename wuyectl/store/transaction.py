@@ -231,15 +231,14 @@ class Transaction:
                            f"(git diff -- {dirty[0]})")
 
     def load(self, record_id: str):
-        from . import schema
-        from .validate import located
+        from .validate import check_schema, located
 
         kind, loaded = self.office.load(record_id)
         if loaded.relpath in self.staged:
             return kind, self.staged[loaded.relpath]
         self._check_clean([loaded.relpath])
         # Acting on a record that is not valid would build on sand: say what is wrong with it.
-        found = schema.problems(loaded.data, kind.schema)
+        found = check_schema(kind, loaded.relpath, loaded.data, None)
         if found:
             raise Invalid(located(loaded.relpath, loaded.rt, found))
         return kind, loaded
@@ -464,10 +463,6 @@ class Transaction:
             env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = stamp
         return env
 
-
-    # Transition only: api.init_office and sync.py still call these.
-    _message = message
-    _identity = identity
 
     def _write_journal(self, base: str | None, journalled: dict[str, bool], *, merge: bool = False) -> None:
         os.makedirs(self.state_dir, exist_ok=True)

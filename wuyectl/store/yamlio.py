@@ -33,7 +33,7 @@ class YamlProblem(Exception):
         self.line, self.col, self.message = line, col, message
 
     def problem(self, path: str) -> Problem:
-        return Problem(path, self.line, self.col, self.message)
+        return Problem(path, self.line, self.col, self.message, "V-yaml")
 
 
 def _construct_timestamp(constructor, node):

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import click
 
-from ..options import actor_name, at_option, global_options, output_option, read_ids
+from ..options import actor_name, at_option, global_options, output_option, parse_pairs, read_ids
 
 
-def _done(commit: str, ids: list[str], output: str) -> None:
+def _done(done, output: str) -> None:
+    """One line for a `Committed`: the records and the commit, or the IDs alone (`-o ids`)."""
     if output == "ids":
-        click.echo("\n".join(ids))
+        click.echo("\n".join(done.ids))
     else:
-        click.echo(f"{', '.join(ids)}: committed {commit[:10]}")
+        click.echo(f"{', '.join(done.ids)}: committed {done.commit[:10]}")
 
 
 @click.command()
@@ -30,9 +31,8 @@ def assign(ids, to, department, note, at, output):
     from ... import api
     from ..options import office
 
-    ids = read_ids(ids)
-    commit = api.assign(office(), actor_name(), ids, to=to, department=department, note=note, at=at)
-    _done(commit, ids, output)
+    _done(api.assign(office(), actor_name(), read_ids(ids), to=to, department=department, note=note, at=at),
+          output)
 
 
 @click.command()
@@ -49,9 +49,7 @@ def update(ids, action, sets, note, at, output):
     from ... import api
     from ..options import office
 
-    ids = read_ids(ids)
-    commit = api.act(office(), actor_name(), ids, action, sets=sets, note=note, at=at)
-    _done(commit, ids, output)
+    _done(api.act(office(), actor_name(), read_ids(ids), action, sets=parse_pairs(sets), note=note, at=at), output)
 
 
 @click.command()
@@ -69,9 +67,8 @@ def escalate(ids, reason, to, deadline, amount, at, output):
     from ... import api
     from ..options import office
 
-    ids = read_ids(ids)
-    commit = api.escalate(office(), actor_name(), ids, reason=reason, to=to, deadline=deadline, amount=amount, at=at)
-    _done(commit, ids, output)
+    _done(api.escalate(office(), actor_name(), read_ids(ids), reason=reason, to=to, deadline=deadline,
+                       amount=amount, at=at), output)
 
 
 def _short_verb(name: str):
@@ -86,9 +83,8 @@ def _short_verb(name: str):
         from ... import api
         from ..options import office
 
-        ids = read_ids(ids)
-        commit = api.act(office(), actor_name(), ids, name, sets=sets, note=note, at=at)
-        _done(commit, ids, output)
+        _done(api.act(office(), actor_name(), read_ids(ids), name, sets=parse_pairs(sets), note=note, at=at),
+              output)
 
     verb.help = f"Short for `update --action {name}`."
     return verb
@@ -117,10 +113,8 @@ def lend(ids, borrower, purpose, due, approved_by, at, output):
     from ... import api
     from ..options import office
 
-    ids = read_ids(ids)
-    commit = api.lend(office(), actor_name(), ids, borrower=borrower, purpose=purpose, due_at=due,
-                      approved_by=approved_by, at=at)
-    _done(commit, ids, output)
+    _done(api.lend(office(), actor_name(), read_ids(ids), borrower=borrower, purpose=purpose, due_at=due,
+                   approved_by=approved_by, at=at), output)
 
 
 @click.command()
@@ -135,9 +129,7 @@ def destroy(ids, witnesses, method, at, output):
     from ... import api
     from ..options import office
 
-    ids = read_ids(ids)
-    commit = api.destroy(office(), actor_name(), ids, witnesses=witnesses, method=method, at=at)
-    _done(commit, ids, output)
+    _done(api.destroy(office(), actor_name(), read_ids(ids), witnesses=witnesses, method=method, at=at), output)
 
 
 COMMANDS = [assign, update, escalate, lend, destroy] + _short_verbs()

@@ -6,10 +6,48 @@ import click
 from ..options import actor_name, at_option, global_options, lang, office, output_option
 
 
-@click.group("open")
+class OpenGroup(click.Group):
+    """`open KIND`: the kinds with a command of their own below, and any other registered
+    kind that declares how it is opened (`Kind.new_record`), with `--set FIELD=VALUE`."""
+
+    def list_commands(self, ctx):
+        from ...domain.kinds import KINDS
+
+        generic = [k.name for k in KINDS.values() if k.new_record is not None and k.name not in self.commands]
+        return super().list_commands(ctx) + generic
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is not None:
+            return command
+        from ...domain.kinds import KINDS
+
+        kind = KINDS.get(name)
+        return _open_generic(kind) if kind is not None and kind.new_record is not None else None
+
+
+def _open_generic(kind):
+    @click.command(kind.name)
+    @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="A field of the new record (repeatable).")
+    @at_option
+    @output_option("table", "json", "yaml", "ids", default="ids")
+    @global_options
+    def opener(sets, at, output):
+        from ... import api
+        from ..options import parse_pairs
+
+        rid = api.open_record(office(), actor_name(), kind, parse_pairs(sets), at=at)
+        _print_made(rid, output)
+
+    opener.help = f"Open a {kind.name} record."
+    return opener
+
+
+@click.group("open", cls=OpenGroup)
 @global_options
 def open_():
-    """Create a record: ticket, owner (household) or visit."""
+    """Create a record: ticket, owner (household), visit, violation, archive item, or any
+    other kind the office has."""
 
 
 @open_.command("ticket")
@@ -49,10 +87,10 @@ def _print_made(rid: str, output: str) -> None:
     if output == "ids":
         click.echo(rid)
         return
-    from ... import queries
+    from ... import api
     from .. import output as out
 
-    click.echo(out.record(queries.show(office(), rid), output, lang()), nl=False)
+    click.echo(out.record(api.show(office(), rid), output, lang()), nl=False)
 
 
 @open_.command("owner")
@@ -122,15 +160,9 @@ def open_visit(type_, ticket, rating, items, method, note, unit, topics, opinion
 
 
 def _pairs(items) -> dict:
-    from ...errors import BadValue
+    from ..options import parse_pairs
 
-    pairs = {}
-    for item in items:
-        if "=" not in item:
-            raise BadValue(f"--item needs ITEM=RATING, not '{item}'")
-        key, value = item.split("=", 1)
-        pairs[key.strip()] = value.strip()
-    return pairs
+    return parse_pairs(items, "--item", "ITEM=RATING", strip=True)
 
 
 def _callback(ticket, rating, items, method, note, at) -> str:
@@ -213,19 +245,17 @@ def callback(ticket, rating, items, method, note, at, output):
 @global_options
 def get(kind, where, overdue, mine, reveal, output):
     """List records: tickets, owners, visits, violations, archive, surveys."""
-    from ... import queries
+    from ... import api
     from ...domain.kinds import kind_named
     from .. import output as out
 
     the_kind = kind_named(kind)
     the_office = office()
     if reveal:
-        from ...households import check_reveal
-
-        check_reveal(the_office, actor_name())
+        api.check_reveal(the_office, actor_name())
     me = the_office.actor(actor_name())["name"] if mine else None
     broken: list = []
-    rows = queries.list_records(the_office, the_kind, where=where, overdue=overdue, mine=me, problems=broken)
+    rows = api.list_records(the_office, the_kind, where=where, overdue=overdue, mine=me, problems=broken)
     for problem in broken:   # listed, not hidden: the office must know a record is unreadable
         click.echo(f"{problem} (left out)", err=True)
     click.echo(out.listing(the_kind, rows, output, lang(), reveal=reveal), nl=False)
@@ -239,15 +269,13 @@ def get(kind, where, overdue, mine, reveal, output):
 def show(record_id, reveal, output):
     """One record with its timeline, its time limits (SLA clocks) and its git history.
     A household (3-2-1201) also lists its tickets, visits and violations."""
-    from ... import queries
+    from ... import api
     from .. import output as out
 
     the_office = office()
     if reveal:
-        from ...households import check_reveal
-
-        check_reveal(the_office, actor_name())
-    click.echo(out.record(queries.show(the_office, record_id), output, lang(), reveal=reveal), nl=False)
+        api.check_reveal(the_office, actor_name())
+    click.echo(out.record(api.show(the_office, record_id), output, lang(), reveal=reveal), nl=False)
 
 
 @click.command("import")
@@ -337,9 +365,12 @@ def survey_sample(campaign, seed, output):
 @click.command()
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option("--staged", is_flag=True, help="Check what is staged for the next commit (the pre-commit hook).")
+@output_option("table", "json")
 @global_options
-def validate(paths, staged):
-    """Check records: schema, IDs, references, workflow. One `path:line:col: message` per problem."""
+def validate(paths, staged, output):
+    """Check records: schema, IDs, references, workflow. One `path:line:col: message` per problem;
+    `-o json`: {checked, problems: [{path, line, col, code, message}]} (the codes are in the
+    error reference)."""
     from ...errors import Exit, RepoError
     from ...store import validate as checks
 
@@ -357,12 +388,17 @@ def validate(paths, staged):
     else:
         rels = [the_office.user_path(p) for p in paths] if paths else None
         count, problems = checks.validate_office(the_office, rels)
-    for problem in problems:
-        click.echo(str(problem))
+    if output == "json":
+        from .. import output as out
+
+        click.echo(out.to_json({"checked": count, "problems": [p.as_dict() for p in problems]}))
+    else:
+        for problem in problems:
+            click.echo(str(problem))
     if problems:
         click.echo(f"{len(problems)} problem(s) in {count} file(s)", err=True)
         raise SystemExit(Exit.INVALID)
-    if not staged:
+    if not staged and output == "table":
         click.echo(f"ok: {count} file(s) valid")
 
 
@@ -393,12 +429,12 @@ def edit(record_id):
 def log(record_id, output):
     """A record's audit trail from git: who changed what, when it was recorded, when it
     happened (backdated entries are marked), and the field-level change."""
-    from ... import trail
+    from ... import api
     from ...domain import codes
     from .. import output as out
     from ...domain.privacy import masked
 
-    entries = trail.record_log(office(), record_id)
+    entries = api.record_log(office(), record_id)
     for entry in entries:
         entry["changes"] = masked(entry["changes"])
     if output in ("json", "yaml"):
@@ -435,7 +471,7 @@ def audit(since, output):
     records, invalid records, impossible transitions, tickets closed without a callback, ladder
     steps skipped, penalties by roles that may not, edits past retention, backdating beyond the
     policy. Exits 7 when it finds anything."""
-    from ... import trail
+    from ... import api
     from ...errors import Exit
     from .. import output as out
 
@@ -444,15 +480,15 @@ def audit(since, output):
         from ... import timeutil
 
         since = timeutil.iso(timeutil.parse_time(since, the_office.tz, what="--since"))
-    found = trail.audit(the_office, since)
+    found = api.audit(the_office, since)
     rows = [f.as_dict() for f in found]
-    columns = ["commit", "date", "author", "kind", "path", "message"]
+    columns = ["commit", "date", "author", "code", "path", "message"]
     if output == "json":
         click.echo(out.to_json(rows))
     elif output == "csv":
         click.echo(out.to_csv(columns, [[r[c] for c in columns] for r in rows]), nl=False)
     elif rows:
-        click.echo(out.table(columns, [[r["commit"], out.short(r["date"]), r["author"], r["kind"], r["path"], r["message"]]
+        click.echo(out.table(columns, [[r["commit"], out.short(r["date"]), r["author"], r["code"], r["path"], r["message"]]
                                        for r in rows]))
     if rows:
         click.echo(f"{len(rows)} finding(s)", err=True)
@@ -467,9 +503,9 @@ COMMANDS = [open_, callback, get, show, validate, edit, import_, survey, log, au
 def sync(remote):
     """Fetch, merge (record by record, field by field), validate, push. A field changed in
     both places is refused with both values shown; nothing is pushed and the repo stays as it was."""
-    from ... import sync as syncing
+    from ... import api
 
-    result = syncing.sync(office(), actor_name(), remote)
+    result = api.sync(office(), actor_name(), remote)
     what = "merged and pushed" if result["merged"] else "up to date" if result["old"] != result["new"] else "pushed"
     click.echo(f"{what}: {result['branch']} {(result['old'] or '')[:10]} → {(result['new'] or '')[:10]} ({remote})")
 
@@ -481,7 +517,7 @@ def sync(remote):
 @click.argument("name")
 def merge_driver(base, ours, theirs, name):
     """git merge driver for record files (used by `sync`)."""
-    from ... import sync as syncing
+    from ...app import sync as syncing
 
     raise SystemExit(syncing.merge_files(base, ours, theirs, name))
 

@@ -3,24 +3,21 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .api import _actor, act
-from .domain import codes
-from .domain.archive import ALWAYS_CONFIDENTIAL, destroy_after
-from .domain.kinds import ARCHIVE
-from .errors import BadValue, NotPermitted
-from .store import yamlio
-from .store.office import Office
-from .store.transaction import Transaction
-from . import timeutil
-
-FILERS = ("archivist", "clerk", "supervisor", "director")
-
+from .office import acting
+from .records import act
+from ..domain import codes
+from ..domain.kinds.archive import ALWAYS_CONFIDENTIAL, FILERS, KIND as ARCHIVE, destroy_after
+from ..errors import BadValue, NotPermitted
+from ..store import yamlio
+from ..store.office import Office
+from ..store.transaction import Transaction
+from .. import timeutil
 
 def open_archive(office: Office, actor: str | None, *, title: str, category: str, medium: str, location: str,
                  retention_years: int, confidential: bool = False, filed_on: str | None = None,
                  note: str | None = None, at: str | None = None) -> str:
     """File an item. Owner, tenant and staff records are always confidential."""
-    person = _actor(office, actor)
+    person = acting(office, actor)
     if person["role"] not in FILERS:
         raise NotPermitted(f"{person['name']} ({person['role']}) may not file archive items: needs {' or '.join(FILERS)}")
     when = office.at(at)

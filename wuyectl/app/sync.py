@@ -15,10 +15,10 @@ from __future__ import annotations
 import os
 import sys
 
-from .errors import Conflict, Invalid, RepoError
-from .store import git, yamlio
-from .store.office import Office
-from .store.transaction import Transaction, atomic_write
+from ..errors import Conflict, Invalid, RepoError
+from ..store import git, yamlio
+from ..store.office import Office
+from ..store.transaction import Transaction, atomic_write
 
 CONFLICT_MARK = "wuyectl-conflict: "
 _MISSING = object()
@@ -62,7 +62,7 @@ def _value(key, value):
 
 def _merge_events(base: list, ours_rt, theirs: list):
     """Both sides' new events, once each, in time order (ties: ours first)."""
-    from .timeutil import read_iso
+    from ..timeutil import read_iso
 
     ours = yamlio.to_plain(ours_rt)
     added = [e for e in theirs[len(base):] if e not in ours]
@@ -81,7 +81,7 @@ def _merge_events(base: list, ours_rt, theirs: list):
 def _show(value) -> str:
     if value is _MISSING:
         return "(absent)"
-    from .domain.privacy import masked
+    from ..domain.privacy import masked
 
     return repr(masked(value)) if isinstance(value, (dict, list)) else repr(value)
 
@@ -110,38 +110,36 @@ def merge_files(base_path: str, ours_path: str, theirs_path: str, name: str) -> 
 
 def sync(office: Office, actor: str | None, remote: str = "origin") -> dict:
     """Fetch, merge, validate, push. Returns what happened."""
-    from .api import _actor
-    from .store.validate import validate_office
+    from .office import acting
+    from ..store.validate import validate_office
 
-    person = _actor(office, actor)
+    person = acting(office, actor)
     top = office.top
-    with Transaction(office, person) as tx:
-        dirty = git.out(top, ["status", "--porcelain", "--untracked-files=no", "--", office.prefix or "."])
-        if dirty.strip():
+    with Transaction(office, person) as tx, git.repo(top) as repo:
+        if repo.is_dirty(index=True, working_tree=True, untracked_files=False, path=office.prefix or None):
             raise Conflict("there are changes not committed in the office repo; commit or discard them before syncing")
-        branch = git.out(top, ["symbolic-ref", "--short", "HEAD"]).strip()
-        if git.run(top, ["remote", "get-url", remote], check=False).returncode != 0:
+        if repo.head.is_detached:
+            raise RepoError("HEAD is not on a branch (git switch BRANCH), so there is nothing to sync")
+        branch = repo.active_branch.name
+        if remote not in [r.name for r in repo.remotes]:
             raise RepoError(f"no remote '{remote}' (git remote add {remote} URL)")
         git.run(top, ["fetch", "-q", remote])
         upstream = f"{remote}/{branch}"
-        has_upstream = git.run(top, ["rev-parse", "-q", "--verify", f"refs/remotes/{upstream}"], check=False).returncode == 0
+        has_upstream = f"refs/remotes/{upstream}" in [ref.path for ref in repo.remotes[remote].refs]
         old = git.head(top)
         merged = False
-        behind = has_upstream and old is not None and git.run(
-            top, ["merge-base", "--is-ancestor", "HEAD", upstream], check=False).returncode == 0
+        behind = has_upstream and old is not None and repo.is_ancestor("HEAD", upstream)
         if behind:
             # Nothing here the remote lacks: take its commits as they are (a merge commit here
             # would be new, and the other clone would have to merge it back: syncs never settle).
             git.run(top, ["merge", "-q", "--ff-only", upstream])
-        elif has_upstream and git.run(top, ["merge-base", "--is-ancestor", upstream, "HEAD"],
-                                      check=False).returncode != 0:
+        elif has_upstream and not repo.is_ancestor(upstream, "HEAD"):
             attributes = os.path.join(tx.state_dir, "attributes")
             atomic_write(attributes, b"*.yaml merge=wuyectl\n")
             driver = f'"{sys.executable}" -m wuyectl merge-driver %O %A %B %P'
-            message = tx._message(f"sync with {upstream}", "sync", [], None)
             proc = git.run(top, ["-c", f"core.attributesFile={attributes}", "-c", "merge.wuyectl.name=wuyectl records",
-                                 "-c", f"merge.wuyectl.driver={driver}", "merge", "--no-ff", "-q", "-m", message, upstream],
-                           env=tx._identity(), check=False)
+                                 "-c", f"merge.wuyectl.driver={driver}", "merge", "--no-commit", "--no-ff", "-q", upstream],
+                           env=tx.identity(), check=False)
             if proc.returncode != 0:
                 lines = [l[len(CONFLICT_MARK):] for l in proc.stderr.decode("utf-8", "replace").splitlines()
                          if l.startswith(CONFLICT_MARK)]
@@ -150,15 +148,19 @@ def sync(office: Office, actor: str | None, remote: str = "origin") -> dict:
                     git.run(top, ["reset", "-q", "--keep", old], check=False)
                 detail = "; ".join(lines) or proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
                 raise Conflict(f"sync refused, nothing pushed: the same field was changed in both places: {detail}")
-            merged = True
-            changed = [p[len(office.prefix):] for p in git.out(top, ["diff", "--name-only", old, "HEAD"]).splitlines()
-                       if p.startswith(office.prefix) and p.endswith(".yaml")]
-            if changed:
+            # The merge is validated before it is committed, and committed through the
+            # transaction's journal (a kill half-way is put back by the next command).
+            changed = [p[len(office.prefix):] for p in git.out(top, ["diff", "--cached", "--name-only", old]).splitlines()
+                       if p.startswith(office.prefix)]
+            records = [p for p in changed if p.endswith(".yaml")]
+            if records:
                 office.reload()
-                _, problems = validate_office(office, changed)
+                _, problems = validate_office(office, records)
                 if problems:
-                    git.run(top, ["reset", "-q", "--keep", old])
+                    git.run(top, ["merge", "--abort"], check=False)
                     raise Invalid(problems)
+            tx.commit_paths(changed, f"sync with {upstream}", action="sync", records=[])
+            merged = True
         push = git.run(top, ["push", "-q", remote, f"HEAD:{branch}"], check=False)
         if push.returncode != 0:
             if merged:

@@ -5,7 +5,7 @@ import csv
 import io
 from typing import Iterable
 
-from .errors import BadValue, did_you_mean
+from ..errors import BadValue, did_you_mean
 
 
 def read_table(path: str) -> tuple[list[str], list[tuple[int, list]]]:

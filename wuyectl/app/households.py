@@ -1,5 +1,5 @@
-"""Households and owners (业户档案): import of an office's roster spreadsheet (业主信息统计表),
-and who may see personal numbers unmasked.
+"""Households and owners (业户档案): opening one, and the import of an office's roster
+spreadsheet (业主信息统计表).
 
 Import rules: one commit for the whole file, or nothing. Every bad row is reported with its
 row number as the spreadsheet shows it (the header is row 1); with `skip_bad` the good rows are
@@ -11,22 +11,24 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterable, Mapping
+from typing import Iterable
 
-from .api import _actor
+from .office import acting
+from .tickets import phone_number
 from .spreadsheet import map_pairs, read_table
-from .domain import codes
-from .domain.kinds import OWNER
-from .errors import BadValue, NotPermitted
-from .store import schema, yamlio
-from .store.office import Office
-from .store.transaction import Transaction
-from . import timeutil
+from ..domain import codes
+from ..domain.kinds import kind_named
+from ..errors import BadValue
+from ..store import schema, yamlio
+from ..store.office import Office
+from ..store.transaction import Transaction
+from .. import timeutil
 
-DEFAULT_REVEAL_ROLES = ("director", "supervisor", "archivist")
 
 # Spreadsheet headings (as offices write them) → record fields. `owner.` fields go to the
 # first owner; `tenant.` to a tenant.
+OWNER = kind_named("owner")
+
 HEADINGS = {
     "unit": ("房号", "房屋编号", "单元房号", "户号", "unit", "房间号"),
     "owner.name": ("业主姓名", "姓名", "业主", "name", "owner"),
@@ -52,30 +54,44 @@ NUMBER_FIELDS = {"building_area", "usable_area"}
 CODE_FIELDS = {"owner.gender": "gender", "property_type": "property_type", "occupancy": "occupancy"}
 
 
-def may_reveal(office: Office, person: Mapping) -> bool:
-    roles = (office.config.get("policy") or {}).get("reveal_roles", DEFAULT_REVEAL_ROLES)
-    return person.get("role") in roles
-
-
-def check_reveal(office: Office, actor: str | None) -> None:
-    person = office.actor(actor)
-    if not may_reveal(office, person):
-        roles = (office.config.get("policy") or {}).get("reveal_roles", DEFAULT_REVEAL_ROLES)
-        raise NotPermitted(f"{person['name']} ({person['role']}) may not --reveal personal numbers: "
-                           f"needs {' or '.join(roles)}")
+def open_owner(office: Office, actor: str | None, *, unit: str, name: str, phone: str | None = None,
+               id_card: str | None = None, occupancy: str | None = None, at: str | None = None) -> str:
+    person = acting(office, actor)
+    unit = OWNER.check_id(unit)
+    owner = {"name": str(name).strip()}
+    if phone:
+        owner["phone"] = phone_number(phone)
+    if id_card:
+        owner["id_card"] = str(id_card).strip()
+    record = {"id": unit, "owners": [owner]}
+    if occupancy:
+        record["occupancy"] = codes.resolve("occupancy", occupancy)
+    record["created_at"] = timeutil.iso(office.at(at))
+    with Transaction(office, person) as tx:
+        rel = OWNER.path_of(unit)
+        if os.path.exists(office.abspath(rel)):
+            raise BadValue(f"unit {unit} already has a household record ({rel})")
+        tx.create(rel, yamlio.new_map(record))
+        tx.commit(f"{unit} open household", action="open", records=[unit])
+    return unit
 
 
 def read_date(value) -> str:
-    """2026-11-22, 2026/11/22, 2026.11.22, 20261122, 2026年11月22日, or a spreadsheet date."""
+    """2026-11-22, 2026/11/22, 2026.11.22, 20261122, 2026年11月22日, or a spreadsheet date; and
+    the other forms dateutil reads (`timeutil.parse_loose`): 22 Nov 2026, Nov 22, 2026,
+    2026-11-22 00:00:00, 11/22/2026 (month first). ValueError when it is not a whole date."""
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
     text = str(value).strip()
     match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
-    if not match:
-        raise ValueError(text)
-    return date(int(match[1]), int(match[2]), int(match[3])).isoformat()
+    if match:   # these forms are read here only: 2020-13-45 is no date, not a guess of dateutil's
+        return date(int(match[1]), int(match[2]), int(match[3])).isoformat()
+    try:
+        return timeutil.parse_loose(text).date().isoformat()
+    except ValueError:
+        raise ValueError(text) from None
 
 
 @dataclass
@@ -149,7 +165,7 @@ def _row_record(cells: list, columns: dict[int, str], headings: list[str], now: 
 
 def import_owners(office: Office, actor: str | None, path: str, *, mapping: Iterable[str] = (),
                   dry_run: bool = False, skip_bad: bool = False) -> ImportResult:
-    person = _actor(office, actor)
+    person = acting(office, actor)
     headings, rows = read_table(path)
     columns = column_map(headings, mapping)
     now = timeutil.iso(office.now())
@@ -179,7 +195,7 @@ def import_owners(office: Office, actor: str | None, path: str, *, mapping: Iter
         if os.path.exists(office.abspath(OWNER.path_of(unit))):
             result.bad.append((number, f"unit {unit} already has a household record"))
             continue
-        found = schema.problems(record, "owner")
+        found = schema.problems(record, OWNER.schema)
         if found:
             path_, message = found[0]
             result.bad.append((number, message.replace("owners.0.", "")))

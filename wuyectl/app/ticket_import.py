@@ -15,15 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Mapping
 
-from .api import _actor
-from .domain import codes
-from .domain.kinds import TICKET
-from .errors import BadValue, did_you_mean
+from .office import acting
+from ..domain import codes
+from ..domain.kinds.ticket import KIND as TICKET
+from ..errors import BadValue, did_you_mean
 from .spreadsheet import map_pairs, read_table
-from .store import yamlio
-from .store.office import Office
-from .store.transaction import Transaction
-from . import timeutil
+from ..store import yamlio
+from ..store.office import Office
+from ..store.transaction import Transaction
+from .. import timeutil
 
 TARGETS = ("source_id", "received_at", "closed_at", "category", "channel", "description", "place", "building",
            "unit", "reporter", "phone", "department", "result", "status")
@@ -71,11 +71,20 @@ def read_map(path: str | None, group: str) -> dict[str, str]:
 
 
 def parse_local(text: str, tz, office_tz) -> datetime:
-    """A source time (US month/day/year forms or ISO) in `tz`, as office time."""
+    """A source time in `tz`, as office time: ISO or the US month/day/year forms (strptime),
+    else what dateutil reads (`timeutil.parse_loose`: 'Nov 1, 2014 3:05 PM', '2014-11-01 3:05 PM',
+    '11/01/2014 15:05:00.250'), numbers month first as in the US forms, a zone only as an offset."""
     try:
         return timeutil.parse_time(text, tz, what="time", forms=US_FORMS + timeutil._LOCAL_FORMS).astimezone(office_tz)
     except BadValue:
+        pass
+    try:
+        value = timeutil.parse_loose(text)
+    except ValueError:
         raise ValueError(f"cannot read the time '{text}'") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=tz)
+    return value.astimezone(office_tz).replace(microsecond=0)
 
 
 def _columns(headings: list[str], mapping: Iterable[str]) -> dict[str, list[int]]:
@@ -100,7 +109,7 @@ def _cell(cells: list, index: int) -> str:
 def import_tickets(office: Office, actor: str | None, path: str, *, mapping: Iterable[str], timezone: str,
                    category_map: str | None = None, channel_map: str | None = None, dry_run: bool = False,
                    batch: int = DEFAULT_BATCH, progress=None) -> HistoryResult:
-    person = _actor(office, actor)
+    person = acting(office, actor)
     source_tz = timeutil.zone(timezone)
     categories = read_map(category_map, "category")
     channels = read_map(channel_map, "channel")

@@ -14,24 +14,19 @@ import os
 import random
 from typing import Iterable, Mapping
 
-from .api import _actor, open_ticket_record
-from .domain import codes
-from .domain.kinds import OWNER, SURVEY, TICKET, VISIT
-from .errors import BadValue, NotFound, Refused
-from .store import yamlio
-from .store.office import Office
-from .store.transaction import Transaction
-from . import timeutil
+from .office import acting
+from .tickets import require_unit, ticket_record
+from ..domain import codes
+from ..domain.kinds import kind_named
+from ..errors import BadValue, NotFound, Refused
+from ..store import yamlio
+from ..store.office import Office
+from ..store.transaction import Transaction
+from .. import timeutil
 
-SURVEY_ITEMS = tuple(codes.CODES["survey_item"])
+OWNER, SURVEY, TICKET, VISIT = (kind_named(k) for k in ("owner", "survey", "ticket", "visit"))
+SURVEY_ITEMS = tuple(codes.choices("survey_item"))
 DEFAULT_RATIO = 0.10
-
-
-def _unit(office: Office, unit: str) -> str:
-    unit = OWNER.check_id(unit)
-    if not os.path.isfile(office.abspath(OWNER.path_of(unit))):
-        raise NotFound(f"unit {unit} has no household record")
-    return unit
 
 
 def open_home_visit(office: Office, actor: str | None, *, unit: str, topics: Iterable[str],
@@ -39,10 +34,10 @@ def open_home_visit(office: Office, actor: str | None, *, unit: str, topics: Ite
                     participants: Iterable[str] = (), complaint: str | None = None,
                     at: str | None = None) -> tuple[str, str | None]:
     """A home visit; returns (visit ID, ticket ID of the complaint raised or None)."""
-    person = _actor(office, actor)
+    person = acting(office, actor)
     when = office.at(at)
     stamp = timeutil.iso(when)
-    unit = _unit(office, unit)
+    unit = require_unit(office, unit, hint=False)
     topic_codes = [codes.resolve("topic", t) for t in topics]
     if not topic_codes:
         raise BadValue("a home visit needs at least one --topic (security, cleaning, greenery, facilities, fees, other)")
@@ -58,7 +53,7 @@ def open_home_visit(office: Office, actor: str | None, *, unit: str, topics: Ite
         tid = None
         if complaint:
             tid = office.next_id(TICKET, when)
-            ticket = open_ticket_record(office, person, tid, stamp, channel="visit", category="complaint",
+            ticket = ticket_record(office, person, tid, stamp, channel="visit", category="complaint",
                                         unit=unit, description=complaint, extra={"visit": vid})
             tx.create(TICKET.path_of(tid), yamlio.new_map(ticket))
             visit["tickets"] = [tid]
@@ -72,7 +67,7 @@ def open_survey_response(office: Office, actor: str | None, *, campaign: str, un
                          items: Mapping[str, str], overall: str, reasons: str | None = None,
                          suggestions: str | None = None, at: str | None = None) -> str:
     """One returned 客户意见调查表 of a sampled household."""
-    person = _actor(office, actor)
+    person = acting(office, actor)
     when = office.at(at)
     stamp = timeutil.iso(when)
     campaign = SURVEY.check_id(campaign)
@@ -109,7 +104,7 @@ def open_survey_response(office: Office, actor: str | None, *, campaign: str, un
 
 
 def complainants_since(office: Office, since: str | None) -> list[str]:
-    from .timeutil import read_iso
+    from ..timeutil import read_iso
 
     start = read_iso(since) if since else None
     units = set()
@@ -124,7 +119,7 @@ def complainants_since(office: Office, since: str | None) -> list[str]:
 def draw_sample(office: Office, actor: str | None, campaign: str, *, seed: int | None = None,
                 ratio: float | None = None) -> dict:
     """Draw and store a campaign's sample; returns the stored record."""
-    person = _actor(office, actor)
+    person = acting(office, actor)
     campaign = SURVEY.check_id(campaign)
     rel = SURVEY.path_of(campaign)
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 import os
 from typing import Iterable, Mapping
 
-from .api import _actor, place_and_description
-from .domain import codes
-from .domain.kinds import VIOLATION
-from .domain.violations import ladder_for
-from .errors import BadValue
-from .store import yamlio
-from .store.office import Office
-from .store.transaction import Transaction
-from . import timeutil
+from .office import acting
+from .tickets import place_and_description
+from ..domain import codes
+from ..domain.kinds.violation import KIND as VIOLATION, ladder_for
+from ..errors import BadValue
+from ..store import yamlio
+from ..store.office import Office
+from ..store.transaction import Transaction
+from .. import timeutil
 
 
 def open_violation(office: Office, actor: str | None, *, category: str, description: str,
@@ -20,7 +20,7 @@ def open_violation(office: Office, actor: str | None, *, category: str, descript
                    subtype: str | None = None, evidence: Iterable[str] = (), at: str | None = None) -> str:
     """Record a violation (any staff). `severity`: general when there is no loss and no threat
     to public safety, otherwise major (reported to the director)."""
-    person = _actor(office, actor)
+    person = acting(office, actor)
     when = office.at(at)
     stamp = timeutil.iso(when)
     category = codes.resolve("violation_category", category, what="violation category")

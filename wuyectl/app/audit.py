@@ -1,0 +1,249 @@
+"""The audit trail read back from git: a record's history, and findings over all history.
+
+`record_log()` gives, for each commit that touched a record: the author, when it was recorded
+(the commit date), the action and business time from the trailers, whether it was backdated,
+and the field-level change (old → new; timeline events added).
+
+`audit()` walks the history (optionally since a date) and reports findings, each with its
+commit id and a code (`domain.findings.AUDIT`): the auditor's questions — hand edits, deleted
+or renamed records, invalid records at any commit, state changes the kind's workflow does not
+make in one step, a ticket closed
+without a callback, a step skipped on a violation ladder, a penalty imposed by a role that may
+not, edits to records past their retention, backdating beyond the policy limit.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ..domain.findings import AUDIT
+from ..domain.kinds import KINDS, kind_of_path
+from ..domain.privacy import mask
+from ..store import git, yamlio
+from ..store.office import Office
+from ..timeutil import read_iso
+
+SEP, END = "\x1f", "\x1e"
+LOG_FORMAT = f"%H{SEP}%an{SEP}%aI{SEP}%B{END}"
+
+# The finding kinds by their short names (`hand-edit`, …): the codes without "A-".
+FINDING_KINDS = {code[2:]: about for code, about in AUDIT.items()}
+
+
+@dataclass
+class Finding:
+    commit: str
+    when: str
+    author: str
+    code: str          # A-hand-edit …
+    path: str
+    message: str
+
+    @property
+    def kind(self) -> str:
+        return self.code[2:]
+
+    def as_dict(self) -> dict:
+        return {"commit": self.commit, "date": self.when, "author": self.author, "kind": self.kind,
+                "code": self.code, "path": self.path, "message": self.message}
+
+
+def trailers(body: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for line in body.splitlines():
+        if line.startswith("Wuye-") and ":" in line:
+            key, value = line.split(":", 1)
+            out.setdefault(key.strip(), []).append(value.strip())
+    return out
+
+
+def _commits(office: Office, args: list[str]) -> list[tuple[str, str, str, str]]:
+    text = git.out(office.top, ["log", f"--format={LOG_FORMAT}", *args])
+    out = []
+    for item in text.split(END):
+        item = item.strip("\n")
+        if item:
+            commit, author, when, body = item.split(SEP, 3)
+            out.append((commit, author, when, body))
+    return out
+
+
+class Blobs:
+    """Record versions at commits, read through one `git cat-file --batch` process
+    (`store.git.CatFile`; GitPython's reader measured slower here, see store/git.py). A context
+    manager, so the process is ended on errors too:
+
+        with Blobs(office) as blobs:
+            blobs.read(commit, path)
+    """
+
+    def __init__(self, office: Office):
+        self.objects = git.CatFile(office.top)
+
+    def read(self, rev: str, path: str):
+        """The plain data of `path` at `rev`; None when absent; a marker when unreadable."""
+        found = self.objects.read(f"{rev}:{path}")
+        if found is None or found[0] != "blob":
+            return None
+        try:
+            from ..store import fastyaml
+
+            data = yamlio.to_plain(fastyaml.load(yamlio.decode(found[1])))
+        except Exception:
+            return {"__unreadable__": True}
+        return data if isinstance(data, dict) else {"__unreadable__": True}   # a record is a mapping
+
+    def close(self) -> None:
+        self.objects.close()
+
+    def __enter__(self) -> "Blobs":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def flatten(data, prefix: str = "") -> dict:
+    out = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key == "timeline":
+                continue
+            out.update(flatten(value, f"{prefix}{key}."))
+    elif isinstance(data, list) and all(isinstance(v, dict) for v in data):
+        for i, value in enumerate(data):   # an empty list of records is no field at all
+            out.update(flatten(value, f"{prefix}{i}."))
+    else:
+        out[prefix[:-1]] = data
+    return out
+
+
+def changes(old: dict | None, new: dict | None) -> list[dict]:
+    """Field-level differences (timeline events added are listed apart); personal numbers
+    masked, always."""
+    unreadable = "(not readable YAML)"
+    if isinstance(new, dict) and new.get("__unreadable__"):
+        return [{"field": "(file)", "old": None, "new": unreadable}]
+    repaired = isinstance(old, dict) and old.get("__unreadable__")
+    if repaired:
+        old = None
+    before, after = flatten(old or {}), flatten(new or {})
+
+    def shown(key, value):
+        return mask(key.rsplit(".", 1)[-1], value)
+
+    out = [{"field": "(file)", "old": unreadable, "new": None}] if repaired else []
+    out += [{"field": k, "old": shown(k, before.get(k)), "new": shown(k, after.get(k))}
+            for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)]
+    old_events = (old or {}).get("timeline") or []
+    for event in ((new or {}).get("timeline") or [])[len(old_events):]:
+        out.append({"field": "timeline+", "old": None, "new": event})
+    return out
+
+
+def record_log(office: Office, record_id: str) -> list[dict]:
+    kind, rel = office.locate(record_id)
+    path = office.git_path(rel)
+    limit = _backdate_limit(office)
+    history = _commits(office, ["--", path])
+    if not history and not os.path.isfile(office.abspath(rel)):
+        from ..errors import NotFound
+
+        raise NotFound(f"no {kind.name} {str(record_id).strip()} (looked for {rel})")
+    out = []
+    with Blobs(office) as blobs:
+        for commit, author, when, body in reversed(history):
+            facts = trailers(body)
+            at = (facts.get("Wuye-At") or [None])[0]
+            recorded = read_iso(when)
+            backdated = bool(at) and (recorded - read_iso(at)) > timedelta(hours=1)
+            parent = blobs.read(f"{commit}^", path)
+            out.append({
+                "commit": commit[:10], "author": author, "recorded_at": when,
+                "subject": body.splitlines()[0] if body else "",
+                "action": (facts.get("Wuye-Action") or ["(hand edit)"])[0], "at": at,
+                "backdated": backdated, "beyond_policy": bool(at) and (recorded - read_iso(at)) > timedelta(days=limit),
+                "changes": changes(parent, blobs.read(commit, path)),
+            })
+    return out
+
+
+def _backdate_limit(office: Office) -> int:
+    from ..store.office import BACKDATE_LIMIT_DAYS
+
+    return (office.config.get("policy") or {}).get("backdate_limit_days", BACKDATE_LIMIT_DAYS)
+
+
+def audit(office: Office, since: str | None = None) -> list[Finding]:
+    from ..store.validate import Context, findings as rule_findings
+
+    audit_code = {check.code: check.audit for kind in KINDS.values() for check in kind.checks}
+    args = ["--reverse", "--name-status", "-M", f"--format=@@{LOG_FORMAT}"]
+    if since:
+        args.append(f"--since={since}")
+    args += ["--", office.prefix or "."]
+    text = git.out(office.top, ["log", *args])
+    ctx = Context(office)
+    limit = _backdate_limit(office)
+    out: list[Finding] = []
+    with Blobs(office) as blobs:
+        for chunk in text.split("@@")[1:]:
+            head, _, files = chunk.partition(END)
+            commit, author, when, body = head.split(SEP, 3)
+            facts = trailers(body)
+            tool = "Wuye-Action" in facts
+            recorded = read_iso(when)
+
+            def find(code: str, path: str, message: str):
+                out.append(Finding(commit[:10], when, author, code, path, message))
+
+            for at in facts.get("Wuye-At", []):
+                try:
+                    if recorded - read_iso(at) > timedelta(days=limit):
+                        find("A-backdated", "", f"business time {at} is more than {limit} days before the commit")
+                except ValueError:
+                    pass
+            for line in files.strip().splitlines():
+                parts = line.split("\t")
+                status, paths = parts[0], parts[1:]
+                path = paths[-1]
+                if not path.startswith(office.prefix):
+                    continue
+                rel = path[len(office.prefix):]
+                kind = kind_of_path(rel)
+                if rel == "wuye.yaml" and not tool:
+                    find("A-hand-edit", rel, "office configuration changed without the tool")
+                if kind is None or not rel.endswith(".yaml"):
+                    continue
+                if status.startswith("D"):
+                    find("A-deleted", rel, "record file deleted (nothing is ever deleted: cancel or destroy instead)")
+                    continue
+                if status.startswith("R"):
+                    find("A-renamed", rel, f"record file moved from {paths[0][len(office.prefix):]}")
+                if not tool:
+                    find("A-hand-edit", rel, "changed without the tool (no Wuye-Action trailer)")
+                new = blobs.read(commit, path)
+                old = blobs.read(f"{commit}^", paths[0]) if status.startswith(("M", "R")) else None
+                if new is None:
+                    continue
+                if new.get("__unreadable__"):
+                    find("A-invalid", rel, "not readable YAML at this commit")
+                    continue
+                for code, message in dict.fromkeys((f.code, f.message) for f in rule_findings(kind, rel, new, ctx)):
+                    find(audit_code.get(code, "A-invalid"), rel, message)
+                if old and kind.workflow.states:
+                    _transition(kind, old, new, lambda message: find("A-transition", rel, message))
+                if old and kind.retention:
+                    reason = kind.retention(old, recorded.date())
+                    if reason:
+                        find("A-past-retention", rel, reason)
+    return out
+
+
+def _transition(kind, old: dict, new: dict, find) -> None:
+    """A commit moves a record only to a state one step of its kind's workflow leads to."""
+    field = kind.workflow.state_field
+    before, after = old.get(field), new.get(field)
+    if after not in kind.workflow.moves(before):
+        find(f"{field} {before} → {after} is not a workflow step")

@@ -1,0 +1,171 @@
+"""Acting on records of any kind through their workflow: one action on one or more records in
+one commit (`act`), escalation (`escalate`), a hand edit through the tool (`edit_record`), and
+opening a record of a kind that declares how (`open_record`). Values are typed — or text as
+typed on the command line — and `coerce` turns them into what the kind's schema stores."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Iterable, Mapping
+
+from ..domain import codes
+from ..domain.kinds import Kind, kind_of_id
+from ..domain.workflow import Change, apply, find_action
+from ..errors import BadValue, Conflict, UsageError
+from ..store import schema, yamlio
+from ..store.office import Office
+from ..store.transaction import Transaction
+from .. import timeutil
+from .office import acting
+
+
+@dataclass(frozen=True)
+class Committed:
+    """What a change made: the commit and the records it touched."""
+
+    commit: str
+    ids: list[str]
+
+
+def _ids_subject(ids: list[str]) -> str:
+    if len(ids) <= 3:
+        return ", ".join(ids)
+    return f"{ids[0]} … {ids[-1]} ({len(ids)} records)"
+
+
+def _unique(ids: Iterable[str]) -> list[str]:
+    out, seen = [], set()
+    for rid in ids:
+        rid = str(rid).strip()
+        if rid and rid not in seen:
+            seen.add(rid)
+            out.append(rid)
+    if not out:
+        raise UsageError("no record IDs given")
+    return out
+
+
+def coerce(kind: Kind, field: str, value: Any, office: Office):
+    """A field's value as the kind's schema stores it: text as typed on the command line
+    (`--set fee=80`), or a Python value (a datetime for a time, a bool, a number, a code or
+    either of its labels)."""
+    prop = schema.schema(kind.schema).get("properties", {}).get(field)
+    if prop is None:
+        return value
+    timestamp = "$ref" in prop and prop["$ref"].endswith("/timestamp")
+    if isinstance(value, datetime) and timestamp:
+        return timeutil.iso(value.astimezone(office.tz) if value.tzinfo else value.replace(tzinfo=office.tz))
+    if not isinstance(value, str):
+        return value
+    if timestamp:
+        return timeutil.iso(timeutil.parse_time(value, office.tz, what=field))
+    kind_type = prop.get("type")
+    text = str(value).strip()
+    if kind_type == "number" or kind_type == "integer":
+        try:
+            number = float(text)
+        except ValueError:
+            raise BadValue(f"{field}: '{value}' is not a number") from None
+        if kind_type == "integer" or number.is_integer():
+            return int(number)
+        return number
+    if kind_type == "boolean":
+        if text.lower() in ("true", "yes", "y", "1", "是", "同意"):
+            return True
+        if text.lower() in ("false", "no", "n", "0", "否", "不同意"):
+            return False
+        raise BadValue(f"{field}: '{value}' is not yes or no")
+    if field in kind.code_fields:
+        return codes.resolve(kind.code_fields[field], text, what=field)
+    return value
+
+
+def append_events(loaded, change: Change) -> None:
+    timeline = loaded.rt.get("timeline")
+    if timeline is None:
+        loaded.rt["timeline"] = timeline = []
+    for event in [change.event, *change.extra_events]:
+        timeline.append(event)
+
+
+def act(office: Office, actor: str | None, ids: Iterable[str], action: str, *, sets: Mapping[str, Any] | None = None,
+        note: str | None = None, at: str | None = None, params: Mapping | None = None,
+        command: str = "update", subject_tail: str = "") -> Committed:
+    """Take one workflow action on one or more records, in one commit. `sets`: the fields the
+    action records, field → value (see `coerce`)."""
+    person = acting(office, actor)
+    ids = _unique(ids)
+    kinds = {kind_of_id(rid).name for rid in ids}
+    if len(kinds) > 1:
+        raise BadValue("one command acts on records of one kind")
+    kind = kind_of_id(ids[0])
+    if not kind.workflow.actions:
+        raise BadValue(f"a {kind.name} has no workflow actions; edit it with `wuyectl edit`")
+    step = find_action(kind.workflow, action)
+    values = {str(key).strip(): coerce(kind, str(key).strip(), value, office) for key, value in (sets or {}).items()}
+    stamp = timeutil.iso(office.at(at))
+    with Transaction(office, person) as tx:
+        for rid in ids:
+            _, loaded = tx.load(rid)
+            change = Change(loaded.rt, step, person["name"], person["role"], stamp, note=note,
+                            params={"policy": office.config.get("policy") or {}, **(params or {})})
+            apply(kind.workflow, change, record_id=rid, sets=values, through_command=command)
+            if values:
+                change.event["set"] = {k: v for k, v in values.items()}
+            append_events(loaded, change)
+            tx.stage(loaded)
+        subject = f"{_ids_subject(ids)} {step.name}{subject_tail}"
+        return Committed(tx.commit(subject, action=step.name, records=ids, at=stamp), ids)
+
+
+def escalate(office: Office, actor: str | None, ids: Iterable[str], *, reason: str, to: int | None = None,
+             deadline: date | str | None = None, amount: float | str | None = None,
+             at: str | None = None) -> Committed:
+    """升级. Tickets: up the levels 0 front desk → 1 supervisor → 2 director → 3 company.
+    Violations: the next step of their ladder (a deadline or amount where the step needs one).
+    What each kind takes is its escalate action's to say (`Action.prepare`)."""
+    ids = _unique(ids)
+    if not reason or not str(reason).strip():
+        raise BadValue("--reason is required")
+    step = find_action(kind_of_id(ids[0]).workflow, "escalate")
+    params = {"level": to, "deadline": deadline, "amount": amount}
+    tail = step.prepare(params) if step.prepare else ""
+    return act(office, actor, ids, "escalate", note=reason, at=at, params=params,
+               command="escalate", subject_tail=tail)
+
+
+def open_record(office: Office, actor: str | None, kind: Kind, values: Mapping[str, Any], *,
+                at: str | None = None) -> str:
+    """Open a record of a kind that declares how (`Kind.new_record`); returns its ID."""
+    if kind.new_record is None or kind.stem is None:
+        raise BadValue(f"a {kind.name} is not opened this way: see `wuyectl open --help`")
+    person = acting(office, actor)
+    when = office.at(at)
+    stamp = timeutil.iso(when)
+    fields = {key: coerce(kind, key, value, office) for key, value in values.items()}
+    record = kind.new_record(fields, person, stamp)
+    with Transaction(office, person) as tx:
+        rid = office.next_id(kind, when)
+        tx.create(kind.path_of(rid), yamlio.new_map({"id": rid, **record}))
+        tx.commit(f"{rid} open {kind.name}", action="open", records=[rid], at=stamp)
+    return rid
+
+
+def edit_record(office: Office, actor: str | None, record_id: str, text: str, *, expected: bytes | None = None) -> str | None:
+    """Replace a record's file with `text` (a hand edit through the tool): validated by the
+    same rules, committed as one `edit`. `expected` is the content the editor started from;
+    if the file changed meanwhile the edit is refused. Returns the commit, or None if
+    nothing changed."""
+    person = acting(office, actor)
+    kind, rel = office.locate(record_id)
+    with Transaction(office, person) as tx:
+        _, loaded = tx.load(record_id)
+        if expected is not None and loaded.raw != expected:
+            raise Conflict(f"{rel}: changed by someone else while you were editing; edit again")
+        if loaded.raw == text.encode("utf-8"):
+            return None
+        new = tx.stage_text(rel, text)
+        if new.data.get("id") != loaded.data.get("id"):
+            raise BadValue(f"{rel}: the id cannot be changed (it is {loaded.data.get('id')})")
+        return tx.commit(f"{record_id} edit", action="edit", records=[record_id])
+

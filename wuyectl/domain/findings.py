@@ -1,0 +1,41 @@
+"""The codes of every validation problem and audit finding, like a linter's rule codes.
+
+`V-…` the store's checks of any record (YAML, schema, identity, references, roster), `W-…` a
+kind's own consistency rules (declared with the kind as `Check`s), `A-…` what only the history
+shows (`wuyectl audit`). Tools and tests select and count by code, never by message text;
+tests/errors/README.md lists them all (checked by a test).
+"""
+from __future__ import annotations
+
+RECORD = {
+    "V-yaml": "a file that is not readable YAML, or not a mapping of fields",
+    "V-schema": "a value the kind's JSON Schema (schemas/) refuses",
+    "V-config": "wuye.yaml refused by its schema",
+    "V-identity": "an ID that does not match its file's name and folder",
+    "V-reference": "a reference to a record that does not exist (a unit without a household, a missing ticket)",
+    "V-roster": "a person named in a record who is not on the staff roster",
+}
+
+AUDIT = {
+    "A-hand-edit": "a record changed by a commit without the tool's trailers",
+    "A-deleted": "a record file deleted",
+    "A-renamed": "a record file renamed or moved",
+    "A-invalid": "a record that does not pass validation as committed",
+    "A-transition": "a state change the kind's workflow does not make",
+    "A-no-callback": "a ticket closed without a callback",
+    "A-ladder-skip": "a violation step taken out of the ladder's order",
+    "A-role": "an action by someone whose role does not permit it",
+    "A-past-retention": "a record changed after its retention ended (or after it was destroyed)",
+    "A-backdated": "a business time earlier than the commit by more than the policy allows",
+}
+
+
+def catalogue() -> dict[str, str]:
+    """Every code with what it means: the store's, each registered kind's, the audit's."""
+    from .kinds import KINDS
+
+    out = dict(RECORD)
+    for kind in KINDS.values():
+        out.update({check.code: check.about for check in kind.checks})
+    out.update(AUDIT)
+    return out

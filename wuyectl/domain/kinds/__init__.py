@@ -1,0 +1,190 @@
+"""Record kinds: one module each, and the registry that collects them.
+
+1. A kind module (`ticket`, `visit`, `violation`, `archive`, `owner`, `survey`) declares one
+   `Kind`: its ID form and file layout, its workflow (states, actions, who may take each,
+   required fields, effects), what "overdue" means, its person fields and references,
+   retention, the fields that are personal data, the columns and labels of its listing and of
+   `show`, and its consistency checks (each with a stable code).
+2. `register(kind)` adds it to `KINDS` and its labels to `codes`. The modules here register
+   themselves when this package is imported, in the order their ID forms are listed in
+   messages.
+3. The store, listing, the renderer, validate, audit and the reports loop over `KINDS` and
+   ask each kind; nothing outside a kind's module switches on a kind's name.
+
+A new kind is its module plus a schema (inline, or a file in `schemas/`):
+see docs/adding-a-kind.md.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable, Mapping
+
+from ...errors import BadValue, did_you_mean
+from .. import codes
+from ..workflow import Workflow
+
+NO_WORKFLOW = Workflow(kind="record", states=(), initial="", terminal=(), actions={})
+
+Cell = Callable[[dict, str, bool], str]          # (record, language, reveal) → text
+
+
+@dataclass(frozen=True)
+class Check:
+    """A consistency rule of a kind: `run(record, ctx)` yields (path, message) pairs, each
+    reported with `code` (stable, listed in the error reference)."""
+
+    code: str
+    about: str
+    run: Callable[[dict, Any], list]
+    audit: str = "A-invalid"     # the audit finding it makes when a commit breaks it
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str                      # ticket
+    plural: str                    # tickets
+    folder: str                    # tickets
+    id_re: re.Pattern
+    path_of: Callable[[str], str]  # ID → path inside the office repo
+    id_form: str                   # how the ID looks, in messages: "T-20261122-A001"
+    schema: str = ""               # schemas/<schema>.schema.json (default: the name)
+    schema_doc: Mapping | None = None   # or the schema itself, inline
+    stem: Callable[[datetime, str], str] | None = None   # (day, station) → "T-20261122-A"; None: IDs given
+    workflow: Workflow = NO_WORKFLOW
+    aliases: tuple[str, ...] = ()
+    # -- listing and show --------------------------------------------------------------
+    columns: tuple[str, ...] = ("id",)
+    cells: Mapping[str, Cell] = field(default_factory=dict)          # computed listing cells
+    show_fields: tuple[str, ...] | None = None    # None: `show` prints the record as YAML
+    show_cells: Mapping[str, Cell] = field(default_factory=dict)     # `show` overrides of `cells`
+    show_sections: tuple[str, ...] = ()           # tables after the fields: timeline, sla
+    show_referrers: bool = False                  # `show` lists the records that refer to it
+    code_fields: Mapping[str, str] = field(default_factory=dict)     # field → codes group
+    codes: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)  # groups it brings
+    labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)   # headings it brings
+    # -- time ----------------------------------------------------------------------------
+    opened_field: str | None = None                # the first business time (received_at …)
+    computed: Callable[[dict, datetime, Any], dict] | None = None   # (record, now, policy) → with clocks
+    overdue: Callable[[dict, datetime], bool] | None = None         # of the computed record
+    retention: Callable[[dict, date], str | None] | None = None     # why a change now is past it
+    # -- references and people -----------------------------------------------------------
+    people: tuple[str, ...] = ()                   # paths of staff names: "assignee", "timeline.*.by"
+    refs: Mapping[str, str] = field(default_factory=dict)   # field → the kind its value names
+    personal: Mapping[str, str] = field(default_factory=dict)   # path → "phone" | "id_card"
+    missing_message: str = "{kind} {id} does not exist"
+    # -- rules ---------------------------------------------------------------------------
+    checks: tuple[Check, ...] = ()
+    new_record: Callable[[dict, Mapping, str], dict] | None = None   # (values, person, at) for `open KIND`
+
+    def __post_init__(self):
+        if not self.schema:
+            object.__setattr__(self, "schema", self.name)
+
+    def check_id(self, record_id: str) -> str:
+        text = str(record_id).strip()
+        if not self.id_re.fullmatch(text):
+            raise BadValue(f"'{record_id}' is not a {self.name} ID")
+        return text
+
+    def missing(self, record_id: str) -> str:
+        return self.missing_message.format(kind=self.name, id=record_id, path=self.path_of(record_id))
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    """Add a kind to the registry (a second registration of a name replaces the first)."""
+    KINDS[kind.name] = kind
+    for group, table in kind.codes.items():
+        codes.CODES.setdefault(group, {}).update(table)
+    for key, pair in kind.labels.items():
+        codes.FIELDS.setdefault(key, pair)
+    from ..privacy import personal_keys
+
+    personal_keys.cache_clear()
+    return kind
+
+
+def unregister(name: str) -> None:
+    """Take a kind out of the registry again (tests that declare a kind of their own)."""
+    KINDS.pop(name, None)
+    from ..privacy import personal_keys
+
+    personal_keys.cache_clear()
+
+
+def kind_named(name: str) -> Kind:
+    text = str(name).strip().lower()
+    for kind in KINDS.values():
+        if text in (kind.name, kind.plural, *kind.aliases):
+            return kind
+    names = list(KINDS) + [k.plural for k in KINDS.values()]
+    raise BadValue(f"unknown record kind '{name}': use one of {', '.join(KINDS)}{did_you_mean(text, names)}")
+
+
+def kind_of_id(record_id: str) -> Kind:
+    """The kind an ID belongs to, from its form (T-…, V-…, or a unit like 3-2-1201)."""
+    text = str(record_id).strip()
+    for kind in KINDS.values():
+        if kind.id_re.fullmatch(text):
+            return kind
+    raise BadValue(f"'{record_id}' is not a record ID ({or_list([k.id_form for k in KINDS.values()])})")
+
+
+def kind_of_path(relpath: str) -> Kind | None:
+    top = relpath.split("/", 1)[0]
+    for kind in KINDS.values():
+        if kind.folder == top:
+            return kind
+    return None
+
+
+def or_list(items: list[str], word: str = "or") -> str:
+    """'a, b or c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def dated(folder: str) -> Callable[[str], str]:
+    """T-20261122-A001 → tickets/2026-11/T-20261122-A001.yaml: a month a folder, so none holds
+    more than a few thousand files."""
+    return lambda rid: f"{folder}/{rid[2:6]}-{rid[6:8]}/{rid}.yaml"
+
+
+def where(record: Mapping) -> str:
+    """A household's unit, or a public place: building, floor, place."""
+    loc = record.get("location") or {}
+    return record.get("unit") or " ".join(str(loc[k]) for k in ("building", "floor", "place") if loc.get(k))
+
+
+def yes(value, lang: str) -> str:
+    """'是' / 'yes' for a true value, '' otherwise."""
+    return ("是" if lang == "zh" else "yes") if value else ""
+
+
+def values_at(data, path: str):
+    """(path tuple, value) for a dotted path with `*` for every item of a list:
+    `timeline.*.by` → (("timeline", 0, "by"), "王芳"), …"""
+    out = [((), data)]
+    for part in path.split("."):
+        step = []
+        for where, value in out:
+            if part == "*":
+                if isinstance(value, list):
+                    step += [((*where, i), v) for i, v in enumerate(value)]
+            elif isinstance(value, dict) and part in value:
+                step.append(((*where, part), value[part]))
+        out = step
+    return out
+
+
+def _register_builtin() -> None:
+    from . import archive, owner, survey, ticket, violation, visit
+
+    for module in (ticket, visit, violation, archive, owner, survey):
+        register(module.KIND)
+
+
+_register_builtin()

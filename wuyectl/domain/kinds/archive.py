@@ -1,0 +1,214 @@
+"""Archive items (档案资料): filing, loans and destruction.
+
+- Loans (文件借阅登记表): at most 3 days unless a director approves; confidential items and
+  disks are never lent; `get archive --overdue` lists loans past their due time.
+- Destruction (过期文件处理登记表): only past retention; requested by the archivist, reviewed by
+  a supervisor, approved by a director, carried out with at least two witnesses. The record
+  stays, with status `destroyed`.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Mapping
+
+from ...errors import NotPermitted, Refused
+from ...timeutil import add_years, read_iso, short
+from ..workflow import Action, Change, Workflow
+from . import Check, Kind, yes
+
+MAX_LOAN_DAYS = 3
+ALWAYS_CONFIDENTIAL = ("owner_records", "tenant_records", "staff_records")
+FILERS = ("archivist", "clerk", "supervisor", "director")   # who files, lends and takes back
+KEEPERS = frozenset(FILERS)
+DESTRUCTION = ("requested_by", "reviewed_by", "approved_by", "destroyed_at")
+
+
+def destroy_after(filed_on: str, years: int) -> str:
+    return add_years(date.fromisoformat(filed_on), years).isoformat()
+
+
+def _refuse_lend(change: Change) -> str | None:
+    record = change.record
+    if record.get("confidential"):
+        return "a confidential item is never lent (档案…不可借出)"
+    if record.get("medium") == "disk":
+        return "disks are never lent"
+    return None
+
+
+def _lend(change: Change) -> None:
+    record, params = change.record, change.params
+    lent_at = read_iso(change.at)
+    due = read_iso(params["due_at"]) if params.get("due_at") else lent_at + timedelta(days=MAX_LOAN_DAYS)
+    if due <= lent_at:
+        raise Refused("the loan's due time must be after it is lent")
+    approver = params.get("approved_by")
+    if due - lent_at > timedelta(days=MAX_LOAN_DAYS):
+        if not approver:
+            raise Refused(f"a loan longer than {MAX_LOAN_DAYS} days needs a director's approval: --approved-by NAME")
+        if params.get("approver_role") != "director":
+            raise NotPermitted(f"{approver} is not a director: a loan longer than {MAX_LOAN_DAYS} days needs a director")
+    loan = {"borrower": params["borrower"], "purpose": params["purpose"], "lent_at": change.at,
+            "due_at": due.isoformat(timespec="seconds"), "lent_by": change.actor}
+    if approver:
+        loan["approved_by"] = approver
+    record.setdefault("loans", [])
+    record["loans"].append(loan)
+
+
+def _return(change: Change) -> None:
+    for loan in reversed(change.record.get("loans") or []):
+        if not loan.get("returned_at"):
+            loan["returned_at"] = change.at
+            return
+
+
+def _refuse_request(change: Change) -> str | None:
+    after = change.record.get("destroy_after")
+    if not after or not change.at:   # no time to judge by (listing what a state allows)
+        return None
+    today = read_iso(change.at).date()
+    if today < date.fromisoformat(str(after)):
+        return f"its retention runs until {after}; it may not be destroyed before"
+    return None
+
+
+def _mark(who: str, when: str):
+    def effect(change: Change) -> None:
+        change.record.setdefault("destruction", {})
+        change.record["destruction"][who] = change.actor
+        change.record["destruction"][when] = change.at
+    return effect
+
+
+def _destroy(change: Change) -> None:
+    witnesses = [w for w in change.params.get("witnesses") or [] if w]
+    if len(set(witnesses)) < 2:
+        raise Refused("destruction is carried out with at least two witnesses: --witness A --witness B")
+    change.record.setdefault("destruction", {})
+    change.record["destruction"]["destroyed_at"] = change.at
+    change.record["destruction"]["witnesses"] = list(dict.fromkeys(witnesses))
+    if change.params.get("method"):
+        change.record["destruction"]["method"] = change.params["method"]
+
+
+WORKFLOW = Workflow(
+    kind="archive item",
+    states=("filed", "lent", "destruction_requested", "destruction_reviewed", "destruction_approved", "destroyed"),
+    initial="filed",
+    terminal=("destroyed",),
+    actions={a.name: a for a in [
+        Action("lend", ("filed",), "lent", roles=KEEPERS, refuse_if=_refuse_lend, effect=_lend, via_command="lend"),
+        Action("return", ("lent",), "filed", roles=KEEPERS, effect=_return),
+        Action("request_destruction", ("filed",), "destruction_requested", roles=frozenset({"archivist"}),
+               refuse_if=_refuse_request, effect=_mark("requested_by", "requested_at")),
+        Action("review_destruction", ("destruction_requested",), "destruction_reviewed",
+               roles=frozenset({"supervisor"}), effect=_mark("reviewed_by", "reviewed_at")),
+        Action("approve_destruction", ("destruction_reviewed",), "destruction_approved",
+               roles=frozenset({"director"}), effect=_mark("approved_by", "approved_at")),
+        Action("destroy", ("destruction_approved",), "destroyed", roles=frozenset({"archivist", "director", "supervisor"}),
+               effect=_destroy, via_command="destroy"),
+    ]},
+)
+
+
+def overdue_loans(record: Mapping, now) -> list[dict]:
+    return [loan for loan in record.get("loans") or []
+            if not loan.get("returned_at") and read_iso(loan["due_at"]) < now]
+
+
+def _loan_overdue(item: dict, now: datetime) -> bool:
+    return item.get("status") == "lent" and bool(overdue_loans(item, now))
+
+
+def _destroyed(old: dict, day: date) -> str | None:
+    return "changed after it was destroyed" if old.get("status") == "destroyed" else None
+
+
+# -- checks ----------------------------------------------------------------------------------
+def _open_loans(data: dict) -> list[dict]:
+    return [loan for loan in data.get("loans") or [] if isinstance(loan, dict) and not loan.get("returned_at")]
+
+
+def _loans_agree(data, ctx):
+    status, open_loans = data.get("status"), _open_loans(data)
+    if status == "lent" and len(open_loans) != 1:
+        yield ("status",), "a lent item has exactly one loan not returned"
+    if status != "lent" and open_loans:
+        yield ("loans",), f"a loan is not returned but the item is {status}"
+
+
+def _confidential(data, ctx):
+    if data.get("category") in ALWAYS_CONFIDENTIAL and data.get("confidential") is False:
+        yield ("confidential",), "owner, tenant and staff records are always confidential"
+
+
+def _destruction_recorded(data, ctx):
+    if data.get("status") != "destroyed":
+        return
+    destruction = data.get("destruction") or {}
+    for key in DESTRUCTION:
+        if not destruction.get(key):
+            yield ("destruction",), f"a destroyed item needs destruction.{key}"
+    if len(set(destruction.get("witnesses") or [])) < 2:
+        yield ("destruction",), "a destruction needs at least two witnesses"
+
+
+def _loan(data, lang, reveal):
+    loans = _open_loans(data)
+    return f"{loans[-1]['borrower']} → {short(loans[-1]['due_at'])}" if loans else ""
+
+
+KIND = Kind(
+    name="archive", plural="archive", folder="archive", id_form="A-2026-A001", aliases=("archives",),
+    id_re=re.compile(r"A-\d{4}-[A-Z]?\d{3,5}"),
+    path_of=lambda rid: f"archive/{rid}.yaml",
+    stem=lambda day, station: f"A-{day:%Y}-{station}",
+    workflow=WORKFLOW,
+    columns=("id", "status", "title", "category", "medium", "confidential", "location", "filed_on",
+             "destroy_after", "loan"),
+    cells={"loan": _loan, "confidential": lambda d, lang, reveal: yes(d.get("confidential"), lang)},
+    code_fields={"status": "archive_status", "category": "archive_category", "medium": "medium"},
+    codes={
+        "archive_category": {
+            "site_plan": ("小区平面图", "site plan"),
+            "owner_records": ("业主资料", "owner records"),
+            "tenant_records": ("租户资料", "tenant records"),
+            "staff_records": ("员工资料", "staff records"),
+            "management_records": ("管理记录", "management records"),
+            "contracts": ("合同", "contracts"),
+            "violation_records": ("违章记录", "violation records"),
+            "other": ("其他", "other"),
+        },
+        "medium": {"paper": ("纸质", "paper"), "disk": ("磁盘/光盘", "disk"), "electronic": ("电子", "electronic")},
+        "archive_status": {
+            "filed": ("在档", "filed"),
+            "lent": ("借出", "lent"),
+            "destruction_requested": ("申请销毁", "destruction requested"),
+            "destruction_reviewed": ("销毁已审核", "destruction reviewed"),
+            "destruction_approved": ("销毁已批准", "destruction approved"),
+            "destroyed": ("已销毁", "destroyed"),
+        },
+        "action": {
+            "lend": ("借出", "lend"),
+            "return": ("归还", "return"),
+            "request_destruction": ("申请销毁", "request destruction"),
+            "review_destruction": ("审核销毁", "review destruction"),
+            "approve_destruction": ("批准销毁", "approve destruction"),
+            "destroy": ("销毁", "destroy"),
+        },
+    },
+    labels={"title": ("题名", "title"), "medium": ("载体", "medium"), "confidential": ("保密", "confidential"),
+            "filed_on": ("归档日期", "filed"), "destroy_after": ("可销毁日期", "destroy after"),
+            "loan": ("借出", "on loan"), "archive": ("档案", "archive")},
+    overdue=_loan_overdue,
+    retention=_destroyed,
+    people=("timeline.*.by", "timeline.*.to"),
+    checks=(
+        Check("W-loan", "a lent item has exactly one loan out; a filed one none", _loans_agree),
+        Check("W-confidential", "owner, tenant and staff records are always confidential", _confidential),
+        Check("W-destruction", "a destroyed item records who requested, reviewed, approved and witnessed it",
+              _destruction_recorded),
+    ),
+)

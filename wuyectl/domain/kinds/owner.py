@@ -1,0 +1,53 @@
+"""Households (业户档案): one record per unit — its owners, members and tenants, the property,
+occupancy. Its ID is the unit, building-unit-room (`3-2-1201`). Tickets, visits and
+violations name it by `unit`; `show UNIT` lists them."""
+from __future__ import annotations
+
+import re
+
+from . import Kind
+
+PEOPLE = ("owners", "members", "tenants")
+
+
+def _names(data, lang, reveal):
+    return ", ".join(o.get("name", "") for o in data.get("owners") or [])
+
+
+def _phone(data, lang, reveal):
+    from ..privacy import mask_phone
+
+    phone = ((data.get("owners") or [{}])[0]).get("phone")
+    return (phone if reveal else mask_phone(phone)) if phone else ""
+
+
+KIND = Kind(
+    name="owner", plural="owners", folder="owners", id_form="a unit like 3-2-1201",
+    aliases=("households", "household"),
+    id_re=re.compile(r"[0-9A-Za-z]{1,4}-[0-9A-Za-z]{1,4}-\d{1,5}[A-Za-z]?"),
+    path_of=lambda unit: f"owners/{unit.split('-')[0]}/{unit}.yaml",
+    columns=("id", "name", "phone", "occupancy"),
+    cells={"name": _names, "phone": _phone},
+    code_fields={"occupancy": "occupancy"},
+    codes={
+        "occupancy": {
+            "self": ("自住", "owner-occupied"),
+            "rented": ("出租", "rented"),
+            "vacant": ("空置", "vacant"),
+            "decorating": ("装修中", "decorating"),
+        },
+        "property_type": {
+            "residence": ("住宅", "residence"),
+            "shop": ("商铺", "shop"),
+            "parking": ("车位", "parking space"),
+            "office": ("写字楼", "office"),
+            "other": ("其他", "other"),
+        },
+        "gender": {"male": ("男", "male"), "female": ("女", "female")},
+    },
+    labels={"owners": ("业主", "owners"), "building": ("楼栋", "building"), "occupancy": ("居住状态", "occupancy")},
+    show_referrers=True,
+    opened_field="created_at",
+    personal={f"{group}.*.{key}": key for group in PEOPLE for key in ("phone", "id_card")},
+    missing_message="unit {id} has no household record ({path})",
+)

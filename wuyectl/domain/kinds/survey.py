@@ -1,0 +1,21 @@
+"""Survey campaigns (客户意见征询): `2026H2`, the sample drawn once — 10% of households at
+random plus everyone who complained since the last campaign or was dissatisfied in it. The
+returned forms are `survey` visits."""
+from __future__ import annotations
+
+import re
+
+from . import Kind
+
+KIND = Kind(
+    name="survey", plural="surveys", folder="surveys", id_form="a campaign like 2026H2", aliases=("campaigns",),
+    id_re=re.compile(r"\d{4}H[12]"),
+    path_of=lambda rid: f"surveys/{rid}.yaml",
+    columns=("id", "drawn_at", "population", "sampled", "complainants"),
+    cells={"sampled": lambda d, lang, reveal: str(len(d.get("households") or [])),
+           "complainants": lambda d, lang, reveal: str(len(d.get("complainants") or []))},
+    labels={"surveys": ("问卷抽样", "survey campaigns"), "drawn_at": ("抽样时间", "drawn"), "population": ("总户数", "households"),
+            "sampled": ("抽样户数", "sampled"), "complainants": ("投诉户", "complainants")},
+    opened_field="drawn_at",
+    people=("drawn_by",),
+)

@@ -1,0 +1,284 @@
+"""Tickets (工单): requests, repairs, complaints … from receipt to callback (全程跟进).
+
+received → assigned (派单) → in_progress (contact, arrive, progress) → resolved → closed by
+the callback (回访) for repairs, complaints and help, by the desk otherwise; a dissatisfied
+callback reopens the ticket to its last assignee. The SLA clocks of each stage are computed
+from the timeline by `domain.sla`; a ticket is overdue when a clock runs past its limit.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Mapping
+
+from ...errors import BadValue
+from ...timeutil import short
+from ..workflow import DESK, FIELD_STAFF, Action, Change, Workflow
+from . import Check, Kind, dated, where, yes
+
+OPEN_TICKET_STATES = ("received", "assigned", "in_progress")
+# Categories whose resolution is followed by a callback (回访) before the ticket is closed.
+CALLBACK_CATEGORIES = ("repair", "paid_repair", "complaint", "help")
+# Categories the desk may answer on the spot (当场答复), without dispatch.
+ANSWERABLE = ("consult", "suggestion", "praise")
+REPAIRS = ("repair", "paid_repair")
+GOOD_RATINGS = ("satisfied", "basically_satisfied")
+DONE_FIELDS = ("result", "materials", "fee", "fee_consent", "signed_by", "signed_at", "repair_system", "damage")
+
+
+def _assign(change: Change) -> None:
+    record, params = change.record, change.params
+    record["assignee"] = params["to"]
+    if params.get("department"):
+        record["department"] = params["department"]
+    change.event["to"] = params["to"]
+    if record.get("department"):
+        change.event["department"] = record["department"]
+
+
+def _signed(change: Change) -> None:
+    if change.record.get("signed_by") and not change.record.get("signed_at"):
+        change.record["signed_at"] = change.at
+
+
+def _answer(change: Change) -> None:
+    if not change.record.get("result") and change.note:
+        change.record["result"] = change.note
+
+
+def last_assignee(record: Mapping) -> str | None:
+    for event in reversed(list(record.get("timeline") or [])):
+        if event.get("action") in ("assign", "reopen") and event.get("to"):
+            return event["to"]
+    return record.get("assignee")
+
+
+def _reopen(change: Change) -> None:
+    """Back to the last assignee (a dissatisfied callback goes back to the department)."""
+    who = last_assignee(change.record)
+    if who:
+        change.record["assignee"] = who
+        change.event["to"] = who
+    change.record["status"] = _reopened("", change.event)
+    for key in ("signed_by", "signed_at"):
+        if key in change.record:
+            del change.record[key]
+
+
+def _reopened(state: str, event: Mapping) -> str:
+    return "assigned" if event.get("to") else "received"
+
+
+def _escalate(change: Change) -> None:
+    current = int(change.record.get("escalation_level") or 0)
+    level = change.params.get("level")
+    level = current + 1 if level is None else int(level)
+    change.record["escalation_level"] = level
+    change.event["level"] = level
+
+
+def _refuse_escalate(change: Change) -> str | None:
+    current = int(change.record.get("escalation_level") or 0)
+    level = change.params.get("level")
+    if current >= 3 and level is None:
+        return "is already at the company level (3)"
+    if level is not None and int(level) <= current:
+        return f"is already at level {current}; --to must be higher"
+    return None
+
+
+def _prepare_escalate(params: dict) -> str:
+    if params.get("deadline") or params.get("amount") not in (None, ""):
+        raise BadValue("--deadline and --amount are for violations")
+    level = params.get("level")
+    if level is not None and level not in (1, 2, 3):
+        raise BadValue(f"--to {level}: the levels are 1 supervisor, 2 director, 3 company")
+    params["level"] = level
+    return f" → {level}" if level is not None else ""
+
+
+def _refuse_manual_close(change: Change) -> str | None:
+    if change.record.get("category") in CALLBACK_CATEGORIES:
+        return ("a resolved " + str(change.record.get("category")) + " is closed by its callback: "
+                "wuyectl open visit --type callback --ticket ID --rating …")
+    return None
+
+
+def _callback(change: Change) -> None:
+    """Satisfied or basically satisfied closes the ticket; dissatisfied reopens it to its last
+    assignee in the same commit (the complaint goes back to the department)."""
+    rating = change.params["rating"]
+    change.event["rating"] = rating
+    change.event["visit"] = change.params["visit"]
+    if rating == "dissatisfied":
+        reopen = Change(change.record, change.action, change.actor, change.role, change.at,
+                        event={"at": change.at, "by": change.actor, "action": "reopen",
+                               "note": change.params.get("reopen_note") or "回访不满意"})
+        _reopen(reopen)
+        change.extra_events.append(reopen.event)
+    else:
+        change.record["status"] = _called_back(change.record["status"], change.event)
+
+
+def _called_back(state: str, event: Mapping) -> str:
+    """A good callback closes; a dissatisfied one leaves the state to the reopen after it."""
+    return "closed" if event.get("rating") in GOOD_RATINGS else state
+
+
+WORKFLOW = Workflow(
+    kind="ticket",
+    states=("received", "assigned", "in_progress", "resolved", "closed", "cancelled"),
+    initial="received",
+    terminal=("closed", "cancelled"),
+    actions={a.name: a for a in [
+        Action("assign", ("received", "assigned", "in_progress"), "assigned", roles=DESK, effect=_assign,
+               via_command="assign"),
+        Action("contact", ("assigned", "in_progress"), "in_progress", roles=DESK | FIELD_STAFF,
+               settable=("appointment_at", "promised_at", "fee", "fee_consent")),
+        Action("arrive", ("assigned", "in_progress"), "in_progress", roles=DESK | FIELD_STAFF,
+               settable=("repair_system", "damage", "promised_at")),
+        Action("progress", ("assigned", "in_progress"), "in_progress", roles=DESK | FIELD_STAFF,
+               settable=("promised_at", "appointment_at", "fee", "fee_consent")),
+        Action("resolve", ("assigned", "in_progress"), "resolved", roles=DESK | FIELD_STAFF,
+               settable=DONE_FIELDS, requires=("result",),
+               requires_by_category={"repair": ("signed_by",),
+                                     "paid_repair": ("signed_by", "fee", "fee_consent")},
+               effect=_signed),
+        Action("report_back", ("resolved", "closed"), None, roles=DESK | FIELD_STAFF),
+        Action("notify", ("resolved", "closed"), None, roles=DESK | FIELD_STAFF),
+        Action("answer", ("received",), "resolved", roles=DESK, categories=ANSWERABLE,
+               settable=("result",), requires=("result",), effect=_answer),
+        Action("close", ("resolved",), "closed", roles=DESK, refuse_if=_refuse_manual_close),
+        Action("reopen", ("resolved", "closed"), "assigned", roles=DESK, needs_note=True, effect=_reopen,
+               replay=_reopened, outcomes=("received",)),
+        Action("cancel", ("received", "assigned"), "cancelled", roles=DESK, needs_note=True),
+        Action("escalate", OPEN_TICKET_STATES + ("resolved",), None, roles=DESK, effect=_escalate,
+               refuse_if=_refuse_escalate, needs_note=True, via_command="escalate", prepare=_prepare_escalate),
+        Action("callback", ("resolved",), None, roles=DESK, effect=_callback, via_command="open visit",
+               replay=_called_back, outcomes=("closed", "assigned", "received")),
+    ]},
+)
+
+
+# -- time limits -----------------------------------------------------------------------------
+def with_clocks(data: dict, now: datetime, policy) -> dict:
+    """A ticket's data with its computed `sla`, `next_due` and `overdue`."""
+    from .. import sla
+
+    rows = sla.clocks(data, now, policy)
+    out = dict(data)
+    out["sla"] = rows
+    out["next_due"] = sla.next_due(rows)
+    out["overdue"] = sla.overdue(rows)
+    return out
+
+
+def _overdue(data: dict, now: datetime) -> bool:
+    return bool(data["overdue"]) and data.get("status") not in WORKFLOW.terminal
+
+
+# -- checks ----------------------------------------------------------------------------------
+def _timeline(data: dict) -> list[dict]:
+    return [e for e in data.get("timeline") or [] if isinstance(e, dict)]
+
+
+def _starts_with_receive(data, ctx):
+    timeline = _timeline(data)
+    if timeline and timeline[0].get("action") != "receive":
+        yield ("timeline", 0, "action"), "the timeline must start with 'receive'"
+
+
+def _has_assignee(data, ctx):
+    status = data.get("status")
+    if status in ("assigned", "in_progress") and not data.get("assignee"):
+        yield ("status",), f"status {status} needs an assignee"
+
+
+# Imported history (source_id) came from a system with its own rules: no signatures, no callbacks.
+def _signed_repair(data, ctx):
+    status = data.get("status")
+    if data.get("source_id") or status not in ("resolved", "closed") or data.get("category") not in REPAIRS:
+        return
+    if not data.get("signed_by") and any(e.get("action") == "resolve" for e in _timeline(data)):
+        yield ("status",), f"a {status} repair needs the owner's signature (signed_by)"
+
+
+def _called_back_before_closing(data, ctx):
+    if data.get("source_id") or data.get("status") != "closed" or data.get("category") not in CALLBACK_CATEGORIES:
+        return
+    if not any(e.get("action") == "callback" for e in _timeline(data)):
+        yield ("status",), "a closed " + str(data.get("category")) + " needs a callback in its timeline"
+
+
+def _complaint_reported(data, ctx):
+    if data.get("source_id") or data.get("category") != "complaint":
+        return
+    if isinstance(data.get("escalation_level"), int) and data["escalation_level"] < 1:
+        yield ("escalation_level",), "a complaint is reported to the supervisor: escalation_level is at least 1"
+
+
+# -- listing and show ------------------------------------------------------------------------
+def _phone(data, lang, reveal):
+    from ..privacy import mask_phone
+
+    phone = (data.get("reporter") or {}).get("phone")
+    return (phone if reveal else mask_phone(phone)) if phone else ""
+
+
+def _next_due(data, lang, reveal):
+    due = short(data.get("next_due"))
+    if due and data.get("overdue"):
+        due += " " + ("超时" if lang == "zh" else "overdue")
+    return due
+
+
+def _level(data, lang, reveal):
+    from .. import codes
+
+    level = data.get("escalation_level")
+    return "" if level is None else f"{level} {codes.label('escalation_level', level, lang)}"
+
+
+def _consent(data, lang, reveal):
+    value = data.get("fee_consent")
+    return "" if value is None else (yes(value, lang) or ("否" if lang == "zh" else "no"))
+
+
+def _reporter(data, lang, reveal):
+    return (data.get("reporter") or {}).get("name", "")
+
+
+KIND = Kind(
+    name="ticket", plural="tickets", folder="tickets", id_form="T-20261122-A001",
+    id_re=re.compile(r"T-\d{8}-[A-Z]?\d{3,5}"), path_of=dated("tickets"),
+    stem=lambda day, station: f"T-{day:%Y%m%d}-{station}",
+    workflow=WORKFLOW,
+    columns=("id", "status", "category", "channel", "where", "reporter", "phone", "assignee",
+             "escalation_level", "received_at", "next_due", "description"),
+    cells={"where": lambda d, lang, reveal: where(d), "reporter": _reporter, "phone": _phone,
+           "next_due": _next_due},
+    show_fields=("status", "category", "severity", "urgency", "channel", "unit", "location", "reporter",
+                 "phone", "description", "repair_system", "damage", "department", "assignee",
+                 "escalation_level", "appointment_at", "promised_at", "result", "materials", "fee",
+                 "fee_consent", "signed_by", "signed_at", "received_at", "source_id"),
+    show_cells={"location": lambda d, lang, reveal: where({"location": d.get("location")}),
+                "escalation_level": _level, "fee_consent": _consent,
+                "unit": lambda d, lang, reveal: d.get("unit") or ""},
+    show_sections=("timeline", "sla"),
+    code_fields={"status": "status", "category": "category", "channel": "channel",
+                 "severity": "severity", "urgency": "urgency", "department": "department"},
+    opened_field="received_at",
+    computed=with_clocks, overdue=_overdue,
+    people=("assignee", "timeline.*.by", "timeline.*.to"),
+    refs={"unit": "owner"},
+    personal={"reporter.phone": "phone"},
+    checks=(
+        Check("W-timeline-start", "a ticket's timeline starts with its receipt", _starts_with_receive),
+        Check("W-assignee", "an assigned or in-progress ticket has an assignee", _has_assignee),
+        Check("W-signature", "a resolved repair carries the owner's signature", _signed_repair),
+        Check("W-callback", "a repair, complaint or help request is closed by its callback",
+              _called_back_before_closing, audit="A-no-callback"),
+        Check("W-complaint-level", "a complaint is reported to the supervisor (level 1 or more)",
+              _complaint_reported),
+    ),
+)

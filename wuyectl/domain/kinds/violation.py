@@ -1,0 +1,277 @@
+"""Owner violations (业主违章): two ladders of measures, and who may impose them.
+
+- ordinary ladder: persuade 劝导教育 → rectify 限期整改 (deadline) → compensate 赔偿经济损失
+  (amount) → notice 通报批评 → litigate 提起仲裁/诉讼;
+- fee refusal: persuade 劝说督促 → reminder_letter 催缴函 → late_fee 滞纳金 (amount) →
+  lawyer_letter 律师函 → public_posting 张榜公告 → suspend_service 停止服务 → litigate.
+Any staff member records a violation and persuades; every step beyond persuasion is imposed by
+a supervisor or director only (严禁越权处罚); a major violation's penalty also needs the
+company's approval, recorded first (`approve`). `escalate` (or `measure`) takes the next step.
+Closing (rectified, settled, closed) fixes the retention: general 1 year, major 5 years.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Mapping
+
+from ...errors import BadValue, Refused
+from ...timeutil import add_years, parse_date, read_iso
+from ..workflow import ALL_STAFF, MANAGERS, Action, Change, Workflow, read_amount
+from . import Check, Kind, where
+
+LADDERS = {
+    "ordinary": ("persuade", "rectify", "compensate", "notice", "litigate"),
+    "fee_refusal": ("persuade", "reminder_letter", "late_fee", "lawyer_letter", "public_posting",
+                    "suspend_service", "litigate"),
+}
+STEP_NEEDS = {"rectify": "deadline", "compensate": "amount", "late_fee": "amount"}
+RETENTION_YEARS = {"general": 1, "major": 5}
+RECORDERS = ALL_STAFF   # everyone but the auditor
+
+
+def ladder_for(category: str) -> str:
+    return "fee_refusal" if category == "fee_refusal" else "ordinary"
+
+
+def next_step(record: Mapping) -> str | None:
+    steps = LADDERS[record.get("ladder") or ladder_for(record.get("category"))]
+    current = record.get("step")
+    if current is None:
+        return steps[0]
+    index = steps.index(current) if current in steps else len(steps)
+    return steps[index + 1] if index + 1 < len(steps) else None
+
+
+def _step_roles(record: Mapping) -> frozenset[str]:
+    return RECORDERS if next_step(record) == "persuade" else MANAGERS
+
+
+def _refuse_step(change: Change) -> str | None:
+    record = change.record
+    step = next_step(record)
+    if step is None:
+        return f"is at the last step ({record.get('step')}); close it when it is concluded"
+    if step != "persuade" and record.get("severity") == "major" and not record.get("approval"):
+        return (f"a major violation's penalty ({step}) needs the company's approval first: "
+                "wuyectl update ID --action approve --set approver=NAME")
+    need = STEP_NEEDS.get(step)
+    if need and change.params.get(need) in (None, ""):
+        return f"the step {step} needs --{need}"
+    return None
+
+
+def _take_step(change: Change) -> None:
+    step = next_step(change.record)
+    measure = {"step": step, "at": change.at, "by": change.actor}
+    for key in ("deadline", "amount"):
+        if change.params.get(key) not in (None, ""):
+            measure[key] = change.params[key]
+    if change.note:
+        measure["note"] = change.note
+    change.record.setdefault("measures", [])
+    change.record["measures"].append(measure)
+    change.record["step"] = step
+    change.event["step"] = step
+
+
+def _approve(change: Change) -> None:
+    approver = change.record.pop("approver", None)
+    if not approver:
+        raise Refused("the company's approval needs the approver: --set approver=NAME")
+    approval = {"approver": approver, "recorded_by": change.actor, "at": change.at}
+    if change.note:
+        approval["note"] = change.note
+    change.record["approval"] = approval
+
+
+def _refuse_approve(change: Change) -> str | None:
+    if change.record.get("severity") != "major":
+        return "only a major violation needs the company's approval"
+    if change.record.get("approval"):
+        return "the company's approval is already recorded"
+    return None
+
+
+def retain_until(closed_at: str, severity: str, policy: Mapping | None = None) -> str:
+    years = dict(RETENTION_YEARS)
+    configured = (policy or {}).get("retention_years") or {}
+    for key in ("general", "major"):
+        if f"violation_{key}" in configured:
+            years[key] = configured[f"violation_{key}"]
+    return add_years(read_iso(closed_at).date(), years.get(severity, 1)).isoformat()
+
+
+def _close(change: Change) -> None:
+    change.record["closed_at"] = change.at
+    change.record["retain_until"] = retain_until(change.at, change.record.get("severity"),
+                                                 change.params.get("policy"))
+
+
+def _prepare_step(params: dict) -> str:
+    if params.get("level") is not None:
+        raise BadValue("--to is for tickets; a violation goes to the next step of its ladder")
+    params.pop("level", None)
+    if params.get("deadline"):
+        params["deadline"] = parse_date(str(params["deadline"]), what="--deadline").isoformat()
+    if params.get("amount") not in (None, ""):
+        params["amount"] = read_amount(params["amount"], "--amount")
+    return ""
+
+
+OPEN = ("open",)
+
+WORKFLOW = Workflow(
+    kind="violation",
+    states=("open", "rectified", "settled", "closed"),
+    initial="open",
+    terminal=("rectified", "settled", "closed"),
+    actions={a.name: a for a in [
+        Action("escalate", OPEN, None, roles=_step_roles, refuse_if=_refuse_step, effect=_take_step,
+               via_command="escalate", prepare=_prepare_step),
+        Action("approve", OPEN, None, roles=MANAGERS, settable=("approver",), requires=(),
+               refuse_if=_refuse_approve, effect=_approve),
+        Action("rectify", OPEN, "rectified", roles=RECORDERS, settable=("result",), effect=_close),
+        Action("settle", OPEN, "settled", roles=MANAGERS, settable=("result",), effect=_close),
+        Action("close", OPEN, "closed", roles=MANAGERS, settable=("result",), needs_note=True, effect=_close),
+    ]},
+)
+
+
+def deadline_passed(violation: dict, now: datetime) -> bool:
+    """Open, and the current step's deadline (rectify by …) is before today."""
+    measures = violation.get("measures") or []
+    if violation.get("status") != "open" or not measures or not measures[-1].get("deadline"):
+        return False
+    return now.date() > date.fromisoformat(str(measures[-1]["deadline"]))
+
+
+def past_retention(old: dict, day: date) -> str | None:
+    if not old.get("retain_until"):
+        return None
+    try:
+        return "changed after its retention ended" if day > date.fromisoformat(str(old["retain_until"])) else None
+    except ValueError:
+        return None
+
+
+# -- checks ----------------------------------------------------------------------------------
+def _measures(data: dict) -> list[dict]:
+    return [m for m in data.get("measures") or [] if isinstance(m, dict)]
+
+
+def _in_ladder_order(data, ctx):
+    ladder = LADDERS.get(data.get("ladder"), ())
+    for i, measure in enumerate(_measures(data)):
+        expected = ladder[i] if i < len(ladder) else None
+        if measure.get("step") != expected:
+            yield ("measures", i, "step"), (f"step {measure.get('step')!r} out of order on the "
+                                            f"{data.get('ladder')} ladder (expected {expected})")
+            return
+
+
+def _penalties(data):
+    """(index, measure) of the steps beyond persuasion, as far as the ladder's order holds."""
+    ladder = LADDERS.get(data.get("ladder"), ())
+    for i, measure in enumerate(_measures(data)):
+        expected = ladder[i] if i < len(ladder) else None
+        if measure.get("step") != expected:
+            return
+        if expected != "persuade":
+            yield i, measure
+
+
+def _imposed_by_managers(data, ctx):
+    roles = ctx.roles
+    for i, measure in _penalties(data):
+        who = measure.get("by")
+        if roles.get(who) not in MANAGERS:
+            yield ("measures", i, "by"), (f"{who} ({roles.get(who)}) may not impose {measure['step']}: "
+                                          f"needs a {' or '.join(sorted(MANAGERS, reverse=True))}")
+
+
+def _approved_first(data, ctx):
+    if data.get("severity") != "major" or data.get("approval"):
+        return
+    for i, measure in _penalties(data):
+        yield ("measures", i, "step"), f"a major violation's {measure['step']} needs the company's approval"
+
+
+def _step_is_last_measure(data, ctx):
+    measures = _measures(data)
+    last = measures[-1].get("step") if measures else None
+    if data.get("step") != last:
+        yield ("step",), f"step is {data.get('step')!r} but the last measure is {last!r}"
+
+
+def _closed_at(data, ctx):
+    if data.get("status") in WORKFLOW.terminal and not data.get("closed_at"):
+        yield ("status",), f"a {data.get('status')} violation needs closed_at"
+
+
+def _deadline(data, lang, reveal):
+    measures = data.get("measures") or []
+    return str(measures[-1].get("deadline", "")) if measures else ""
+
+
+KIND = Kind(
+    name="violation", plural="violations", folder="violations", id_form="W-…",
+    id_re=re.compile(r"W-\d{8}-[A-Z]?\d{3,5}"),
+    path_of=lambda rid: f"violations/{rid[2:6]}/{rid}.yaml",     # a folder per year
+    stem=lambda day, station: f"W-{day:%Y%m%d}-{station}",
+    workflow=WORKFLOW,
+    columns=("id", "status", "category", "severity", "where", "step", "deadline", "found_at", "description"),
+    cells={"where": lambda d, lang, reveal: where(d), "deadline": _deadline},
+    code_fields={"status": "violation_status", "category": "violation_category", "severity": "severity",
+                 "step": "violation_step", "ladder": "ladder"},
+    codes={
+        "violation_category": {
+            "decoration": ("装修", "decoration"),
+            "fire": ("消防", "fire safety"),
+            "hygiene": ("公共道德/环境卫生", "hygiene"),
+            "public_order": ("治安", "public order"),
+            "fee_refusal": ("拒交费用", "fee refusal"),
+            "harm_others": ("损害他人利益", "harm to others"),
+        },
+        "violation_status": {
+            "open": ("处理中", "open"),
+            "rectified": ("已整改", "rectified"),
+            "settled": ("已了结", "settled"),
+            "closed": ("已结案", "closed"),
+        },
+        "violation_step": {
+            "persuade": ("劝导教育", "persuade"),
+            "rectify": ("限期整改", "rectify by deadline"),
+            "compensate": ("赔偿经济损失", "compensate"),
+            "notice": ("通报批评", "public notice"),
+            "litigate": ("仲裁/诉讼", "arbitration/litigation"),
+            "reminder_letter": ("催缴函", "reminder letter"),
+            "late_fee": ("滞纳金", "late fee"),
+            "lawyer_letter": ("律师函", "lawyer's letter"),
+            "public_posting": ("张榜公告", "public posting"),
+            "suspend_service": ("停止服务", "suspend service"),
+        },
+        "ladder": {"ordinary": ("一般违章", "ordinary"), "fee_refusal": ("拒交费用", "fee refusal")},
+        "action": {
+            "measure": ("处理措施", "measure"),
+            "approve": ("公司批准", "company approval"),
+            "rectify": ("已整改", "rectified"),
+            "settle": ("了结", "settle"),
+        },
+    },
+    labels={"step": ("当前措施", "step"), "deadline": ("整改期限", "deadline"), "found_at": ("发现时间", "found")},
+    opened_field="found_at",
+    overdue=deadline_passed,
+    retention=past_retention,
+    people=("found_by", "timeline.*.by", "measures.*.by"),
+    refs={"unit": "owner"},
+    checks=(
+        Check("W-ladder-order", "violation steps follow their ladder's order", _in_ladder_order,
+              audit="A-ladder-skip"),
+        Check("W-penalty-role", "every step beyond persuasion is imposed by a supervisor or director",
+              _imposed_by_managers, audit="A-role"),
+        Check("W-approval", "a major violation's penalty follows the company's approval", _approved_first),
+        Check("W-step", "a violation's step is its last measure", _step_is_last_measure),
+        Check("W-closed-at", "a closed violation records when it was closed", _closed_at),
+    ),
+)
