@@ -5,6 +5,9 @@
    households, callback visits and a full staff roster: `wuyectl.api.init_office` and
    `add_staff` for wuye.yaml, then the record files written directly, in the shape the tool
    itself writes (same key order, same quoting; `--validate` checks it), and one git commit.
+   Each ticket is opened by the package's `ticket_record` and every step of its life taken
+   by the package's ticket workflow (`domain.workflow.apply`): the builder restates none
+   of the workflow's rules, and a step the workflow refuses stops the build.
 2. Times separate processes, each repeated R times after one untimed warm-up run:
    `wuyectl open ticket …` (the form of issue 2), `wuyectl assign ID --to …` (a different
    received ticket each run), `wuyectl show ID`, and as the floor a bare `git commit` of one
@@ -30,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -367,97 +371,90 @@ def make_household(rng, unit: str, handover: datetime) -> tuple[dict, list[tuple
     return record, callers
 
 
-TICKET_ORDER = ["id", "status", "channel", "category", "severity", "urgency", "reporter", "unit", "location",
-                "description", "repair_system", "damage", "department", "assignee", "appointment_at",
-                "promised_at", "result", "materials", "fee", "fee_consent", "signed_by", "signed_at",
-                "escalation_level", "received_at", "source_id", "timeline"]
+def ticket_text(record: dict) -> str:
+    """A ticket's file: its fields in the schema's order, as the tool places them."""
+    from wuyectl.domain.kinds.ticket import KIND
+    from wuyectl.store import schema
+
+    order = schema.schema(KIND.schema).get("properties", {})
+    ordered = {k: record[k] for k in order if k in record}
+    if len(ordered) != len(record):
+        raise SystemExit(f"bench: {record.get('id')}: fields not in the ticket schema: "
+                         + ", ".join(sorted(set(record) - set(ordered))))
+    return emit(ordered)
+
+
+@dataclass
+class Step:
+    """One planned action on a ticket, by a person on the roster."""
+
+    at: datetime
+    by: str
+    action: str
+    note: str | None = None
+    params: dict = field(default_factory=dict)      # the action's parameters (assign: to, department; …)
+    sets: dict = field(default_factory=dict)        # --set FIELD=VALUE
+    visit_note: str | None = None                   # callback: the note of its visit record
 
 
 class Plan:
-    """A ticket's whole life as planned; `play(now)` keeps what has happened by `now`."""
+    """A ticket's whole life as planned: what it was opened with (`base`: the arguments of
+    `wuyectl open ticket`, and its id) and the actions taken on it. `play(now, office)` keeps
+    what has happened by `now`, through the tool's own code."""
 
     def __init__(self, base: dict, received: datetime, receiver: str):
         self.base = base
         self.received = received
-        self.steps: list[tuple[datetime, str, str, dict, dict]] = []   # at, by, action, extra, sets
+        self.steps: list[Step] = []
         self.t = received
         self.receiver = receiver
 
-    def step(self, minutes: float, by: str, action: str, extra: dict | None = None, sets: dict | None = None,
-             at: datetime | None = None) -> datetime:
+    def step(self, minutes: float, by: str, action: str, note: str | None = None, params: dict | None = None,
+             sets: dict | None = None, at: datetime | None = None) -> Step:
         self.t = at if at is not None else self.t + timedelta(minutes=minutes)
-        self.steps.append((self.t, by, action, extra or {}, sets or {}))
-        return self.t
+        self.steps.append(Step(self.t, by, action, note, params or {}, sets or {}))
+        return self.steps[-1]
 
-    def play(self, now: datetime, history: list | None = None) -> dict:
-        """The record as it stands at `now`. With `history`, also append one entry per commit
-        the tool would have made — [action, at, by, extra, text of the file after it] — with
-        the receive and an opening escalation in one commit, a callback and its reopen in one."""
-        record = dict(self.base)
-        record["status"] = "received"
-        timeline = [{"at": ts(self.received), "by": self.receiver, "action": "receive"}]
-        record["timeline"] = timeline
+    def play(self, now: datetime, office, history: list | None = None) -> dict:
+        """The record as it stands at `now`, made as the tool makes it: opened by
+        `app.tickets.ticket_record` (the receipt, and a complaint's escalation in the same
+        commit), then every step taken by the ticket workflow (`domain.workflow.apply`), the
+        events appended as `app.records.act` appends them. A step the workflow refuses stops
+        the build: the plan is wrong. With `history`, also append one entry per commit the tool
+        would have made — [action, at, by, what it did, text of the file after it] — a
+        callback and the reopen it causes being one commit."""
+        from wuyectl.app.tickets import ticket_record
+        from wuyectl.domain.kinds.ticket import WORKFLOW
+        from wuyectl.domain.workflow import Change, apply, find_action
+        from wuyectl.errors import WuyeError
 
-        def snapshot():
-            history[-1][4] = emit({k: record[k] for k in TICKET_ORDER if k in record})
-
+        rid = self.base["id"]
+        opening = {k: v for k, v in self.base.items() if k != "id"}
+        receiver = {"name": self.receiver, "role": ROLE_OF[self.receiver]}
+        record = ticket_record(office, receiver, rid, ts(self.received), **opening)
+        policy = office.config.get("policy") or {}
         if history is not None:
-            history.append(["open", self.received, self.receiver, {}, None])
-        for at, by, action, extra, sets in self.steps:
-            if at > now:
+            history.append(["open", self.received, self.receiver, {}, ticket_text(record)])
+        for step in self.steps:
+            if step.at > now:
                 break
-            if history is not None and not (extra.get("on_open") or action == "reopen"):
-                snapshot()
-                history.append([action, at, by, extra, None])
-            event = {"at": ts(at), "by": by, "action": action}
-            if action == "escalate" and extra.get("on_open"):
-                event["level"] = extra["level"]
-                event["note"] = extra["note"]
-                record["escalation_level"] = extra["level"]
-                timeline.append(event)
-                continue
-            if extra.get("note"):
-                event["note"] = extra["note"]
-            for key, value in sets.items():
-                record[key] = value
-            if action == "assign":
-                record["status"] = "assigned"
-                record["assignee"] = extra["to"]
-                record["department"] = extra["department"]
-                event["to"] = extra["to"]
-                event["department"] = extra["department"]
-            elif action in ("contact", "arrive", "progress"):
-                record["status"] = "in_progress"
-            elif action == "resolve":
-                record["status"] = "resolved"
-                if record.get("signed_by") and not record.get("signed_at"):
-                    record["signed_at"] = ts(at)
-            elif action == "answer":
-                record["status"] = "resolved"
-                record.setdefault("result", extra["note"])
-            elif action == "close":
-                record["status"] = "closed"
-            elif action == "cancel":
-                record["status"] = "cancelled"
-            elif action == "escalate":
-                record["escalation_level"] = extra["level"]
-                event["level"] = extra["level"]
-            elif action == "callback":
-                event["rating"] = extra["rating"]
-                event["visit"] = extra["visit"]
-                if extra["rating"] != "dissatisfied":
-                    record["status"] = "closed"
-            elif action == "reopen":
-                record["status"] = "assigned"
-                record["assignee"] = extra["to"]
-                event["to"] = extra["to"]
-                record.pop("signed_by", None)
-                record.pop("signed_at", None)
-            if sets:
-                event["set"] = dict(sets)
-            timeline.append(event)
-        if history is not None:
-            snapshot()
+            action = find_action(WORKFLOW, step.action)
+            params = dict(step.params)
+            tail = action.prepare(params) if action.prepare else ""
+            change = Change(record, action, step.by, ROLE_OF[step.by], ts(step.at), note=step.note,
+                            params={"policy": policy, **params})
+            try:
+                apply(WORKFLOW, change, record_id=rid, sets=step.sets, through_command=action.via_command)
+            except WuyeError as exc:
+                raise SystemExit(f"bench: the plan of {rid} takes a step the workflow refuses "
+                                 f"({step.action} by {step.by} at {ts(step.at)}): {exc}") from None
+            if step.sets:
+                change.event["set"] = dict(step.sets)
+            record["timeline"].extend([change.event, *change.extra_events])
+            if history is not None:
+                done = {"event": change.event, "tail": tail, "status": record["status"],
+                        "assignee": record.get("assignee")}
+                history.append([step.action, step.at, step.by, done, ticket_text(record)])
         return record
 
 
@@ -519,10 +516,9 @@ def plan_ticket(rng, received: datetime, units: list[str], callers: dict, stuck:
     if channel != "patrol":
         unit = rng.choice(units)
         name, tel = rng.choice(callers[unit])
-        reporter = {"name": name}
+        base["reporter"] = name
         if channel in ("phone", "online", "walk_in") or rng.random() < 0.5:
-            reporter["phone"] = tel
-        base["reporter"] = reporter
+            base["phone"] = tel
     if public:
         building = unit.split("-")[0] if unit else str(rng.randint(1, max(1, len(units) // 240)))
         if category == "repair":
@@ -536,16 +532,8 @@ def plan_ticket(rng, received: datetime, units: list[str], callers: dict, stuck:
     base["description"] = desc
     if system and rng.random() < 0.3:       # sometimes known when the call comes in
         base["repair_system"] = system
-    level = 0
-    if category == "complaint":
-        level = 2 if base["severity"] == "major" else 1
-    base["escalation_level"] = level
-    base["received_at"] = ts(received)
+    # Opening it (a complaint's escalation to the supervisor included) is `ticket_record`'s.
     plan = Plan(base, received, receiver)
-    if level:
-        plan.steps.append((received, receiver, "escalate",
-                           {"on_open": True, "level": level,
-                            "note": "投诉上报" + ("管理处主任" if level == 2 else "客服主管")}, {}))
     if stuck:  # waiting at the desk (night call, desk busy): the assign benchmark needs these
         return plan
     desk = rng.choice(CLERKS + SUPERVISORS[:1])
@@ -553,19 +541,19 @@ def plan_ticket(rng, received: datetime, units: list[str], callers: dict, stuck:
     # Answered on the spot (consultations, praise, most suggestions).
     if category in ("consult", "praise") or (category == "suggestion" and rng.random() < 0.6):
         if rng.random() < 0.03:
-            plan.step(rng.uniform(1, 30), desk, "cancel", {"note": "业主撤回"})
+            plan.step(rng.uniform(1, 30), desk, "cancel", note="业主撤回")
             return plan
-        plan.step(rng.uniform(0.5, 6), desk, "answer", {"note": result})
+        plan.step(rng.uniform(0.5, 6), desk, "answer", note=result)
         if rng.random() < 0.6:
             plan.step(rng.uniform(30, 60 * 24), desk, "close")
         return plan
     if rng.random() < 0.025:
-        plan.step(rng.uniform(1, 20), desk, "cancel", {"note": rng.choice(["重复登记", "业主已自行处理", "业主撤回"])})
+        plan.step(rng.uniform(1, 20), desk, "cancel", note=rng.choice(["重复登记", "业主已自行处理", "业主撤回"]))
         return plan
 
     handler = rng.choice(BY_DEPT[dept])
     assigner = rng.choice(SUPERVISORS) if category == "complaint" else desk
-    plan.step(delay(rng, 5, 40, 0.12), assigner, "assign", {"to": handler, "department": dept})
+    plan.step(delay(rng, 5, 40, 0.12), assigner, "assign", params={"to": handler, "department": dept})
     # Every repair order is signed (维修完毕后必须签字确认): by the owner, or for a public area
     # by the staff member who reported it or the supervisor on duty.
     sign = category in ("repair", "paid_repair")
@@ -574,7 +562,7 @@ def plan_ticket(rng, received: datetime, units: list[str], callers: dict, stuck:
         if public:
             signer = receiver if channel == "patrol" else rng.choice(SUPERVISORS)
         else:
-            signer = base.get("reporter", {}).get("name") or callers[base["unit"]][0][0]
+            signer = base.get("reporter") or callers[base["unit"]][0][0]
 
     def work_round(round_no: int) -> None:
         contact_sets = {}
@@ -584,25 +572,25 @@ def plan_ticket(rng, received: datetime, units: list[str], callers: dict, stuck:
             contact_sets["appointment_at"] = ts(slot)
             arrive_at = slot + timedelta(minutes=rng.randint(-10, 25))
         limit = 10 if dept == "maintenance" else 30
-        plan.step(delay(rng, limit, limit * 6, 0.1), handler, "contact", None, contact_sets)
+        plan.step(delay(rng, limit, limit * 6, 0.1), handler, "contact", sets=contact_sets)
         arrive_sets = {}
         if system and "repair_system" not in base and round_no == 1:
             arrive_sets["repair_system"] = system
         if damage and round_no == 1:
             arrive_sets["damage"] = damage
         if arrive_at is not None and arrive_at > plan.t:
-            plan.step(0, handler, "arrive", None, arrive_sets, at=arrive_at)
+            plan.step(0, handler, "arrive", sets=arrive_sets, at=arrive_at)
         else:
-            plan.step(delay(rng, 30, 120, 0.1), handler, "arrive", None, arrive_sets)
+            plan.step(delay(rng, 30, 120, 0.1), handler, "arrive", sets=arrive_sets)
         if complex_ and round_no == 1:
             promised = (plan.t + timedelta(days=rng.randint(1, 5))).replace(hour=18, minute=0, second=0)
-            plan.step(rng.uniform(5, 40), handler, "progress",
-                      {"note": "需订购材料，已告知业主预计完成时间"}, {"promised_at": ts(promised)})
+            plan.step(rng.uniform(5, 40), handler, "progress", note="需订购材料，已告知业主预计完成时间",
+                      sets={"promised_at": ts(promised)})
             finish = max(plan.t + timedelta(minutes=rng.uniform(30, 240)),
                          promised - timedelta(hours=rng.uniform(1, 30)))
-            plan.step(0, handler, "resolve", None, resolve_sets(), at=finish)
+            plan.step(0, handler, "resolve", sets=resolve_sets(), at=finish)
         else:
-            plan.step(delay(rng, 90, 400, 0.1), handler, "resolve", None, resolve_sets())
+            plan.step(delay(rng, 90, 400, 0.1), handler, "resolve", sets=resolve_sets())
         if rng.random() < 0.9:
             plan.step(delay(rng, 30, 120, 0.08), handler, "report_back")
         if rng.random() < 0.92:
@@ -625,11 +613,11 @@ def plan_ticket(rng, received: datetime, units: list[str], callers: dict, stuck:
     else:
         work_round_cut = False
     if category == "repair" and not public and rng.random() < 0.02:
-        plan.step(rng.uniform(60, 300), rng.choice(SUPERVISORS), "escalate",
-                  {"note": "维修超时，业主投诉", "level": 1})
+        plan.step(rng.uniform(60, 300), rng.choice(SUPERVISORS), "escalate", note="维修超时，业主投诉",
+                  params={"level": 1})
     work_round(1)
     if work_round_cut:
-        keep = next(i for i, step in enumerate(plan.steps) if step[2] == "assign") + 1 + rng.randint(0, 2)
+        keep = next(i for i, step in enumerate(plan.steps) if step.action == "assign") + 1 + rng.randint(0, 2)
         del plan.steps[keep:]
         return plan
     if category == "suggestion":
@@ -638,22 +626,27 @@ def plan_ticket(rng, received: datetime, units: list[str], callers: dict, stuck:
     # The callback (回访): repairs by the end of the next day, others within 48 h.
     rating = pick(rng, [("satisfied", 86), ("basically_satisfied", 11), ("dissatisfied", 3)])
     visitor = rng.choice(CLERKS)
-    plan.step(rng.uniform(120, 60 * 40), visitor, "callback", {"rating": rating})
+    callback = plan.step(rng.uniform(120, 60 * 40), visitor, "callback", params={"rating": rating})
     if rating == "dissatisfied":
-        plan.steps[-1][3]["note_text"] = rng.choice(CALLBACK_NOTES["dissatisfied"])
-        plan.steps.append((plan.t, visitor, "reopen", {"note": "回访不满意", "to": handler}, {}))
+        # The callback itself reopens the ticket to its last assignee, in the same commit.
+        callback.visit_note = rng.choice(CALLBACK_NOTES["dissatisfied"])
         work_round(2)
         plan.step(rng.uniform(120, 60 * 40), visitor, "callback",
-                  {"rating": pick(rng, [("satisfied", 80), ("basically_satisfied", 20)])})
+                  params={"rating": pick(rng, [("satisfied", 80), ("basically_satisfied", 20)])})
     return plan
 
 
 ROLE_OF = {DIRECTOR: "director", **{name: role for name, role, _ in STAFF}}
-CATEGORY_ZH = {"consult": "咨询", "help": "求助", "repair": "报修", "paid_repair": "有偿维修", "suggestion": "建议",
-               "complaint": "投诉", "praise": "表扬"}
-DEPT_ZH = {"maintenance": "工程部", "security": "安保部", "cleaning": "保洁部", "landscaping": "绿化部",
-           "service": "客服部"}
-RATING_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+
+
+def write_files(directory: str, files: dict[str, str], made: set) -> None:
+    for rel, text in files.items():
+        folder = os.path.dirname(os.path.join(directory, rel))
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
+        with open(os.path.join(directory, rel), "w", encoding="utf-8") as fh:
+            fh.write(text)
 
 
 def build(directory: str, n_tickets: int, n_households: int, seed: int, history: bool = False,
@@ -693,6 +686,11 @@ def build(directory: str, n_tickets: int, n_households: int, seed: int, history:
         files[f"owners/{unit.split('-')[0]}/{unit}.yaml"] = emit(record)
     files[SCRATCH] = "scratch file of bench/bench_actions.py: the bare `git commit` floor\n"
     first_files = list(files)
+    # Written now: a ticket is opened on a unit only if its household record exists.
+    made: set = set()
+    t_write = time.perf_counter()
+    write_files(directory, files, made)
+    t_write = time.perf_counter() - t_write
 
     # Tickets: received times over the last `days` days, a little busier in summer (rain, AC).
     days = (now - start).days + 1
@@ -715,16 +713,16 @@ def build(directory: str, n_tickets: int, n_households: int, seed: int, history:
         plan.base["id"] = f"T-{day}-A{per_day[day]:03d}"
 
     # Callback visits (回访), numbered per day in time order; the ticket's event names its visit.
-    callbacks = sorted(((step[0], i, step) for i, plan in enumerate(plans) for step in plan.steps
-                        if step[2] == "callback" and step[0] <= now), key=lambda c: (c[0], c[1]))
+    callbacks = sorted(((step.at, i, step) for i, plan in enumerate(plans) for step in plan.steps
+                        if step.action == "callback" and step.at <= now), key=lambda c: (c[0], c[1]))
     per_day = {}
     visit_files = {}
-    for at, i, (_, by, _, extra, _) in callbacks:
+    for at, i, step in callbacks:
         base = plans[i].base
         day = at.strftime("%Y%m%d")
         per_day[day] = per_day.get(day, 0) + 1
-        vid = extra["visit"] = f"V-{day}-A{per_day[day]:03d}"
-        rating = extra["rating"]
+        vid = step.params["visit"] = f"V-{day}-A{per_day[day]:03d}"
+        rating = step.params["rating"]
         ratings = {}
         if rng.random() < 0.5:
             for item in ("timeliness", "quality") + (("fee",) if base["category"] == "paid_repair" else ()) \
@@ -735,9 +733,9 @@ def build(directory: str, n_tickets: int, n_households: int, seed: int, history:
         if base.get("unit"):
             visit["unit"] = base["unit"]
         visit.update({"method": pick(rng, [("phone", 70), ("wechat", 15), ("visit", 10), ("sms", 5)]),
-                      "visited_at": ts(at), "visitor": by, "ratings": ratings})
-        note = extra.get("note_text") or (rng.choice(CALLBACK_NOTES["basically_satisfied"])
-                                          if rating == "basically_satisfied" and rng.random() < 0.5 else None)
+                      "visited_at": ts(at), "visitor": step.by, "ratings": ratings})
+        note = step.visit_note or (rng.choice(CALLBACK_NOTES["basically_satisfied"])
+                                   if rating == "basically_satisfied" and rng.random() < 0.5 else None)
         if note:
             visit["note"] = note
         rel = f"visits/{vid[2:6]}-{vid[6:8]}/{vid}.yaml"
@@ -748,25 +746,19 @@ def build(directory: str, n_tickets: int, n_households: int, seed: int, history:
     commits: list = []          # (at, order, ticket index, history entry) with --history
     for i, plan in enumerate(plans):
         entries: list | None = [] if history else None
-        record = plan.play(now, entries)
+        record = plan.play(now, office, entries)
         tickets.append(record)
         statuses[record["status"]] = statuses.get(record["status"], 0) + 1
         rid = record["id"]
-        files[f"tickets/{rid[2:6]}-{rid[6:8]}/{rid}.yaml"] = entries[-1][4] if history else \
-            emit({k: record[k] for k in TICKET_ORDER if k in record})
+        files[f"tickets/{rid[2:6]}-{rid[6:8]}/{rid}.yaml"] = entries[-1][4] if history else ticket_text(record)
         if history:
             commits.extend((entry[1], i, j, entry) for j, entry in enumerate(entries))
-    t_gen = time.perf_counter() - t0 - t_init
+    t_gen = time.perf_counter() - t0 - t_init - t_write
 
-    made = set()
-    for rel, text in files.items():
-        folder = os.path.dirname(os.path.join(directory, rel))
-        if folder not in made:
-            os.makedirs(folder, exist_ok=True)
-            made.add(folder)
-        with open(os.path.join(directory, rel), "w", encoding="utf-8") as fh:
-            fh.write(text)
-    t_write = time.perf_counter() - t0 - t_init - t_gen
+    started = time.perf_counter()
+    written = set(first_files)
+    write_files(directory, {rel: text for rel, text in files.items() if rel not in written}, made)
+    t_write += time.perf_counter() - started
 
     subject = f"bench: import {n_households} households, {n_tickets} tickets, {len(callbacks)} callbacks"
     if history:
@@ -799,6 +791,8 @@ def fast_import(directory: str, bulk: list, plans: list, commits: list, visit_fi
     """The audit trail an office would have after a year: one commit per event, authored by
     the person who acted, dated when it happened, with the tool's subject and trailers — fed
     to `git fast-import` (thousands of commits a second), then the index set to HEAD."""
+    from wuyectl.domain import codes
+
     branch = subprocess.run(["git", "symbolic-ref", "HEAD"], cwd=directory, capture_output=True, text=True,
                             check=True).stdout.strip()
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=directory, capture_output=True, text=True,
@@ -826,27 +820,27 @@ def fast_import(directory: str, bulk: list, plans: list, commits: list, visit_fi
 
     for at, subject, who, changes in bulk:
         commit(at, who, subject + "\n", changes)
-    for at, i, _, (action, _, by, extra, text) in commits:
+    for at, i, _, (action, _, by, done, text) in commits:
         base = plans[i].base
         rid = base["id"]
         rel = f"tickets/{rid[2:6]}-{rid[6:8]}/{rid}.yaml"
         changes = [(rel, text)]
         records = [rid]
+        # The subjects `wuyectl` writes (app/tickets.py, app/records.py), from what the step did.
         if action == "open":
-            subject = f"{rid} open {CATEGORY_ZH[base['category']]} {base.get('unit') or '公共区域'}"
+            subject = f"{rid} open {codes.label('category', base['category'])} {base.get('unit') or '公共区域'}"
         elif action == "assign":
-            subject = f"{rid} assign → {DEPT_ZH[extra['department']]} {extra['to']}"
-        elif action == "escalate":
-            subject = f"{rid} escalate → {extra['level']}"
+            event = done["event"]
+            subject = f"{rid} assign → {codes.label('department', event['department'])} {event['to']}"
         elif action == "callback":
-            vid = extra["visit"]
-            handler = next((step[3]["to"] for step in plans[i].steps if step[2] == "assign"), "")
-            outcome = "closed" if extra["rating"] != "dissatisfied" else f"reopened → {handler}"
-            subject = f"{vid} callback {rid} {RATING_ZH[extra['rating']]}, {outcome}"
+            event = done["event"]
+            vid = event["visit"]
+            outcome = "closed" if done["status"] == "closed" else f"reopened → {done['assignee']}"
+            subject = f"{vid} callback {rid} {codes.label('rating', event['rating'])}, {outcome}"
             changes.insert(0, (f"visits/{vid[2:6]}-{vid[6:8]}/{vid}.yaml", visit_files[vid]))
             records = [vid, rid]
         else:
-            subject = f"{rid} {action}"
+            subject = f"{rid} {action}{done['tail']}"
         commit(at, by, f"{subject}\n\n{trailers(action, records, ROLE_OF[by], at)}", changes)
     out.write(b"done\n")
     out.close()
