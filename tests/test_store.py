@@ -209,3 +209,13 @@ def test_repo_from_option_or_environment(run, cli, office, tmp_path, monkeypatch
     # from a sub-folder of the office, the office is found by walking up
     monkeypatch.chdir(office / "tickets")
     assert cli("get", "tickets", "--where", "status=assigned", "-o", "ids").out == f"{tid}\n"
+
+
+def test_a_yaml_directive_in_one_file_does_not_reach_the_next_written():
+    """ruamel keeps a `%YAML 1.1` directive it read on its (shared) instance and would write it
+    at the top of every later file (found by the hostile-file property test)."""
+    from wuyectl.store import yamlio
+
+    record = yamlio.load_roundtrip("id: T-20261122-A001\n")
+    yamlio.load_roundtrip("%YAML 1.1\n---\nid: x\n")
+    assert yamlio.dump(record) == "id: T-20261122-A001\n"

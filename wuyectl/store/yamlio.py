@@ -108,8 +108,9 @@ def load_roundtrip(text: str):
     """Parse for editing. Raises YamlProblem with the line and column of the fault."""
     if too_deep(text):
         raise YamlProblem(1, 1, "bad YAML: nested too deeply")
+    yaml = _rt()
     try:
-        data = _rt().load(text)
+        data = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -124,6 +125,11 @@ def load_roundtrip(text: str):
     except ValueError as exc:   # e.g. an integer of more digits than Python converts (4300)
         detail = "a number with too many digits" if "digits" in str(exc) else str(exc)
         raise YamlProblem(1, 1, f"bad YAML: {detail}") from None
+    finally:
+        # A `%YAML 1.1` directive in one file sets the shared instance's version, which every
+        # later dump would then write at the top of its file: forget it.
+        yaml.version = None
+        yaml.tags = None
     return data
 
 
