@@ -110,6 +110,15 @@ def merge_files(base_path: str, ours_path: str, theirs_path: str, name: str) -> 
 
 def sync(office: Office, actor: str | None, remote: str = "origin") -> dict:
     """Fetch, merge, validate, push. Returns what happened."""
+    from git.exc import GitError
+
+    try:
+        return _sync(office, actor, remote)
+    except GitError as exc:   # GitPython's, answering about refs and remotes
+        raise RepoError(f"git failed: {str(exc).strip().splitlines()[-1] if str(exc).strip() else exc}") from None
+
+
+def _sync(office: Office, actor: str | None, remote: str) -> dict:
     from .office import acting
     from ..store.validate import validate_office
 
@@ -153,13 +162,16 @@ def sync(office: Office, actor: str | None, remote: str = "origin") -> dict:
             changed = [p[len(office.prefix):] for p in git.out(top, ["diff", "--cached", "--name-only", old]).splitlines()
                        if p.startswith(office.prefix)]
             records = [p for p in changed if p.endswith(".yaml")]
-            if records:
-                office.reload()
-                _, problems = validate_office(office, records)
-                if problems:
-                    git.run(top, ["merge", "--abort"], check=False)
-                    raise Invalid(problems)
-            tx.commit_paths(changed, f"sync with {upstream}", action="sync", records=[])
+            try:
+                if records:
+                    office.reload()
+                    _, problems = validate_office(office, records)
+                    if problems:
+                        raise Invalid(problems)
+                tx.commit_paths(changed, f"sync with {upstream}", action="sync", records=[])
+            except BaseException:
+                git.run(top, ["merge", "--abort"], check=False)   # (none left once it is committed)
+                raise
             merged = True
         push = git.run(top, ["push", "-q", remote, f"HEAD:{branch}"], check=False)
         if push.returncode != 0:

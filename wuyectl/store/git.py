@@ -68,11 +68,30 @@ def git_dir(top: str) -> str:
     return os.path.normpath(os.path.join(top, path))
 
 
+def run_paths(cwd: str, args: Sequence[str], paths: Sequence[str], **kw) -> subprocess.CompletedProcess:
+    """`git ARGS` for many paths: given on standard input, so no number of them is too many
+    for the command line (a sync may merge tens of thousands of records)."""
+    return run(cwd, [*args, "--pathspec-from-file=-", "--pathspec-file-nul"],
+               input="\0".join(paths).encode("utf-8"), **kw)
+
+
+def in_tree(top: str, rev: str, paths: Sequence[str]) -> set[str]:
+    """Those of `paths` that `rev`'s tree has (ls-tree takes no pathspec file: for many
+    paths, list the tree and keep those)."""
+    many = len(paths) > 500
+    listing = out(top, ["ls-tree", "-r", "--name-only", "-z", rev, *([] if many else ["--", *paths])], check=False)
+    found = set(listing.split("\0")) - {""}
+    return found & set(paths) if many else found
+
+
 def repo(top: str):
-    """GitPython's handle on the repository (imported here: it costs ~80 ms)."""
+    """GitPython's handle on the repository (imported here: it costs ~80 ms), running git with
+    the same fixed environment as `run()`."""
     from git import Repo
 
-    return Repo(top)
+    handle = Repo(top)
+    handle.git.update_environment(**_BASE_ENV)
+    return handle
 
 
 def head(top: str) -> str | None:

@@ -279,8 +279,7 @@ class Transaction:
         self.staged[loaded.relpath] = loaded
 
     # -- writing -------------------------------------------------------------------------
-    def commit(self, subject: str, *, action: str, records: list[str], at: str | None = None,
-               validate=None) -> str:
+    def commit(self, subject: str, *, action: str, records: list[str], at: str | None = None) -> str:
         """Validate, write and commit every staged file; returns the new commit id."""
         if not self.staged:
             raise RepoError("nothing to commit")
@@ -337,8 +336,7 @@ class Transaction:
         if merge_head:
             merged = git.out(top, ["diff", "--cached", "--no-renames", "--name-only", "-z", base, "--"])
             journalled += [p for p in merged.split("\0") if p and p not in paths]
-        in_base = set(git.out(top, ["ls-tree", "-r", "--name-only", "-z", base, "--", *journalled])
-                      .split("\0")) - {""} if base and journalled else set()
+        in_base = git.in_tree(top, base, journalled) if base and journalled else set()
         # New files need adding (`commit --only` takes tracked ones from the work tree); in a
         # merge, every given path that exists, so the commit has them as written.
         add = [p for r, p in zip(rels, paths)
@@ -396,7 +394,7 @@ class Transaction:
             # files need adding first (each git call rewrites the whole index: at 100,000
             # records that is most of an action's time).
             if add:
-                git.run(top, ["add", "--", *add])
+                git.run_paths(top, ["add"], add)
             self._fault("after-add")
             message = self.message(subject, action, records, at)
             args = ["commit", "-q", "--no-verify", "--allow-empty-message", "-F", "-"]
@@ -509,19 +507,22 @@ def _read(path: str) -> bytes | None:
 def _put_back(office: Office, paths: list[str], *, merge: bool = False) -> None:
     """Put git `paths` back to what HEAD has (index and work tree; removed where HEAD lacks
     them); `merge`: then forget the merge in progress (its other paths are among `paths`)."""
+    if merge and git.run(office.top, ["merge", "--abort"], check=False).returncode == 0:
+        return   # the merge's index and files are as HEAD has them again
     if paths:
-        tracked = git.out(office.top, ["ls-tree", "-r", "--name-only", "HEAD", "--", *paths],
-                          check=False).splitlines() if git.head(office.top) else []
-        for path in paths:
-            absolute = os.path.join(office.top, *path.split("/"))
-            if path in tracked:
-                git.run(office.top, ["checkout", "-q", "HEAD", "--", path], check=False)
-            else:
-                git.run(office.top, ["rm", "-q", "--cached", "--ignore-unmatch", "--", path], check=False)
+        head = git.head(office.top)
+        tracked = git.in_tree(office.top, "HEAD", paths) if head else set()
+        if tracked:
+            git.run_paths(office.top, ["checkout", "-q", "HEAD"], sorted(tracked), check=False)
+        untracked = [p for p in paths if p not in tracked]
+        if untracked:
+            git.run_paths(office.top, ["rm", "-q", "--cached", "--ignore-unmatch"], untracked, check=False)
+            for path in untracked:
+                absolute = os.path.join(office.top, *path.split("/"))
                 if os.path.exists(absolute):
                     os.unlink(absolute)
-        if git.head(office.top):
-            git.run(office.top, ["reset", "-q", "--", *paths], check=False)
+        if head:
+            git.run_paths(office.top, ["reset", "-q"], paths, check=False)
     if merge:
         git.run(office.top, ["merge", "--quit"], check=False)
 
