@@ -70,7 +70,7 @@ VISITOR = Kind(
             "arrived_at": ("来访时间", "arrived"), "left_at": ("离开时间", "left")},
     opened_field="arrived_at",
     overdue=_still_in_after_midnight,
-    people=("timeline.*.by",),
+    people={"timeline.*.by": "timeline by"},
     refs={"visiting": "owner"},
     personal={"phone": "phone"},
     checks=(Check("W-visitor-left", "a visitor signed out has the time they left", _left_when_out),),
@@ -133,9 +133,15 @@ def test_a_kind_declared_in_one_module_works_end_to_end(cli, office, git, visito
     assert cli("validate").out == "ok: 3 file(s) valid\n".replace("3", str(_records(office)))
     assert cli("audit").out == "no findings\n"
 
-    report = json.loads(cli("report", "records", "--month", "2026-11", "-o", "json", "--as", "王芳").out)
-    row = next(r for r in report["sections"]["kinds"]["rows"] if r["key"] == "visitor")
-    assert row == {"key": "visitor", "kind": "来访登记", "total": 1, "opened": 1, "open": 0, "overdue": 0}
+    def counted(at):
+        report = json.loads(cli("report", "records", "--month", "2026-11", "-o", "json", "--as", "王芳",
+                                env={"WUYECTL_NOW": at}).out)
+        return next(r for r in report["sections"]["kinds"]["rows"] if r["key"] == "visitor")
+
+    assert counted("2026-11-22T12:00:00+08:00") == {"key": "visitor", "kind": "来访登记", "total": 1, "opened": 1,
+                                                    "open": 0, "overdue": 0}
+    # as it stood before the sign-out (its timeline replayed through its workflow)
+    assert counted("2026-11-22T10:00:00+08:00")["open"] == 1
 
 
 def test_its_check_and_references_are_validated_and_audited(cli, office, git, visitor_log):

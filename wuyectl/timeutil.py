@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import BadValue
 
-_LOCAL_FORMS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
+LOCAL_FORMS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
 @lru_cache(maxsize=16)
@@ -24,7 +24,7 @@ def zone(name: str) -> tzinfo:
         raise BadValue(f"unknown timezone '{name}'") from None
 
 
-def parse_time(text: str, tz: tzinfo, *, what: str = "time", forms: tuple[str, ...] = _LOCAL_FORMS) -> datetime:
+def parse_time(text: str, tz: tzinfo, *, what: str = "time", forms: tuple[str, ...] = LOCAL_FORMS) -> datetime:
     """An aware datetime from ISO 8601 with offset, or a local time in `tz` written in one of
     `forms` (default `YYYY-MM-DD[ HH:MM[:SS]]`)."""
     raw = str(text).strip()

@@ -1,4 +1,4 @@
-"""Filing, lending and destroying archive items (档案); the rules are in domain/archive."""
+"""Filing, lending and destroying archive items (档案); the rules are in domain/kinds/archive.py."""
 from __future__ import annotations
 
 from typing import Iterable
@@ -49,7 +49,7 @@ def open_archive(office: Office, actor: str | None, *, title: str, category: str
 
 
 def lend(office: Office, actor: str | None, ids: Iterable[str], *, borrower: str, purpose: str,
-         due_at: str | None = None, approved_by: str | None = None, at: str | None = None) -> str:
+         due_at: str | None = None, approved_by: str | None = None, at: str | None = None) -> Committed:
     """文件借阅: at most 3 days unless a director approves; never confidential items or disks."""
     if not borrower or not purpose:
         raise BadValue("a loan needs --to BORROWER and --purpose")
@@ -65,7 +65,7 @@ def lend(office: Office, actor: str | None, ids: Iterable[str], *, borrower: str
 
 
 def destroy(office: Office, actor: str | None, ids: Iterable[str], *, witnesses: Iterable[str],
-            method: str | None = None, at: str | None = None) -> str:
+            method: str | None = None, at: str | None = None) -> Committed:
     """Carry out an approved destruction with at least two witnesses; the record stays."""
     return act(office, actor, ids, "destroy", params={"witnesses": [str(w).strip() for w in witnesses],
                                                       "method": method}, at=at, command="destroy")

@@ -55,6 +55,8 @@ def coerce(kind: Kind, field: str, value: Any, office: Office):
     timestamp = "$ref" in prop and prop["$ref"].endswith("/timestamp")
     if isinstance(value, datetime) and timestamp:
         return timeutil.iso(value.astimezone(office.tz) if value.tzinfo else value.replace(tzinfo=office.tz))
+    if isinstance(value, date) and timestamp:
+        raise BadValue(f"{field}: a time is needed (a datetime or '2026-11-22 09:14'), not the date {value}")
     if not isinstance(value, str):
         return value
     if timestamp:
@@ -102,6 +104,8 @@ def act(office: Office, actor: str | None, ids: Iterable[str], action: str, *, s
     if not kind.workflow.actions:
         raise BadValue(f"a {kind.name} has no workflow actions; edit it with `wuyectl edit`")
     step = find_action(kind.workflow, action)
+    if sets is not None and not isinstance(sets, Mapping):
+        raise BadValue("sets: give the fields as a mapping, field → value")
     values = {str(key).strip(): coerce(kind, str(key).strip(), value, office) for key, value in (sets or {}).items()}
     stamp = timeutil.iso(office.at(at))
     with Transaction(office, person) as tx:
@@ -127,9 +131,11 @@ def escalate(office: Office, actor: str | None, ids: Iterable[str], *, reason: s
     ids = _unique(ids)
     if not reason or not str(reason).strip():
         raise BadValue("--reason is required")
-    step = find_action(kind_of_id(ids[0]).workflow, "escalate")
+    # What the kind's escalate takes is checked first; whether it has one at all, and who may
+    # take it, is act()'s to say (the same messages as any action).
+    step = kind_of_id(ids[0]).workflow.actions.get("escalate")
     params = {"level": to, "deadline": deadline, "amount": amount}
-    tail = step.prepare(params) if step.prepare else ""
+    tail = step.prepare(params) if step and step.prepare else ""
     return act(office, actor, ids, "escalate", note=reason, at=at, params=params,
                command="escalate", subject_tail=tail)
 

@@ -75,7 +75,7 @@ def parse_local(text: str, tz, office_tz) -> datetime:
     else what dateutil reads (`timeutil.parse_loose`: 'Nov 1, 2014 3:05 PM', '2014-11-01 3:05 PM',
     '11/01/2014 15:05:00.250'), numbers month first as in the US forms, a zone only as an offset."""
     try:
-        return timeutil.parse_time(text, tz, what="time", forms=US_FORMS + timeutil._LOCAL_FORMS).astimezone(office_tz)
+        return timeutil.parse_time(text, tz, what="time", forms=US_FORMS + timeutil.LOCAL_FORMS).astimezone(office_tz)
     except BadValue:
         pass
     try:

@@ -1,4 +1,4 @@
-"""Recording owner violations (业主违章); their ladder and authority are in domain/violations."""
+"""Recording owner violations (业主违章); their ladder and authority are in domain/kinds/violation.py."""
 from __future__ import annotations
 
 import os

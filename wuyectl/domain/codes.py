@@ -161,9 +161,16 @@ FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
+_registered = False
+
+
 def _kinds_registered() -> None:
-    """The kinds bring their codes when registered: make sure they have been."""
-    from . import kinds  # noqa: F401
+    """The kinds bring their codes when registered: make sure they have been (once)."""
+    global _registered
+    if not _registered:
+        from . import kinds  # noqa: F401
+
+        _registered = True
 
 
 def label(group: str, code, lang: str = "zh") -> str:

@@ -68,6 +68,11 @@ def _first(events, actions, after: datetime | None, before: datetime | None = No
     return None
 
 
+# The actions that can finish a ticket (close, cancel, a good callback): from the workflow.
+FINISHING = tuple(a.name for a in WORKFLOW.actions.values()
+                  if {a.to_state, *a.outcomes} & set(WORKFLOW.terminal))
+
+
 def status_after(events) -> str:
     """The status a ticket's (time-ordered) events lead to, by the ticket workflow."""
     return WORKFLOW.replay(event for _, event in events)
@@ -85,7 +90,7 @@ def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
     department = ticket.get("department")
     stop = None
     if status in WORKFLOW.terminal:
-        stop = _first(reversed(events), ("close", "cancel", "callback"), None) or events[-1][0]
+        stop = _first(reversed(events), FINISHING, None) or events[-1][0]
     # Cycles split at each reopen, by position: a dissatisfied callback and the reopen it
     # causes share one time, and the callback belongs to the cycle before.
     cuts = [0] + [i for i, (_, e) in enumerate(events) if e.get("action") == "reopen" and i > 0]

@@ -4,12 +4,11 @@ from __future__ import annotations
 from collections import Counter
 
 from ..domain import codes
-from ..domain.kinds.ticket import GOOD_RATINGS as GOOD
+from ..domain.kinds.ticket import GOOD_RATINGS as GOOD, REPAIRS
 from ..domain.kinds import where
 from .base import Figure, OfficeData, Period, counts, events, figures_section, new_report, section, short
 
 TITLE = ("维修回访统计表", "Repair callbacks")
-REPAIRS = ("repair", "paid_repair")
 
 RESOLVED = Figure("resolved", "完成维修", "repairs resolved",
                   "repairs (repair, paid repair) resolved in the period (each ticket once)")

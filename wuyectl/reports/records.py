@@ -13,7 +13,8 @@ HELP = """One row per kind of record (tickets, visits, violations, archive items
 survey campaigns, and any kind the office has added). Total: records at the as-of time.
 Opened in the period: records whose first business time (received, found, visited, drawn,
 created; else the first timeline event) falls in it. Open: records not in a final state of
-their workflow (kinds without a workflow: empty). Overdue: what the kind calls overdue at the
+their workflow at the as-of time, their timeline replayed through it (kinds without a
+workflow: empty). Overdue: what the kind calls overdue at the
 as-of time (a ticket's time limit breached, a violation's deadline passed, a loan not back);
 empty for kinds that have no such rule. By state: the count of each state of each kind."""
 
@@ -25,10 +26,21 @@ def _opened(kind, record: dict) -> str | None:
     return stamp if isinstance(stamp, str) else None
 
 
+def as_it_stood(kind, record: dict, as_of) -> dict:
+    """The record with the state its timeline had reached at `as_of`, by its workflow."""
+    flow = kind.workflow
+    if not flow.states:
+        return record
+    events = sorted((e for e in record.get("timeline") or [] if isinstance(e, dict) and e.get("at")),
+                    key=lambda e: read_iso(e["at"]))
+    return dict(record, **{flow.state_field: flow.replay(e for e in events if read_iso(e["at"]) <= as_of)})
+
+
 def build(data: OfficeData, period: Period, as_of, lang: str):
     rows, keys, states, state_keys = [], [], [], []
     for kind in KINDS.values():
-        records = [r for r in data.records(kind.name) if not _opened(kind, r) or read_iso(_opened(kind, r)) <= as_of]
+        records = [as_it_stood(kind, r, as_of) for r in data.records(kind.name)
+                   if not _opened(kind, r) or read_iso(_opened(kind, r)) <= as_of]
         opened = sum(1 for r in records if period.holds(_opened(kind, r)))
         flow = kind.workflow
         open_ = overdue = ""

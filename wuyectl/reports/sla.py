@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..domain import codes
+from ..domain.kinds.ticket import WORKFLOW
 from ..domain.sla import running
 from ..timeutil import read_iso
 from ..domain.kinds import where
@@ -33,7 +34,7 @@ def build(data: OfficeData, period: Period, as_of, lang: str):
     rows = [[codes.label("stage", stage, lang)] + [per_stage[stage][s] for s in STATES] for stage in per_stage]
     breaching = []
     for ticket in data.tickets:
-        if status_at(ticket, as_of) in ("closed", "cancelled"):
+        if status_at(ticket, as_of) in WORKFLOW.terminal:
             continue
         for clock in running(data.clocks(ticket, as_of)):
             if clock["state"] == "breached":

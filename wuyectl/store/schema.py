@@ -17,32 +17,50 @@ def _schema_dir():
     return os.path.join(os.path.dirname(here), "schemas")
 
 
-@lru_cache(maxsize=None)
 def schema_text(name: str) -> str:
-    """The schema's JSON text: a kind's inline schema (`Kind.schema_doc`), else its file."""
+    """The schema's JSON text: a registered kind's inline schema (`Kind.schema_doc`), else
+    its file. Asked afresh each time (what is derived from it is cached by the text), so a
+    kind registered later, or again, is never judged by a stale schema."""
     from ..domain.kinds import KINDS
 
     inline = next((k.schema_doc for k in KINDS.values() if k.schema == name and k.schema_doc is not None), None)
     if inline is not None:
         return json.dumps(inline, ensure_ascii=False, sort_keys=True)
+    return _file_text(name)
+
+
+@lru_cache(maxsize=None)
+def _file_text(name: str) -> str:
     with open(os.path.join(_schema_dir(), f"{name}.schema.json"), encoding="utf-8") as fh:
         return fh.read()
 
 
-@lru_cache(maxsize=None)
 def schema(name: str) -> dict:
-    return json.loads(schema_text(name))
+    return _parsed(schema_text(name))
 
 
 @lru_cache(maxsize=None)
+def _parsed(text: str) -> dict:
+    return json.loads(text)
+
+
 def _validator(name: str):
+    return _validator_of(schema_text(name))
+
+
+@lru_cache(maxsize=None)
+def _validator_of(text: str):
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(schema(name))
+    return Draft202012Validator(_parsed(text))
+
+
+def _fast(name: str):
+    return _fast_of(schema_text(name))
 
 
 @lru_cache(maxsize=None)
-def _fast(name: str):
+def _fast_of(text: str):
     """A compiled validator (fastjsonschema, ~8x jsonschema) that only says yes or no; for
     checking many records, where almost all are valid. jsonschema stays the authority: it
     gives the messages, and is asked whenever the fast one says no."""
@@ -50,7 +68,7 @@ def _fast(name: str):
         import fastjsonschema
     except ImportError:
         return None
-    plain = {k: v for k, v in schema(name).items() if k not in ("$id", "$schema")}
+    plain = {k: v for k, v in _parsed(text).items() if k not in ("$id", "$schema")}
     try:
         return fastjsonschema.compile(plain, formats={"date-time": lambda value: True})
     except Exception:   # a schema it cannot compile: fall back to jsonschema alone

@@ -67,8 +67,7 @@ def check_references(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Fin
         # a value not of the target's form is the schema's to report
         if isinstance(value, str) and target.id_re.fullmatch(value) and not ctx.exists(target.path_of(value)):
             out.append(Finding((key,), target.missing(value), "V-reference"))
-    for path in kind.people:
-        what = " ".join(part for part in path.split(".") if part != "*")
+    for path, what in kind.people.items():
         for where, name in values_at(data, path):
             if isinstance(name, str) and name not in ctx.roles:
                 out.append(Finding(where, f"{what} '{name}' is not on the staff roster", "V-roster"))

@@ -70,7 +70,7 @@ class Kind:
     overdue: Callable[[dict, datetime], bool] | None = None         # of the computed record
     retention: Callable[[dict, date], str | None] | None = None     # why a change now is past it
     # -- references and people -----------------------------------------------------------
-    people: tuple[str, ...] = ()                   # paths of staff names: "assignee", "timeline.*.by"
+    people: Mapping[str, str] = field(default_factory=dict)   # path of staff names → how messages name it
     refs: Mapping[str, str] = field(default_factory=dict)   # field → the kind its value names
     personal: Mapping[str, str] = field(default_factory=dict)   # path → "phone" | "id_card"
     missing_message: str = "{kind} {id} does not exist"

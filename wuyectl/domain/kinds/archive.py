@@ -204,7 +204,7 @@ KIND = Kind(
             "loan": ("借出", "on loan"), "archive": ("档案", "archive")},
     overdue=_loan_overdue,
     retention=_destroyed,
-    people=("timeline.*.by", "timeline.*.to"),
+    people={"timeline.*.by": "timeline by", "timeline.*.to": "timeline to"},
     checks=(
         Check("W-loan", "a lent item has exactly one loan out; a filed one none", _loans_agree),
         Check("W-confidential", "owner, tenant and staff records are always confidential", _confidential),

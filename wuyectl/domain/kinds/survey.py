@@ -17,5 +17,5 @@ KIND = Kind(
     labels={"surveys": ("问卷抽样", "survey campaigns"), "drawn_at": ("抽样时间", "drawn"), "population": ("总户数", "households"),
             "sampled": ("抽样户数", "sampled"), "complainants": ("投诉户", "complainants")},
     opened_field="drawn_at",
-    people=("drawn_by",),
+    people={"drawn_by": "drawn_by"},
 )

@@ -269,7 +269,7 @@ KIND = Kind(
                  "severity": "severity", "urgency": "urgency", "department": "department"},
     opened_field="received_at",
     computed=with_clocks, overdue=_overdue,
-    people=("assignee", "timeline.*.by", "timeline.*.to"),
+    people={"assignee": "assignee", "timeline.*.by": "timeline by", "timeline.*.to": "timeline to"},
     refs={"unit": "owner"},
     personal={"reporter.phone": "phone"},
     checks=(

@@ -263,7 +263,7 @@ KIND = Kind(
     opened_field="found_at",
     overdue=deadline_passed,
     retention=past_retention,
-    people=("found_by", "timeline.*.by", "measures.*.by"),
+    people={"found_by": "found_by", "timeline.*.by": "timeline by", "measures.*.by": "measure by"},
     refs={"unit": "owner"},
     checks=(
         Check("W-ladder-order", "violation steps follow their ladder's order", _in_ladder_order,

@@ -62,6 +62,6 @@ KIND = Kind(
     labels={"type": ("类型", "type"), "ticket": ("工单", "ticket"), "rating": ("评价", "rating"),
             "method": ("方式", "method"), "visited_at": ("回访时间", "visited"), "visitor": ("回访人", "visitor")},
     opened_field="visited_at",
-    people=("visitor", "participants.*"),
+    people={"visitor": "visitor", "participants.*": "participant"},
     refs={"unit": "owner", "ticket": "ticket"},
 )
