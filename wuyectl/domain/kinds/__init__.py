@@ -98,8 +98,12 @@ KINDS: dict[str, Kind] = {}
 def register(kind: Kind) -> Kind:
     """Add a kind to the registry (a second registration of a name replaces the first)."""
     KINDS[kind.name] = kind
+    # A kind adds codes and headings; it never relabels one another kind already brought
+    # (a new kind's `close` does not rename the ticket's).
     for group, table in kind.codes.items():
-        codes.CODES.setdefault(group, {}).update(table)
+        known = codes.CODES.setdefault(group, {})
+        for code, pair in table.items():
+            known.setdefault(code, pair)
     for key, pair in kind.labels.items():
         codes.FIELDS.setdefault(key, pair)
     from ..privacy import personal_keys
