@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from .office import acting
-from .records import act
+from .records import Committed, act
 from ..domain import codes
 from ..domain.kinds.archive import ALWAYS_CONFIDENTIAL, FILERS, KIND as ARCHIVE, destroy_after
 from ..errors import BadValue, NotPermitted

@@ -123,11 +123,11 @@ def show(office: Office, record_id: str) -> dict:
     now = office.now()
     data = computed(office, kind, loaded.data, now)
     result = {"kind": kind.name, "path": loaded.relpath, "record": data}
-    related = kind.show_referrers and {other.plural: [computed(office, other, r, now) for r in office.index(other).records()
-                              if r.get(key) == data.get("id")]
-               for other in KINDS.values() for key, target in other.refs.items() if target == kind.name}
-    if related:
-        result["related"] = related
+    if kind.show_referrers:
+        result["related"] = {
+            other.plural: [computed(office, other, r, now) for r in office.index(other).records()
+                           if r.get(key) == data.get("id")]
+            for other in KINDS.values() for key, target in other.refs.items() if target == kind.name}
     first = data.get(kind.opened_field) if kind.opened_field else None
     result["history"] = commits_of(office, loaded.relpath, since=first if isinstance(first, str) else None)
     return result

@@ -80,12 +80,12 @@ def open_ticket(office: Office, actor: str | None, *, channel: str, category: st
 
 
 def ticket_record(office: Office, person: Mapping, rid: str, stamp: str, *, channel: str, category: str,
-                       description: str, unit: str | None = None, location: Mapping | None = None,
-                       reporter: str | None = None, phone: str | None = None, severity: str | None = None,
-                       urgency: str | None = None, department: str | None = None,
-                       repair_system: str | None = None, damage: str | None = None,
-                       appointment_at: str | None = None, note: str | None = None,
-                       extra: Mapping | None = None) -> dict:
+                  description: str, unit: str | None = None, location: Mapping | None = None,
+                  reporter: str | None = None, phone: str | None = None, severity: str | None = None,
+                  urgency: str | None = None, department: str | None = None,
+                  repair_system: str | None = None, damage: str | None = None,
+                  appointment_at: str | None = None, note: str | None = None,
+                  extra: Mapping | None = None) -> dict:
     """The data of a new ticket (no I/O but checking the household exists)."""
     record: dict = {"id": rid, "status": "received",
                     "channel": codes.resolve("channel", channel),

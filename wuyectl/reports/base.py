@@ -188,10 +188,15 @@ def events(ticket: dict, action: str | tuple, as_of: datetime | None = None) -> 
             if e.get("action") in actions and (as_of is None or read_iso(e["at"]) <= as_of)]
 
 
+def state_at(workflow, record: dict, as_of: datetime) -> str:
+    """The state a record had at `as_of`: its timeline up to then replayed by its workflow."""
+    timeline = sorted(record.get("timeline") or [], key=lambda e: read_iso(e["at"]))
+    return workflow.replay(e for e in timeline if read_iso(e["at"]) <= as_of)
+
+
 def status_at(ticket: dict, as_of: datetime) -> str:
-    """The status a ticket had at `as_of`, replayed from its timeline by its workflow."""
-    timeline = sorted(ticket.get("timeline") or [], key=lambda e: read_iso(e["at"]))
-    return TICKET_WORKFLOW.replay(e for e in timeline if read_iso(e["at"]) <= as_of)
+    """The status a ticket had at `as_of`."""
+    return state_at(TICKET_WORKFLOW, ticket, as_of)
 
 
 def counts(name: str, title: tuple[str, str], column: str, counter: dict, group: str | None, lang: str,

@@ -6,7 +6,7 @@ from collections import Counter
 from ..domain import codes
 from ..domain.kinds import KINDS
 from ..timeutil import read_iso
-from .base import OfficeData, Period, new_report, section
+from .base import OfficeData, Period, new_report, section, state_at
 
 TITLE = ("记录概况", "Records at a glance")
 HELP = """One row per kind of record (tickets, visits, violations, archive items, households,
@@ -31,17 +31,16 @@ def as_it_stood(kind, record: dict, as_of) -> dict:
     flow = kind.workflow
     if not flow.states:
         return record
-    events = sorted((e for e in record.get("timeline") or [] if isinstance(e, dict) and e.get("at")),
-                    key=lambda e: read_iso(e["at"]))
-    return dict(record, **{flow.state_field: flow.replay(e for e in events if read_iso(e["at"]) <= as_of)})
+    return dict(record, **{flow.state_field: state_at(flow, record, as_of)})
 
 
 def build(data: OfficeData, period: Period, as_of, lang: str):
     rows, keys, states, state_keys = [], [], [], []
     for kind in KINDS.values():
-        records = [as_it_stood(kind, r, as_of) for r in data.records(kind.name)
-                   if not _opened(kind, r) or read_iso(_opened(kind, r)) <= as_of]
-        opened = sum(1 for r in records if period.holds(_opened(kind, r)))
+        stamps = [(r, _opened(kind, r)) for r in data.records(kind.name)]
+        stamps = [(as_it_stood(kind, r, as_of), stamp) for r, stamp in stamps if not stamp or read_iso(stamp) <= as_of]
+        records = [r for r, _ in stamps]
+        opened = sum(1 for _, stamp in stamps if period.holds(stamp))
         flow = kind.workflow
         open_ = overdue = ""
         if flow.states:
