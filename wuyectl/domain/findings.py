@@ -27,6 +27,17 @@ AUDIT = {
     "A-role": "an action by someone whose role does not permit it",
     "A-past-retention": "a record changed after its retention ended (or after it was destroyed)",
     "A-backdated": "a business time earlier than the commit by more than the policy allows",
+    "A-unexplained": "a record change that no workflow step by the commit's actor produces",
+    "A-wrong-actor": "a step recorded in the name of someone other than the commit's actor",
+    "A-unknown-actor": "a commit by someone not on the roster at that commit",
+    "A-roster": "the roster or policy changed without a tool step (a hand-made promotion is not honoured)",
+    "A-event-time": "an event time in the future of its commit, or earlier than the record's previous event",
+    "A-unsigned": "a commit not signed although the policy requires signatures",
+    "A-bad-signature": "a signature that does not verify against the actor's key on the roster at that commit",
+    "A-rewritten": "history rewritten: a commit audited or received before is no longer in it",
+    "A-not-pusher": "a pushed commit whose actor is not the person pushing it",
+    "A-not-on-server": "a commit the local history has and the server never received",
+    "A-not-local": "a commit the server received that the local history lacks",
 }
 
 
