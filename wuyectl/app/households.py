@@ -21,7 +21,7 @@ from ..domain.kinds import kind_named
 from ..errors import BadValue
 from ..store import schema, yamlio
 from ..store.office import Office
-from ..store.transaction import Transaction
+from ..store.transaction import Transaction, escape_controls
 from .. import timeutil
 
 
@@ -208,6 +208,6 @@ def import_owners(office: Office, actor: str | None, path: str, *, mapping: Iter
             tx.create(OWNER.path_of(record["id"]), yamlio.new_map(record))
             result.written.append(record["id"])
         ids = result.written
-        result.commit = tx.commit(f"import {len(ids)} households from {os.path.basename(path)}",
+        result.commit = tx.commit(f"import {len(ids)} households from {escape_controls(os.path.basename(path))}",
                                   action="import", records=ids)
     return result

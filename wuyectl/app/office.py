@@ -12,7 +12,7 @@ from ..domain.workflow import MANAGERS
 from ..errors import BadValue, NotPermitted
 from ..store import git, schema, yamlio
 from ..store.office import CONFIG, Office
-from ..store.transaction import Transaction, atomic_write
+from ..store.transaction import Transaction, atomic_write, check_one_line
 from .. import timeutil
 
 DEFAULT_REVEAL_ROLES = ("director", "supervisor", "archivist")
@@ -32,6 +32,8 @@ def init_office(directory: str, *, name: str, director: str, station: str = "A",
                 hooks: bool = True) -> Office:
     """A new office repo in `directory` (a git repo is made unless it is already in one)."""
     directory = os.path.abspath(directory)
+    check_one_line("community name", name)     # the subject of the first commit
+    check_one_line("staff name", director)     # its author
     if os.path.exists(os.path.join(directory, CONFIG)):
         raise BadValue(f"{directory} is already an office repo ({CONFIG} exists)")
     if not re.fullmatch(r"[A-Z]", station or ""):
@@ -93,8 +95,12 @@ def add_staff(office: Office, actor: str | None, name: str, role: str, departmen
     if department:
         department = codes.resolve("department", department)
     name = str(name).strip()
+    # The name becomes git's author and a word of commit subjects: one line, nothing hidden.
+    check_one_line("staff name", name)
     if not name or len(name) > 60:
         raise BadValue("a staff name must be 1 to 60 characters")
+    if email is not None:
+        check_one_line("staff email", email)
     if any(p["name"] == name for p in office.config.get("staff", [])):
         raise BadValue(f"'{name}' is already on the roster")
     with Transaction(office, person) as tx:
@@ -123,3 +129,4 @@ def check_reveal(office: Office, actor: str | None) -> None:
         roles = (office.config.get("policy") or {}).get("reveal_roles", DEFAULT_REVEAL_ROLES)
         raise NotPermitted(f"{person['name']} ({person['role']}) may not --reveal personal numbers: "
                            f"needs {' or '.join(roles)}")
+

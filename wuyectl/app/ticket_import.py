@@ -22,7 +22,7 @@ from ..errors import BadValue, did_you_mean
 from .spreadsheet import map_pairs, read_table
 from ..store import yamlio
 from ..store.office import Office
-from ..store.transaction import Transaction
+from ..store.transaction import Transaction, escape_controls
 from .. import timeutil
 
 TARGETS = ("source_id", "received_at", "closed_at", "category", "channel", "description", "place", "building",
@@ -155,7 +155,7 @@ def import_tickets(office: Office, actor: str | None, path: str, *, mapping: Ite
                 record = {"id": rid, **record}
                 tx.create(TICKET.path_of(rid), yamlio.new_map(record))
                 ids.append(rid)
-            commit = tx.commit(f"import {len(ids)} tickets from {name} ({start + 1}–{start + len(chunk)} of {len(good)})",
+            commit = tx.commit(f"import {len(ids)} tickets from {escape_controls(name)} ({start + 1}–{start + len(chunk)} of {len(good)})",
                                action="import", records=ids)
         result.commits.append(commit)
         result.written.extend(ids)

@@ -23,9 +23,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable
 
-from ..errors import Conflict, Invalid, Problem, RepoError, WuyeError
+from ..errors import BadValue, Conflict, Invalid, Problem, RepoError, WuyeError
 from .. import timeutil
 from . import fastyaml, git, yamlio
 from .lock import RepoLock
@@ -123,6 +124,29 @@ def fault_hook() -> FaultHook:
     if _installed is not None:
         return _installed
     return _ENV_FAULTS if os.environ.get("WUYECTL_FAULT") else _NO_FAULTS
+
+
+# -- one-line values -----------------------------------------------------------------------
+def _breaks_lines(ch: str) -> bool:
+    """A control character (Cc: line feed, carriage return, tab, NUL, NEL …) or a Unicode line
+    or paragraph separator (U+2028, U+2029): anything that may end or hide a line."""
+    return unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+
+
+def escape_controls(text: str) -> str:
+    """`text` with each control character written as an escape (\\n, \\r, \\t, \\uXXXX), the
+    rest as is: a user's text (a file name) made safe to put into one line."""
+    if not any(_breaks_lines(ch) for ch in text):
+        return text
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return "".join(named.get(ch) or (f"\\u{ord(ch):04x}" if _breaks_lines(ch) else ch) for ch in text)
+
+
+def check_one_line(what: str, value) -> None:
+    """Refuse a value that would not stay one line in a commit message (BadValue, naming it)."""
+    text = str(value)
+    if any(_breaks_lines(ch) for ch in text):
+        raise BadValue(f"{what} '{escape_controls(text)}' contains a line break or control character")
 
 
 def atomic_write(path: str, data: bytes, *, sync: bool = True) -> None:
@@ -382,6 +406,9 @@ class Transaction:
         files, commit `paths`; on a failure before the commit landed, `undo` puts everything
         back (False: not all of it, the journal is kept for the next command to finish)."""
         top = self.office.top
+        # Both before anything is touched: a value that breaks the message is refused here.
+        text = self.message(subject, action, records, at)
+        env = self.identity()
         message = None
         keep_journal = False
         try:
@@ -396,11 +423,11 @@ class Transaction:
             if add:
                 git.run_paths(top, ["add"], add)
             self._fault("after-add")
-            message = self.message(subject, action, records, at)
+            message = text
             args = ["commit", "-q", "--no-verify", "--allow-empty-message", "-F", "-"]
             if base and merge_head is None:
                 args += ["--only", "--", *paths]
-            self._run_commit(args, self.identity(), message)
+            self._run_commit(args, env, message)
             self._fault("after-commit")
         except BaseException as exc:
             landed = self._landed(base, message, merge_head)
@@ -439,7 +466,21 @@ class Transaction:
         return head
 
     def message(self, subject: str, action: str, records: list[str], at: str | None = None) -> str:
-        """The commit message of an action: the subject, then the Wuye-* trailers."""
+        """The commit message of an action: the subject, then the Wuye-* trailers.
+
+        The message is the tool's: every value is one line, so no value (a name, an ID, a file
+        name) can end a line and write a trailer of its own (`Wuye-Role: director`). A value
+        with a line break or other control character is refused (BadValue), never cleaned up:
+        callers that put a user's text into the subject (a file name) escape it first."""
+        check_one_line("commit subject", subject)
+        if not subject.strip():
+            raise BadValue("a commit subject must not be empty")
+        check_one_line("action", action)
+        for rid in records:
+            check_one_line("record id", rid)
+        check_one_line("role", self.actor["role"])
+        if at:
+            check_one_line("business time", at)
         lines = [subject, ""]
         lines.append(f"Wuye-Action: {action}")
         for rid in records:
@@ -454,6 +495,8 @@ class Transaction:
         WUYECTL_NOW, the office clock the commit time)."""
         name = self.actor["name"]
         email = self.actor.get("email") or ""
+        check_one_line("staff name", name)
+        check_one_line("staff email", email)
         env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
                "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}
         if os.environ.get("WUYECTL_NOW"):
