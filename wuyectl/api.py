@@ -21,7 +21,7 @@ from .app.archive import destroy, lend, open_archive
 from .app.audit import audit, record_log
 from .app.households import ImportResult, import_owners, open_owner
 from .app.listing import list_records, show
-from .app.office import acting, add_staff, check_reveal, init_office, may_reveal
+from .app.office import acting, add_staff, check_reveal, init_office, may_reveal, set_key
 from .app.records import Committed, act, coerce, edit_record, escalate, open_record
 from .app.sync import sync
 from .app.ticket_import import HistoryResult, import_tickets
@@ -33,7 +33,7 @@ from .store.office import Office
 
 __all__ = [
     "Office", "Kind", "KINDS", "kind_named", "Committed", "ImportResult", "HistoryResult",
-    "init_office", "add_staff", "acting", "may_reveal", "check_reveal",
+    "init_office", "add_staff", "set_key", "acting", "may_reveal", "check_reveal",
     "open_ticket", "open_owner", "open_callback", "open_home_visit", "open_survey_response", "draw_sample",
     "open_violation", "open_archive", "open_record", "import_owners", "import_tickets",
     "act", "assign", "escalate", "lend", "destroy", "edit_record", "coerce",

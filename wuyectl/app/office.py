@@ -130,3 +130,65 @@ def check_reveal(office: Office, actor: str | None) -> None:
         raise NotPermitted(f"{person['name']} ({person['role']}) may not --reveal personal numbers: "
                            f"needs {' or '.join(roles)}")
 
+
+def set_key(office: Office, actor: str | None, name: str, key_text: str | None = None,
+            login: str | None = None, *, key_source: str = "the key") -> str:
+    """Register `name`'s SSH signing key (`key_text`: one OpenSSH public key line, the content
+    of KEY.pub) and/or user name on the git server (`login`), as one commit (`staff-key`);
+    returns the commit id. A supervisor or director may do it for anyone on the roster, anyone
+    else (not the auditor, who only reads) for themself; `key_source` names the key in errors.
+
+    The commit is signed as the acting person's key on the roster *before* it (replacing one's
+    own key takes the old private key; a supervisor replaces a lost one). A key or login may
+    belong to one person only: a signature or a push must name one person."""
+    from ..store import signing
+
+    person = acting(office, actor)
+    target = office.person(name)
+    name = target["name"]
+    if person["name"] != name and person["role"] not in MANAGERS:
+        raise NotPermitted(f"{person['name']} ({person['role']}) may not set {name}'s key or login: "
+                           f"needs supervisor or director (or {name} themself)")
+    if key_text is None and login is None:
+        raise BadValue("nothing to set: give a key file (--file KEY.pub), a login (--login USER), or both")
+    key = signing.parse_public_key(key_text, what=key_source) if key_text is not None else None
+    if login is not None:
+        login = str(login).strip()
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}", login):
+            raise BadValue(f"login {login!r} must be 1 to 64 letters, digits, '.', '_', '@' or '-', "
+                           f"starting with a letter or digit")
+    with Transaction(office, person) as tx:
+        loaded = tx.load_path(CONFIG)
+        entry = next((p for p in loaded.rt["staff"] if p.get("name") == name), None)
+        if entry is None:   # removed by a hand edit since it was read
+            raise NotPermitted(f"'{name}' is not on the staff roster of {CONFIG}")
+        for other in loaded.data.get("staff", []):
+            if other.get("name") == name:
+                continue
+            theirs = other.get("signing_key")
+            if key is not None and theirs:
+                try:
+                    same = signing.parse_public_key(str(theirs)).same_key(key)
+                except BadValue:
+                    same = False
+                if same:
+                    raise BadValue(f"{key_source}: {key.fingerprint} is already {other['name']}'s signing key")
+            if login is not None and other.get("login") == login:
+                raise BadValue(f"login '{login}' is already {other['name']}'s")
+        old_key = entry.get("signing_key")
+        same_key = key is None or (old_key and old_key == key.line)
+        if same_key and (login is None or entry.get("login") == login):
+            raise BadValue(f"{name} already has that {'login' if key is None else 'signing key'}: nothing to change")
+        if key is not None:
+            entry["signing_key"] = key.line
+        if login is not None:
+            entry["login"] = login
+        tx.stage(loaded)
+        words = [f"staff key {name}"]
+        if key is not None:
+            words.append(key.fingerprint)
+        if login is not None:
+            words.append(f"login {login}")
+        commit = tx.commit(" ".join(words), action="staff-key", records=[])
+    office.reload()   # the same Office signs with the new roster
+    return commit

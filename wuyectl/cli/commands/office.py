@@ -57,6 +57,43 @@ def staff_add(name, role, department, email):
     click.echo(name)
 
 
+@staff.command("key")
+@click.argument("name")
+@click.option("--file", "key_file", metavar="KEY.pub", default=None,
+              help="The person's SSH public key: one line as ssh-keygen writes it (- reads standard input).")
+@click.option("--login", metavar="USER", default=None,
+              help="The person's user name on the git server (what the server calls them when they push).")
+@global_options
+def staff_key(name, key_file, login):
+    """Register a person's SSH signing key and/or git-server login.
+
+    A supervisor or director may do it for anyone, anyone else for themself. From then on
+    every change the person makes is signed with that key: set WUYECTL_SIGNING_KEY to the
+    private key file (its public half must be this key). Make one with
+    `ssh-keygen -t ed25519 -f KEY`. With policy require_signatures, nobody without a key
+    may write: register keys before turning it on.
+    """
+    from ... import api
+    from ...errors import BadValue
+    from ...store import signing
+
+    key_text = None
+    if key_file is not None:
+        try:
+            if key_file == "-":
+                import sys
+
+                key_text = sys.stdin.read(65536)
+            else:
+                with open(key_file, "rb") as fh:
+                    key_text = fh.read(65536).decode("utf-8", "replace")
+        except OSError as exc:
+            raise BadValue(f"{key_file}: cannot read it ({exc.strerror or exc})") from None
+    api.set_key(office(), actor_name(), name, key_text, login,
+                key_source="standard input" if key_file == "-" else (key_file or "the key"))
+    click.echo(name if key_text is None else f"{name} {signing.fingerprint(key_text)}")
+
+
 @staff.command("list")
 @output_option("table", "json", "yaml", "csv")
 @global_options
