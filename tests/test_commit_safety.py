@@ -174,3 +174,186 @@ def test_escape_controls():
 
     assert escape_controls("roster 2026.csv") == "roster 2026.csv"
     assert escape_controls("a\nb\rc\td\x00e\u2028f\x7f") == "a\\nb\\rc\\td\\u0000e\\u2028f\\u007f"
+
+
+# -- 2. the message is written before git starts ----------------------------------------------
+def wuyectl(office: Path, *args, env: dict | None = None) -> subprocess.CompletedProcess:
+    """A fresh wuyectl process (a fault kills it, so never in-process)."""
+    return subprocess.run([sys.executable, "-m", "wuyectl", *args], cwd=office, env={**os.environ, **(env or {})},
+                          capture_output=True, timeout=120)
+
+
+def leftovers(office: Path) -> list[str]:
+    """Lock files, temporary files and message files a write may leave if nobody cleans up."""
+    gitdir = office / ".git"
+    found = [p.name for p in gitdir.glob("*.lock")] + [p.name for p in gitdir.glob("refs/heads/*.lock")]
+    found += [p.relative_to(office).as_posix() for p in office.rglob(".wuyectl-*.tmp")]
+    found += [p.name for p in (gitdir / "wuyectl").glob("message-*")]
+    return found
+
+
+def test_git_reads_the_message_from_a_file_written_before_it_starts(cli, git, office, fault_hook):
+    from wuyectl.store import git as store_git
+    from wuyectl.store.transaction import FaultHook
+
+    seen = []
+
+    class Look(FaultHook):
+        def run_commit(self, top, args, env, message_file):
+            seen.append((list(args), message_file, Path(message_file).read_text(encoding="utf-8")))
+            store_git.run(top, args, env=env)
+
+    fault_hook(Look())
+    tid = cli(*OPEN_REPAIR, "--as", "王芳").out.strip()
+    [(args, path, text)] = seen
+    assert Path(path).parent == office / ".git" / "wuyectl" and Path(path).name == f"message-{os.getpid()}.txt"
+    assert args[args.index("-F") + 1] == path
+    assert "--allow-empty-message" not in args and "-" not in args
+    assert text == git("log", "-1", "--format=%B")[:-1]          # (git adds a line feed)
+    assert text.endswith(f"\n\nWuye-Action: open\nWuye-Record: {tid}\nWuye-Role: clerk\n"
+                         f"Wuye-At: 2026-11-22T09:14:00+08:00\n")
+    assert not Path(path).exists()                                  # removed after the commit
+    assert leftovers(office) == []
+
+
+def test_the_message_file_is_removed_when_the_commit_fails(cli, office, fault_hook, repo_state):
+    from wuyectl.errors import RepoError
+    from wuyectl.store.transaction import FaultHook
+
+    class GitFails(FaultHook):
+        def run_commit(self, top, args, env, message_file):
+            assert Path(message_file).exists()
+            raise RepoError("git commit failed: simulated")
+
+    before = repo_state()
+    fault_hook(GitFails())
+    result = cli(*OPEN_REPAIR, "--as", "王芳")
+    assert (result.code, result.err) == (9, "wuyectl: git commit failed: simulated\n")
+    assert repo_state() == before
+    assert leftovers(office) == []
+
+
+# git and wuyectl killed together, at moments spread over git's run: before it reads the
+# message, while it writes objects and the index, while it moves the branch, after it ended.
+# The list is fixed (what happens at each moment depends on the machine, what is asserted not).
+DELAYS = ["0", "0.0005", "0.001", "0.002", "0.003", "0.005", "0.007", "0.01", "0.015", "0.02", "0.03", "0.05",
+          "0.1", "0.3"]
+
+
+def test_a_commit_killed_at_any_moment_is_absent_or_whole(git, office, ticket, run):
+    for delay in DELAYS:
+        head = git("rev-parse", "HEAD").strip()
+        count = int(git("rev-list", "--count", "HEAD"))
+        killed = wuyectl(office, *OPEN_REPAIR, "--as", "王芳",
+                         env={"WUYECTL_FAULT": "during-commit", "WUYECTL_FAULT_DELAY": delay})
+        assert killed.returncode == -9, (delay, killed.stderr.decode())
+        after = int(git("rev-list", "--count", "HEAD"))
+        assert after in (count, count + 1), delay
+        if after == count + 1:
+            assert git("rev-parse", "HEAD~1").strip() == head
+            rid = git("show", "--name-only", "--format=", "HEAD").strip().rsplit("/", 1)[1][:-5]
+            assert git("log", "-1", "--format=%B") == (
+                f"{rid} open 报修 {UNIT}\n\nWuye-Action: open\nWuye-Record: {rid}\nWuye-Role: clerk\n"
+                "Wuye-At: 2026-11-22T09:14:00+08:00\n\n"), delay
+        else:
+            assert git("rev-parse", "HEAD").strip() == head
+        # the next command recovers: the repo is clean and valid
+        check = run("validate")
+        assert check.code == 0 and check.out.startswith("ok: "), (delay, check.err)
+        assert git("status", "--porcelain", "--untracked-files=all") == "", delay
+        assert leftovers(office) == [], delay
+        assert not (office / ".git" / "wuyectl" / "journal.json").exists()
+    assert all(m.strip() for m in git("log", "--format=%B%x00").split("\0")[:-1])   # no empty message
+
+
+# -- 3. recovery: the tool's own leftovers, and nothing outside the repo ------------------------
+def forge_journal(office: Path, paths: list[str], **extra) -> Path:
+    journal = office / ".git" / "wuyectl" / "journal.json"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_text(json.dumps({"pid": 4242, "head": None, **extra,
+                                   "paths": [{"path": p, "existed": False} for p in paths]}), encoding="utf-8")
+    return journal
+
+
+def test_recovery_removes_the_tools_temporary_files_and_only_those(cli, git, office, ticket):
+    folder = office / "tickets" / "2026-11"
+    half = folder / "T-20261122-A009.yaml"                      # a killed writer's new record
+    half.write_text("id: T-20261122-A009\n", encoding="utf-8")
+    (folder / ".wuyectl-abc123.tmp").write_bytes(b"id: T-20261122-A0")   # its atomic_write, cut short
+    state = office / ".git" / "wuyectl"
+    (state / ".wuyectl-journal.tmp").write_bytes(b"{")
+    (state / "message-4242.txt").write_text("T-20261122-A009 open\n", encoding="utf-8")
+    mine = office / "owners" / ".wuyectl-notes.txt"              # not the tool's: another name
+    mine.write_text("x", encoding="utf-8")
+    elsewhere = office / "visits" / ".wuyectl-xyz.tmp"          # a folder the journal does not name
+    elsewhere.parent.mkdir(exist_ok=True)
+    elsewhere.write_bytes(b"x")
+    forge_journal(office, ["tickets/2026-11/T-20261122-A009.yaml"])
+    assert cli("get", "tickets", "-o", "ids").out == f"{TID}\n"  # the next command recovers
+    assert not half.exists()
+    assert sorted(p.name for p in folder.iterdir()) == [f"{TID}.yaml"]
+    assert sorted(p.name for p in state.iterdir() if p.name.startswith((".wuyectl-", "message-"))) == []
+    assert mine.exists() and elsewhere.exists()                  # not walked
+    assert not (state / "journal.json").exists()
+
+
+def test_a_transaction_removes_leftovers_in_the_state_folder_without_a_journal(cli, office, ticket):
+    state = office / ".git" / "wuyectl"
+    (state / ".wuyectl-journal.tmp").write_bytes(b"{\"pid\"")   # the journal's write was killed
+    assert cli("assign", ticket, "--to", "李明", "--as", "王芳").code == 0
+    assert not (state / ".wuyectl-journal.tmp").exists()
+
+
+@pytest.fixture
+def outside(tmp_path, office):
+    """Files outside the office repo a forged journal may name: their contents, to compare."""
+    files = {tmp_path / "outside.txt": "keep me\n", tmp_path / ".wuyectl-1.tmp": "keep me too\n",
+             tmp_path / "elsewhere" / "secret.yaml": "id: x\n"}
+    for path, text in files.items():
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (office / "link").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    return files
+
+
+FORGED = ["../outside.txt", "../.wuyectl-1.tmp", "/etc/hostname", None, "{tmp}/outside.txt",
+          "tickets/../../outside.txt", "tickets/./../../outside.txt", "./../outside.txt", "tickets//x.yaml",
+          ".git/config", ".git/HEAD", ".git/wuyectl/lock", "tickets/.git/x", ".GIT/config", "link/secret.yaml",
+          "tickets", "owners", "*", ":(glob)**", "", 42]
+
+
+def test_a_forged_journal_touches_nothing_outside_the_repo(cli, git, office, ticket, outside, tmp_path):
+    owner = office / "owners" / "3" / "3-2-1201.yaml"
+    edited = owner.read_text(encoding="utf-8") + "# 业主要求周末上门\n"
+    owner.write_text(edited, encoding="utf-8")                   # a hand edit in progress
+    status = git("status", "--porcelain", "--untracked-files=all")
+    config = (office / ".git" / "config").read_bytes()
+    head = (office / ".git" / "HEAD").read_bytes()
+    forged = [p.format(tmp=tmp_path) if isinstance(p, str) else p for p in FORGED]
+    for merge in (False, True):
+        forge_journal(office, forged, merge=merge)
+        read = cli("get", "tickets", "-o", "ids")
+        assert (read.code, read.out) == (0, f"{TID}\n"), read.err
+        assert not (office / ".git" / "wuyectl" / "journal.json").exists()
+        for path, text in outside.items():
+            assert path.read_text(encoding="utf-8") == text, path
+        assert (office / ".git" / "config").read_bytes() == config
+        assert (office / ".git" / "HEAD").read_bytes() == head
+        assert owner.read_text(encoding="utf-8") == edited
+        assert git("status", "--porcelain", "--untracked-files=all") == status
+    # a journal that is not even a list of paths is dropped too
+    for text in ("[1, 2]", '{"paths": "../outside.txt"}', '{"paths": [["../outside.txt"]]}', "null"):
+        (office / ".git" / "wuyectl" / "journal.json").write_text(text, encoding="utf-8")
+        assert cli("get", "tickets", "-o", "ids").code == 0
+        assert not (office / ".git" / "wuyectl" / "journal.json").exists()
+    assert owner.read_text(encoding="utf-8") == edited
+
+
+def test_confined_keeps_the_files_of_the_repo(office, git):
+    from wuyectl.store.office import Office
+    from wuyectl.store.transaction import confined
+
+    api_office = Office(str(office))
+    kept = ["wuye.yaml", "tickets/2026-11/T-20261122-A001.yaml", "owners/3/3-2-1201.yaml", "new/folder/file.yaml",
+            "name with spaces.yaml", "a\\b.yaml"]
+    assert confined(api_office, str(office / ".git"), kept + ["../x", ".git/config", "tickets", "a/../b"]) == kept

@@ -9,8 +9,8 @@ killed; then the *next* command (a read, then a write) must find a consistent re
 
 - the change fully there (one commit with the tool's trailers, the file as committed) or fully
   absent (no file, no index entry, HEAD unchanged);
-- `git status` clean, no `.git/index.lock` (nor git's `next-index-*.lock`) left behind, no
-  journal left once the next command ran;
+- `git status` clean, no `.git/index.lock` (nor git's `next-index-*.lock`), no temporary
+  file and no commit message file left behind, no journal left once the next command ran;
 - the lock recovered: the next write succeeds at once (WUYECTL_LOCK_TIMEOUT=1);
 - nothing else lost: every other file in HEAD and in the work tree is as before.
 """
@@ -70,6 +70,7 @@ def leftovers(office: Path) -> list[str]:
     found = [p.name for p in gitdir.glob("*.lock")]
     found += [p.name for p in gitdir.glob("refs/heads/*.lock")]
     found += [p.relative_to(office).as_posix() for p in office.rglob(".wuyectl-*.tmp")]
+    found += [p.name for p in (gitdir / "wuyectl").glob("message-*")]    # the commit message file
     return found
 
 

@@ -30,16 +30,26 @@ _BASE_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C", "LAN
              "GIT_OPTIONAL_LOCKS": "0"}
 
 
+def environment(env: dict | None = None) -> dict:
+    """The environment git runs with: ours, the fixed settings above, then `env` (a value of
+    None removes that variable: a GIT_COMMITTER_DATE of the caller's shell, say)."""
+    full_env = dict(os.environ)
+    full_env.update(_BASE_ENV)
+    for key, value in (env or {}).items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    return full_env
+
+
 def run(cwd: str, args: Sequence[str], *, env: dict | None = None, input: bytes | None = None,
         check: bool = True) -> subprocess.CompletedProcess:
     if any("\0" in str(a) for a in args):
         from ..errors import BadValue
 
         raise BadValue("a value given contains a NUL character")
-    full_env = dict(os.environ)
-    full_env.update(_BASE_ENV)
-    if env:
-        full_env.update(env)
+    full_env = environment(env)
     try:
         proc = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd, env=full_env,
                               input=input, capture_output=True)
@@ -75,13 +85,18 @@ def run_paths(cwd: str, args: Sequence[str], paths: Sequence[str], **kw) -> subp
                input="\0".join(paths).encode("utf-8"), **kw)
 
 
+# Paths given to git as they are: no `*`, `[…]` or `:(magic)` read as a pattern (a recovery
+# that checks out "*" would put back every file of the repo).
+LITERAL = {"GIT_LITERAL_PATHSPECS": "1"}
+
+
 def in_tree(top: str, rev: str, paths: Sequence[str]) -> set[str]:
     """Those of `paths` that `rev`'s tree has (ls-tree takes no pathspec file: for many
     paths, list the tree and keep those)."""
     many = len(paths) > 500
-    listing = out(top, ["ls-tree", "-r", "--name-only", "-z", rev, *([] if many else ["--", *paths])], check=False)
-    found = set(listing.split("\0")) - {""}
-    return found & set(paths) if many else found
+    listing = out(top, ["ls-tree", "-r", "--name-only", "-z", rev, *([] if many else ["--", *paths])], check=False,
+                  env=LITERAL)
+    return (set(listing.split("\0")) - {""}) & set(paths)   # (a folder given lists its files: not those)
 
 
 def repo(top: str):
@@ -105,8 +120,7 @@ class CatFile:
     is left, on errors too (`close()` may be called any number of times)."""
 
     def __init__(self, top: str):
-        env = dict(os.environ)
-        env.update(_BASE_ENV)
+        env = environment()
         try:
             self.proc: subprocess.Popen | None = subprocess.Popen(
                 ["git", "cat-file", "--batch"], cwd=top, env=env, stdin=subprocess.PIPE,

@@ -43,13 +43,15 @@ POINTS = ("before-write", "after-write", "after-add", "during-commit", "after-co
 class FaultHook:
     """The seam of the commit path. `point(name)` is called at each step of a write (the
     names in POINTS; `during-commit` only by `run_commit` implementations that want it);
-    `run_commit` runs the one `git commit`. This default does nothing and just runs git."""
+    `run_commit` runs the one `git commit` (`args`, which read the message from
+    `message_file` with `-F`: it is written in full before git starts). This default does
+    nothing and just runs git."""
 
     def point(self, name: str) -> None:
         pass
 
-    def run_commit(self, top: str, args: list[str], env: dict, message: bytes) -> None:
-        git.run(top, args, env=env, input=message)
+    def run_commit(self, top: str, args: list[str], env: dict, message_file: str) -> None:
+        git.run(top, args, env=env)
 
 
 class _PointFunction(FaultHook):
@@ -83,9 +85,9 @@ class EnvFaults(FaultHook):
 
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    def run_commit(self, top: str, args: list[str], env: dict, message: bytes) -> None:
+    def run_commit(self, top: str, args: list[str], env: dict, message_file: str) -> None:
         if os.environ.get("WUYECTL_FAULT") != "during-commit":
-            super().run_commit(top, args, env, message)
+            super().run_commit(top, args, env, message_file)
             return
         # The terminal is killed while git commits: git and wuyectl die together, git
         # perhaps holding index.lock, perhaps after it moved HEAD.
@@ -93,10 +95,8 @@ class EnvFaults(FaultHook):
         import time
 
         child = subprocess.Popen(["git", "-c", "core.quotepath=off", *args], cwd=top,
-                                 env=dict(os.environ, **env), stdin=subprocess.PIPE,
+                                 env=git.environment(env), stdin=subprocess.DEVNULL,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        child.stdin.write(message)
-        child.stdin.close()
         time.sleep(float(os.environ.get("WUYECTL_FAULT_DELAY", "0.01")))
         child.kill()
         self.point("during-commit")
@@ -409,6 +409,10 @@ class Transaction:
         # Both before anything is touched: a value that breaks the message is refused here.
         text = self.message(subject, action, records, at)
         env = self.identity()
+        # The message goes to git as a file written in full before git starts: git never reads
+        # a message cut short (from a pipe whose writer was killed), so a commit that lands
+        # has all its trailers; an empty message is refused by git (no --allow-empty-message).
+        message_file = os.path.join(self.state_dir, f"message-{os.getpid()}.txt")
         message = None
         keep_journal = False
         try:
@@ -423,11 +427,12 @@ class Transaction:
             if add:
                 git.run_paths(top, ["add"], add)
             self._fault("after-add")
+            atomic_write(message_file, text.encode("utf-8"), sync=False)
             message = text
-            args = ["commit", "-q", "--no-verify", "--allow-empty-message", "-F", "-"]
+            args = ["commit", "-q", "--no-verify", "-F", message_file]
             if base and merge_head is None:
                 args += ["--only", "--", *paths]
-            self._run_commit(args, env, message)
+            self._run_commit(args, env, message_file)
             self._fault("after-commit")
         except BaseException as exc:
             landed = self._landed(base, message, merge_head)
@@ -443,6 +448,7 @@ class Transaction:
                 raise RepoError(f"could not write the records ({exc.strerror or exc}); nothing was changed") from None
             raise
         finally:
+            _unlink(message_file)   # (before the journal: a kill in between leaves both to recovery)
             if not keep_journal:
                 self._drop_journal()
         return git.head(top) or ""
@@ -450,8 +456,8 @@ class Transaction:
     def _fault(self, point: str) -> None:
         fault_hook().point(point)
 
-    def _run_commit(self, args: list[str], env: dict, message: str) -> None:
-        fault_hook().run_commit(self.office.top, args, env, message.encode("utf-8"))
+    def _run_commit(self, args: list[str], env: dict, message_file: str) -> None:
+        fault_hook().run_commit(self.office.top, args, env, message_file)
 
     def _landed(self, base: str | None, message: str | None, merge_head: str | None = None) -> str | None:
         """The commit id if this transaction's commit is HEAD (it landed before the failure)."""
@@ -539,6 +545,13 @@ class Transaction:
         return restored
 
 
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
 def _read(path: str) -> bytes | None:
     try:
         with open(path, "rb") as fh:
@@ -556,32 +569,82 @@ def _put_back(office: Office, paths: list[str], *, merge: bool = False) -> None:
         head = git.head(office.top)
         tracked = git.in_tree(office.top, "HEAD", paths) if head else set()
         if tracked:
-            git.run_paths(office.top, ["checkout", "-q", "HEAD"], sorted(tracked), check=False)
+            git.run_paths(office.top, ["checkout", "-q", "HEAD"], sorted(tracked), check=False, env=git.LITERAL)
         untracked = [p for p in paths if p not in tracked]
         if untracked:
-            git.run_paths(office.top, ["rm", "-q", "--cached", "--ignore-unmatch"], untracked, check=False)
+            git.run_paths(office.top, ["rm", "-q", "--cached", "--ignore-unmatch"], untracked, check=False,
+                          env=git.LITERAL)
             for path in untracked:
                 absolute = os.path.join(office.top, *path.split("/"))
-                if os.path.exists(absolute):
+                if os.path.lexists(absolute) and not os.path.isdir(absolute):
                     os.unlink(absolute)
         if head:
-            git.run_paths(office.top, ["reset", "-q"], paths, check=False)
+            git.run_paths(office.top, ["reset", "-q"], paths, check=False, env=git.LITERAL)
     if merge:
         git.run(office.top, ["merge", "--quit"], check=False)
 
 
+def _within(folder: str, root: str) -> bool:
+    return folder == root or folder.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def confined(office: Office, gitdir: str, paths) -> list[str]:
+    """Those of the journal's `paths` that name a file of the work tree: relative, no `.`,
+    `..` or empty segment, not into a `.git` folder, their folder inside the work tree (after
+    symbolic links) and not inside the git directory, not a folder. A journal is a file anyone can write:
+    a forged one must not make recovery touch anything else."""
+    top = os.path.realpath(office.top)
+    real_gitdir = os.path.realpath(gitdir)
+    out = []
+    for path in paths:
+        if not isinstance(path, str) or not path or "\0" in path or path.startswith("/"):
+            continue
+        parts = path.split("/")
+        if any(part in ("", ".", "..") or part.lower() == ".git" for part in parts):
+            continue
+        folder = os.path.realpath(os.path.join(top, *parts[:-1]))
+        if not _within(folder, top) or _within(folder, real_gitdir):
+            continue
+        if os.path.isdir(os.path.join(folder, parts[-1])):
+            continue   # a journal names files; a folder would put back every file in it
+        out.append(path)
+    return out
+
+
+def _remove_leftovers(folders) -> None:
+    """The tool's own temporary files (atomic_write's `.wuyectl-*.tmp`, the commit message
+    files) in `folders`: only those, only there (never a walk of the tree: 100,000 records)."""
+    import glob
+
+    for folder in dict.fromkeys(folders):
+        found = glob.glob(os.path.join(glob.escape(folder), ".wuyectl-*.tmp"))
+        if os.path.basename(folder) == "wuyectl":
+            found += glob.glob(os.path.join(glob.escape(folder), "message-*.txt"))
+        for leftover in found:
+            try:
+                if not os.path.isdir(leftover):
+                    os.unlink(leftover)
+            except OSError:
+                pass
+
+
 def recover(office: Office, gitdir: str) -> None:
-    """Finish what a killed writer left: put its paths back to HEAD unless its commit landed.
+    """Finish what a killed writer left: put its paths back to HEAD unless its commit landed,
+    and remove its temporary files.
 
     Runs under the repo lock. The writer refused paths with uncommitted changes before it
     touched them, so any difference from HEAD on a journalled path is its own half-write."""
-    journal = os.path.join(gitdir, "wuyectl", "journal.json")
+    state_dir = os.path.join(gitdir, "wuyectl")
+    journal = os.path.join(state_dir, "journal.json")
     try:
         with open(journal, encoding="utf-8") as fh:
             entry = json.load(fh)
     except FileNotFoundError:
+        _remove_leftovers([state_dir])   # (a journal killed while being written)
         return
     except (OSError, ValueError):
+        entry = {"paths": []}
+    if not isinstance(entry, dict):
         entry = {"paths": []}
     import glob
 
@@ -598,7 +661,10 @@ def recover(office: Office, gitdir: str) -> None:
             os.unlink(stale)
         except OSError:
             pass
-    paths = [p["path"] for p in entry.get("paths", []) if isinstance(p, dict) and "path" in p]
+    listed = entry.get("paths")
+    paths = confined(office, gitdir, [p.get("path") for p in listed if isinstance(p, dict)]
+                     if isinstance(listed, list) else [])
     # A killed merge commit (commit_paths in sync): landed or not, the merge is over.
     _put_back(office, paths, merge=entry.get("merge") is True)
+    _remove_leftovers([state_dir, *(os.path.dirname(os.path.join(office.top, *p.split("/"))) for p in paths)])
     os.unlink(journal)
