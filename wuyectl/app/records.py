@@ -9,9 +9,9 @@ from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
 from ..domain import codes
-from ..domain.kinds import Kind, kind_of_id
+from ..domain.kinds import Kind, how_to_change, kind_of_id, locked_changes
 from ..domain.workflow import Change, apply, find_action
-from ..errors import BadValue, Conflict, UsageError
+from ..errors import BadValue, Conflict, Refused, UsageError
 from ..store import schema, yamlio
 from ..store.office import Office
 from ..store.transaction import Transaction
@@ -114,8 +114,6 @@ def act(office: Office, actor: str | None, ids: Iterable[str], action: str, *, s
             change = Change(loaded.rt, step, person["name"], person["role"], stamp, note=note,
                             params={"policy": office.config.get("policy") or {}, **(params or {})})
             apply(kind.workflow, change, record_id=rid, sets=values, through_command=command)
-            if values:
-                change.event["set"] = {k: v for k, v in values.items()}
             append_events(loaded, change)
             tx.stage(loaded)
         subject = f"{_ids_subject(ids)} {step.name}{subject_tail}"
@@ -173,5 +171,9 @@ def edit_record(office: Office, actor: str | None, record_id: str, text: str, *,
         new = tx.stage_text(rel, text)
         if new.data.get("id") != loaded.data.get("id"):
             raise BadValue(f"{rel}: the id cannot be changed (it is {loaded.data.get('id')})")
+        locked = locked_changes(kind, loaded.data, new.data)
+        if locked:
+            raise Refused(f"{record_id}: edit changes only free text, not {locked[0]}: "
+                          f"{how_to_change(kind, locked[0], record_id, loaded.data)}")
         return tx.commit(f"{record_id} edit", action="edit", records=[record_id])
 

@@ -15,12 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from ..errors import BadValue, NotPermitted, Refused, did_you_mean
+from ..timeutil import read_iso
 from . import codes
 
 DESK = frozenset({"clerk", "supervisor", "director"})
 FIELD_STAFF = frozenset({"technician", "security", "cleaner", "gardener"})
 MANAGERS = frozenset({"supervisor", "director"})
 ALL_STAFF = DESK | FIELD_STAFF | {"archivist"}
+
+
+EVENT_KEYS = ("at", "by", "action", "note", "set")   # what every recorded step has (set: --set values)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,16 @@ class Action:
     replay: Callable[[str, Mapping], str] | None = None
     outcomes: tuple[str, ...] = ()                  # the other states that effect may leave
     prepare: Callable[[dict], str] | None = None     # checks/normalises params; returns a subject tail
+    # The params a recorded step was taken with, read back from what it recorded: (its event,
+    # the record after it, name → role on the roster then) → params. Default: the event's own
+    # fields (to, level, rating …). The audit replays each step with them and must get the
+    # record exactly.
+    recorded: Callable[[Mapping, Mapping, Callable[[str], str | None]], dict] | None = None
+
+    def params_recorded(self, event: Mapping, after: Mapping, role_of: Callable[[str], str | None]) -> dict:
+        if self.recorded is not None:
+            return self.recorded(event, after, role_of)
+        return {k: v for k, v in event.items() if k not in EVENT_KEYS}
 
     def state_after(self, state: str, event: Mapping) -> str:
         if self.replay is not None:
@@ -177,6 +191,11 @@ def apply(workflow: Workflow, change: Change, *, record_id: str, sets: Mapping[s
             raise BadValue(
                 f"cannot --set {key} with '{action.name}': it sets {allowed}{did_you_mean(key, action.settable)}"
             )
+    timeline = record.get("timeline") or []
+    last = timeline[-1].get("at") if timeline and isinstance(timeline[-1], Mapping) else None
+    if last and change.at and read_iso(str(change.at)) < read_iso(str(last)):
+        raise Refused(f"{record_id}: {action.name} at {change.at} is earlier than its previous event ({last}); "
+                      "events are recorded in the order they happened")
     if action.needs_note and not change.note:
         raise Refused(f"{record_id}: '{action.name}' needs --note with the reason")
     for key, value in sets.items():
@@ -197,4 +216,6 @@ def apply(workflow: Workflow, change: Change, *, record_id: str, sets: Mapping[s
     if missing:
         hint = " ".join(f"--set {f}=…" for f in missing)
         raise Refused(f"{record_id}: cannot {action.name} without {', '.join(missing)} ({hint})")
+    if sets:
+        change.event["set"] = dict(sets)
     return change

@@ -76,6 +76,12 @@ class Kind:
     missing_message: str = "{kind} {id} does not exist"
     # -- rules ---------------------------------------------------------------------------
     checks: tuple[Check, ...] = ()
+    # The fields a person may change by hand (`wuyectl edit`): free text and data the office
+    # keeps up to date. Everything else — state, timeline, measures, signatures, fees, levels,
+    # loans, destruction steps — changes only through the workflow's actions. `edit_hints`:
+    # how to change a locked field no action `--set`s (the command that records it).
+    editable: tuple[str, ...] = ()
+    edit_hints: Mapping[str, str] = field(default_factory=dict)
     new_record: Callable[[dict, Mapping, str], dict] | None = None   # (values, person, at) for `open KIND`
 
     def __post_init__(self):
@@ -90,6 +96,32 @@ class Kind:
 
     def missing(self, record_id: str) -> str:
         return self.missing_message.format(kind=self.name, id=record_id, path=self.path_of(record_id))
+
+
+def locked_changes(kind: Kind, old: Mapping, new: Mapping) -> list[str]:
+    """The top-level fields that differ between two versions of a record and that only the
+    workflow may change (see `Kind.editable`). A record imported from another system
+    (`source_id`) is frozen as imported: every field is locked."""
+    frozen = bool(old.get("source_id")) or bool(new.get("source_id"))
+    keys = list(dict.fromkeys([*old, *new]))
+    return [key for key in keys if old.get(key) != new.get(key) and (frozen or key not in kind.editable)]
+
+
+def how_to_change(kind: Kind, key: str, record_id: str, record: Mapping) -> str:
+    """What to use instead of `edit` for a locked field (for the refusal's one line)."""
+    workflow = kind.workflow
+    if record.get("source_id"):
+        return "imported history is frozen as imported; later changes go through actions"
+    setters = [a.name for a in workflow.actions.values() if key in a.settable]
+    if setters:
+        return f"it is recorded by an action: wuyectl update {record_id} --action {'/'.join(setters)} --set {key}=…"
+    if key in kind.edit_hints:
+        return kind.edit_hints[key].format(id=record_id)
+    if workflow.actions and key in (workflow.state_field, "timeline"):
+        allowed = workflow.allowed(record)
+        return (f"it changes only through actions (allowed now: {', '.join(allowed) or 'none'}; "
+                f"wuyectl update {record_id} --action …)")
+    return "it is recorded by the tool and not edited by hand"
 
 
 KINDS: dict[str, Kind] = {}

@@ -57,6 +57,19 @@ def _lend(change: Change) -> None:
     record["loans"].append(loan)
 
 
+def _lend_recorded(event: Mapping, after: Mapping, role_of) -> dict:
+    loan = (after.get("loans") or [{}])[-1]
+    params = {key: loan[key] for key in ("borrower", "purpose", "due_at", "approved_by") if key in loan}
+    if loan.get("approved_by"):
+        params["approver_role"] = role_of(loan["approved_by"])
+    return params
+
+
+def _destroy_recorded(event: Mapping, after: Mapping, role_of) -> dict:
+    destruction = after.get("destruction") or {}
+    return {"witnesses": destruction.get("witnesses") or [], "method": destruction.get("method")}
+
+
 def _return(change: Change) -> None:
     for loan in reversed(change.record.get("loans") or []):
         if not loan.get("returned_at"):
@@ -99,7 +112,8 @@ WORKFLOW = Workflow(
     initial="filed",
     terminal=("destroyed",),
     actions={a.name: a for a in [
-        Action("lend", ("filed",), "lent", roles=KEEPERS, refuse_if=_refuse_lend, effect=_lend, via_command="lend"),
+        Action("lend", ("filed",), "lent", roles=KEEPERS, refuse_if=_refuse_lend, effect=_lend, via_command="lend",
+               recorded=_lend_recorded),
         Action("return", ("lent",), "filed", roles=KEEPERS, effect=_return),
         Action("request_destruction", ("filed",), "destruction_requested", roles=frozenset({"archivist"}),
                refuse_if=_refuse_request, effect=_mark("requested_by", "requested_at")),
@@ -108,7 +122,7 @@ WORKFLOW = Workflow(
         Action("approve_destruction", ("destruction_reviewed",), "destruction_approved",
                roles=frozenset({"director"}), effect=_mark("approved_by", "approved_at")),
         Action("destroy", ("destruction_approved",), "destroyed", roles=frozenset({"archivist", "director", "supervisor"}),
-               effect=_destroy, via_command="destroy"),
+               effect=_destroy, via_command="destroy", recorded=_destroy_recorded),
     ]},
 )
 
@@ -205,6 +219,9 @@ KIND = Kind(
     overdue=_loan_overdue,
     retention=_destroyed,
     people={"timeline.*.by": "timeline by", "timeline.*.to": "timeline to"},
+    editable=("title", "location", "note"),
+    edit_hints={"loans": "loans are recorded by wuyectl lend {id} … and --action return",
+                "destruction": "destruction is requested, reviewed and approved by actions, then wuyectl destroy {id}"},
     checks=(
         Check("W-loan", "a lent item has exactly one loan out; a filed one none", _loans_agree),
         Check("W-confidential", "owner, tenant and staff records are always confidential", _confidential),

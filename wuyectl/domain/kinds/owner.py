@@ -48,6 +48,10 @@ KIND = Kind(
     labels={"owners": ("业主", "owners"), "building": ("楼栋", "building"), "occupancy": ("居住状态", "occupancy")},
     show_referrers=True,
     opened_field="created_at",
+    # A household's data is kept up to date by hand (new phone, tenants moving in); only its
+    # unit (id) and when it was registered are fixed.
+    editable=("property_type", "building_area", "usable_area", "handover_date", "move_in_date", "parking_space",
+              "bicycle_garage", "occupancy", "owners", "members", "tenants", "note"),
     personal={f"{group}.*.{key}": key for group in PEOPLE for key in ("phone", "id_card")},
     missing_message="unit {id} has no household record ({path})",
 )

@@ -18,4 +18,6 @@ KIND = Kind(
             "sampled": ("抽样户数", "sampled"), "complainants": ("投诉户", "complainants")},
     opened_field="drawn_at",
     people={"drawn_by": "drawn_by"},
+    edit_hints={key: "a survey sample is drawn once (wuyectl survey sample) and not edited"
+                for key in ("households", "complainants", "seed", "ratio", "population", "drawn_at", "drawn_by", "since")},
 )

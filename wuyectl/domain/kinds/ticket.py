@@ -120,6 +120,14 @@ def _callback(change: Change) -> None:
         change.record["status"] = _called_back(change.record["status"], change.event)
 
 
+def _callback_recorded(event: Mapping, after: Mapping, role_of) -> dict:
+    params = {"rating": event.get("rating"), "visit": event.get("visit")}
+    reopens = [e for e in after.get("timeline") or [] if e.get("action") == "reopen"]
+    if event.get("rating") == "dissatisfied" and reopens:
+        params["reopen_note"] = reopens[-1].get("note")
+    return params
+
+
 def _called_back(state: str, event: Mapping) -> str:
     """A good callback closes; a dissatisfied one leaves the state to the reopen after it."""
     return "closed" if event.get("rating") in GOOD_RATINGS else state
@@ -155,7 +163,7 @@ WORKFLOW = Workflow(
         Action("escalate", OPEN_TICKET_STATES + ("resolved",), None, roles=DESK, effect=_escalate,
                refuse_if=_refuse_escalate, needs_note=True, via_command="escalate", prepare=_prepare_escalate),
         Action("callback", ("resolved",), None, roles=DESK, effect=_callback, via_command="open visit",
-               replay=_called_back, outcomes=("closed", "assigned", "received")),
+               replay=_called_back, outcomes=("closed", "assigned", "received"), recorded=_callback_recorded),
     ]},
 )
 
@@ -208,6 +216,22 @@ def _called_back_before_closing(data, ctx):
         return
     if not any(e.get("action") == "callback" for e in _timeline(data)):
         yield ("status",), "a closed " + str(data.get("category")) + " needs a callback in its timeline"
+
+
+def _callbacks_have_visits(data, ctx):
+    """Each callback in a timeline is a visit record (回访记录): a callback event invented
+    in the timeline alone would count in the callback rate with nobody called."""
+    if data.get("source_id") or ctx is None:
+        return
+    from . import kind_named
+
+    visits = kind_named("visit")
+    for i, event in enumerate(_timeline(data)):
+        if event.get("action") != "callback":
+            continue
+        vid = event.get("visit")
+        if not isinstance(vid, str) or not visits.id_re.fullmatch(vid) or not ctx.exists(visits.path_of(vid)):
+            yield ("timeline", i, "visit"), f"the callback of {event.get('at')} names no visit record ({vid or 'none'})"
 
 
 def _complaint_reported(data, ctx):
@@ -272,12 +296,20 @@ KIND = Kind(
     people={"assignee": "assignee", "timeline.*.by": "timeline by", "timeline.*.to": "timeline to"},
     refs={"unit": "owner"},
     personal={"reporter.phone": "phone"},
+    editable=("description", "unit", "location", "reporter", "repair_system", "damage", "result", "materials"),
+    edit_hints={"assignee": "it is recorded by assigning: wuyectl assign {id} --to NAME",
+                "department": "it is recorded by assigning: wuyectl assign {id} --to NAME --dept DEPT",
+                "escalation_level": "it is recorded by escalating: wuyectl escalate {id} --reason …",
+                "signed_at": "it is recorded with the owner's signature: --action resolve --set signed_by=NAME",
+                "visit": "it is set by the home visit that raised the complaint"},
     checks=(
         Check("W-timeline-start", "a ticket's timeline starts with its receipt", _starts_with_receive),
         Check("W-assignee", "an assigned or in-progress ticket has an assignee", _has_assignee),
         Check("W-signature", "a resolved repair carries the owner's signature", _signed_repair),
         Check("W-callback", "a repair, complaint or help request is closed by its callback",
               _called_back_before_closing, audit="A-no-callback"),
+        Check("W-callback-visit", "each callback in a ticket's timeline is a visit record",
+              _callbacks_have_visits, audit="A-no-callback"),
         Check("W-complaint-level", "a complaint is reported to the supervisor (level 1 or more)",
               _complaint_reported),
     ),

@@ -75,6 +75,11 @@ def _take_step(change: Change) -> None:
     change.event["step"] = step
 
 
+def _step_recorded(event: Mapping, after: Mapping, role_of) -> dict:
+    measure = (after.get("measures") or [{}])[-1]
+    return {key: measure[key] for key in ("deadline", "amount") if key in measure}
+
+
 def _approve(change: Change) -> None:
     approver = change.record.pop("approver", None)
     if not approver:
@@ -128,7 +133,7 @@ WORKFLOW = Workflow(
     terminal=("rectified", "settled", "closed"),
     actions={a.name: a for a in [
         Action("escalate", OPEN, None, roles=_step_roles, refuse_if=_refuse_step, effect=_take_step,
-               via_command="escalate", prepare=_prepare_step),
+               via_command="escalate", prepare=_prepare_step, recorded=_step_recorded),
         Action("approve", OPEN, None, roles=MANAGERS, settable=("approver",), requires=(),
                refuse_if=_refuse_approve, effect=_approve),
         Action("rectify", OPEN, "rectified", roles=RECORDERS, settable=("result",), effect=_close),
@@ -264,6 +269,12 @@ KIND = Kind(
     overdue=deadline_passed,
     retention=past_retention,
     people={"found_by": "found_by", "timeline.*.by": "timeline by", "measures.*.by": "measure by"},
+    editable=("description", "unit", "location", "evidence", "subtype", "result"),
+    edit_hints={"measures": "a measure is the next step of the ladder: wuyectl escalate {id} --reason …",
+                "step": "a measure is the next step of the ladder: wuyectl escalate {id} --reason …",
+                "approval": "it is recorded by approving: wuyectl update {id} --action approve --set approver=NAME",
+                "closed_at": "it is recorded by rectify, settle or close: wuyectl update {id} --action …",
+                "retain_until": "it is recorded by rectify, settle or close: wuyectl update {id} --action …"},
     refs={"unit": "owner"},
     checks=(
         Check("W-ladder-order", "violation steps follow their ladder's order", _in_ladder_order,

@@ -63,5 +63,8 @@ KIND = Kind(
             "method": ("方式", "method"), "visited_at": ("回访时间", "visited"), "visitor": ("回访人", "visitor")},
     opened_field="visited_at",
     people={"visitor": "visitor", "participants.*": "participant"},
+    editable=("note", "opinions", "suggestions", "reasons", "participants", "topics"),
+    edit_hints={key: "a callback or survey answer is recorded once; record a new visit instead"
+                for key in ("ratings", "overall", "items")},
     refs={"unit": "owner", "ticket": "ticket"},
 )
