@@ -357,3 +357,44 @@ def test_confined_keeps_the_files_of_the_repo(office, git):
     kept = ["wuye.yaml", "tickets/2026-11/T-20261122-A001.yaml", "owners/3/3-2-1201.yaml", "new/folder/file.yaml",
             "name with spaces.yaml", "a\\b.yaml"]
     assert confined(api_office, str(office / ".git"), kept + ["../x", ".git/config", "tickets", "a/../b"]) == kept
+
+
+# -- 4. a detached HEAD ----------------------------------------------------------------------
+def test_a_write_on_a_detached_head_is_refused(run, git, office, ticket, repo_state):
+    branch = git("symbolic-ref", "--short", "HEAD").strip()
+    git("checkout", "-q", "--detach")
+    head = git("rev-parse", "--short=7", "HEAD").strip()
+    before = repo_state()
+    result = run("assign", ticket, "--to", "李明", "--as", "王芳")
+    assert (result.code, result.out, result.err) == (
+        9, "", f"wuyectl: HEAD is detached (at {head}): switch to a branch before writing (git switch {branch})\n")
+    assert repo_state() == before
+    assert run("get", "tickets", "-o", "ids").out == f"{ticket}\n"           # reads still work
+    # detached at an older commit no branch points at: the usual branch is suggested
+    git("checkout", "-q", "HEAD~1")
+    old = git("rev-parse", "--short=7", "HEAD").strip()
+    again = run(*OPEN_REPAIR, "--as", "王芳")
+    assert (again.code, again.err) == (
+        9, f"wuyectl: HEAD is detached (at {old}): switch to a branch before writing (git switch {branch})\n")
+    git("switch", "-q", branch)
+    assert run("assign", ticket, "--to", "李明", "--as", "王芳").code == 0
+
+
+def test_init_in_a_fresh_repo_with_an_unborn_branch_works(run, tmp_path):
+    target = tmp_path / "fresh"
+    target.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "trunk"], cwd=target, check=True)
+    result = run("init", str(target), "--name", "幸福花园", "--as", DIRECTOR, cwd=tmp_path)
+    assert result.code == 0, result.err
+    log = subprocess.run(["git", "log", "--format=%D|%s"], cwd=target, capture_output=True, text=True).stdout
+    assert log == "HEAD -> trunk|init office 幸福花园\n"
+
+
+def test_a_detached_linked_work_tree_is_refused_too(run, git, office, ticket, tmp_path):
+    """In a linked work tree `.git` is a file and HEAD is its own: git answers."""
+    git("worktree", "add", "-q", "--detach", str(tmp_path / "wt"))
+    head = git("rev-parse", "--short=7", "HEAD").strip()
+    result = run("assign", ticket, "--to", "李明", "--as", "王芳", cwd=tmp_path / "wt")
+    branch = git("symbolic-ref", "--short", "HEAD").strip()
+    assert (result.code, result.err) == (
+        9, f"wuyectl: HEAD is detached (at {head}): switch to a branch before writing (git switch {branch})\n")

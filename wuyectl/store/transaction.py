@@ -222,6 +222,7 @@ class Transaction:
         self.lock.__enter__()
         try:
             recover(self.office, self.gitdir)
+            _require_branch(self.office)
         except BaseException:
             self.lock.__exit__(None, None, None)
             raise
@@ -543,6 +544,31 @@ class Transaction:
         else:
             git.run(self.office.top, ["rm", "-q", "--cached", "--ignore-unmatch", "--", *paths], check=False)
         return restored
+
+
+def _require_branch(office: Office) -> None:
+    """Refuse to write on a detached HEAD (a checkout of an old commit, a rebase stopped half
+    way): the commit would belong to no branch, and the next checkout would leave it behind.
+    An unborn branch (a fresh repo, `init`) is a branch. Reads HEAD itself where it can (no
+    git process per write); git answers for a linked work tree."""
+    dot_git = os.path.join(office.top, ".git")
+    if os.path.isdir(dot_git):
+        try:
+            with open(os.path.join(dot_git, "HEAD"), encoding="utf-8", errors="replace") as fh:
+                if fh.read(5) == "ref: ":
+                    return
+        except OSError:
+            pass
+    if git.run(office.top, ["symbolic-ref", "-q", "HEAD"], check=False).returncode == 0:
+        return
+    head = git.head(office.top) or ""
+    branches = git.out(office.top, ["for-each-ref", "--format=%(refname:short)", "--points-at", head or "HEAD",
+                                    "refs/heads"], check=False).split()
+    if not branches:
+        every = git.out(office.top, ["for-each-ref", "--format=%(refname:short)", "refs/heads"], check=False).split()
+        branches = [b for b in ("main", "master") if b in every] + every
+    switch = f"git switch {branches[0]}" if branches else "git switch -c main"
+    raise RepoError(f"HEAD is detached (at {head[:7]}): switch to a branch before writing ({switch})")
 
 
 def _unlink(path: str) -> None:
