@@ -79,14 +79,22 @@ def assert_reported(cli, expected: set[tuple[str, str, str]], *, exactly: bool =
 
 
 def test_every_finding_kind_has_a_test():
-    tested = {"hand-edit", "deleted", "renamed", "invalid", "transition", "no-callback", "ladder-skip", "role",
-              "past-retention", "backdated"}
-    assert set(KINDS) == tested
+    """Each code is made by a test: here, in test_audit_replay.py (the replay's attacks),
+    test_signing.py (signatures) and test_server*.py (pushes and the server's receipts)."""
+    here = {"hand-edit", "deleted", "renamed", "invalid", "transition", "no-callback", "ladder-skip", "role",
+            "past-retention", "backdated"}
+    tests = os.path.dirname(__file__)
+    text = "".join(open(os.path.join(tests, name), encoding="utf-8").read()
+                   for name in sorted(os.listdir(tests)) if name.startswith("test_") and name.endswith(".py")
+                   and name != "test_audit.py")
+    made_elsewhere = {kind for kind in KINDS if f'"A-{kind}"' in text}
+    assert set(KINDS) == here | made_elsewhere, set(KINDS) - here - made_elsewhere
 
 
 # -- a clean history ----------------------------------------------------------------------
-def test_a_tool_made_history_has_no_findings(cli, ticket, run):
+def test_a_tool_made_history_has_no_findings(cli, new_ticket, run):
     # a backdate within the policy (a paper form entered later) is no finding
+    assert new_ticket(at="2026-11-22 06:30") == TID
     assert cli("assign", TID, "--to", "李明", "--as", "王芳", "--at", "2026-11-22 07:00").code == 0
     assert cli("update", TID, "--action", "contact", "--as", "李明").code == 0
     assert cli("update", TID, "--action", "resolve", "--set", "result=换了阀门", "--set", "signed_by=张三",
@@ -103,7 +111,7 @@ def test_hand_edit(cli, office, ticket):
     commit = hand_commit(office, "补充说明", "-a")
     rows = assert_reported(cli, {(commit, "hand-edit", TPATH)})
     assert rows[0]["author"] == "王芳"
-    assert rows[0]["message"] == "changed without the tool (no Wuye-Action trailer)"
+    assert rows[0]["message"] == "changed without the tool (free text only)"
     # wuye.yaml changed by hand is one too
     config = office / "wuye.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace("幸福花园", "幸福花园二期"), encoding="utf-8")
@@ -231,13 +239,14 @@ def test_backdated_beyond_policy(cli, office, ticket):
     message = (f"{TID} assign\n\nWuye-Action: assign\nWuye-Record: {TID}\nWuye-Role: clerk\n"
                "Wuye-At: 2026-01-05T09:00:00+08:00\n")
     commit = hand_commit(office, message, "-a", date="2026-11-22T10:00:00+08:00")
-    rows = assert_reported(cli, {(commit, "backdated", "")})
+    # (the forged 'assign' changed only the description: no step explains that either)
+    rows = assert_reported(cli, {(commit, "backdated", ""), (commit, "unexplained", TPATH)})
     assert rows[0]["message"] == "business time 2026-01-05T09:00:00+08:00 is more than 31 days before the commit"
     # a backdate within the policy (a paper form entered the next day) is no finding
     edit(office, TPATH, lambda d: d.update(description="卫生间漏水（补录2）"))
-    hand_commit(office, message.replace("2026-01-05T09:00", "2026-11-21T09:00"), "-a",
-                date="2026-11-22T11:00:00+08:00")
-    assert_reported(cli, {(commit, "backdated", "")})
+    second = hand_commit(office, message.replace("2026-01-05T09:00", "2026-11-21T09:00"), "-a",
+                         date="2026-11-22T11:00:00+08:00")
+    assert_reported(cli, {(commit, "backdated", ""), (commit, "unexplained", TPATH), (second, "unexplained", TPATH)})
 
 
 def test_audit_since_and_table_output(cli, run, office, ticket):
@@ -256,7 +265,8 @@ def test_audit_since_and_table_output(cli, run, office, ticket):
 
 
 # -- log ID -------------------------------------------------------------------------------
-def test_log_shows_who_when_what_and_masks_phones(cli, run, office, ticket):
+def test_log_shows_who_when_what_and_masks_phones(cli, run, office, new_ticket):
+    assert new_ticket(at="2026-11-22 06:30") == TID
     assert cli("assign", TID, "--to", "李明", "--as", "王芳", "--at", "2026-11-22 07:00").code == 0
     path = office / TPATH
     path.write_text(path.read_text(encoding="utf-8").replace("13800138000", "13911112222"), encoding="utf-8")
@@ -267,8 +277,9 @@ def test_log_shows_who_when_what_and_masks_phones(cli, run, office, ticket):
     assert "13800138000" not in out and "13911112222" not in out
     entries = [block for block in out.split("\n") if block and not block.startswith(" ")]
     assert len(entries) == 3
-    assert entries[0].endswith("2026-11-22 09:14  王芳  登记")
-    assert entries[1].endswith("2026-11-22 09:14  王芳  派单  @ 2026-11-22 07:00  ⚠ 补录")
+    # (recorded: the commit's date, the real clock; @: the business time)
+    assert entries[0].endswith("  王芳  登记  @ 2026-11-22 06:30  ⚠ 补录")
+    assert entries[1].endswith("  王芳  派单  @ 2026-11-22 07:00  ⚠ 补录")
     assert entries[2] == f"{commit}  2026-11-22 10:00  赵强  (hand edit)" or entries[2].startswith(commit)
     assert f"    reporter.phone: ∅ → {MASKED}\n" in out
     assert f"    reporter.phone: {MASKED} → 139****2222\n" in out
@@ -278,7 +289,7 @@ def test_log_shows_who_when_what_and_masks_phones(cli, run, office, ticket):
     data = json.loads(run("log", TID, "-o", "json").out)
     assert [e["author"] for e in data] == ["王芳", "王芳", "赵强"]
     assert [e["action"] for e in data] == ["open", "assign", "(hand edit)"]
-    assert [e["backdated"] for e in data] == [False, True, False]
+    assert [e["backdated"] for e in data] == [True, True, False]
     assert data[1]["at"] == "2026-11-22T07:00:00+08:00"
     assert data[2]["commit"] == commit
     assert {"field": "reporter.phone", "old": MASKED, "new": "139****2222"} in data[2]["changes"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from .app.archive import destroy, lend, open_archive
 from .app.audit import audit, record_log
+from .app.audit import report as audit_report
 from .app.households import ImportResult, import_owners, open_owner
 from .app.listing import list_records, show
 from .app.office import acting, add_staff, check_reveal, init_office, may_reveal, set_key
@@ -37,5 +38,5 @@ __all__ = [
     "open_ticket", "open_owner", "open_callback", "open_home_visit", "open_survey_response", "draw_sample",
     "open_violation", "open_archive", "open_record", "import_owners", "import_tickets",
     "act", "assign", "escalate", "lend", "destroy", "edit_record", "coerce",
-    "list_records", "show", "record_log", "audit", "sync",
+    "list_records", "show", "record_log", "audit", "audit_report", "sync",
 ]

@@ -39,6 +39,7 @@ class Finding:
     code: str          # A-hand-edit …
     path: str
     message: str
+    upto: str = ""     # the latest event time along the first-parent order up to this commit
 
     @property
     def kind(self) -> str:
@@ -49,13 +50,10 @@ class Finding:
                 "code": self.code, "path": self.path, "message": self.message}
 
 
-def trailers(body: str) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for line in body.splitlines():
-        if line.startswith("Wuye-") and ":" in line:
-            key, value = line.split(":", 1)
-            out.setdefault(key.strip(), []).append(value.strip())
-    return out
+def tool_trailers(body: str):
+    from .replay import tool_trailers as strict
+
+    return strict(body)
 
 
 def _commits(office: Office, args: list[str]) -> list[tuple[str, str, str, str]]:
@@ -146,7 +144,8 @@ def record_log(office: Office, record_id: str) -> list[dict]:
     kind, rel = office.locate(record_id)
     path = office.git_path(rel)
     limit = _backdate_limit(office)
-    history = _commits(office, ["--", path])
+    # --full-history: a merge that dropped the record (an "evil merge") does not hide its past
+    history = _commits(office, ["--full-history", "--", path])
     if not history and not os.path.isfile(office.abspath(rel)):
         from ..errors import NotFound
 
@@ -154,7 +153,7 @@ def record_log(office: Office, record_id: str) -> list[dict]:
     out = []
     with Blobs(office) as blobs:
         for commit, author, when, body in reversed(history):
-            facts = trailers(body)
+            facts = tool_trailers(body) or {}
             at = (facts.get("Wuye-At") or [None])[0]
             recorded = read_iso(when)
             backdated = bool(at) and (recorded - read_iso(at)) > timedelta(hours=1)
@@ -175,70 +174,23 @@ def _backdate_limit(office: Office) -> int:
     return (office.config.get("policy") or {}).get("backdate_limit_days", BACKDATE_LIMIT_DAYS)
 
 
-def audit(office: Office, since: str | None = None) -> list[Finding]:
-    from ..store.validate import Context, findings as rule_findings
+def audit(office: Office, since: str | None = None, *, checkpoint: bool = True) -> list[Finding]:
+    """The findings of replaying the office's history (`app.replay`); `since`: only those of
+    commits from the first whose event time (`Wuye-At`, else its commit date) is at or after
+    it, along the first-parent order — not by commit dates, which the committer chooses."""
+    return report(office, since, checkpoint=checkpoint).findings
 
-    audit_code = {check.code: check.audit for kind in KINDS.values() for check in kind.checks}
-    args = ["--reverse", "--name-status", "-M", f"--format=@@{LOG_FORMAT}"]
+
+def report(office: Office, since: str | None = None, *, checkpoint: bool = True):
+    """The replay's whole result: findings, commits replayed, whether identities were checked
+    by signature."""
+    from .replay import replay
+
+    result = replay(office.top, office.prefix, gitdir=office.gitdir, use_checkpoint=checkpoint)
     if since:
-        args.append(f"--since={since}")
-    args += ["--", office.prefix or "."]
-    text = git.out(office.top, ["log", *args])
-    ctx = Context(office)
-    limit = _backdate_limit(office)
-    out: list[Finding] = []
-    with Blobs(office) as blobs:
-        for chunk in text.split("@@")[1:]:
-            head, _, files = chunk.partition(END)
-            commit, author, when, body = head.split(SEP, 3)
-            facts = trailers(body)
-            tool = "Wuye-Action" in facts
-            recorded = read_iso(when)
-
-            def find(code: str, path: str, message: str):
-                out.append(Finding(commit[:10], when, author, code, path, message))
-
-            for at in facts.get("Wuye-At", []):
-                try:
-                    if recorded - read_iso(at) > timedelta(days=limit):
-                        find("A-backdated", "", f"business time {at} is more than {limit} days before the commit")
-                except ValueError:
-                    pass
-            for line in files.strip().splitlines():
-                parts = line.split("\t")
-                status, paths = parts[0], parts[1:]
-                path = paths[-1]
-                if not path.startswith(office.prefix):
-                    continue
-                rel = path[len(office.prefix):]
-                kind = kind_of_path(rel)
-                if rel == "wuye.yaml" and not tool:
-                    find("A-hand-edit", rel, "office configuration changed without the tool")
-                if kind is None or not rel.endswith(".yaml"):
-                    continue
-                if status.startswith("D"):
-                    find("A-deleted", rel, "record file deleted (nothing is ever deleted: cancel or destroy instead)")
-                    continue
-                if status.startswith("R"):
-                    find("A-renamed", rel, f"record file moved from {paths[0][len(office.prefix):]}")
-                if not tool:
-                    find("A-hand-edit", rel, "changed without the tool (no Wuye-Action trailer)")
-                new = blobs.read(commit, path)
-                old = blobs.read(f"{commit}^", paths[0]) if status.startswith(("M", "R")) else None
-                if new is None:
-                    continue
-                if new.get("__unreadable__"):
-                    find("A-invalid", rel, "not readable YAML at this commit")
-                    continue
-                for code, message in dict.fromkeys((f.code, f.message) for f in rule_findings(kind, rel, new, ctx)):
-                    find(audit_code.get(code, "A-invalid"), rel, message)
-                if old and kind.workflow.states:
-                    _transition(kind, old, new, lambda message: find("A-transition", rel, message))
-                if old and kind.retention:
-                    reason = kind.retention(old, recorded.date())
-                    if reason:
-                        find("A-past-retention", rel, reason)
-    return out
+        limit = read_iso(since)
+        result.findings = [f for f in result.findings if f.upto and read_iso(f.upto) >= limit]
+    return result
 
 
 def _transition(kind, old: dict, new: dict, find) -> None:

@@ -463,14 +463,16 @@ def _show(value) -> str:
 
 
 @click.command("audit")
-@click.option("--since", default=None, metavar="DATE", help="Only commits since then.")
+@click.option("--since", default=None, metavar="DATE",
+              help="Only the commits from the first whose event time is DATE or later (in history order).")
 @output_option("table", "json", "csv")
 @global_options
 def audit(since, output):
-    """Read the history and list findings, each with its commit: hand edits, deleted or renamed
-    records, invalid records, impossible transitions, tickets closed without a callback, ladder
-    steps skipped, penalties by roles that may not, edits past retention, backdating beyond the
-    policy. Exits 7 when it finds anything."""
+    """Replay the history and list findings, each with its code, commit and record: every
+    commit is checked against what the tool would have done — by whom (the roster as the tool
+    changed it, signatures when keys are registered), which workflow step explains each change,
+    when (event time against commit time), and merges against git's own merge. Exits 7 when it
+    finds anything. See the README's audit section for what this proves and what it does not."""
     from ... import api
     from ...errors import Exit
     from .. import output as out
@@ -480,8 +482,8 @@ def audit(since, output):
         from ... import timeutil
 
         since = timeutil.iso(timeutil.parse_time(since, the_office.tz, what="--since"))
-    found = api.audit(the_office, since)
-    rows = [f.as_dict() for f in found]
+    result = api.audit_report(the_office, since)
+    rows = [f.as_dict() for f in result.findings]
     columns = ["commit", "date", "author", "code", "path", "message"]
     if output == "json":
         click.echo(out.to_json(rows))
@@ -493,7 +495,15 @@ def audit(since, output):
     if rows:
         click.echo(f"{len(rows)} finding(s)", err=True)
         raise SystemExit(Exit.INVALID)
-    click.echo("no findings" if output == "table" else "", nl=output == "table")
+    if output != "table":
+        click.echo("", nl=False)
+        return
+    if result.signatures:
+        click.echo(f"no findings in {result.replayed_total} commits; signatures verified against the keys on the "
+                   "roster at each commit")
+    else:
+        click.echo(f"no findings in {result.replayed_total} commits; identities are not verified: no one on the "
+                   "roster has a signing key, so each commit's author is who its maker said they were")
 COMMANDS = [open_, callback, get, show, validate, edit, import_, survey, log, audit]
 
 

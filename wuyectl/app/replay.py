@@ -1,0 +1,748 @@
+"""The audit by replay: every commit on the first-parent line, checked against what the tool
+would have done.
+
+For each commit (a merge: its changes against its first parent) the replay asks:
+
+1. **Is it the tool's?** Only a message that ends in the tool's full trailer block
+   (`Wuye-Action`, `Wuye-Record`…, `Wuye-Role`, `Wuye-At`, nothing else) is; a trailer-looking
+   line anywhere else counts for nothing. Anything else is a hand commit (`A-hand-edit`).
+2. **Who acted, with which role?** The author must be on the roster *as the replay accepted
+   it up to that commit* (`A-unknown-actor`), with the role the trailer claims (`A-role`).
+   The roster is trusted only as far as tool steps changed it (`staff add`, `staff key`, by
+   someone allowed to); a hand edit of wuye.yaml is reported (`A-roster`) and its roster
+   changes are not honoured — a clerk who made herself director is still a clerk.
+3. **Does a workflow step explain each record change?** A changed record is replayed: its
+   new timeline events are taken, one by one, through the kind's workflow (`domain.workflow.
+   apply`, the same engine the commands use) by the commit's actor, with the role and policy
+   of that commit, and the result must be exactly the committed record (`A-unexplained`
+   otherwise; `A-role` when the role may not take the step; `A-wrong-actor` when an event
+   names someone else). `edit` may change only the kind's free-text fields. A new record must
+   start in its kind's first state, with events by the actor.
+4. **Time.** `Wuye-At` (the event time) is compared with the committer date (`A-backdated`,
+   `A-event-time` for a time after the commit) and with the record's previous event.
+5. **Signatures.** When the roster has SSH signing keys, each commit's signature is verified
+   against the keys its actor had on the roster at that commit (`A-bad-signature`); policy
+   `require_signatures` makes an unsigned commit a finding (`A-unsigned`).
+6. **Merges** must be exactly git's own merge of their two parents (an "evil merge" that
+   drops a record is `A-unexplained`), and the commits they bring in are replayed too.
+
+A replay keeps a checkpoint (`.git/wuyectl/audit-*.json`: the last commit replayed, the
+roster as trusted there and the findings so far), so the next audit replays only new commits;
+a checkpoint whose commit is no longer in the history means the history was rewritten
+(`A-rewritten`).
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import subprocess
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Iterable, Iterator, Mapping
+
+from ..domain.kinds import KINDS, Kind, kind_of_path, locked_changes
+from ..domain.workflow import MANAGERS, Change, apply
+from ..errors import NotPermitted, RepoError, WuyeError
+from ..store import fastyaml, git, yamlio
+from ..store.office import BACKDATE_LIMIT_DAYS, CONFIG, FUTURE_SLACK_S
+from ..timeutil import read_iso
+from .audit import Finding
+
+ENGINE = 3                         # bump when the replay's rules change: old checkpoints are dropped
+TRAILERS = ("Wuye-Action", "Wuye-Record", "Wuye-Role", "Wuye-At")
+CREATING = ("open", "import", "visit", "survey", "callback", "sample")   # actions that add records
+ZERO = "0" * 40
+SEP, END = "\x1f", "\x1e"
+FORMAT = f"{END}%H{SEP}%P{SEP}%an{SEP}%cI{SEP}%B{SEP}"
+
+
+# -- what a commit says ---------------------------------------------------------------------
+def tool_trailers(body: str) -> dict[str, list[str]] | None:
+    """The trailers of a message the tool wrote, or None for a hand commit: the last
+    paragraph must be the tool's whole trailer block (known keys only, one action, one role,
+    at most one time) after a subject."""
+    paragraphs = body.strip("\n").split("\n\n")
+    if len(paragraphs) < 2 or not paragraphs[0].strip():
+        return None
+    out: dict[str, list[str]] = {}
+    for line in paragraphs[-1].split("\n"):
+        key, sep, value = line.partition(": ")
+        if not sep or key not in TRAILERS or not value.strip() or value != value.strip():
+            return None
+        out.setdefault(key, []).append(value)
+    if len(out.get("Wuye-Action", ())) != 1 or len(out.get("Wuye-Role", ())) != 1 or len(out.get("Wuye-At", ())) > 1:
+        return None
+    return out
+
+
+@dataclass
+class Commit:
+    id: str
+    parents: list[str]
+    author: str
+    committed: str
+    body: str
+    changes: list[tuple[str, str, str, str]] = field(default_factory=list)   # (status, old blob, new blob, path)
+    renamed: dict[str, str] = field(default_factory=dict)                      # new path → old path
+
+    @property
+    def facts(self) -> dict[str, list[str]] | None:
+        return tool_trailers(self.body)
+
+    @property
+    def at(self) -> str | None:
+        facts = self.facts
+        return (facts.get("Wuye-At") or [None])[0] if facts else None
+
+
+def commits(top: str, revs: list[str], paths: list[str]) -> Iterator[Commit]:
+    """The first-parent commits of `revs` (oldest first), each with its raw changes against
+    its first parent, read from one `git log` as they come."""
+    args = ["git", "-c", "core.quotepath=off", "log", "--first-parent", "--reverse", "-M", "--raw",
+            "--no-abbrev", "--diff-merges=first-parent", f"--format={FORMAT}", *revs, "--", *(paths or ["."])]
+    env = dict(os.environ, LC_ALL="C")
+    proc = subprocess.Popen(args, cwd=top, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    buffer = b""
+    try:
+        for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):
+            buffer += chunk
+            *whole, buffer = buffer.split(END.encode())
+            for item in whole:
+                if item:
+                    yield _commit(item.decode("utf-8", "replace"))
+        if buffer:
+            yield _commit(buffer.decode("utf-8", "replace"))
+    finally:
+        proc.stdout.close()
+        err = proc.stderr.read().decode("utf-8", "replace")
+        if proc.wait() != 0 and "does not have any commits" not in err:
+            raise RepoError(f"git log: {err.strip().splitlines()[-1] if err.strip() else 'failed'}")
+
+
+def _commit(text: str) -> Commit:
+    cid, parents, author, committed, body, raw = text.split(SEP, 5)
+    commit = Commit(cid, parents.split(), author, committed, body)
+    for line in raw.strip("\n").splitlines():
+        if not line.startswith(":"):
+            continue
+        meta, *paths = line.split("\t")
+        parts = meta.split()
+        if parts[4].startswith("R") and len(paths) == 2:   # a rename: the old path's blob, then the new one
+            commit.changes.append(("R", parts[2], parts[3], paths[1]))
+            commit.renamed[paths[1]] = paths[0]
+        else:
+            commit.changes.append((parts[4][:1], parts[2], parts[3], paths[0]))
+    return commit
+
+
+# -- the roster as the replay trusts it -----------------------------------------------------
+class Trust:
+    """The office configuration as tool steps made it: roster and policy."""
+
+    def __init__(self, config: Mapping | None):
+        self.config = copy.deepcopy(dict(config)) if config else None
+
+    def person(self, name: str) -> dict | None:
+        for person in (self.config or {}).get("staff") or []:
+            if person.get("name") == name:
+                return person
+        return None
+
+    def role(self, name: str) -> str | None:
+        person = self.person(name)
+        return person.get("role") if person else None
+
+    @property
+    def policy(self) -> dict:
+        return (self.config or {}).get("policy") or {}
+
+    def keys(self, name: str) -> list[str]:
+        person = self.person(name) or {}
+        return [person["signing_key"]] if person.get("signing_key") else []
+
+
+def _key_blob(line: str) -> str:
+    parts = str(line).split()
+    return parts[1] if len(parts) > 1 else ""
+
+
+def config_step(trust: Trust, old: Mapping | None, new: Mapping | None, action: str | None,
+                actor: str) -> tuple[Trust, str | None]:
+    """The roster after a commit changed wuye.yaml from `old` to `new` with `action` (None: a
+    hand commit), and why the change is not honoured (None: it is). What is not honoured
+    keeps the trusted roster; the rest of the file (policy, names) is taken as written."""
+    if not isinstance(new, dict):
+        return trust, "wuye.yaml is not readable at this commit"
+    old = old if isinstance(old, dict) else {}
+    before, after = old.get("staff") or [], new.get("staff") or []
+    others_same = {k: v for k, v in old.items() if k != "staff"} == {k: v for k, v in new.items() if k != "staff"}
+    if trust.config is None:
+        directors = [p.get("name") for p in after if p.get("role") == "director"]
+        if action == "init" and len(after) == 1 and directors == [actor]:
+            return Trust(new), None
+        return Trust(new), "the office was not set up by `wuyectl init` (its first roster is taken as written)"
+    trusted = Trust({**new, "staff": copy.deepcopy(trust.config.get("staff") or [])})
+    if before == after:
+        return trusted, (None if action else "office configuration changed without the tool (policy and "
+                                               "settings are taken as written)")
+    role = trust.role(actor)
+    if action == "staff-add" and others_same and after[:-1] == before and role in MANAGERS:
+        entry = after[-1]
+        if not trust.person(entry.get("name")):
+            trusted.config["staff"].append(copy.deepcopy(entry))
+            return trusted, None
+    if action == "staff-key" and others_same and len(after) == len(before):
+        changed = [(a, b) for a, b in zip(before, after) if a != b]
+        if len(changed) == 1:
+            was, now = changed[0]
+            only_keys = {k: v for k, v in was.items() if k not in ("signing_key", "login")} == \
+                        {k: v for k, v in now.items() if k not in ("signing_key", "login")}
+            if only_keys and (role in MANAGERS or now.get("name") == actor) and trust.person(now.get("name")):
+                person = trusted.person(now["name"])
+                for key in ("signing_key", "login"):
+                    if key in now:
+                        person[key] = now[key]
+                    else:
+                        person.pop(key, None)
+                return trusted, None
+    names = {p.get("name"): p for p in before}
+    what = [f"{p.get('name')}: {names.get(p.get('name'), {}).get('role', '(new)')} → {p.get('role')}"
+            for p in after if names.get(p.get("name")) != p]
+    gone = [n for n in names if n not in {p.get("name") for p in after}]
+    detail = "; ".join(what + [f"{n} removed" for n in gone]) or "roster reordered"
+    how = f"'{action}' by {actor} ({role})" if action else "a hand commit"
+    return trusted, f"roster changed by {how}, not honoured: {detail}"
+
+
+# -- reading records at commits -------------------------------------------------------------
+class Reader:
+    """Parsed blobs by id (one `git cat-file --batch`; the last few thousand kept)."""
+
+    def __init__(self, top: str, keep: int = 50_000):
+        self.objects = git.CatFile(top)
+        self.cache: OrderedDict[str, object] = OrderedDict()
+        self.keep = keep
+
+    def data(self, blob: str):
+        if not blob or blob == ZERO:
+            return None
+        if blob in self.cache:
+            self.cache.move_to_end(blob)
+            return self.cache[blob]
+        found = self.objects.read(blob)
+        value: object
+        if found is None or found[0] != "blob":
+            value = None
+        else:
+            try:
+                value = yamlio.to_plain(fastyaml.load(yamlio.decode(found[1])))
+            except Exception:
+                value = {"__unreadable__": True}
+            if not isinstance(value, dict):
+                value = {"__unreadable__": True}
+        self.cache[blob] = value
+        if len(self.cache) > self.keep:
+            self.cache.popitem(last=False)
+        return value
+
+    def tree_data(self, rev: str, path: str):
+        found = self.objects.read(f"{rev}:{path}")
+        if found is None or found[0] != "blob":
+            return None
+        blob = git.blob_id(found[1])
+        return self.data(blob)
+
+    def exists(self, rev: str, path: str) -> bool:
+        return self.objects.read(f"{rev}:{path}") is not None
+
+    def close(self) -> None:
+        self.objects.close()
+
+
+class TreeContext:
+    """What the kinds' checks ask of the office (`store.validate.Context`), answered from a
+    commit's tree and the trusted roster."""
+
+    def __init__(self, reader: Reader, rev: str, prefix: str, trust: Trust, added: set[str]):
+        self.reader, self.rev, self.prefix, self.added = reader, rev, prefix, added
+        self.roles = {p.get("name"): p.get("role") for p in (trust.config or {}).get("staff") or []}
+        self.staged: dict = {}
+
+    def exists(self, relpath: str) -> bool:
+        return relpath in self.added or self.reader.exists(self.rev, self.prefix + relpath)
+
+
+# -- the replay -----------------------------------------------------------------------------
+@dataclass
+class Result:
+    findings: list[Finding]
+    commits: int                     # commits replayed this time (not counting a checkpoint's)
+    replayed_total: int              # all commits the findings cover
+    signatures: bool                 # whether any identity could be checked by signature
+    head: str | None
+
+
+class Replay:
+    def __init__(self, top: str, prefix: str = ""):
+        self.top = top
+        self.prefix = prefix
+        self.reader = Reader(top)
+        self.trust_cache: dict[str, Trust] = {}
+        self.signatures: dict[str, object] = {}
+        self.allowed: dict[str, set[str]] = {}
+        self.findings: list[Finding] = []
+        self.latest: tuple[datetime, str] | None = None   # the latest event time so far (for --since)
+
+    def close(self) -> None:
+        self.reader.close()
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _rel(self, path: str) -> str | None:
+        return path[len(self.prefix):] if path.startswith(self.prefix) else None
+
+    def _find(self, commit: Commit, code: str, path: str, message: str) -> None:
+        self.findings.append(Finding(commit.id[:10], commit.at or commit.committed, commit.author, code, path, message,
+                                     self.latest[1] if self.latest else ""))
+
+    def trust_at(self, rev: str | None) -> Trust:
+        """The roster as trusted at `rev` (its config commits replayed along its first-parent line)."""
+        if not rev or rev == ZERO:
+            return Trust(None)
+        if rev in self.trust_cache:
+            return self.trust_cache[rev]
+        trust = Trust(None)
+        config = self.prefix + CONFIG
+        for commit in commits(self.top, [rev], [config]):
+            for status, old_blob, new_blob, path in commit.changes:
+                if path == config:
+                    facts = commit.facts
+                    trust, _ = config_step(trust, self.reader.data(old_blob), self.reader.data(new_blob),
+                                           facts["Wuye-Action"][0] if facts else None, commit.author)
+        self.trust_cache[rev] = trust
+        return trust
+
+    # -- a range of commits ----------------------------------------------------------------
+    def run(self, revs: list[str], trust: Trust) -> tuple[Trust, int, str | None]:
+        """Replay the first-parent commits of `revs` with `trust` as the roster before them;
+        returns the roster after them, the number replayed and the last commit."""
+        count, last = 0, None
+        scope = [self.prefix.rstrip("/")] if self.prefix else []
+        for commit in commits(self.top, revs, scope):
+            trust = self.commit(commit, trust)
+            count += 1
+            last = commit.id
+        return trust, count, last
+
+    def commit(self, commit: Commit, trust: Trust) -> Trust:
+        try:
+            stamp = commit.at or commit.committed
+            when = read_iso(stamp)
+            if self.latest is None or when > self.latest[0]:
+                self.latest = (when, stamp)
+        except ValueError:
+            pass
+        facts = commit.facts
+        action = facts["Wuye-Action"][0] if facts else None
+        actor = commit.author
+        before = trust
+        config_path = self.prefix + CONFIG
+        for status, old_blob, new_blob, path in commit.changes:
+            if path == config_path:
+                trust, problem = config_step(trust, self.reader.data(old_blob), self.reader.data(new_blob),
+                                             action, actor)
+                if problem:
+                    code = "A-hand-edit" if problem.startswith("office configuration") else "A-roster"
+                    self._find(commit, code, CONFIG, problem)
+        if len(commit.parents) > 1:
+            self._merge(commit, before)
+        self._identity(commit, facts, before)
+        self._time(commit, facts, before)
+        named = set(facts.get("Wuye-Record", ())) if facts else set()
+        for status, old_blob, new_blob, path in commit.changes:
+            rel = self._rel(path)
+            if rel is None or path == config_path:
+                continue
+            kind = kind_of_path(rel)
+            if kind is None or not rel.endswith(".yaml"):
+                continue
+            self._record(commit, facts, before, kind, rel, status, old_blob, new_blob, named)
+        return trust
+
+    # -- who ---------------------------------------------------------------------------------
+    def _identity(self, commit: Commit, facts, trust: Trust) -> None:
+        if facts is None:
+            return
+        actor, claimed = commit.author, facts["Wuye-Role"][0]
+        if trust.config is None:
+            if facts["Wuye-Action"][0] != "init":
+                self._find(commit, "A-unknown-actor", "", f"{actor}: a commit before the office was set up")
+            return
+        role = trust.role(actor)
+        if role is None:
+            self._find(commit, "A-unknown-actor", "", f"{actor} is not on the roster at this commit")
+        elif role != claimed:
+            self._find(commit, "A-role", "", f"the commit claims the role {claimed}; {actor} is {role} "
+                                            "on the roster at this commit")
+        elif role == "auditor":
+            self._find(commit, "A-role", "", f"{actor} (auditor) has read-only access")
+        self._signature(commit, trust)
+
+    def _signature(self, commit: Commit, trust: Trust) -> None:
+        if not self.signatures and not trust.policy.get("require_signatures"):
+            return
+        signature = self.signatures.get(commit.id)
+        status = getattr(signature, "status", "N")
+        keys = trust.keys(commit.author)
+        if status == "N":
+            if trust.policy.get("require_signatures"):
+                self._find(commit, "A-unsigned", "", "not signed; the policy requires signatures")
+            elif keys:
+                self._find(commit, "A-unsigned", "", f"not signed although {commit.author} has a signing key "
+                                                    "on the roster (the tool signs for them)")
+            return
+        if status != "G":
+            self._find(commit, "A-bad-signature", "", f"the signature does not verify (git: {status})")
+            return
+        signer = getattr(signature, "signer", "")
+        fingerprint = getattr(signature, "fingerprint", "")
+        from ..store import signing
+
+        if signer != commit.author or fingerprint not in {signing.fingerprint(k) for k in keys}:
+            self._find(commit, "A-bad-signature", "",
+                       f"signed by {signer or '?'} ({fingerprint}), not by a key {commit.author} had on the "
+                       "roster at this commit")
+
+    # -- when --------------------------------------------------------------------------------
+    def _time(self, commit: Commit, facts, trust: Trust) -> None:
+        at = commit.at
+        if not at:
+            return
+        try:
+            when, recorded = read_iso(at), read_iso(commit.committed)
+        except ValueError:
+            self._find(commit, "A-event-time", "", f"Wuye-At {at} is not a time")
+            return
+        limit = trust.policy.get("backdate_limit_days", BACKDATE_LIMIT_DAYS)
+        if recorded - when > timedelta(days=limit):
+            self._find(commit, "A-backdated", "", f"business time {at} is more than {limit} days before the commit")
+        if (when - recorded).total_seconds() > FUTURE_SLACK_S:
+            self._find(commit, "A-event-time", "", f"business time {at} is after the commit was made "
+                                                  f"({commit.committed})")
+
+    # -- what ------------------------------------------------------------------------------
+    def _record(self, commit: Commit, facts, trust: Trust, kind: Kind, rel: str, status: str,
+                old_blob: str, new_blob: str, named: set[str]) -> None:
+        find = lambda code, message: self._find(commit, code, rel, message)   # noqa: E731
+        if status == "D":
+            find("A-deleted", "record file deleted (nothing is ever deleted: cancel or destroy instead)")
+            return
+        if status == "R":
+            find("A-renamed", f"record file moved from {self._rel(commit.renamed[self.prefix + rel]) or rel}")
+        old = self.reader.data(old_blob) if status != "A" else None
+        new = self.reader.data(new_blob)
+        if new is None:
+            return
+        if new.get("__unreadable__"):
+            find("A-invalid", "not readable YAML at this commit")
+            return
+        if isinstance(old, dict) and old.get("__unreadable__"):
+            old = None
+        self._checks(commit, trust, kind, rel, new, status)
+        if old is not None and kind.retention:
+            reason = kind.retention(old, read_iso(commit.committed).date())
+            if reason:
+                find("A-past-retention", reason)
+        if facts is None:
+            locked = locked_changes(kind, old or {}, new) if old is not None else ["(new record)"]
+            what = ("workflow fields: " + ", ".join(locked)) if locked else "free text only"
+            find("A-hand-edit", f"changed without the tool ({what})")
+            if old and kind.workflow.states:
+                self._transition(kind, old, new, find)
+            return
+        action = facts["Wuye-Action"][0]
+        if len(commit.parents) > 1:
+            return   # a merge's changes come from its other side, replayed there (see _merge)
+        rid = new.get("id")
+        if rid not in named:
+            find("A-unexplained", f"{rid} changed by '{action}' but not named in its Wuye-Record trailers")
+        if old is None:
+            self._created(commit, facts, trust, kind, new, find)
+        elif action == "edit":
+            for key in locked_changes(kind, old, new):
+                find("A-unexplained", f"edit changed {key}, which only the workflow changes")
+        else:
+            self._stepped(commit, facts, trust, kind, rid, old, new, find)
+
+    def _checks(self, commit: Commit, trust: Trust, kind: Kind, rel: str, new: dict, status: str) -> None:
+        from ..store.validate import findings as rule_findings
+
+        audit_code = {check.code: check.audit for check in kind.checks}
+        ctx = TreeContext(self.reader, commit.id, self.prefix, trust, set())
+        for code, message in dict.fromkeys((f.code, f.message) for f in rule_findings(kind, rel, new, ctx)):
+            self._find(commit, audit_code.get(code, "A-invalid"), rel, message)
+
+    def _transition(self, kind: Kind, old: dict, new: dict, find) -> None:
+        workflow = kind.workflow
+        before, after = old.get(workflow.state_field), new.get(workflow.state_field)
+        if after not in workflow.moves(before):
+            find("A-transition", f"{workflow.state_field} {before} → {after} is not a workflow step")
+
+    def _created(self, commit: Commit, facts, trust: Trust, kind: Kind, new: dict, find) -> None:
+        action = facts["Wuye-Action"][0]
+        if action not in CREATING:
+            find("A-unexplained", f"a new {kind.name} made by '{action}', which opens none")
+            return
+        timeline = [e for e in new.get("timeline") or [] if isinstance(e, dict)]
+        if action == "import" and new.get("source_id"):
+            return   # history from another system, frozen as imported
+        for event in timeline:
+            if event.get("by") != commit.author:
+                find("A-wrong-actor", f"the new {kind.name}'s '{event.get('action')}' is in the name of "
+                                      f"{event.get('by')}, not {commit.author} who made the commit")
+        workflow = kind.workflow
+        if workflow.states:
+            state = new.get(workflow.state_field)
+            if state != workflow.initial or workflow.replay(timeline) != workflow.initial:
+                find("A-unexplained", f"a new {kind.name} starts {workflow.initial}, not {state}; "
+                                      "later steps are their own commits")
+
+    def _stepped(self, commit: Commit, facts, trust: Trust, kind: Kind, rid: str, old: dict, new: dict, find) -> None:
+        workflow = kind.workflow
+        action = facts["Wuye-Action"][0]
+        if not workflow.actions or action not in workflow.actions:
+            find("A-unexplained", f"'{action}' is no step of a {kind.name}")
+            return
+        before = [e for e in old.get("timeline") or []]
+        after = [e for e in new.get("timeline") or []]
+        if after[:len(before)] != before:
+            find("A-unexplained", "timeline events changed or removed (a timeline only grows)")
+            return
+        added = after[len(before):]
+        if not added:
+            find("A-unexplained", f"'{action}' recorded no event")
+            return
+        event = added[0]
+        if event.get("action") != action:
+            find("A-unexplained", f"the event added is '{event.get('action')}', the commit says '{action}'")
+            return
+        if event.get("by") != commit.author:
+            find("A-wrong-actor", f"'{action}' is in the name of {event.get('by')}, not {commit.author} "
+                                  "who made the commit")
+            return
+        if commit.at and event.get("at") != commit.at:
+            find("A-event-time", f"the event's time {event.get('at')} is not the commit's Wuye-At {commit.at}")
+        if before and isinstance(before[-1], dict):
+            try:
+                if read_iso(str(event.get("at"))) < read_iso(str(before[-1].get("at"))):
+                    find("A-event-time", f"'{action}' at {event.get('at')} is earlier than the record's "
+                                         f"previous event ({before[-1].get('at')})")
+                    return
+            except (ValueError, TypeError):
+                pass
+        step = workflow.actions[action]
+        role = trust.role(commit.author) or ""
+        record = copy.deepcopy(old)
+        params = {"policy": trust.policy, **step.params_recorded(event, new, trust.role)}
+        change = Change(record, step, commit.author, role, str(event.get("at")), note=event.get("note"),
+                        params=params)
+        try:
+            apply(workflow, change, record_id=rid, sets=event.get("set") or {}, through_command=step.via_command)
+        except NotPermitted as exc:
+            find("A-role", str(exc))
+            return
+        except WuyeError as exc:
+            find("A-unexplained", f"not a step the workflow takes: {exc}")
+            return
+        except (KeyError, TypeError, ValueError) as exc:
+            find("A-unexplained", f"'{action}' cannot be replayed from what it recorded ({exc!r})")
+            return
+        record.setdefault("timeline", [])
+        record["timeline"] = list(record["timeline"]) + [change.event, *change.extra_events]
+        expected = yamlio.to_plain(json.loads(json.dumps(record, default=str)))
+        if expected != new:
+            keys = [k for k in dict.fromkeys([*expected, *new]) if expected.get(k) != new.get(k)]
+            find("A-unexplained", f"'{action}' by {commit.author} does not produce this change: "
+                                  f"{', '.join(keys)} differ from what the step records")
+
+    # -- merges ------------------------------------------------------------------------------
+    def _merge(self, commit: Commit, trust: Trust) -> None:
+        """A merge must be git's own merge of its parents; what its other side brings is
+        replayed (the commits its first parent lacks), with the roster of that side."""
+        first, *others = commit.parents
+        for other in others:
+            proc = git.run(self.top, ["merge-tree", "--write-tree", "--no-messages", first, other], check=False)
+            tree = proc.stdout.decode().split("\n", 1)[0].strip()
+            scope = self.prefix.rstrip("/") or "."
+            if proc.returncode not in (0, 1) or not tree:
+                self._find(commit, "A-unexplained", "", "the merge cannot be checked (git merge-tree failed)")
+                continue
+            diff = git.out(self.top, ["diff-tree", "-r", "--no-renames", "--name-status", tree, commit.id, "--", scope])
+            for line in diff.splitlines():
+                status, _, path = line.partition("\t")
+                rel = self._rel(path) or path
+                if proc.returncode == 1:
+                    why = "the merge had conflicts; this file differs from both sides' clean merge"
+                else:
+                    why = "the merge commit changed this file beyond merging its two sides (an evil merge)"
+                self._find(commit, "A-unexplained", rel, f"{why} ({'deleted' if status == 'D' else 'changed'})")
+            base = self.trust_at(self._side_base(first, other))
+            self.run([other, f"^{first}"], base)
+
+    def _side_base(self, first: str, other: str) -> str | None:
+        found = git.out(self.top, ["merge-base", first, other], check=False).strip()
+        return found or None
+
+
+# -- the checkpoint -------------------------------------------------------------------------
+def _checkpoint_path(gitdir: str, prefix: str) -> str:
+    name = hashlib.sha1(prefix.encode("utf-8")).hexdigest()[:12]
+    return os.path.join(gitdir, "wuyectl", f"audit-{name}.json")
+
+
+def _load_checkpoint(path: str) -> dict | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            entry = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    return entry if isinstance(entry, dict) and entry.get("engine") == ENGINE else None
+
+
+def _is_ancestor(top: str, older: str, newer: str) -> bool:
+    return git.run(top, ["merge-base", "--is-ancestor", older, newer], check=False).returncode == 0
+
+
+def _keys_in_history(top: str, prefix: str, revs: list[str], reader: Reader) -> dict[str, set[str]]:
+    """Every signing key each person had in any version of the roster (the allowed signers);
+    whether one was *trusted* for a commit is the replay's to judge."""
+    allowed: dict[str, set[str]] = {}
+    config = prefix + CONFIG
+    for commit in commits(top, revs, [config]):
+        for status, old_blob, new_blob, path in commit.changes:
+            data = reader.data(new_blob) if path == config else None
+            for person in (data or {}).get("staff") or [] if isinstance(data, dict) else []:
+                if isinstance(person, dict) and person.get("signing_key"):
+                    allowed.setdefault(str(person.get("name")), set()).add(person["signing_key"])
+    return allowed
+
+
+def _verify(replay: Replay, revs: list[str], trust: Trust) -> bool:
+    """Ask git for the signature of every commit in `revs` when any key was ever registered
+    (or the policy requires signatures); returns whether identities could be checked."""
+    allowed = _keys_in_history(replay.top, replay.prefix, revs, replay.reader)
+    for person in (trust.config or {}).get("staff") or []:
+        if person.get("signing_key"):
+            allowed.setdefault(person["name"], set()).add(person["signing_key"])
+    if not allowed:
+        return False
+    from ..store import signing
+
+    ids = git.out(replay.top, ["rev-list", *revs]).split()
+    replay.signatures = signing.verify(replay.top, ids, allowed) if ids else {}
+    replay.allowed = allowed
+    return True
+
+
+def replay(top: str, prefix: str = "", *, gitdir: str | None = None, head: str = "HEAD",
+           use_checkpoint: bool = True) -> Result:
+    """Replay the office history up to `head` (see the module's doc)."""
+    gitdir = gitdir or git.git_dir(top)
+    tip = git.out(top, ["rev-parse", "-q", "--verify", f"{head}^{{commit}}"], check=False).strip()
+    if not tip:
+        return Result([], 0, 0, False, None)
+    path = _checkpoint_path(gitdir, prefix)
+    saved = _load_checkpoint(path) if use_checkpoint else None
+    engine = Replay(top, prefix)
+    try:
+        findings: list[Finding] = []
+        start_trust = Trust(None)
+        revs = [tip]
+        total_before = 0
+        if saved and saved.get("prefix") == prefix and saved.get("head"):
+            if _is_ancestor(top, saved["head"], tip):
+                findings = [Finding(**f) for f in saved.get("findings", [])]
+                if saved.get("latest"):
+                    engine.latest = (read_iso(saved["latest"]), saved["latest"])
+                start_trust = Trust(saved.get("trust"))
+                revs = [tip, f"^{saved['head']}"]
+                total_before = int(saved.get("commits", 0))
+            else:
+                when = saved.get("saved_at", "")
+                findings.append(Finding(saved["head"][:10], when, "", "A-rewritten", "",
+                                        f"commit {saved['head'][:10]}, the head of the history audited on {when}, "
+                                        "is no longer in it: the history was rewritten since"))
+        signed = _verify(engine, revs, start_trust)
+        engine.findings = findings
+        trust, count, last = engine.run(revs, start_trust)
+        result = Result(engine.findings, count, total_before + count, signed, tip)
+        if use_checkpoint:
+            _save_checkpoint(path, prefix, tip, trust, engine.findings, total_before + count,
+                             engine.latest[1] if engine.latest else "")
+        return result
+    finally:
+        engine.close()
+
+
+def _save_checkpoint(path: str, prefix: str, head: str, trust: Trust, findings: list[Finding], count: int,
+                     latest: str) -> None:
+    from ..store.transaction import atomic_write
+
+    entry = {"engine": ENGINE, "prefix": prefix, "head": head, "trust": trust.config, "commits": count, "latest": latest,
+             "saved_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+             "findings": [{"commit": f.commit, "when": f.when, "author": f.author, "code": f.code, "path": f.path,
+                           "message": f.message, "upto": f.upto} for f in findings]}
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        atomic_write(path, json.dumps(entry, ensure_ascii=False, default=str).encode("utf-8"), sync=False)
+    except OSError:
+        pass   # a checkpoint is only a saving; an audit does not fail for want of one
+
+
+def check_push(gitdir: str, old: str | None, new: str, *, login: str | None = None,
+               prefix: str | None = None) -> list[Finding]:
+    """The findings of the first-parent commits `old..new` (old exclusive; None or the zero
+    id: from the root), replayed with the roster as trusted at `old` — what a server's
+    pre-receive hook refuses. With `login` (gitolite's GL_USER): the roster person whose
+    `login` it is must be each commit's actor (`A-not-pusher`), unless they are a director and
+    the commit is a merge; an unknown login is refused outright."""
+    top = gitdir
+    if prefix is None:
+        prefix = _office_prefix(top, new)
+    old = None if not old or old == ZERO else old
+    engine = Replay(top, prefix)
+    try:
+        trust = engine.trust_at(old)
+        revs = [new] + ([f"^{old}"] if old else [])
+        _verify(engine, revs, trust)
+        pusher = None
+        if login is not None:
+            final = engine.trust_at(new) if trust.config is None else trust
+            people = [p for p in (final.config or {}).get("staff") or [] if p.get("login") == login]
+            if not people:
+                return [Finding(new[:10], "", "", "A-not-pusher", "",
+                                f"the server user '{login}' is no one on the office roster (wuyectl staff key NAME "
+                                f"--login {login})")]
+            pusher = people[0]
+        scope = [engine.prefix.rstrip("/")] if engine.prefix else []
+        for commit in commits(top, revs, scope):
+            if pusher is not None and commit.author != pusher["name"]:
+                if not (pusher.get("role") == "director" and len(commit.parents) > 1):
+                    engine._find(commit, "A-not-pusher", "", f"made by {commit.author}, pushed by "
+                                                            f"{pusher['name']} ({login})")
+            trust = engine.commit(commit, trust)
+        return engine.findings
+    finally:
+        engine.close()
+
+
+def _office_prefix(top: str, rev: str) -> str:
+    """Where the office is in the repository at `rev`: the top, or the one folder holding
+    wuye.yaml."""
+    names = git.out(top, ["ls-tree", "-r", "--name-only", rev], check=False).splitlines()
+    if CONFIG in names:
+        return ""
+    found = sorted(n[: -len(CONFIG)] for n in names if n.endswith("/" + CONFIG) and n.count("/") == 1)
+    return found[0] if found else ""
