@@ -25,9 +25,9 @@ def cli():
 
 
 def _register() -> None:
-    from .commands import actions, office, records, reports
+    from .commands import actions, office, records, reports, server
 
-    for module in (office, records, actions, reports):
+    for module in (office, records, actions, reports, server):
         for command in module.COMMANDS:
             cli.add_command(command)
     # SPEC's word for a violation's next step; the same command as escalate.
