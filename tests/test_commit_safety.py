@@ -398,3 +398,56 @@ def test_a_detached_linked_work_tree_is_refused_too(run, git, office, ticket, tm
     branch = git("symbolic-ref", "--short", "HEAD").strip()
     assert (result.code, result.err) == (
         9, f"wuyectl: HEAD is detached (at {head}): switch to a branch before writing (git switch {branch})\n")
+
+
+# -- 5. sha256 repositories ------------------------------------------------------------------
+SHA256 = ("wuyectl: {top} is a sha256 git repository (extensions.objectformat); wuyectl works with sha1 "
+          "repositories only (git init --object-format=sha1)\n")
+
+
+def test_init_refuses_a_sha256_repository(run, tmp_path):
+    target = tmp_path / "sha256"
+    target.mkdir()
+    subprocess.run(["git", "init", "-q", "--object-format=sha256"], cwd=target, check=True)
+    result = run("init", str(target), "--name", "幸福花园", "--as", DIRECTOR, cwd=tmp_path)
+    assert (result.code, result.out, result.err) == (9, "", SHA256.format(top=target.resolve()))
+    assert sorted(p.name for p in target.iterdir()) == [".git"]          # nothing written
+
+
+def test_a_command_in_a_sha256_repository_is_refused(run, office, tmp_path):
+    target = tmp_path / "sha256"
+    target.mkdir()
+    subprocess.run(["git", "init", "-q", "--object-format=sha256"], cwd=target, check=True)
+    (target / "wuye.yaml").write_bytes((office / "wuye.yaml").read_bytes())
+    subprocess.run(["git", "-c", "user.name=x", "-c", "user.email=x@example.com", "add", "."], cwd=target, check=True)
+    subprocess.run(["git", "-c", "user.name=x", "-c", "user.email=x@example.com", "commit", "-q", "-m", "hand"],
+                   cwd=target, check=True)
+    for args in (["get", "tickets"], ["validate"], [*OPEN_REPAIR, "--as", "王芳"]):
+        result = run(*args, cwd=target)
+        assert (result.code, result.out, result.err) == (9, "", SHA256.format(top=target.resolve())), args
+
+
+def test_init_makes_a_sha1_repository_whatever_the_default(run, tmp_path):
+    target = tmp_path / "new"
+    result = run("init", str(target), "--name", "幸福花园", "--as", DIRECTOR, cwd=tmp_path,
+                 env={"GIT_DEFAULT_HASH": "sha256"})
+    assert result.code == 0, result.err
+    assert subprocess.run(["git", "rev-parse", "--show-object-format"], cwd=target, capture_output=True,
+                          text=True).stdout == "sha1\n"
+
+
+@pytest.mark.parametrize("config, expected", [
+    ("", "sha1"),
+    ("[core]\n\trepositoryformatversion = 0\n", "sha1"),
+    ("[core]\n\trepositoryformatversion = 1\n[extensions]\n\tobjectformat = sha256\n", "sha256"),
+    ("[Extensions]\n\tobjectFormat = SHA256 # a comment\n", "sha256"),
+    ('[extensions] objectformat = "sha256"\n', "sha256"),
+    ("[extensions]\n\tobjectformat = sha1\n", "sha1"),
+    ("[core]\n\tobjectformat = sha256\n", "sha1"),                          # not in [extensions]
+    ("[extensions]\n\t# objectformat = sha256\n", "sha1"),
+])
+def test_object_format_is_read_from_the_config_file(config, expected, tmp_path):
+    from wuyectl.store.git import object_format
+
+    (tmp_path / "config").write_text(config, encoding="utf-8")
+    assert object_format(str(tmp_path)) == expected

@@ -42,8 +42,12 @@ def init_office(directory: str, *, name: str, director: str, station: str = "A",
     if language not in ("zh", "en"):
         raise BadValue(f"language '{language}' must be zh or en")
     os.makedirs(directory, exist_ok=True)
-    if git.toplevel(directory) is None:
-        git.run(directory, ["init", "-q"])
+    top = git.toplevel(directory)
+    if top is None:
+        # sha1 whatever the person's init.defaultObjectFormat or GIT_DEFAULT_HASH says
+        git.run(directory, ["init", "-q"], env={"GIT_DEFAULT_HASH": "sha1"})
+    else:
+        git.require_sha1(git.git_dir(top), top)   # before anything is written
     config = {"schema_version": 1, "community": {"name": name}}
     if code:
         config["community"]["code"] = code

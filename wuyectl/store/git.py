@@ -175,6 +175,41 @@ class CatFile:
         self.close()
 
 
+def object_format(gitdir: str) -> str:
+    """The repository's object format, `extensions.objectformat` of its own config file
+    ("sha1" when unset), read from the file: git reads the repository format from that file
+    alone (no includes), and a git process per command would cost more than the reading."""
+    try:
+        with open(os.path.join(gitdir, "config"), encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return "sha1"
+    found = "sha1"
+    section = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):                      # [extensions] (a key may follow on the line)
+            header, _, line = line[1:].partition("]")
+            section = header.strip().split(" ")[0].lower()
+            line = line.strip()
+        if not line or line[0] in "#;" or section != "extensions":
+            continue
+        key, _, value = line.partition("=")
+        if key.strip().lower() == "objectformat":
+            found = value.split("#")[0].split(";")[0].strip().strip('"').strip().lower() or "sha1"
+    return found
+
+
+def require_sha1(gitdir: str, where: str) -> None:
+    """Refuse a repository whose objects are not named by sha1 (`git init
+    --object-format=sha256`): the tool computes blob ids itself (blob_id) and keys its index
+    by them."""
+    found = object_format(gitdir)
+    if found != "sha1":
+        raise RepoError(f"{where} is a {found} git repository (extensions.objectformat); wuyectl works with sha1 "
+                        f"repositories only (git init --object-format=sha1)")
+
+
 def blob_id(data: bytes) -> str:
     """git's object id of `data` as a blob (sha-1 repositories)."""
     import hashlib

@@ -74,6 +74,7 @@ class Office:
         # Records are addressed relative to the office root; git wants paths relative to the
         # top of the work tree (the office may be a folder inside a larger repository).
         self.prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        git.require_sha1(self.gitdir, self.top)
         self.config_loaded = self._load_config()
         self._finish_interrupted_write()
 
