@@ -147,3 +147,76 @@ def test_sync_without_the_remote_is_a_clear_error(office, cli, repo_state):
     result = cli("sync", "nas", "--as", "王芳")
     assert (result.code, result.err) == (9, "wuyectl: no remote 'nas' (git remote add nas URL)\n")
     assert repo_state() == before
+
+
+# -- a history is only added to (issue 10) ---------------------------------------------------
+def test_a_rewritten_local_history_is_not_pushed(clones, cli):
+    a, b, remote = clones
+    assert cli(*OPEN_REPAIR, "--as", "王芳", env=at("09:15")).out.strip() == TID
+    assert cli("assign", TID, "--to", "李明", "--as", "王芳", env=at("09:16")).code == 0
+    assert cli("sync", "--as", "王芳", env=at("09:16")).code == 0
+    pushed = sh_git(a, "rev-list", "--reverse", "HEAD~2..HEAD").split()
+    # both pushed commits dropped here, and a different one made in their place
+    sh_git(a, "reset", "-q", "--hard", "HEAD~2")
+    assert cli(*OPEN_REPAIR, "--as", "王芳", env=at("09:20")).out.strip() == TID
+    remote_before, before = sh_git(remote, "rev-parse", "HEAD"), state(a)
+    result = cli("sync", "--as", "王芳", env=at("09:21"))
+    assert (result.code, result.out) == (8, "")
+    assert result.err == ("wuyectl: sync refused, nothing pushed: the local history was rewritten: 2 commits on "
+                          f"origin/master are not in it ({pushed[0][:10]}, {pushed[1][:10]}); fetch and reset to "
+                          "origin/master, don't push\n")
+    assert sh_git(remote, "rev-parse", "HEAD") == remote_before and state(a) == before
+    # amended in place: one commit gone
+    sh_git(a, "reset", "-q", "--hard", pushed[1])
+    assert cli("sync", "--as", "王芳", env=at("09:22")).code == 0            # back in step: syncs again
+    sh_git(a, "-c", "user.name=王芳", "-c", "user.email=w@example.com", "commit", "-q", "--amend", "--no-verify",
+           "-m", "assign (again)")
+    result = cli("sync", "--as", "王芳", env=at("09:23"))
+    assert result.err == ("wuyectl: sync refused, nothing pushed: the local history was rewritten: 1 commit on "
+                          f"origin/master is not in it ({pushed[1][:10]}); fetch and reset to origin/master, "
+                          "don't push\n")
+
+
+def test_a_rewritten_server_history_is_not_merged(clones, cli):
+    a, b, remote = clones
+    assert cli(*OPEN_REPAIR, "--as", "王芳", env=at("09:15")).out.strip() == TID
+    assert cli("sync", "--as", "王芳", env=at("09:15")).code == 0
+    synced = sh_git(a, "rev-parse", "HEAD").strip()
+    # someone with the NAS's disk puts its branch back a commit (no hooks there to refuse it)
+    sh_git(remote, "update-ref", "refs/heads/master", f"{synced}~1")
+    before = state(a)
+    tracking = sh_git(a, "rev-parse", "origin/master")
+    result = cli("sync", "--as", "王芳", env=at("09:20"))
+    assert (result.code, result.out) == (8, "")
+    assert result.err == ("wuyectl: sync refused, nothing pushed: the history on origin/master was rewritten: 1 commit "
+                          f"this clone synced is not in it ({synced[:10]}); the server's history must be put back\n")
+    assert sh_git(remote, "rev-parse", "HEAD").strip() == f"{sh_git(a, 'rev-parse', f'{synced}~1').strip()}"
+    assert state(a) == before and sh_git(a, "rev-parse", "origin/master") == tracking   # as before the sync
+    assert cli("sync", "--as", "王芳", env=at("09:21")).code == 8                         # and refused again
+
+
+def test_a_clone_that_only_fetched_is_not_taken_for_a_rewrite(clones, cli):
+    a, b, remote = clones
+    assert cli(*OPEN_REPAIR, "--as", "王芳", env=at("09:15")).code == 0
+    assert cli("sync", "--as", "王芳", env=at("09:15")).code == 0
+    # b (cloned, never synced) fetches by hand, and has a record of its own: merged, not refused
+    sh_git(b, "fetch", "-q", "origin")
+    assert cli(*OPEN_REPAIR, "--as", "王芳", "--repo", b, env=at("09:16")).code == 0
+    result = cli("sync", "--as", "王芳", "--repo", b, env=at("09:17"))
+    assert (result.code, result.err) == (0, "")
+    assert result.out.startswith("merged and pushed: master ")
+
+
+def test_a_push_the_server_refuses_is_reported_with_its_reasons(clones, cli):
+    a, b, remote = clones
+    assert cli("server", "install", remote).code == 0
+    (a / "wuye.yaml").write_text((a / "wuye.yaml").read_text(encoding="utf-8") + "# 手改\n", encoding="utf-8")
+    sh_git(a, "-c", "user.name=王芳", "-c", "user.email=w@example.com", "commit", "-q", "--no-verify", "-am", "hand")
+    hand = sh_git(a, "rev-parse", "HEAD").strip()
+    remote_before = sh_git(remote, "rev-parse", "HEAD")
+    result = cli("sync", "--as", "王芳", env=at("09:20"))
+    assert (result.code, result.out) == (5, "")
+    assert result.err.startswith(f"wuyectl: push to origin refused by the server, nothing pushed: {hand[:10]} "
+                                 "A-hand-edit wuye.yaml: ")
+    assert result.err.count("\n") == 1
+    assert sh_git(remote, "rev-parse", "HEAD") == remote_before

@@ -293,8 +293,8 @@ def compare_with_remote(office: Office, remote: str) -> list[Finding]:
 
     Telling a rewrite from a clone that is only behind or ahead takes what this clone and the
     server last agreed on: the commit the last `wuyectl sync` pushed or found there
-    (`sync.last_synced`; the remote-tracking ref for a clone that has not synced since). The
-    server's commits after it are other offices' work not fetched yet, and local commits built
+    (`sync.last_synced`; for a clone that has not synced since, the remote's tip when it was
+    cloned or last pushed to). The server's commits after it are other offices' work not fetched yet, and local commits built
     on it (its descendants) are not pushed yet: neither is a finding. Clocks cannot tell them
     apart: commit dates are each office's own clock, and an office offline for a day makes
     commits "older" than another office's push while doing nothing wrong. A clone that never

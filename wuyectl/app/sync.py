@@ -9,18 +9,26 @@ for record files; validate what changed; push. Records made in two clones never 
 
 The merge driver (`merge_files`) is given to git for this one merge through `-c` options and a
 private attributes file, so nothing needs configuring in a clone.
+
+A history is only ever added to. Each sync remembers the commit this clone and the remote
+agreed on (`last_synced`: refs/wuyectl/synced/REMOTE/BRANCH); a sync refuses, before anything
+is fetched or pushed, when the local history no longer contains it (reset, amended, rebased
+here), and after the fetch when the remote's branch no longer does (rewritten on the server).
+A push the server's hooks refuse (docs/server.md) is reported with the server's reasons.
 """
 from __future__ import annotations
 
 import os
 import sys
 
-from ..errors import Conflict, Invalid, RepoError
+from ..errors import Conflict, Invalid, Refused, RepoError
 from ..store import git, yamlio
 from ..store.office import Office
 from ..store.transaction import Transaction, atomic_write
 
 CONFLICT_MARK = "wuyectl-conflict: "
+SYNCED_REF = "refs/wuyectl/synced/{remote}/{branch}"
+SERVER_REFUSAL = "remote: wuyectl: refused: "
 _MISSING = object()
 
 
@@ -132,8 +140,24 @@ def _sync(office: Office, actor: str | None, remote: str) -> dict:
         branch = repo.active_branch.name
         if remote not in [r.name for r in repo.remotes]:
             raise RepoError(f"no remote '{remote}' (git remote add {remote} URL)")
-        git.run(top, ["fetch", "-q", remote])
         upstream = f"{remote}/{branch}"
+        agreed = last_synced(top, remote, branch)
+        if agreed is not None and not _is_ancestor(top, agreed, "HEAD"):
+            lost = _missing(top, agreed, "HEAD")
+            raise Conflict(f"sync refused, nothing pushed: the local history was rewritten: {_commits(lost)} on "
+                           f"{upstream} {'is' if len(lost) == 1 else 'are'} not in it ({_ids(lost)}); "
+                           f"fetch and reset to {upstream}, don't push")
+        tracking = f"refs/remotes/{upstream}"
+        seen = _rev(top, tracking)
+        git.run(top, ["fetch", "-q", remote])
+        there = _rev(top, tracking)
+        if agreed is not None and there is not None and not _is_ancestor(top, agreed, there):
+            lost = _missing(top, agreed, there)
+            if seen is not None:   # as before this sync: the next one refuses the same way
+                git.run(top, ["update-ref", tracking, seen], check=False)
+            raise Conflict(f"sync refused, nothing pushed: the history on {upstream} was rewritten: "
+                           f"{_commits(lost)} this clone synced {'is' if len(lost) == 1 else 'are'} not in it "
+                           f"({_ids(lost)}); the server's history must be put back")
         has_upstream = f"refs/remotes/{upstream}" in [ref.path for ref in repo.remotes[remote].refs]
         old = git.head(top)
         merged = False
@@ -177,5 +201,51 @@ def _sync(office: Office, actor: str | None, remote: str) -> dict:
         if push.returncode != 0:
             if merged:
                 git.run(top, ["reset", "-q", "--keep", old], check=False)
+            reasons = [line[len(SERVER_REFUSAL):].rstrip() for line in push.stderr.decode("utf-8", "replace").splitlines()
+                       if line.startswith(SERVER_REFUSAL)]
+            if reasons:
+                more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
+                raise Refused(f"push to {remote} refused by the server, nothing pushed: {reasons[0]}{more}")
             raise Conflict(f"push to {remote} was refused (someone pushed meanwhile?); run sync again")
+        git.run(top, ["update-ref", SYNCED_REF.format(remote=remote, branch=branch), "HEAD"])
         return {"merged": merged, "old": old, "new": git.head(top), "branch": branch, "remote": remote}
+
+
+def last_synced(top: str, remote: str, branch: str) -> str | None:
+    """The newest commit this clone and `remote`'s `branch` are known to have agreed on: the
+    one the last `sync` pushed or found there. A clone that has not synced since it was made
+    (or since this was added) has the remote's tip as it was when cloned or last pushed to, from
+    the remote-tracking ref's reflog — both were this clone's own history then; a tip a plain
+    `git fetch` brought is not (fetched, perhaps never merged). None when neither is known."""
+    marker = _rev(top, SYNCED_REF.format(remote=remote, branch=branch))
+    if marker is not None:
+        return marker
+    log = git.out(top, ["reflog", "show", "--format=%H%x1f%gs", f"refs/remotes/{remote}/{branch}", "--"],
+                  check=False)
+    for line in log.splitlines():
+        commit, _, subject = line.partition("\x1f")
+        if subject.startswith(("update by push", "clone: ")):
+            return _rev(top, commit)
+    return None
+
+
+def _rev(top: str, ref: str) -> str | None:
+    proc = git.run(top, ["rev-parse", "-q", "--verify", f"{ref}^{{commit}}"], check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def _is_ancestor(top: str, old: str, new: str) -> bool:
+    return git.run(top, ["merge-base", "--is-ancestor", old, new], check=False).returncode == 0
+
+
+def _missing(top: str, had: str, has: str) -> list[str]:
+    """The commits of `had` that `has` lacks, oldest first."""
+    return git.out(top, ["rev-list", "--reverse", "--topo-order", had, "--not", has]).split()
+
+
+def _commits(ids: list[str]) -> str:
+    return f"{len(ids)} commit{'' if len(ids) == 1 else 's'}"
+
+
+def _ids(ids: list[str], shown: int = 3) -> str:
+    return ", ".join(c[:10] for c in ids[:shown]) + (", …" if len(ids) > shown else "")
