@@ -329,3 +329,14 @@ def test_the_pre_receive_command_exits_5_with_a_line_per_problem(server, run, of
     assert result.err == ("wuyectl: refused: refs/heads/master: deleting a branch is refused (history is never deleted)\n"
                           "wuyectl: refused: refs/tags/x: deleting a tag is refused (history is never deleted)\n")
     assert run("server", "pre-receive", input=f"{tip} {tip} refs/heads/master\n", env={"GIT_DIR": str(server)}).code == 0
+
+
+def test_a_server_that_lost_synced_commits_is_found(server, office, cli):
+    assert cli(*OPEN_REPAIR, "--as", "王芳").code == 0
+    assert cli("sync", "--as", "王芳").code == 0
+    synced = out(office, "rev-parse", "HEAD")
+    sh(server, "update-ref", "refs/heads/master", f"{synced}~1")          # by hand on the server's disk
+    found = serving.compare_with_remote(Office(str(office)), "origin")
+    assert [(f.commit, f.code, f.message) for f in found] == [
+        (synced[:10], "A-not-on-server", f"synced with origin ({synced[:10]}) and no longer on origin/master: the "
+                                         "server's history was rewritten")]

@@ -289,7 +289,8 @@ def compare_with_remote(office: Office, remote: str) -> list[Finding]:
       now — the local history was rewritten (reset, amended, rebased).
     - `A-not-on-server`: a commit on the local first-parent line that the server never
       received and that is older than what this clone last synced — it stands beside or below
-      history the server has, so it replaced that history instead of waiting to be pushed.
+      history the server has, so it replaced that history instead of waiting to be pushed (or,
+      when it is one this clone synced, the server lost it: the server's history was rewritten).
 
     Telling a rewrite from a clone that is only behind or ahead takes what this clone and the
     server last agreed on: the commit the last `wuyectl sync` pushed or found there
@@ -341,10 +342,15 @@ def compare_with_remote(office: Office, remote: str) -> list[Finding]:
     after = set(git.out(top, ["rev-list", "--ancestry-path", f"{agreed}..HEAD"]).split())
     alone = [c for c in git.out(top, ["rev-list", "--reverse", "--first-parent", "HEAD", "--not",
                                       fetched_branch]).split() if c not in after]
+    synced = set(git.out(top, ["rev-list", agreed]).split()) if alone else set()
     for commit, author, when in _described(top, alone):
-        found.append(Finding(commit[:10], when, author, "A-not-on-server", "",
-                             f"never received by {remote}, and not built on {agreed[:10]} (the last commit "
-                             f"synced with {remote}): it replaced history the server has"))
+        if commit in synced:   # the server had it once: its history was rewritten
+            message = (f"synced with {remote} ({agreed[:10]}) and no longer on {remote}/{branch}: the server's "
+                       f"history was rewritten")
+        else:
+            message = (f"never received by {remote}, and not built on {agreed[:10]} (the last commit synced with "
+                       f"{remote}): it replaced history the server has")
+        found.append(Finding(commit[:10], when, author, "A-not-on-server", "", message))
     return found
 
 
