@@ -13,7 +13,8 @@ import subprocess
 
 import pytest
 
-from conftest import DIRECTOR, UNIT, ticket_path
+from conftest import DIRECTOR, OPEN_REPAIR, UNIT, ticket_path
+from test_sync import clones  # noqa: F401  (a fixture: two clones of one office and their remote)
 
 from wuyectl import api
 from wuyectl.errors import Refused
@@ -368,3 +369,93 @@ def test_the_checkpoint_replays_only_new_commits(office, cli, ticket):
     assert cli("assign", ticket, "--to", "李明", "--as", "王芳").code == 0
     again = api.audit_report(api.Office(str(office)))
     assert (again.commits, again.replayed_total, again.findings) == (1, 9, [])
+
+
+# -- offices that sync ---------------------------------------------------------------------------
+def test_a_synced_field_level_merge_replays_clean_in_both_offices(clones, cli):
+    from test_sync import at
+
+    a, b, remote = clones
+    assert cli(*OPEN_REPAIR, "--as", "王芳", env=at("09:15")).out.strip() == TID
+    assert cli("sync", "--as", "王芳", env=at("09:15")).code == 0
+    assert cli("sync", "--as", "王芳", "--repo", b, env=at("09:15")).code == 0
+    assert cli("assign", TID, "--to", "李明", "--as", "王芳", env=at("09:20")).code == 0
+    assert cli("escalate", TID, "--reason", "业主催促", "--as", "赵强", "--repo", b, env=at("09:17")).code == 0
+    assert cli("sync", "--as", "王芳", env=at("09:25")).code == 0
+    assert cli("sync", "--as", "王芳", "--repo", b, env=at("09:26")).out.startswith("merged and pushed")
+    assert cli("sync", "--as", "王芳", env=at("09:30")).code == 0
+    for repo in (a, b):
+        result = cli("audit", "-o", "json", "--repo", repo)
+        assert (result.code, json.loads(result.out)) == (0, []), result.out
+
+
+# -- signatures ---------------------------------------------------------------------------------
+@pytest.fixture
+def keys(tmp_path, monkeypatch):
+    """`keys(name)`: a new ed25519 key pair; returns the private key's path."""
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    folder = tmp_path / "keys"
+    folder.mkdir()
+
+    def _make(name: str):
+        path = folder / name
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(path)], check=True,
+                       capture_output=True)
+        return path
+
+    return _make
+
+
+def signed_commit(office, message: str, *, who: str, key) -> str:
+    """A hand commit in `who`'s name, signed with `key` (git's own SSH signing)."""
+    args = ["git", "-c", f"user.name={who}", "-c", "user.email=x@example.com", "-c", "gpg.format=ssh",
+            "-c", f"user.signingkey={key}", "commit", "-q", "--no-verify", "-S", "-a", "-F", "-"]
+    proc = subprocess.run(args, cwd=office, input=message.encode("utf-8"), capture_output=True)
+    assert proc.returncode == 0, proc.stderr.decode()
+    return head(office)
+
+
+def test_signatures_are_verified_against_the_roster_at_each_commit(office, cli, run, keys):
+    wang, zhao = keys("wang"), keys("zhao")
+    assert cli("staff", "key", "王芳", "--file", f"{wang}.pub", "--as", DIRECTOR).code == 0
+    assert cli("staff", "key", "赵强", "--file", f"{zhao}.pub", "--as", DIRECTOR).code == 0
+    opened = run(*OPEN_REPAIR, "--as", "王芳", env={"WUYECTL_SIGNING_KEY": str(wang)})
+    assert opened.code == 0, opened.err
+    tid = opened.out.strip()
+    result = run("audit")
+    assert (result.code, result.out) == (0, "no findings in 10 commits; signatures verified against the keys on "
+                                            "the roster at each commit\n")
+    rel = ticket_path(tid)
+    data = load(office, rel)
+    data["description"] = "改一"
+    dump(office, rel, data)
+    unsigned = forge(office, f"{tid} edit\n\n" + trailers("edit", tid, "clerk"), who="王芳")
+    data["description"] = "改二"
+    dump(office, rel, data)
+    others_key = signed_commit(office, f"{tid} edit\n\n" + trailers("edit", tid, "clerk"), who="王芳", key=zhao)
+    rows = rows_of(cli)
+    assert [(r["commit"], r["code"], r["message"]) for r in rows] == [
+        (unsigned, "A-unsigned", "not signed although 王芳 has a signing key on the roster (the tool signs for them)"),
+        (others_key, "A-bad-signature", "signed by 赵强 (" + signing_fingerprint(zhao) + "), not by a key 王芳 had "
+                                        "on the roster at this commit")]
+
+
+def test_require_signatures_makes_every_unsigned_commit_a_finding(office, cli, git):
+    config = office / "wuye.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("policy:\n", "policy:\n  require_signatures: true\n"),
+                      encoding="utf-8")
+    changed = forge(office, "policy", who=DIRECTOR)
+    got = findings(cli)
+    assert (changed, "A-hand-edit", "wuye.yaml") in got
+    assert (changed, "A-unsigned", "") not in got            # the policy holds from the next commit
+    assert cli(*OPEN_REPAIR, "--as", "王芳").code == 5       # the tool refuses: she has no key
+    (office / "notes.txt").write_text("x", encoding="utf-8")
+    git("add", "notes.txt")
+    hand = forge(office, "notes", who="王芳")
+    assert (hand, "A-unsigned", "") in findings(cli)
+
+
+def signing_fingerprint(key) -> str:
+    from wuyectl.store import signing
+
+    return signing.fingerprint(open(f"{key}.pub", encoding="utf-8").read())

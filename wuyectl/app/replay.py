@@ -38,6 +38,7 @@ import hashlib
 import json
 import os
 import subprocess
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -87,6 +88,8 @@ class Commit:
     body: str
     changes: list[tuple[str, str, str, str]] = field(default_factory=list)   # (status, old blob, new blob, path)
     renamed: dict[str, str] = field(default_factory=dict)                      # new path → old path
+    seq: int = 0                 # its place in the replay
+    upto: str = ""               # the latest event time up to it
 
     @property
     def facts(self) -> dict[str, list[str]] | None:
@@ -136,6 +139,16 @@ def _commit(text: str) -> Commit:
         else:
             commit.changes.append((parts[4][:1], parts[2], parts[3], paths[0]))
     return commit
+
+
+def merge_options(attributes: str) -> list[str]:
+    """git's options for merging record files field by field (`sync`'s merge driver), given a
+    private attributes file that names it for *.yaml."""
+    import sys
+
+    driver = f'"{sys.executable}" -m wuyectl merge-driver %O %A %B %P'
+    return ["-c", f"core.attributesFile={attributes}", "-c", "merge.wuyectl.name=wuyectl records",
+            "-c", f"merge.wuyectl.driver={driver}"]
 
 
 # -- the roster as the replay trusts it -----------------------------------------------------
@@ -264,15 +277,23 @@ class Reader:
 
 class TreeContext:
     """What the kinds' checks ask of the office (`store.validate.Context`), answered from a
-    commit's tree and the trusted roster."""
+    commit's tree and the trusted roster. `existing`: paths already seen to exist (records
+    are never deleted but by a finding), so each is looked up once."""
 
-    def __init__(self, reader: Reader, rev: str, prefix: str, trust: Trust, added: set[str]):
-        self.reader, self.rev, self.prefix, self.added = reader, rev, prefix, added
+    many = True   # checking a great many records: the compiled schema validator first
+
+    def __init__(self, reader: Reader, rev: str, prefix: str, trust: Trust, existing: set[str]):
+        self.reader, self.rev, self.prefix, self.existing = reader, rev, prefix, existing
         self.roles = {p.get("name"): p.get("role") for p in (trust.config or {}).get("staff") or []}
         self.staged: dict = {}
 
     def exists(self, relpath: str) -> bool:
-        return relpath in self.added or self.reader.exists(self.rev, self.prefix + relpath)
+        if relpath in self.existing:
+            return True
+        if self.reader.exists(self.rev, self.prefix + relpath):
+            self.existing.add(relpath)
+            return True
+        return False
 
 
 # -- the replay -----------------------------------------------------------------------------
@@ -293,19 +314,37 @@ class Replay:
         self.trust_cache: dict[str, Trust] = {}
         self.signatures: dict[str, object] = {}
         self.allowed: dict[str, set[str]] = {}
-        self.findings: list[Finding] = []
+        self.found: list[tuple[tuple, Finding]] = []      # (order key, finding)
         self.latest: tuple[datetime, str] | None = None   # the latest event time so far (for --since)
+        self.seq = 0
+        self.here: tuple[int, int, str] = (0, 0, "")       # (commit's place, phase, upto) of what is replayed now
+        self.existing: set[str] = set()                    # record paths seen to exist (references)
 
     def close(self) -> None:
         self.reader.close()
+        if getattr(self, "_attributes_file", None):
+            try:
+                os.unlink(self._attributes_file)
+            except OSError:
+                pass
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [finding for _, finding in sorted(self.found, key=lambda item: item[0])]
+
+    def carry(self, findings: list[Finding]) -> None:
+        """Findings of earlier replays (a checkpoint's), kept before this replay's."""
+        self.found = [((-1, 0, i), f) for i, f in enumerate(findings)] + self.found
 
     # -- helpers ---------------------------------------------------------------------------
     def _rel(self, path: str) -> str | None:
         return path[len(self.prefix):] if path.startswith(self.prefix) else None
 
     def _find(self, commit: Commit, code: str, path: str, message: str) -> None:
-        self.findings.append(Finding(commit.id[:10], commit.at or commit.committed, commit.author, code, path, message,
-                                     self.latest[1] if self.latest else ""))
+        seq, phase, upto = self.here
+        self.found.append(((seq, phase, len(self.found)),
+                           Finding(commit.id[:10], commit.at or commit.committed, commit.author, code, path, message,
+                                   upto)))
 
     def trust_at(self, rev: str | None) -> Trust:
         """The roster as trusted at `rev` (its config commits replayed along its first-parent line)."""
@@ -325,18 +364,43 @@ class Replay:
         return trust
 
     # -- a range of commits ----------------------------------------------------------------
-    def run(self, revs: list[str], trust: Trust) -> tuple[Trust, int, str | None]:
+    def run(self, revs: list[str], trust: Trust, *, workers: int = 1) -> tuple[Trust, int, str | None]:
         """Replay the first-parent commits of `revs` with `trust` as the roster before them;
-        returns the roster after them, the number replayed and the last commit."""
+        returns the roster after them, the number replayed and the last commit. With
+        `workers` > 1 the record changes are replayed in that many processes, each taking
+        the same records throughout (a record's versions are then parsed once)."""
         count, last = 0, None
         scope = [self.prefix.rstrip("/")] if self.prefix else []
-        for commit in commits(self.top, revs, scope):
-            trust = self.commit(commit, trust)
-            count += 1
-            last = commit.id
+        tasks: list[tuple] = []
+        outer = self.here
+        try:
+            for commit in commits(self.top, revs, scope):
+                before = trust
+                trust = self.commit_level(commit, trust)
+                for task in self.record_tasks(commit, before):
+                    if workers > 1:
+                        tasks.append(task)
+                    else:
+                        self.record_task(task)
+                count += 1
+                last = commit.id
+        finally:
+            self.here = outer
+        if tasks:
+            self._in_parallel(tasks, workers)
         return trust, count, last
 
     def commit(self, commit: Commit, trust: Trust) -> Trust:
+        """Replay one commit (all of it, here); returns the roster after it."""
+        before = trust
+        trust = self.commit_level(commit, trust)
+        for task in self.record_tasks(commit, before):
+            self.record_task(task)
+        return trust
+
+    def commit_level(self, commit: Commit, trust: Trust) -> Trust:
+        """What concerns the commit as a whole: its place and time, the roster it changes, a
+        merge's other side, who made it and when. Returns the roster after it."""
         try:
             stamp = commit.at or commit.committed
             when = read_iso(stamp)
@@ -344,36 +408,63 @@ class Replay:
                 self.latest = (when, stamp)
         except ValueError:
             pass
+        self.seq += 1
+        seq = self.seq
+        upto = self.latest[1] if self.latest else ""
+        self.here = (seq, 0, upto)
+        commit.seq, commit.upto = seq, upto
         facts = commit.facts
         action = facts["Wuye-Action"][0] if facts else None
-        actor = commit.author
         before = trust
         config_path = self.prefix + CONFIG
         for status, old_blob, new_blob, path in commit.changes:
             if path == config_path:
                 trust, problem = config_step(trust, self.reader.data(old_blob), self.reader.data(new_blob),
-                                             action, actor)
+                                             action, commit.author)
                 if problem:
                     code = "A-hand-edit" if problem.startswith("office configuration") else "A-roster"
                     self._find(commit, code, CONFIG, problem)
         if len(commit.parents) > 1:
             self._merge(commit, before)
+            self.here = (seq, 0, upto)
         self._identity(commit, facts, before)
         self._time(commit, facts, before)
-        named = set(facts.get("Wuye-Record", ())) if facts else set()
+        return trust
+
+    def record_tasks(self, commit: Commit, trust: Trust) -> Iterator[tuple]:
+        config_path = self.prefix + CONFIG
         for status, old_blob, new_blob, path in commit.changes:
             rel = self._rel(path)
-            if rel is None or path == config_path:
+            if rel is None or path == config_path or not rel.endswith(".yaml"):
                 continue
-            kind = kind_of_path(rel)
-            if kind is None or not rel.endswith(".yaml"):
-                continue
-            self._record(commit, facts, before, kind, rel, status, old_blob, new_blob, named)
-        return trust
+            if kind_of_path(rel) is not None:
+                yield (commit, trust, rel, status, old_blob, new_blob)
+
+    def record_task(self, task: tuple) -> None:
+        commit, trust, rel, status, old_blob, new_blob = task
+        facts = commit.facts
+        self.here = (commit.seq, 1, commit.upto)
+        named = set(facts.get("Wuye-Record", ())) if facts else set()
+        self._record(commit, facts, trust, kind_of_path(rel), rel, status, old_blob, new_blob, named)
+
+    def _in_parallel(self, tasks: list[tuple], workers: int) -> None:
+        import multiprocessing
+
+        global _TASKS, _ENGINE
+        _TASKS, _ENGINE = tasks, self
+        try:
+            context = multiprocessing.get_context("fork")
+            with context.Pool(workers) as pool:
+                for found in pool.imap_unordered(_replay_share, [(i, workers) for i in range(workers)]):
+                    self.found.extend(found)
+        finally:
+            _TASKS, _ENGINE = [], None
 
     # -- who ---------------------------------------------------------------------------------
     def _identity(self, commit: Commit, facts, trust: Trust) -> None:
         if facts is None:
+            if trust.config is not None:
+                self._signature(commit, trust)
             return
         actor, claimed = commit.author, facts["Wuye-Role"][0]
         if trust.config is None:
@@ -403,14 +494,15 @@ class Replay:
                 self._find(commit, "A-unsigned", "", f"not signed although {commit.author} has a signing key "
                                                     "on the roster (the tool signs for them)")
             return
-        if status != "G":
-            self._find(commit, "A-bad-signature", "", f"the signature does not verify (git: {status})")
+        signer = getattr(signature, "signer", None)
+        fingerprint = getattr(signature, "fingerprint", None)
+        if status != "G" and not (status == "B" and fingerprint):
+            self._find(commit, "A-bad-signature", "", f"the signature does not verify (git: "
+                                                     f"{getattr(signature, 'git_status', status)})")
             return
-        signer = getattr(signature, "signer", "")
-        fingerprint = getattr(signature, "fingerprint", "")
         from ..store import signing
 
-        if signer != commit.author or fingerprint not in {signing.fingerprint(k) for k in keys}:
+        if status != "G" or signer != commit.author or fingerprint not in {signing.fingerprint(k) for k in keys}:
             self._find(commit, "A-bad-signature", "",
                        f"signed by {signer or '?'} ({fingerprint}), not by a key {commit.author} had on the "
                        "roster at this commit")
@@ -480,7 +572,7 @@ class Replay:
         from ..store.validate import findings as rule_findings
 
         audit_code = {check.code: check.audit for check in kind.checks}
-        ctx = TreeContext(self.reader, commit.id, self.prefix, trust, set())
+        ctx = TreeContext(self.reader, commit.id, self.prefix, trust, self.existing)
         for code, message in dict.fromkeys((f.code, f.message) for f in rule_findings(kind, rel, new, ctx)):
             self._find(commit, audit_code.get(code, "A-invalid"), rel, message)
 
@@ -573,7 +665,8 @@ class Replay:
         replayed (the commits its first parent lacks), with the roster of that side."""
         first, *others = commit.parents
         for other in others:
-            proc = git.run(self.top, ["merge-tree", "--write-tree", "--no-messages", first, other], check=False)
+            proc = git.run(self.top, [*merge_options(self._attributes()), "merge-tree", "--write-tree", "--no-messages",
+                                      first, other], check=False)
             tree = proc.stdout.decode().split("\n", 1)[0].strip()
             scope = self.prefix.rstrip("/") or "."
             if proc.returncode not in (0, 1) or not tree:
@@ -591,9 +684,40 @@ class Replay:
             base = self.trust_at(self._side_base(first, other))
             self.run([other, f"^{first}"], base)
 
+    def _attributes(self) -> str:
+        """A private attributes file naming the records' merge driver (as `sync` gives git)."""
+        if getattr(self, "_attributes_file", None) is None:
+            import tempfile
+
+            fd, path = tempfile.mkstemp(prefix="wuyectl-attributes-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(b"*.yaml merge=wuyectl\n")
+            self._attributes_file = path
+        return self._attributes_file
+
     def _side_base(self, first: str, other: str) -> str | None:
         found = git.out(self.top, ["merge-base", first, other], check=False).strip()
         return found or None
+
+
+_TASKS: list[tuple] = []
+_ENGINE: Replay | None = None
+
+
+def _replay_share(share: tuple[int, int]) -> list[tuple[tuple, Finding]]:
+    """A worker's part of the record changes (forked: the tasks are inherited, not sent):
+    those whose path hashes to its number, in history order."""
+    index, workers = share
+    engine = _ENGINE
+    engine.reader = Reader(engine.top)      # its own `git cat-file`
+    engine.found = []
+    try:
+        for task in _TASKS:
+            if zlib.crc32(task[2].encode("utf-8")) % workers == index:
+                engine.record_task(task)
+    finally:
+        engine.reader.close()
+    return engine.found
 
 
 # -- the checkpoint -------------------------------------------------------------------------
@@ -647,9 +771,11 @@ def _verify(replay: Replay, revs: list[str], trust: Trust) -> bool:
 
 
 def replay(top: str, prefix: str = "", *, gitdir: str | None = None, head: str = "HEAD",
-           use_checkpoint: bool = True) -> Result:
+           use_checkpoint: bool = True, workers: int | None = None) -> Result:
     """Replay the office history up to `head` (see the module's doc)."""
     gitdir = gitdir or git.git_dir(top)
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4)
     tip = git.out(top, ["rev-parse", "-q", "--verify", f"{head}^{{commit}}"], check=False).strip()
     if not tip:
         return Result([], 0, 0, False, None)
@@ -675,8 +801,8 @@ def replay(top: str, prefix: str = "", *, gitdir: str | None = None, head: str =
                                         f"commit {saved['head'][:10]}, the head of the history audited on {when}, "
                                         "is no longer in it: the history was rewritten since"))
         signed = _verify(engine, revs, start_trust)
-        engine.findings = findings
-        trust, count, last = engine.run(revs, start_trust)
+        engine.carry(findings)
+        trust, count, last = engine.run(revs, start_trust, workers=workers)
         result = Result(engine.findings, count, total_before + count, signed, tip)
         if use_checkpoint:
             _save_checkpoint(path, prefix, tip, trust, engine.findings, total_before + count,

@@ -46,7 +46,8 @@ class Finding(NamedTuple):
 
 
 def check_schema(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Finding]:
-    return [Finding(path, message, "V-schema") for path, message in schema.problems(data, kind.schema)]
+    many = getattr(ctx, "many", False)   # a replay of the whole history: the fast validator first
+    return [Finding(path, message, "V-schema") for path, message in schema.problems(data, kind.schema, many=many)]
 
 
 def check_identity(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Finding]:
