@@ -465,9 +465,11 @@ def _show(value) -> str:
 @click.command("audit")
 @click.option("--since", default=None, metavar="DATE",
               help="Only the commits from the first whose event time is DATE or later (in history order).")
+@click.option("--remote", default=None, metavar="NAME",
+              help="Also compare with what that git server received (its receipts; see `wuyectl server`).")
 @output_option("table", "json", "csv")
 @global_options
-def audit(since, output):
+def audit(since, remote, output):
     """Replay the history and list findings, each with its code, commit and record: every
     commit is checked against what the tool would have done — by whom (the roster as the tool
     changed it, signatures when keys are registered), which workflow step explains each change,
@@ -483,7 +485,12 @@ def audit(since, output):
 
         since = timeutil.iso(timeutil.parse_time(since, the_office.tz, what="--since"))
     result = api.audit_report(the_office, since)
-    rows = [f.as_dict() for f in result.findings]
+    found = list(result.findings)
+    if remote:
+        from ...app.server import compare_with_remote
+
+        found += compare_with_remote(the_office, remote)
+    rows = [f.as_dict() for f in found]
     columns = ["commit", "date", "author", "code", "path", "message"]
     if output == "json":
         click.echo(out.to_json(rows))
