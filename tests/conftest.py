@@ -33,6 +33,7 @@ STAFF = [  # name, role, department; added by the director in this order
     ("陈洁", "cleaner", "cleaning"),
     ("孙审", "auditor", None),
 ]
+TEMPLATE_POLICY = {"backdate_limit_days": 36500}
 UNIT = "3-2-1201"
 OWNER_PHONE = "13900139000"
 PHONE = "13800138000"
@@ -75,7 +76,10 @@ def office_template(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         _isolate(mp, base / "home")
         root = base / "office"
-        office = api.init_office(str(root), name="幸福花园", director=DIRECTOR)
+        # Events are dated WUYECTL_NOW (2026-11-22), commits by the real clock: a backdating
+        # limit of 100 years keeps every test passing on any later date. Tests of the limit
+        # itself date their events from the real clock (datetime.now()).
+        office = api.init_office(str(root), name="幸福花园", director=DIRECTOR, policy=TEMPLATE_POLICY)
         for name, role, dept in STAFF:
             api.add_staff(office, DIRECTOR, name, role, dept)
         office = api.Office(str(root))

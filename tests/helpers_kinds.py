@@ -22,7 +22,10 @@ ARCHIVIST = "钱档"
 
 
 def clock(mp: pytest.MonkeyPatch):
-    """`now("2026-11-02 09:00")` sets WUYECTL_NOW (office time, +08:00)."""
+    """`now("2026-11-02 09:00")` sets WUYECTL_NOW (office time, +08:00), and, in this process
+    only, the computer's clock that event times are checked against (`timeutil.real_now`): a
+    history built through the API may then run ahead of today (commit dates stay real)."""
+    from wuyectl import timeutil
 
     def now(stamp: str) -> str:
         text = stamp.replace(" ", "T")
@@ -31,6 +34,7 @@ def clock(mp: pytest.MonkeyPatch):
         if "+" not in text[10:]:
             text += "+08:00"
         mp.setenv("WUYECTL_NOW", text)
+        mp.setattr(timeutil, "real_now", lambda tz, _text=text: timeutil.parse_time(_text, tz))
         return text
 
     return now

@@ -126,8 +126,10 @@ def test_a_hand_edited_roster_name_with_a_line_break_cannot_author_a_commit(offi
     """A name put into wuye.yaml by hand (quoted YAML may hold a line feed) is refused when it
     would become git's author."""
     config = office / "wuye.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + '  - name: "钱\\nWuye-Role: director"\n    role: clerk\n',
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("\npolicy:", '\n  - name: "钱\\nWuye-Role: director"\n    role: clerk\npolicy:'),
                       encoding="utf-8")
+    assert "钱" in config.read_text(encoding="utf-8")
     git("commit", "-q", "--no-verify", "-am", "roster by hand")
     before = repo_state()
     result = run(*OPEN_REPAIR, "--as", "钱\nWuye-Role: director")
@@ -451,3 +453,120 @@ def test_object_format_is_read_from_the_config_file(config, expected, tmp_path):
 
     (tmp_path / "config").write_text(config, encoding="utf-8")
     assert object_format(str(tmp_path)) == expected
+
+
+# -- 6. time you can trust ------------------------------------------------------------------------
+def real(days: float = 0, minutes: float = 0) -> datetime:
+    """The computer's clock in the office's zone, moved by `days`/`minutes`, to the minute."""
+    return (datetime.now(SHANGHAI) + timedelta(days=days, minutes=minutes)).replace(second=0, microsecond=0)
+
+
+def local(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+@pytest.fixture
+def limit_31(office, git):
+    """The office with the default backdating limit written out (31 days), by a hand commit."""
+    config = office / "wuye.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("backdate_limit_days: 36500", "backdate_limit_days: 31"),
+                      encoding="utf-8")
+    assert "backdate_limit_days: 31" in config.read_text(encoding="utf-8")
+    git("commit", "-q", "--no-verify", "-am", "policy")
+
+
+def test_the_test_office_allows_a_hundred_years_of_backdating(office):
+    assert "policy:\n  backdate_limit_days: 36500\n" in (office / "wuye.yaml").read_text(encoding="utf-8")
+
+
+def test_commit_dates_are_the_real_clock_and_wuye_at_is_wuyectl_now(run, git):
+    before = datetime.now(SHANGHAI).replace(microsecond=0)
+    result = run(*OPEN_REPAIR, "--as", "王芳",
+                 env={"GIT_AUTHOR_DATE": "2001-01-01T00:00:00+08:00", "GIT_COMMITTER_DATE": "2001-01-01T00:00:00+08:00"})
+    after = datetime.now(SHANGHAI).replace(microsecond=0) + timedelta(seconds=1)
+    assert result.code == 0, result.err
+    author, committer = (datetime.fromisoformat(d) for d in git("log", "-1", "--format=%aI %cI").split())
+    assert before <= author <= after and before <= committer <= after
+    assert "Wuye-At: 2026-11-22T09:14:00+08:00" in trailer_block(git)          # the event time: WUYECTL_NOW
+    record = json.loads(run("show", result.out.strip(), "-o", "json").out)
+    assert record["received_at"] == "2026-11-22T09:14:00+08:00"
+
+
+def test_real_now_ignores_wuyectl_now(monkeypatch):
+    from wuyectl import timeutil
+
+    monkeypatch.setenv("WUYECTL_NOW", "2001-01-01T00:00:00+08:00")
+    assert timeutil.now(SHANGHAI).isoformat() == "2001-01-01T00:00:00+08:00"
+    assert abs(timeutil.real_now(SHANGHAI) - datetime.now(SHANGHAI)) < timedelta(minutes=5)
+
+
+def _refused(run, repo_state, args, env, message):
+    before = repo_state()
+    result = run(*args, env=env)
+    assert (result.code, result.out, result.err) == (3, "", f"wuyectl: {message}\n")
+    assert repo_state() == before
+
+
+def test_wuyectl_now_beyond_the_backdating_limit_is_refused(run, repo_state, limit_31):
+    old = real(days=-40)
+    _refused(run, repo_state, [*OPEN_REPAIR, "--as", "王芳"], {"WUYECTL_NOW": old.isoformat()},
+             f"WUYECTL_NOW {old.isoformat()} is more than 31 days ago (policy backdate_limit_days in wuye.yaml)")
+
+
+def test_at_beyond_the_backdating_limit_is_refused_against_the_real_clock(run, repo_state, limit_31):
+    old = real(days=-40)
+    # WUYECTL_NOW as far back does not make it "recent"
+    _refused(run, repo_state, [*OPEN_REPAIR, "--as", "王芳", "--at", local(old)],
+             {"WUYECTL_NOW": real(days=-39).isoformat()},
+             f"--at {old.isoformat()} is more than 31 days ago (policy backdate_limit_days in wuye.yaml)")
+
+
+def test_event_times_within_the_limit_are_taken(run, git, limit_31):
+    recent = real(days=-30)                               # a day inside the limit (no race with the clock)
+    opened = run(*OPEN_REPAIR, "--as", "王芳", env={"WUYECTL_NOW": recent.isoformat()})
+    assert opened.code == 0, opened.err
+    assert f"Wuye-At: {recent.isoformat()}" in trailer_block(git)
+    tid = opened.out.strip()
+    # --at is the event time; an old WUYECTL_NOW beside it is not checked
+    at = real(days=-29)
+    assigned = run("assign", tid, "--to", "李明", "--as", "王芳", "--at", local(at),
+                   env={"WUYECTL_NOW": real(days=-400).isoformat()})
+    assert assigned.code == 0, assigned.err
+    assert f"Wuye-At: {at.isoformat()}" in trailer_block(git)
+
+
+def test_a_future_event_time_is_refused_against_the_real_clock(run, repo_state, git):
+    ahead = real(days=1)
+    _refused(run, repo_state, [*OPEN_REPAIR, "--as", "王芳"], {"WUYECTL_NOW": ahead.isoformat()},
+             f"WUYECTL_NOW {ahead.isoformat()} is in the future (by this computer's clock)")
+    _refused(run, repo_state, [*OPEN_REPAIR, "--as", "王芳", "--at", local(ahead)], {},
+             f"--at {ahead.isoformat()} is in the future (by this computer's clock)")
+    # a minute ahead is a clock that differs a little (FUTURE_SLACK_S): taken
+    soon = real(minutes=2)
+    result = run(*OPEN_REPAIR, "--as", "王芳", "--at", local(soon), env={"WUYECTL_NOW": ""})
+    assert result.code == 0, result.err
+    assert f"Wuye-At: {soon.isoformat()}" in trailer_block(git)
+
+
+def test_reads_take_any_wuyectl_now(run, ticket):
+    for when in ("1990-01-01T09:00:00+08:00", "2999-01-01T09:00:00+08:00"):
+        result = run("get", "tickets", "-o", "ids", env={"WUYECTL_NOW": when})
+        assert (result.code, result.out) == (0, f"{ticket}\n"), result.err
+
+
+def test_init_office_writes_the_policy_in_its_first_commit(tmp_path):
+    from wuyectl import api
+    from wuyectl.errors import BadValue
+
+    made = api.init_office(str(tmp_path / "new"), name="幸福花园", director=DIRECTOR,
+                           policy={"backdate_limit_days": 60, "sla_minutes": {"dispatch": 10}})
+    assert made.config["policy"] == {"backdate_limit_days": 60, "sla_minutes": {"dispatch": 10}}
+    committed = subprocess.run(["git", "show", "HEAD:wuye.yaml"], cwd=tmp_path / "new", capture_output=True,
+                               text=True, check=True).stdout
+    assert committed.endswith("policy:\n  backdate_limit_days: 60\n  sla_minutes:\n    dispatch: 10\n")
+    with pytest.raises(BadValue) as caught:
+        api.init_office(str(tmp_path / "bad"), name="幸福花园", director=DIRECTOR, policy={"backdate_limit_dayz": 60})
+    assert str(caught.value) == "policy: unknown field 'backdate_limit_dayz' (did you mean 'backdate_limit_days'?)"
+    assert not (tmp_path / "bad").exists()                      # checked before anything is made
+    with pytest.raises(BadValue, match="minimum"):
+        api.init_office(str(tmp_path / "bad"), name="幸福花园", director=DIRECTOR, policy={"backdate_limit_days": -1})

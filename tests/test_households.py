@@ -240,7 +240,9 @@ def test_reveal_is_allowed_for_director_and_supervisor(cli, household, who):
 def test_reveal_roles_follow_the_policy(cli, git, office, household):
     unit, _ = household
     config = office / "wuye.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "policy:\n  reveal_roles: [director]\n", encoding="utf-8")
+    # (the test office's wuye.yaml has a policy section already: conftest.TEMPLATE_POLICY)
+    config.write_text(config.read_text(encoding="utf-8").replace("policy:\n", "policy:\n  reveal_roles: [director]\n"),
+                      encoding="utf-8")
     git("commit", "-q", "-am", "只许主任查看证件号")
     refused = cli("show", unit, "--reveal", "--as", "赵强")
     assert (refused.code, refused.err) == (

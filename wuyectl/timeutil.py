@@ -1,4 +1,10 @@
-"""Time in the office: "now" (overridable with WUYECTL_NOW), parsing `--at`, ISO output.
+"""Time in the office: "now" (overridable with WUYECTL_NOW), the real clock, parsing `--at`,
+ISO output.
+
+`now()` is the office's "now": WUYECTL_NOW when set, for reports as of another moment and as
+the event time of a write. `real_now()` is the computer's clock, never overridden: commit
+dates, and the limits on how far an event time may lie in the past or the future, are taken
+from it, so WUYECTL_NOW cannot move the record of when something was written.
 
 Every stored time is ISO 8601 with the office's offset, to the second:
 `2026-11-22T09:14:00+08:00`.
@@ -61,6 +67,11 @@ def now(tz: tzinfo) -> datetime:
     fixed = os.environ.get("WUYECTL_NOW")
     if fixed:
         return parse_time(fixed, tz, what="WUYECTL_NOW")
+    return real_now(tz)
+
+
+def real_now(tz: tzinfo) -> datetime:
+    """The computer's clock in `tz`, whatever WUYECTL_NOW says."""
     return datetime.now(tz).replace(microsecond=0)
 
 

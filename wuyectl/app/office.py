@@ -29,8 +29,10 @@ def acting(office: Office, name: str | None) -> dict:
 
 def init_office(directory: str, *, name: str, director: str, station: str = "A",
                 timezone: str = "Asia/Shanghai", language: str = "zh", code: str | None = None,
-                hooks: bool = True) -> Office:
-    """A new office repo in `directory` (a git repo is made unless it is already in one)."""
+                hooks: bool = True, policy: Mapping | None = None) -> Office:
+    """A new office repo in `directory` (a git repo is made unless it is already in one).
+    `policy`: a `policy:` section for wuye.yaml (`{"backdate_limit_days": 60}`), checked by
+    the configuration's schema and written by the first commit."""
     directory = os.path.abspath(directory)
     check_one_line("community name", name)     # the subject of the first commit
     check_one_line("staff name", director)     # its author
@@ -41,6 +43,16 @@ def init_office(directory: str, *, name: str, director: str, station: str = "A",
     timeutil.zone(timezone)
     if language not in ("zh", "en"):
         raise BadValue(f"language '{language}' must be zh or en")
+    config = {"schema_version": 1, "community": {"name": name}}
+    if code:
+        config["community"]["code"] = code
+    config.update({"timezone": timezone, "language": language, "station": station,
+                   "staff": [{"name": director, "role": "director", "department": "service"}]})
+    if policy:
+        config["policy"] = _plain(policy)
+    found = schema.problems(config, "config")
+    if found:
+        raise BadValue(found[0][1])
     os.makedirs(directory, exist_ok=True)
     top = git.toplevel(directory)
     if top is None:
@@ -48,14 +60,6 @@ def init_office(directory: str, *, name: str, director: str, station: str = "A",
         git.run(directory, ["init", "-q"], env={"GIT_DEFAULT_HASH": "sha1"})
     else:
         git.require_sha1(git.git_dir(top), top)   # before anything is written
-    config = {"schema_version": 1, "community": {"name": name}}
-    if code:
-        config["community"]["code"] = code
-    config.update({"timezone": timezone, "language": language, "station": station,
-                   "staff": [{"name": director, "role": "director", "department": "service"}]})
-    found = schema.problems(config, "config")
-    if found:
-        raise BadValue(found[0][1])
     header = ("# 物业客服中心配置 — the office configuration of wuyectl.\n"
               "# policy: every time limit defaults to the numbers of the office manuals; add a\n"
               "# `policy:` section only to change one (see README).\n")
@@ -71,6 +75,15 @@ def init_office(directory: str, *, name: str, director: str, station: str = "A",
     with Transaction(office, {"name": director, "role": "director"}) as tx:
         tx.commit_paths([CONFIG, *keeps], f"init office {name}", action="init", records=[])
     return office
+
+
+def _plain(value):
+    """Mappings and sequences as plain dicts and lists (what the YAML writer takes)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 HOOK = """#!/bin/sh

@@ -216,16 +216,24 @@ class Office:
         return timeutil.now(self.tz)
 
     def at(self, text: str | None) -> datetime:
-        """The business time of an action: --at, or now."""
-        if not text:
+        """The business time of an action: --at, else now (WUYECTL_NOW when set).
+
+        Checked against the computer's clock, not against WUYECTL_NOW: no later than a few
+        minutes ahead of it (FUTURE_SLACK_S), no earlier than the policy's backdate_limit_days
+        before it — whether the time came from --at or from WUYECTL_NOW, which can thus not
+        record an event as long ago (or ahead) as it likes."""
+        if text:
+            when, source = timeutil.parse_time(text, self.tz, what="--at time"), "--at"
+        elif os.environ.get("WUYECTL_NOW"):
+            when, source = self.now(), "WUYECTL_NOW"
+        else:
             return self.now()
-        when = timeutil.parse_time(text, self.tz, what="--at time")
-        now = self.now()
-        if (when - now).total_seconds() > FUTURE_SLACK_S:
-            raise BadValue(f"--at {timeutil.iso(when)} is in the future (now is {timeutil.iso(now)})")
+        real = timeutil.real_now(self.tz)
+        if (when - real).total_seconds() > FUTURE_SLACK_S:
+            raise BadValue(f"{source} {timeutil.iso(when)} is in the future (by this computer's clock)")
         limit = (self.config.get("policy") or {}).get("backdate_limit_days", BACKDATE_LIMIT_DAYS)
-        if (now - when).total_seconds() > limit * 86400:
-            raise BadValue(f"--at {timeutil.iso(when)} is more than {limit} days ago "
+        if (real - when).total_seconds() > limit * 86400:
+            raise BadValue(f"{source} {timeutil.iso(when)} is more than {limit} days ago "
                            f"(policy backdate_limit_days in {CONFIG})")
         return when
 

@@ -27,7 +27,6 @@ import unicodedata
 from collections.abc import Callable, Iterable
 
 from ..errors import BadValue, Conflict, Invalid, Problem, RepoError, WuyeError
-from .. import timeutil
 from . import fastyaml, git, yamlio
 from .lock import RepoLock
 from .office import Loaded, Office
@@ -498,17 +497,17 @@ class Transaction:
         return "\n".join(lines) + "\n"
 
     def identity(self) -> dict:
-        """The environment that makes the acting person git's author and committer (and, with
-        WUYECTL_NOW, the office clock the commit time)."""
+        """The environment that makes the acting person git's author and committer. The
+        commit's dates are always the computer's clock: WUYECTL_NOW is the event time (the
+        Wuye-At trailer), never when it was recorded, and dates set in the caller's shell
+        (GIT_AUTHOR_DATE, GIT_COMMITTER_DATE) are removed (None: see git.environment)."""
         name = self.actor["name"]
         email = self.actor.get("email") or ""
         check_one_line("staff name", name)
         check_one_line("staff email", email)
         env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
-               "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}
-        if os.environ.get("WUYECTL_NOW"):
-            stamp = timeutil.iso(self.office.now())
-            env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = stamp
+               "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email,
+               "GIT_AUTHOR_DATE": None, "GIT_COMMITTER_DATE": None}
         return env
 
 
