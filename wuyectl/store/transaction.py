@@ -9,7 +9,12 @@
 If anything raises before `commit` returns, every file written is put back as it was and the
 index entries for those paths are reset.  A journal (`.git/wuyectl/journal.json`) records the
 paths before any file is touched, so if the process is killed half-way, the next transaction
-(under the lock) puts those paths back to what HEAD has and removes a stale `index.lock`.
+(under the lock) puts those paths back to what HEAD has, removes a stale `index.lock` and the
+tool's own temporary files (`recover`; a journal's paths are confined to the work tree).
+
+The commit message is the tool's: every value in it is one line (`message`), and it is written
+to `.git/wuyectl/message-PID.txt` in full before `git commit -F` starts. The commit's dates are
+the computer's clock (`identity`); a detached HEAD is refused when the transaction starts.
 
 Files the caller writes itself (`init`'s wuye.yaml and .gitkeep files, the result of a `git
 merge --no-commit` in `sync`) are committed with `tx.commit_paths(relpaths, subject, ...)`:
