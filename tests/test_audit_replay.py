@@ -459,3 +459,23 @@ def signing_fingerprint(key) -> str:
     from wuyectl.store import signing
 
     return signing.fingerprint(open(f"{key}.pub", encoding="utf-8").read())
+
+
+# -- the policy ---------------------------------------------------------------------------------
+def test_the_policy_is_the_directors_to_change_and_each_commit_is_judged_by_its_own(office, cli, run, ticket):
+    assert cli("policy", "set", "backdate_limit_days", "1", "--as", "王芳").code == 6
+    result = run("policy", "set", "backdate_limit_days", "60", "--as", DIRECTOR)
+    assert (result.code, result.out) == (0, f"policy backdate_limit_days: committed {head(office)}\n")
+    assert "Wuye-Action: policy\n" in subprocess.run(["git", "log", "-1", "--format=%B"], cwd=office,
+                                                     capture_output=True, text=True).stdout
+    assert run("policy", "show").out == "backdate_limit_days: 60\n"
+    assert findings(cli) == set()
+    # the same change forged by a clerk, in the tool's words
+    config = office / "wuye.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("backdate_limit_days: 60", "backdate_limit_days: 9000"),
+                      encoding="utf-8")
+    forged = forge(office, "policy backdate_limit_days = 9000\n\nWuye-Action: policy\nWuye-Role: clerk\n", who="王芳")
+    rows = [r for r in rows_of(cli) if r["commit"] == forged]
+    assert [(r["code"], r["message"]) for r in rows] == [
+        ("A-roster", "office configuration (policy) changed by 'policy' by 王芳 (clerk), which does not change it "
+                     "(taken as written)")]

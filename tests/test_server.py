@@ -340,3 +340,21 @@ def test_a_server_that_lost_synced_commits_is_found(server, office, cli):
     assert [(f.commit, f.code, f.message) for f in found] == [
         (synced[:10], "A-not-on-server", f"synced with origin ({synced[:10]}) and no longer on origin/master: the "
                                          "server's history was rewritten")]
+
+
+def test_event_times_are_bounded_by_the_servers_receipt(server, office, cli):
+    # a commit whose author and committer dates were set back with its event time: the replay
+    # (on the server too) sees them agree; only the server's own clock says when it arrived
+    assert cli("policy", "set", "backdate_limit_days", "20000", "--as", "刘主任").code == 0   # 54 years
+    (office / "notes.txt").write_text("补录\n", encoding="utf-8")
+    sh(office, "add", "notes.txt")
+    old = "1971-01-01T09:00:00+08:00"
+    message = "notes\n\nWuye-Action: edit\nWuye-Record: T-19710101-A001\nWuye-Role: clerk\nWuye-At: " + old + "\n"
+    sh(office, "commit", "-q", "--no-verify", "-m", message,
+       env={"GIT_AUTHOR_DATE": old, "GIT_COMMITTER_DATE": old})
+    commit = out(office, "rev-parse", "HEAD")
+    assert cli("sync", "--as", "王芳").code == 0
+    found = serving.compare_with_remote(Office(str(office)), "origin")
+    assert [(f.commit, f.code) for f in found] == [(commit[:10], "A-backdated")]
+    assert re.fullmatch(r"business time 1971-01-01T09:00:00\+08:00 is more than 20000 days before origin received "
+                        r"the commit \(20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00\)", found[0].message)

@@ -51,6 +51,7 @@ from ..store import fastyaml, git, yamlio
 from ..store.office import BACKDATE_LIMIT_DAYS, CONFIG, FUTURE_SLACK_S
 from ..timeutil import read_iso
 from .audit import Finding
+from .policy import POLICY_ROLES
 
 ENGINE = 3                         # bump when the replay's rules change: old checkpoints are dropped
 TRAILERS = ("Wuye-Action", "Wuye-Record", "Wuye-Role", "Wuye-At")
@@ -182,32 +183,49 @@ def _key_blob(line: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
+# The tool steps that change wuye.yaml beyond the roster, and the top-level keys each may change.
+SETTINGS_STEPS = {"policy": ("policy",)}
+
+
 def config_step(trust: Trust, old: Mapping | None, new: Mapping | None, action: str | None,
-                actor: str) -> tuple[Trust, str | None]:
+                actor: str) -> tuple[Trust, list[tuple[str, str]]]:
     """The roster after a commit changed wuye.yaml from `old` to `new` with `action` (None: a
-    hand commit), and why the change is not honoured (None: it is). What is not honoured
-    keeps the trusted roster; the rest of the file (policy, names) is taken as written."""
+    hand commit), and the findings (code, message) of what no tool step explains. A roster
+    change not honoured keeps the trusted roster; settings (policy, names) are taken as
+    written, and reported when no step of the director's changed them."""
     if not isinstance(new, dict):
-        return trust, "wuye.yaml is not readable at this commit"
+        return trust, [("A-invalid", "wuye.yaml is not readable at this commit")]
     old = old if isinstance(old, dict) else {}
     before, after = old.get("staff") or [], new.get("staff") or []
-    others_same = {k: v for k, v in old.items() if k != "staff"} == {k: v for k, v in new.items() if k != "staff"}
     if trust.config is None:
         directors = [p.get("name") for p in after if p.get("role") == "director"]
         if action == "init" and len(after) == 1 and directors == [actor]:
-            return Trust(new), None
-        return Trust(new), "the office was not set up by `wuyectl init` (its first roster is taken as written)"
+            return Trust(new), []
+        return Trust(new), [("A-roster", "the office was not set up by `wuyectl init` (its first roster is taken "
+                                         "as written)")]
+    role = trust.role(actor)
+    how = f"'{action}' by {actor} ({role})" if action else "a hand commit"
+    found: list[tuple[str, str]] = []
+    settings = [k for k in dict.fromkeys([*old, *new]) if k != "staff" and old.get(k) != new.get(k)]
+    if settings and not (set(settings) <= set(SETTINGS_STEPS.get(action or "", ()))
+                         and role in POLICY_ROLES and before == after):
+        if action:
+            found.append(("A-roster", f"office configuration ({', '.join(settings)}) changed by {how}, which does "
+                                      "not change it (taken as written)"))
+        else:
+            found.append(("A-hand-edit", f"office configuration ({', '.join(settings)}) changed without the tool "
+                                         "(taken as written)"))
+    elif not settings and before == after and not action:
+        found.append(("A-hand-edit", "office configuration changed without the tool (its layout or comments)"))
     trusted = Trust({**new, "staff": copy.deepcopy(trust.config.get("staff") or [])})
     if before == after:
-        return trusted, (None if action else "office configuration changed without the tool (policy and "
-                                               "settings are taken as written)")
-    role = trust.role(actor)
-    if action == "staff-add" and others_same and after[:-1] == before and role in MANAGERS:
+        return trusted, found
+    if action == "staff-add" and not settings and after[:-1] == before and role in MANAGERS:
         entry = after[-1]
         if not trust.person(entry.get("name")):
             trusted.config["staff"].append(copy.deepcopy(entry))
-            return trusted, None
-    if action == "staff-key" and others_same and len(after) == len(before):
+            return trusted, found
+    if action == "staff-key" and not settings and len(after) == len(before):
         changed = [(a, b) for a, b in zip(before, after) if a != b]
         if len(changed) == 1:
             was, now = changed[0]
@@ -220,14 +238,13 @@ def config_step(trust: Trust, old: Mapping | None, new: Mapping | None, action: 
                         person[key] = now[key]
                     else:
                         person.pop(key, None)
-                return trusted, None
+                return trusted, found
     names = {p.get("name"): p for p in before}
     what = [f"{p.get('name')}: {names.get(p.get('name'), {}).get('role', '(new)')} → {p.get('role')}"
             for p in after if names.get(p.get("name")) != p]
     gone = [n for n in names if n not in {p.get("name") for p in after}]
     detail = "; ".join(what + [f"{n} removed" for n in gone]) or "roster reordered"
-    how = f"'{action}' by {actor} ({role})" if action else "a hand commit"
-    return trusted, f"roster changed by {how}, not honoured: {detail}"
+    return trusted, found + [("A-roster", f"roster changed by {how}, not honoured: {detail}")]
 
 
 # -- reading records at commits -------------------------------------------------------------
@@ -419,10 +436,9 @@ class Replay:
         config_path = self.prefix + CONFIG
         for status, old_blob, new_blob, path in commit.changes:
             if path == config_path:
-                trust, problem = config_step(trust, self.reader.data(old_blob), self.reader.data(new_blob),
-                                             action, commit.author)
-                if problem:
-                    code = "A-hand-edit" if problem.startswith("office configuration") else "A-roster"
+                trust, problems = config_step(trust, self.reader.data(old_blob), self.reader.data(new_blob),
+                                              action, commit.author)
+                for code, problem in problems:
                     self._find(commit, code, CONFIG, problem)
         if len(commit.parents) > 1:
             self._merge(commit, before)

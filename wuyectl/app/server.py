@@ -351,6 +351,45 @@ def compare_with_remote(office: Office, remote: str) -> list[Finding]:
             message = (f"never received by {remote}, and not built on {agreed[:10]} (the last commit synced with "
                        f"{remote}): it replaced history the server has")
         found.append(Finding(commit[:10], when, author, "A-not-on-server", "", message))
+    found += _times_against_receipts(office, receipt_of, remote)
+    return found
+
+
+def _times_against_receipts(office: Office, receipt_of: dict, remote: str) -> list[Finding]:
+    """A commit's event time (`Wuye-At`) against when the server received it: not after it
+    (`A-event-time`), and not earlier by more than the policy's backdating limit
+    (`A-backdated`) — the server's clock, not the committer's, bounds the time."""
+    from ..store.office import BACKDATE_LIMIT_DAYS, FUTURE_SLACK_S
+    from ..timeutil import read_iso
+    from .replay import tool_trailers
+
+    if not receipt_of:
+        return []
+    limit = (office.config.get("policy") or {}).get("backdate_limit_days", BACKDATE_LIMIT_DAYS)
+    text = git.out(office.top, ["log", "--no-walk=unsorted", "--format=%H%x1f%an%x1f%B%x1e", "--stdin"],
+                   input="\n".join(receipt_of).encode(), check=False)
+    found: list[Finding] = []
+    for item in text.split("\x1e"):
+        parts = item.strip("\n").split("\x1f")
+        if len(parts) != 3:
+            continue
+        commit, author, body = parts
+        facts = tool_trailers(body) or {}
+        at = (facts.get("Wuye-At") or [None])[0]
+        receipt = receipt_of.get(commit)
+        if not at or receipt is None:
+            continue
+        try:
+            event, got = read_iso(at), read_iso(receipt.at)
+        except ValueError:
+            continue
+        if (event - got).total_seconds() > FUTURE_SLACK_S:
+            found.append(Finding(commit[:10], at, author, "A-event-time", "",
+                                 f"business time {at} is after {remote} received the commit ({receipt.at})"))
+        elif (got - event).days > limit:
+            found.append(Finding(commit[:10], at, author, "A-backdated", "",
+                                 f"business time {at} is more than {limit} days before {remote} received the "
+                                 f"commit ({receipt.at})"))
     return found
 
 

@@ -117,4 +117,38 @@ def staff_list(output):
     click.echo(out.to_csv(headers, rows) if output == "csv" else out.table(headers, rows), nl=output != "csv")
 
 
-COMMANDS = [init, staff]
+@click.group()
+@global_options
+def policy():
+    """The office's policy: time limits, who may see personal numbers, signatures … (the
+    manuals' numbers unless set here)."""
+
+
+@policy.command("set")
+@click.argument("key", metavar="KEY")
+@click.argument("value", metavar="VALUE", required=False)
+@click.option("--default", "to_default", is_flag=True, help="Remove the setting: back to the manuals' number.")
+@global_options
+def policy_set(key, value, to_default):
+    """Set one policy setting (a director only), as one commit the audit can check: e.g.
+    `policy set backdate_limit_days 60`, `policy set sla_minutes.dispatch 20`,
+    `policy set require_signatures true`, `policy set reveal_roles [director, supervisor]`."""
+    from ...app.policy import set_policy
+    from ...errors import UsageError
+
+    if (value is None) == (not to_default):
+        raise UsageError("give VALUE, or --default to remove the setting")
+    commit = set_policy(office(), actor_name(), key, None if to_default else value)
+    click.echo(f"policy {key}: " + (f"committed {commit[:10]}" if commit else "not changed"))
+
+
+@policy.command("show")
+@global_options
+def policy_show():
+    """The policy settings wuye.yaml has (anything not listed is the manuals' number)."""
+    from .. import output as out
+
+    click.echo(out.to_yaml(office().config.get("policy") or {}), nl=False)
+
+
+COMMANDS = [init, staff, policy]

@@ -1,0 +1,60 @@
+"""The office's policy (wuye.yaml `policy:`): its time limits, who may see personal numbers,
+whether commits must be signed … changed by the director with `wuyectl policy set`, as one
+tool commit, so the audit knows the policy each commit was made under and who changed it (a
+hand edit of wuye.yaml is taken as written, but reported)."""
+from __future__ import annotations
+
+from ..errors import BadValue, NotPermitted
+from ..store import yamlio
+from ..store.office import CONFIG, Office
+from ..store.transaction import Transaction
+from .office import acting
+
+POLICY_ROLES = ("director",)   # who may change the policy (the audit's rule too)
+
+
+def read_value(text: str):
+    """A value as typed: a YAML scalar or flow list (`30`, `true`, `[director, supervisor]`)."""
+    try:
+        value = yamlio.to_plain(yamlio.load_roundtrip(f"value: {text}\n"))["value"]
+    except (yamlio.YamlProblem, KeyError, TypeError):
+        raise BadValue(f"'{text}' is not a value (a number, true/false, text or [a, b])") from None
+    return value
+
+
+def set_policy(office: Office, actor: str | None, key: str, value) -> str | None:
+    """Set `policy.KEY` (dotted for nested keys: `sla_minutes.dispatch`) to `value` (a Python
+    value, or text as typed); None removes the setting (back to the manuals' default).
+    Returns the commit, or None when nothing changed."""
+    person = acting(office, actor)
+    if person["role"] not in POLICY_ROLES:
+        raise NotPermitted(f"{person['name']} ({person['role']}) may not change the policy: needs "
+                           f"{' or '.join(POLICY_ROLES)}")
+    parts = [p.strip() for p in str(key).split(".")]
+    if not all(parts):
+        raise BadValue(f"'{key}' is not a policy setting (e.g. backdate_limit_days, sla_minutes.dispatch)")
+    if isinstance(value, str):
+        value = read_value(value)
+    with Transaction(office, person) as tx:
+        loaded = tx.load_path(CONFIG)
+        if "policy" not in loaded.rt:
+            loaded.rt["policy"] = yamlio.new_map({})
+        node = loaded.rt["policy"]
+        for part in parts[:-1]:
+            if part not in node or not hasattr(node[part], "keys"):
+                node[part] = yamlio.new_map({})
+            node = node[part]
+        before = yamlio.to_plain(node.get(parts[-1])) if parts[-1] in node else None
+        if before == value:
+            return None
+        if value is None:
+            node.pop(parts[-1], None)
+        else:
+            node[parts[-1]] = yamlio.new_map(value) if isinstance(value, dict) else value
+        if not loaded.rt["policy"]:
+            del loaded.rt["policy"]
+        tx.stage(loaded)   # the config schema is checked when it is committed
+        shown = "(default)" if value is None else value
+        commit = tx.commit(f"policy {key} = {shown}", action="policy", records=[])
+    office.reload()
+    return commit
