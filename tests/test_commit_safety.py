@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import DIRECTOR, OPEN_REPAIR, UNIT, ticket_path
+from conftest import DIRECTOR, OPEN_REPAIR, UNIT
 from helpers_kinds import write_csv
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -182,7 +182,7 @@ def test_escape_controls():
 def wuyectl(office: Path, *args, env: dict | None = None) -> subprocess.CompletedProcess:
     """A fresh wuyectl process (a fault kills it, so never in-process)."""
     return subprocess.run([sys.executable, "-m", "wuyectl", *args], cwd=office, env={**os.environ, **(env or {})},
-                          capture_output=True, timeout=120)
+                          capture_output=True, timeout=120, check=False)
 
 
 def leftovers(office: Path) -> list[str]:
@@ -388,7 +388,8 @@ def test_init_in_a_fresh_repo_with_an_unborn_branch_works(run, tmp_path):
     subprocess.run(["git", "init", "-q", "-b", "trunk"], cwd=target, check=True)
     result = run("init", str(target), "--name", "幸福花园", "--as", DIRECTOR, cwd=tmp_path)
     assert result.code == 0, result.err
-    log = subprocess.run(["git", "log", "--format=%D|%s"], cwd=target, capture_output=True, text=True).stdout
+    log = subprocess.run(["git", "log", "--format=%D|%s"], cwd=target, capture_output=True, text=True,
+                         check=True).stdout
     assert log == "HEAD -> trunk|init office 幸福花园\n"
 
 
@@ -435,7 +436,7 @@ def test_init_makes_a_sha1_repository_whatever_the_default(run, tmp_path):
                  env={"GIT_DEFAULT_HASH": "sha256"})
     assert result.code == 0, result.err
     assert subprocess.run(["git", "rev-parse", "--show-object-format"], cwd=target, capture_output=True,
-                          text=True).stdout == "sha1\n"
+                          text=True, check=True).stdout == "sha1\n"
 
 
 @pytest.mark.parametrize("config, expected", [
