@@ -234,16 +234,15 @@ def test_past_retention_of_a_destroyed_archive_item(cli, office):
     assert any(r["kind"] == "past-retention" and r["message"] == "changed after it was destroyed" for r in rows)
 
 
-def backdate_limit(office, days: int) -> None:
-    """Set policy backdate_limit_days in wuye.yaml, committed as the director's tool step would
-    be (the test office allows 100 years, so that its events dated 2026-11-22 stay within the
-    limit whatever day the tests run on)."""
-    edit(office, "wuye.yaml", lambda d: d.setdefault("policy", {}).update(backdate_limit_days=days))
-    hand_commit(office, "policy\n\nWuye-Action: policy\nWuye-Role: director\n", "-a", who=DIRECTOR)
+def backdate_limit(wuyectl, days: int) -> None:
+    """Set policy backdate_limit_days with the director's `policy set` (the test office allows
+    100 years, so that its events dated 2026-11-22 stay within the limit on any day)."""
+    done = wuyectl("policy", "set", "backdate_limit_days", str(days), "--as", DIRECTOR)
+    assert done.code == 0, done.err
 
 
 def test_backdated_beyond_policy(cli, office, ticket):
-    backdate_limit(office, 31)
+    backdate_limit(cli, 31)
     edit(office, TPATH, lambda d: d.update(description="卫生间漏水（补录）"))
     message = (f"{TID} assign\n\nWuye-Action: assign\nWuye-Record: {TID}\nWuye-Role: clerk\n"
                "Wuye-At: 2026-01-05T09:00:00+08:00\n")
@@ -306,7 +305,7 @@ def test_log_shows_who_when_what_and_masks_phones(cli, run, office, new_ticket):
 
 
 def test_log_marks_backdating_beyond_policy(run, office, ticket):
-    backdate_limit(office, 31)
+    backdate_limit(run, 31)
     edit(office, TPATH, lambda d: d.update(description="补录"))
     message = (f"{TID} assign\n\nWuye-Action: assign\nWuye-Record: {TID}\nWuye-Role: clerk\n"
                "Wuye-At: 2026-01-05T09:00:00+08:00\n")
