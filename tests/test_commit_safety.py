@@ -467,13 +467,11 @@ def local(value: datetime) -> str:
 
 
 @pytest.fixture
-def limit_31(office, git):
-    """The office with the default backdating limit written out (31 days), by a hand commit."""
-    config = office / "wuye.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace("backdate_limit_days: 36500", "backdate_limit_days: 31"),
-                      encoding="utf-8")
-    assert "backdate_limit_days: 31" in config.read_text(encoding="utf-8")
-    git("commit", "-q", "--no-verify", "-am", "policy")
+def limit_31(office, cli):
+    """The office with the manuals' backdating limit (31 days) instead of the test office's 100 years."""
+    done = cli("policy", "set", "backdate_limit_days", "31", "--as", DIRECTOR)
+    assert done.code == 0, done.err
+    assert "backdate_limit_days: 31" in (office / "wuye.yaml").read_text(encoding="utf-8")
 
 
 def test_the_test_office_allows_a_hundred_years_of_backdating(office):
