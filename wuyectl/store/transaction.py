@@ -418,6 +418,8 @@ class Transaction:
         # a message cut short (from a pipe whose writer was killed), so a commit that lands
         # has all its trailers; an empty message is refused by git (no --allow-empty-message).
         message_file = os.path.join(self.state_dir, f"message-{os.getpid()}.txt")
+        from . import signing   # refused here too (a missing key), before anything is written
+        sign_with, sign = signing.commit_args(self.office.config, self.actor)
         message = None
         keep_journal = False
         try:
@@ -434,7 +436,7 @@ class Transaction:
             self._fault("after-add")
             atomic_write(message_file, text.encode("utf-8"), sync=False)
             message = text
-            args = ["commit", "-q", "--no-verify", "-F", message_file]
+            args = [*sign_with, "commit", "-q", "--no-verify", "-F", message_file, *sign]
             if base and merge_head is None:
                 args += ["--only", "--", *paths]
             self._run_commit(args, env, message_file)
