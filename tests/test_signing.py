@@ -314,13 +314,8 @@ def test_refusals_leave_nothing_behind(run, cli, git, keygen, repo_state, office
 def test_require_signatures_refuses_writes_by_people_without_a_key(run, cli, git, keygen, repo_state, office):
     key = keygen("wf")
     assert cli("staff", "key", "王芳", "--file", f"{key}.pub", "--as", "王芳").code == 0
-    from wuyectl.store import yamlio
-
-    config = office / "wuye.yaml"
-    data = yamlio.load_roundtrip(config.read_text(encoding="utf-8"))
-    data.setdefault("policy", yamlio.new_map({}))["require_signatures"] = True
-    config.write_text(yamlio.dump(data), encoding="utf-8")
-    git("commit", "-q", "--no-verify", "-m", "policy: require signatures", "wuye.yaml")
+    result = cli("policy", "set", "require_signatures", "true", "--as", "刘主任")
+    assert result.code == 0, result.err
     before = repo_state()
     result = run(*OPEN_REPAIR, "--as", "李明")
     assert (result.code, result.out, result.err) == (
