@@ -51,6 +51,15 @@ def _yaml():
     return YAML()   # round-trip, as a person's editor keeps the file
 
 
+def write_into_roster(config, name: str, role: str) -> None:
+    """Add a person to wuye.yaml's staff list by hand (before 孙审, indented as the file is)."""
+    text = config.read_text(encoding="utf-8")
+    line = next(line for line in text.splitlines() if line.endswith("name: 孙审"))
+    dash = line[: line.index("name:")]
+    entry = f"{dash}name: {name}\n{' ' * len(dash)}role: {role}\n"
+    config.write_text(text.replace(line + "\n", entry + line + "\n"), encoding="utf-8")
+
+
 def load(office, rel: str):
     return _yaml().load((office / rel).read_text(encoding="utf-8"))
 
@@ -272,9 +281,11 @@ def test_a_promotion_by_hand_is_not_honoured(office, cli, ticket):
     config.write_text(re.sub(r"(name: 王芳\n\s+role:) clerk", r"\1 director", text), encoding="utf-8")
     assert "role: director" in config.read_text(encoding="utf-8").split("王芳", 1)[1][:40]
     forged = forge(office, "staff 王芳\n\nWuye-Action: staff-add\nWuye-Role: director\n", who=DIRECTOR)
-    # she now acts as a director: the tool reads the file; the audit does not believe it
-    assert cli("staff", "add", "钱七", "--role", "director", "--as", "王芳").code == 0
-    added = head(office)
+    # the tool does not believe it (test_the_commands_too_…); a commit made by hand in her name,
+    # in the tool's words, claiming the role, is reported
+    assert cli("staff", "add", "钱七", "--role", "director", "--as", "王芳").code == 6
+    write_into_roster(config, "钱七", "director")
+    added = forge(office, "staff add 钱七 主任\n\nWuye-Action: staff-add\nWuye-Role: director\n", who="王芳")
     rows = rows_of(cli)
     got = {(r["commit"], r["code"], r["path"]) for r in rows}
     assert (forged, "A-roster", "wuye.yaml") in got
@@ -479,3 +490,26 @@ def test_the_policy_is_the_directors_to_change_and_each_commit_is_judged_by_its_
     assert [(r["code"], r["message"]) for r in rows] == [
         ("A-roster", "office configuration (policy) changed by 'policy' by 王芳 (clerk), which does not change it "
                      "(taken as written)")]
+
+
+def test_the_commands_too_ignore_a_promotion_by_hand(office, cli, run, ticket):
+    config = office / "wuye.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(re.sub(r"(name: 王芳\n\s+role:) clerk", r"\1 director", text), encoding="utf-8")
+    refused = ("wuyectl: 王芳 is director in wuye.yaml, but clerk as the roster's history has it (a hand edit is "
+               "not honoured; roles change with the tool)\n")
+    # uncommitted, then committed (as the director, in the tool's words): either way
+    for commit in (False, True):
+        if commit:
+            forge(office, "staff 王芳\n\nWuye-Action: staff-add\nWuye-Role: director\n", who=DIRECTOR)
+        for args in (["show", ticket, "--reveal"], ["staff", "add", "钱七", "--role", "director"],
+                     ["assign", ticket, "--to", "李明"]):
+            result = run(*args, "--as", "王芳")
+            assert (result.code, result.err) == (6, refused), args
+    # someone written into the roster by hand is no one
+    write_into_roster(config, "钱八", "director")
+    result = run("assign", ticket, "--to", "李明", "--as", "钱八")
+    assert result.err == ("wuyectl: 钱八 is in wuye.yaml but no tool step put them on the roster (a hand edit): a "
+                          "supervisor or director adds them with `wuyectl staff add`\n")
+    # the others work as before
+    assert run("assign", ticket, "--to", "李明", "--as", "赵强").code == 0

@@ -133,7 +133,19 @@ def test_a_hand_edited_roster_name_with_a_line_break_cannot_author_a_commit(offi
     git("commit", "-q", "--no-verify", "-am", "roster by hand")
     before = repo_state()
     result = run(*OPEN_REPAIR, "--as", "钱\nWuye-Role: director")
-    assert (result.code, result.err) == (3, BREAK.format(what="staff name", shown="钱\\nWuye-Role: director"))
+    # refused first as no one the roster's history vouches for (app/roster.py) …
+    assert (result.code, result.err) == (6, "wuyectl: 钱\\nWuye-Role: director is in wuye.yaml but no tool step put "
+                                            "them on the roster (a hand edit): a supervisor or director adds them "
+                                            "with `wuyectl staff add`\n")
+    assert repo_state() == before
+    # … and the commit message would refuse the name anyway
+    from wuyectl.errors import BadValue
+    from wuyectl.store.office import Office
+    from wuyectl.store.transaction import Transaction
+
+    with pytest.raises(BadValue) as refused:
+        Transaction(Office(str(office)), {"name": "钱\nWuye-Role: director", "role": "clerk"}).identity()
+    assert f"wuyectl: {refused.value}\n" == BREAK.format(what="staff name", shown="钱\\nWuye-Role: director")
     assert repo_state() == before
 
 

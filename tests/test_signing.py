@@ -314,7 +314,13 @@ def test_refusals_leave_nothing_behind(run, cli, git, keygen, repo_state, office
 def test_require_signatures_refuses_writes_by_people_without_a_key(run, cli, git, keygen, repo_state, office):
     key = keygen("wf")
     assert cli("staff", "key", "王芳", "--file", f"{key}.pub", "--as", "王芳").code == 0
-    result = cli("policy", "set", "require_signatures", "true", "--as", "刘主任")
+    refused = cli("policy", "set", "require_signatures", "true", "--as", "刘主任")
+    assert (refused.code, refused.err) == (5, "wuyectl: 刘主任 has no signing key on the roster: register it first "
+                                              "(wuyectl staff key 刘主任 --file KEY.pub), or no one could change this "
+                                              "policy back\n")
+    director = keygen("liu")
+    assert cli("staff", "key", "刘主任", "--file", f"{director}.pub", "--as", "刘主任").code == 0
+    result = cli("policy", "set", "require_signatures", "true", "--as", "刘主任", env=signed_env(director))
     assert result.code == 0, result.err
     before = repo_state()
     result = run(*OPEN_REPAIR, "--as", "李明")

@@ -20,8 +20,11 @@ DEFAULT_REVEAL_ROLES = ("director", "supervisor", "archivist")
 
 def acting(office: Office, name: str | None) -> dict:
     """The staff member acting (--as, WUYECTL_USER, git's user.name), who must be on the
-    roster and may write (an auditor only reads)."""
-    person = office.actor(name)
+    roster — as its history vouches for it (`app.roster`): a role given by a hand edit of
+    wuye.yaml is refused — and may write (an auditor only reads)."""
+    from .roster import vouched
+
+    person = vouched(office, office.actor(name))
     if person["role"] == "auditor":
         raise NotPermitted(f"{person['name']} (auditor) has read-only access")
     return person
@@ -141,7 +144,9 @@ def may_reveal(office: Office, person: Mapping) -> bool:
 
 
 def check_reveal(office: Office, actor: str | None) -> None:
-    person = office.actor(actor)
+    from .roster import vouched
+
+    person = vouched(office, office.actor(actor))
     if not may_reveal(office, person):
         roles = (office.config.get("policy") or {}).get("reveal_roles", DEFAULT_REVEAL_ROLES)
         raise NotPermitted(f"{person['name']} ({person['role']}) may not --reveal personal numbers: "

@@ -4,7 +4,7 @@ tool commit, so the audit knows the policy each commit was made under and who ch
 hand edit of wuye.yaml is taken as written, but reported)."""
 from __future__ import annotations
 
-from ..errors import BadValue, NotPermitted
+from ..errors import BadValue, NotPermitted, Refused
 from ..store import yamlio
 from ..store.office import CONFIG, Office
 from ..store.transaction import Transaction
@@ -35,6 +35,9 @@ def set_policy(office: Office, actor: str | None, key: str, value) -> str | None
         raise BadValue(f"'{key}' is not a policy setting (e.g. backdate_limit_days, sla_minutes.dispatch)")
     if isinstance(value, str):
         value = read_value(value)
+    if parts == ["require_signatures"] and value is True and not person.get("signing_key"):
+        raise Refused(f"{person['name']} has no signing key on the roster: register it first (wuyectl staff key "
+                      f"{person['name']} --file KEY.pub), or no one could change this policy back")
     with Transaction(office, person) as tx:
         loaded = tx.load_path(CONFIG)
         if "policy" not in loaded.rt:

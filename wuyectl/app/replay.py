@@ -152,6 +152,20 @@ def merge_options(attributes: str) -> list[str]:
             "-c", f"merge.wuyectl.driver={driver}"]
 
 
+def _fingerprints(keys: Iterable[str]) -> set[str]:
+    """The fingerprints of key lines (a malformed line, typed into wuye.yaml by hand, has none)."""
+    from ..errors import BadValue
+    from ..store import signing
+
+    out = set()
+    for key in keys:
+        try:
+            out.add(signing.fingerprint(key))
+        except BadValue:
+            pass
+    return out
+
+
 # -- the roster as the replay trusts it -----------------------------------------------------
 class Trust:
     """The office configuration as tool steps made it: roster and policy."""
@@ -518,7 +532,7 @@ class Replay:
             return
         from ..store import signing
 
-        if status != "G" or signer != commit.author or fingerprint not in {signing.fingerprint(k) for k in keys}:
+        if status != "G" or signer != commit.author or fingerprint not in _fingerprints(keys):
             self._find(commit, "A-bad-signature", "",
                        f"signed by {signer or '?'} ({fingerprint}), not by a key {commit.author} had on the "
                        "roster at this commit")

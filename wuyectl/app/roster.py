@@ -1,0 +1,95 @@
+"""The roster as the history vouches for it, for the commands themselves.
+
+wuye.yaml is a file anyone with the shared folder can edit. The audit trusts a roster change
+only when a tool step made it (`staff add`, `staff key` by someone allowed to;
+`app.replay.config_step`); the commands do the same, so a clerk who made herself director in
+the file is still a clerk to `--reveal`, `staff add` and every action, and is told why.
+
+The trusted roster is kept in `.git/wuyectl/roster.json` with the commit and the wuye.yaml
+blob it was computed at; a new commit that changed wuye.yaml is replayed on top of it (only
+the config commits since), so a command pays one `git rev-parse` when nothing changed.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Mapping
+
+from ..errors import NotPermitted
+from ..store import git
+from ..store.office import CONFIG, Office
+
+
+def trusted_staff(office: Office) -> list[dict] | None:
+    """The staff list as tool steps made it, as of HEAD (None: no history to vouch, e.g. an
+    office not yet committed)."""
+    from .replay import Replay, Trust, commits, config_step
+
+    path = office.git_path(CONFIG)
+    answer = git.run(office.top, ["rev-parse", "HEAD", f"HEAD:{path}"], check=False)
+    ids = answer.stdout.decode().split()
+    if answer.returncode != 0 or len(ids) != 2:
+        return None
+    head, blob = ids
+    cache_file = os.path.join(office.gitdir, "wuyectl", "roster.json")
+    cached = _read(cache_file)
+    if cached.get("prefix") == office.prefix and cached.get("blob") == blob and cached.get("head"):
+        if cached["head"] == head or _ancestor(office.top, cached["head"], head):
+            return cached.get("staff")
+    start, trust = None, Trust(None)
+    if cached.get("prefix") == office.prefix and cached.get("head") and _ancestor(office.top, cached["head"], head):
+        start, trust = cached["head"], Trust(cached.get("config"))
+    engine = Replay(office.top, office.prefix)
+    try:
+        revs = [head] + ([f"^{start}"] if start else [])
+        for commit in commits(office.top, revs, [path]):
+            for _status, old_blob, new_blob, changed in commit.changes:
+                if changed == path:
+                    facts = commit.facts
+                    trust, _ = config_step(trust, engine.reader.data(old_blob), engine.reader.data(new_blob),
+                                           facts["Wuye-Action"][0] if facts else None, commit.author)
+    finally:
+        engine.close()
+    staff = (trust.config or {}).get("staff") or []
+    _write(cache_file, {"prefix": office.prefix, "head": head, "blob": blob, "config": trust.config, "staff": staff})
+    return staff
+
+
+def vouched(office: Office, person: Mapping) -> dict:
+    """`person` (from wuye.yaml) as the roster's history has them; refused when wuye.yaml
+    gives them a role, or a place on the roster, that no tool step did."""
+    staff = trusted_staff(office)
+    if staff is None:
+        return dict(person)
+    name = person.get("name")
+    known = next((p for p in staff if p.get("name") == name), None)
+    if known is None:
+        raise NotPermitted(f"{name} is in {CONFIG} but no tool step put them on the roster (a hand edit): a "
+                           f"supervisor or director adds them with `wuyectl staff add`")
+    if known.get("role") != person.get("role"):
+        raise NotPermitted(f"{name} is {person.get('role')} in {CONFIG}, but {known.get('role')} as the roster's "
+                           f"history has it (a hand edit is not honoured; roles change with the tool)")
+    return dict(person)
+
+
+def _ancestor(top: str, older: str, newer: str) -> bool:
+    return git.run(top, ["merge-base", "--is-ancestor", older, newer], check=False).returncode == 0
+
+
+def _read(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write(path: str, data: dict) -> None:
+    from ..store.transaction import atomic_write
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        atomic_write(path, json.dumps(data, ensure_ascii=False, default=str).encode("utf-8"), sync=False)
+    except OSError:
+        pass   # only a saving
