@@ -1005,6 +1005,10 @@ def main(argv=None) -> int:
                         help="give the repo the audit trail a year of use would leave: one commit per event "
                              "(~6 per ticket, via git fast-import) instead of one import commit; slower to "
                              "build, and what `show` (git log -- PATH) really faces")
+    parser.add_argument("--audit", action="store_true",
+                        help="also time `wuyectl audit` on the built repo: the whole history replayed (cold, "
+                             "no checkpoint), then again with the checkpoint it left (only new commits); both "
+                             "must report no findings")
     parser.add_argument("--bytecode", choices=["cached", "env"], default="cached",
                         help="cached (default): the timed processes keep compiled bytecode in a temporary "
                              "PYTHONPYCACHEPREFIX, as an installed wuyectl would have it (the warm-up run "
@@ -1064,6 +1068,19 @@ def main(argv=None) -> int:
                 raise SystemExit("bench: the built repo does not validate")
             rows.append({"name": "wuyectl validate (cold: parses every file)", "median": seconds, "min": seconds,
                          "max": seconds, "runs": 1})
+
+        if args.audit:
+            commits = subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=repo, capture_output=True,
+                                     text=True).stdout.strip()
+            for label in ("cold: every commit replayed", "warm: the checkpoint, nothing new"):
+                seconds, proc = run_timed([*wuy, "audit"], repo)
+                said = (proc.stdout.decode().strip() or proc.stderr.decode().strip())[:300]
+                print(f"audit ({label}) of {commits} commits: {seconds:.1f} s — {said.splitlines()[0] if said else ''}",
+                      flush=True)
+                if proc.returncode != 0:
+                    raise SystemExit("bench: the built history has audit findings:\n" + proc.stdout.decode()[:3000])
+                rows.append({"name": f"wuyectl audit ({label.split(':')[0]})", "median": seconds, "min": seconds,
+                             "max": seconds, "runs": 1})
 
         need = args.repeat + 1 + (1 if args.profile else 0)
         received = info["received_ids"]
