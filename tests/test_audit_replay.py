@@ -182,31 +182,28 @@ def test_an_imported_ticket_is_frozen(office, cli, run):
 
 
 # -- forged commits --------------------------------------------------------------------------
-def test_a_penalty_in_a_supervisors_name_forged_by_a_technician(office, cli):
+def forged_rectify(office, cli, *, in_the_name_of: str) -> tuple[str, str, list[dict]]:
+    """李明 (technician) writes a rectify step into a violation by hand, in someone's name, and
+    commits it in the tool's words; returns (violation, path, the audit rows of that commit)."""
     wid, rel = violation(cli)
     data = load(office, rel)
-    step = {"step": "rectify", "at": "2026-11-22T09:14:00+08:00", "by": "赵强", "deadline": "2026-12-01"}
-    data["measures"].append(step)
+    at = "2026-11-22T09:14:00+08:00"
+    data["measures"].append({"step": "rectify", "at": at, "by": in_the_name_of, "deadline": "2026-12-01"})
     data["step"] = "rectify"
-    data["timeline"].append({"at": "2026-11-22T09:14:00+08:00", "by": "赵强", "action": "escalate", "note": "限期整改",
-                             "step": "rectify"})
+    data["timeline"].append({"at": at, "by": in_the_name_of, "action": "escalate", "note": "限期整改", "step": "rectify"})
     dump(office, rel, data)
     commit = forge(office, f"{wid} escalate\n\n" + trailers("escalate", wid, "technician"), who="李明")
-    rows = [r for r in rows_of(cli) if r["commit"] == commit]
+    return wid, rel, [r for r in rows_of(cli) if r["commit"] == commit]
+
+
+def test_a_penalty_in_a_supervisors_name_forged_by_a_technician(office, cli):
+    wid, rel, rows = forged_rectify(office, cli, in_the_name_of="赵强")
     assert {(r["code"], r["path"]) for r in rows} == {("A-wrong-actor", rel)}
     assert rows[0]["message"] == "'escalate' is in the name of 赵强, not 李明 who made the commit"
 
 
 def test_a_penalty_by_a_technician_in_his_own_name_is_not_permitted(office, cli):
-    wid, rel = violation(cli)
-    data = load(office, rel)
-    data["measures"].append({"step": "rectify", "at": "2026-11-22T09:14:00+08:00", "by": "李明", "deadline": "2026-12-01"})
-    data["step"] = "rectify"
-    data["timeline"].append({"at": "2026-11-22T09:14:00+08:00", "by": "李明", "action": "escalate", "note": "限期整改",
-                             "step": "rectify"})
-    dump(office, rel, data)
-    commit = forge(office, f"{wid} escalate\n\n" + trailers("escalate", wid, "technician"), who="李明")
-    rows = [r for r in rows_of(cli) if r["commit"] == commit]
+    wid, _, rows = forged_rectify(office, cli, in_the_name_of="李明")
     # the replay refuses the step, and the rule on who imposes penalties says the same
     assert {(r["code"], r["message"]) for r in rows} == {
         ("A-role", f"李明 (technician) may not escalate {wid}: needs director or supervisor"),
@@ -383,7 +380,7 @@ def test_the_checkpoint_replays_only_new_commits(office, cli, ticket):
 
 
 # -- offices that sync ---------------------------------------------------------------------------
-def test_a_synced_field_level_merge_replays_clean_in_both_offices(clones, cli):
+def test_a_synced_field_level_merge_replays_clean_in_both_offices(clones, cli):  # noqa: F811 (the fixture)
     from test_sync import at
 
     a, b, remote = clones

@@ -14,15 +14,14 @@ not, edits to records past their retention, backdating beyond the policy limit.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import timedelta
 
-from ..domain.findings import AUDIT
-from ..domain.kinds import KINDS, kind_of_path
+from ..domain.findings import AUDIT, Finding
 from ..domain.privacy import mask
 from ..store import git, yamlio
 from ..store.office import Office
 from ..timeutil import read_iso
+from .replay import tool_trailers
 
 SEP, END = "\x1f", "\x1e"
 LOG_FORMAT = f"%H{SEP}%an{SEP}%aI{SEP}%B{END}"
@@ -31,29 +30,6 @@ LOG_FORMAT = f"%H{SEP}%an{SEP}%aI{SEP}%B{END}"
 FINDING_KINDS = {code[2:]: about for code, about in AUDIT.items()}
 
 
-@dataclass
-class Finding:
-    commit: str
-    when: str
-    author: str
-    code: str          # A-hand-edit …
-    path: str
-    message: str
-    upto: str = ""     # the latest event time along the first-parent order up to this commit
-
-    @property
-    def kind(self) -> str:
-        return self.code[2:]
-
-    def as_dict(self) -> dict:
-        return {"commit": self.commit, "date": self.when, "author": self.author, "kind": self.kind,
-                "code": self.code, "path": self.path, "message": self.message}
-
-
-def tool_trailers(body: str):
-    from .replay import tool_trailers as strict
-
-    return strict(body)
 
 
 def _commits(office: Office, args: list[str]) -> list[tuple[str, str, str, str]]:
@@ -191,11 +167,3 @@ def report(office: Office, since: str | None = None, *, checkpoint: bool = True)
         limit = read_iso(since)
         result.findings = [f for f in result.findings if f.upto and read_iso(f.upto) >= limit]
     return result
-
-
-def _transition(kind, old: dict, new: dict, find) -> None:
-    """A commit moves a record only to a state one step of its kind's workflow leads to."""
-    field = kind.workflow.state_field
-    before, after = old.get(field), new.get(field)
-    if after not in kind.workflow.moves(before):
-        find(f"{field} {before} → {after} is not a workflow step")

@@ -4,13 +4,13 @@ tool commit, so the audit knows the policy each commit was made under and who ch
 hand edit of wuye.yaml is taken as written, but reported)."""
 from __future__ import annotations
 
+from ..domain.workflow import POLICY_MAKERS
 from ..errors import BadValue, NotPermitted, Refused
 from ..store import yamlio
 from ..store.office import CONFIG, Office
 from ..store.transaction import Transaction
 from .office import acting
 
-POLICY_ROLES = ("director",)   # who may change the policy (the audit's rule too)
 
 
 def read_value(text: str):
@@ -27,9 +27,9 @@ def set_policy(office: Office, actor: str | None, key: str, value) -> str | None
     value, or text as typed); None removes the setting (back to the manuals' default).
     Returns the commit, or None when nothing changed."""
     person = acting(office, actor)
-    if person["role"] not in POLICY_ROLES:
+    if person["role"] not in POLICY_MAKERS:
         raise NotPermitted(f"{person['name']} ({person['role']}) may not change the policy: needs "
-                           f"{' or '.join(POLICY_ROLES)}")
+                           f"{' or '.join(sorted(POLICY_MAKERS))}")
     parts = [p.strip() for p in str(key).split(".")]
     if not all(parts):
         raise BadValue(f"'{key}' is not a policy setting (e.g. backdate_limit_days, sla_minutes.dispatch)")

@@ -44,14 +44,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterable, Iterator, Mapping
 
-from ..domain.kinds import KINDS, Kind, kind_of_path, locked_changes
-from ..domain.workflow import MANAGERS, Change, apply
+from ..domain.kinds import Kind, kind_of_path, locked_changes
+from ..domain.findings import Finding
+from ..domain.workflow import MANAGERS, POLICY_MAKERS, Change, apply
 from ..errors import NotPermitted, RepoError, WuyeError
 from ..store import fastyaml, git, yamlio
 from ..store.office import BACKDATE_LIMIT_DAYS, CONFIG, FUTURE_SLACK_S
 from ..timeutil import read_iso
-from .audit import Finding
-from .policy import POLICY_ROLES
 
 ENGINE = 3                         # bump when the replay's rules change: old checkpoints are dropped
 TRAILERS = ("Wuye-Action", "Wuye-Record", "Wuye-Role", "Wuye-At")
@@ -222,7 +221,7 @@ def config_step(trust: Trust, old: Mapping | None, new: Mapping | None, action: 
     found: list[tuple[str, str]] = []
     settings = [k for k in dict.fromkeys([*old, *new]) if k != "staff" and old.get(k) != new.get(k)]
     if settings and not (set(settings) <= set(SETTINGS_STEPS.get(action or "", ()))
-                         and role in POLICY_ROLES and before == after):
+                         and role in POLICY_MAKERS and before == after):
         if action:
             found.append(("A-roster", f"office configuration ({', '.join(settings)}) changed by {how}, which does "
                                       "not change it (taken as written)"))
@@ -530,7 +529,6 @@ class Replay:
             self._find(commit, "A-bad-signature", "", f"the signature does not verify (git: "
                                                      f"{getattr(signature, 'git_status', status)})")
             return
-        from ..store import signing
 
         if status != "G" or signer != commit.author or fingerprint not in _fingerprints(keys):
             self._find(commit, "A-bad-signature", "",

@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from ..errors import RepoError
 from ..store import git
 from ..store.office import Office
-from .audit import Finding
+from ..domain.findings import Finding
 
 RECEIPTS_REF = "refs/notes/wuyectl-received"
 # Where a clone keeps what it fetched from a remote for the comparison: apart from the

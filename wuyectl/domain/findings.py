@@ -7,6 +7,8 @@ tests/errors/README.md lists them all (checked by a test).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 RECORD = {
     "V-yaml": "a file that is not readable YAML, or not a mapping of fields",
     "V-schema": "a value the kind's JSON Schema (schemas/) refuses",
@@ -50,3 +52,26 @@ def catalogue() -> dict[str, str]:
         out.update({check.code: check.about for check in kind.checks})
     out.update(AUDIT)
     return out
+
+
+@dataclass
+class Finding:
+    """One audit finding: the commit (short id), its time (event time, else commit date), its
+    author, the code (`AUDIT`), the record's path in the office ('' for the commit as a
+    whole) and the message."""
+
+    commit: str
+    when: str
+    author: str
+    code: str          # A-hand-edit …
+    path: str
+    message: str
+    upto: str = ""     # the latest event time along the first-parent order up to this commit
+
+    @property
+    def kind(self) -> str:
+        return self.code[2:]
+
+    def as_dict(self) -> dict:
+        return {"commit": self.commit, "date": self.when, "author": self.author, "kind": self.kind,
+                "code": self.code, "path": self.path, "message": self.message}

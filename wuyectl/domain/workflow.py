@@ -21,6 +21,7 @@ from . import codes
 DESK = frozenset({"clerk", "supervisor", "director"})
 FIELD_STAFF = frozenset({"technician", "security", "cleaner", "gardener"})
 MANAGERS = frozenset({"supervisor", "director"})
+POLICY_MAKERS = frozenset({"director"})          # who changes the office's policy (`policy set`)
 ALL_STAFF = DESK | FIELD_STAFF | {"archivist"}
 
 
