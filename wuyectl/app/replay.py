@@ -51,6 +51,7 @@ from ..errors import NotPermitted, RepoError, WuyeError
 from ..store import fastyaml, git, yamlio
 from ..store.office import BACKDATE_LIMIT_DAYS, CONFIG, FUTURE_SLACK_S
 from ..timeutil import read_iso
+from . import sync
 
 ENGINE = 3                         # bump when the replay's rules change: old checkpoints are dropped
 TRAILERS = ("Wuye-Action", "Wuye-Record", "Wuye-Role", "Wuye-At")
@@ -139,16 +140,6 @@ def _commit(text: str) -> Commit:
         else:
             commit.changes.append((parts[4][:1], parts[2], parts[3], paths[0]))
     return commit
-
-
-def merge_options(attributes: str) -> list[str]:
-    """git's options for merging record files field by field (`sync`'s merge driver), given a
-    private attributes file that names it for *.yaml."""
-    import sys
-
-    driver = f'"{sys.executable}" -m wuyectl merge-driver %O %A %B %P'
-    return ["-c", f"core.attributesFile={attributes}", "-c", "merge.wuyectl.name=wuyectl records",
-            "-c", f"merge.wuyectl.driver={driver}"]
 
 
 def _fingerprints(keys: Iterable[str]) -> set[str]:
@@ -693,7 +684,7 @@ class Replay:
         replayed (the commits its first parent lacks), with the roster of that side."""
         first, *others = commit.parents
         for other in others:
-            proc = git.run(self.top, [*merge_options(self._attributes()), "merge-tree", "--write-tree", "--no-messages",
+            proc = git.run(self.top, [*sync.merge_options(self._attributes()), "merge-tree", "--write-tree", "--no-messages",
                                       first, other], check=False)
             tree = proc.stdout.decode().split("\n", 1)[0].strip()
             scope = self.prefix.rstrip("/") or "."

@@ -94,6 +94,15 @@ def _show(value) -> str:
     return repr(masked(value)) if isinstance(value, (dict, list)) else repr(value)
 
 
+def merge_options(attributes: str) -> list[str]:
+    """git's options for merging record files field by field with `merge_files` (this merge
+    driver), given a private attributes file that names it for *.yaml. The audit's check of a
+    merge commit merges with them too."""
+    driver = f'"{sys.executable}" -m wuyectl merge-driver %O %A %B %P'
+    return ["-c", f"core.attributesFile={attributes}", "-c", "merge.wuyectl.name=wuyectl records",
+            "-c", f"merge.wuyectl.driver={driver}"]
+
+
 def merge_files(base_path: str, ours_path: str, theirs_path: str, name: str) -> int:
     """git merge driver: 0 with the merged record in `ours_path`, 1 on a conflict (reported
     on stderr, one line per field)."""
@@ -169,9 +178,7 @@ def _sync(office: Office, actor: str | None, remote: str) -> dict:
         elif has_upstream and not repo.is_ancestor(upstream, "HEAD"):
             attributes = os.path.join(tx.state_dir, "attributes")
             atomic_write(attributes, b"*.yaml merge=wuyectl\n")
-            driver = f'"{sys.executable}" -m wuyectl merge-driver %O %A %B %P'
-            proc = git.run(top, ["-c", f"core.attributesFile={attributes}", "-c", "merge.wuyectl.name=wuyectl records",
-                                 "-c", f"merge.wuyectl.driver={driver}", "merge", "--no-commit", "--no-ff", "-q", upstream],
+            proc = git.run(top, [*merge_options(attributes), "merge", "--no-commit", "--no-ff", "-q", upstream],
                            env=tx.identity(), check=False)
             if proc.returncode != 0:
                 lines = [l[len(CONFLICT_MARK):] for l in proc.stderr.decode("utf-8", "replace").splitlines()
