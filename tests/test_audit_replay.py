@@ -178,6 +178,8 @@ def test_an_imported_ticket_is_frozen(office, cli, run):
     text = (office / rel).read_text(encoding="utf-8")
     with pytest.raises(Refused, match="imported history is frozen as imported"):
         api.edit_record(api.Office(str(office)), "王芳", tid, text.replace("路灯不亮", "路灯不亮（补充）"))
+    # later changes go through the workflow, and replay like any other
+    assert cli("assign", tid, "--to", "李明", "--as", "王芳").code == 0
     assert findings(cli) == set()
 
 
