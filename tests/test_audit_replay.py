@@ -512,3 +512,21 @@ def test_the_commands_too_ignore_a_promotion_by_hand(office, cli, run, ticket):
                           "supervisor or director adds them with `wuyectl staff add`\n")
     # the others work as before
     assert run("assign", ticket, "--to", "李明", "--as", "赵强").code == 0
+
+
+# -- the replay in worker processes -----------------------------------------------------------
+def test_workers_find_the_same_in_the_same_order(office, cli, new_ticket, monkeypatch):
+    from wuyectl.app import replay
+
+    for category in ("repair", "complaint", "consult"):
+        tid = new_ticket(category)
+        data = load(office, ticket_path(tid))
+        data["status"] = "closed"
+        dump(office, ticket_path(tid), data)
+        forge(office, f"{tid} close\n\n" + trailers("close", tid, "clerk"), who="王芳")
+    wid, rel, _ = forged_rectify(office, cli, in_the_name_of="赵强")
+    monkeypatch.setattr(replay, "PARALLEL_FROM", 1)
+    one = replay.replay(str(office), "", use_checkpoint=False, workers=1)
+    two = replay.replay(str(office), "", use_checkpoint=False, workers=2)
+    assert len(one.findings) == 6
+    assert [f.as_dict() for f in one.findings] == [f.as_dict() for f in two.findings]

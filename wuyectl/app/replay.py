@@ -57,6 +57,7 @@ ENGINE = 3                         # bump when the replay's rules change: old ch
 TRAILERS = ("Wuye-Action", "Wuye-Record", "Wuye-Role", "Wuye-At")
 CREATING = ("open", "import", "visit", "survey", "callback", "sample")   # actions that add records
 ZERO = "0" * 40
+PARALLEL_FROM = 2000               # record changes worth starting worker processes for
 SEP, END = "\x1f", "\x1e"
 FORMAT = f"{END}%H{SEP}%P{SEP}%an{SEP}%cI{SEP}%B{SEP}"
 
@@ -182,11 +183,6 @@ class Trust:
         return [person["signing_key"]] if person.get("signing_key") else []
 
 
-def _key_blob(line: str) -> str:
-    parts = str(line).split()
-    return parts[1] if len(parts) > 1 else ""
-
-
 # The tool steps that change wuye.yaml beyond the roster, and the top-level keys each may change.
 SETTINGS_STEPS = {"policy": ("policy",)}
 
@@ -282,13 +278,6 @@ class Reader:
             self.cache.popitem(last=False)
         return value
 
-    def tree_data(self, rev: str, path: str):
-        found = self.objects.read(f"{rev}:{path}")
-        if found is None or found[0] != "blob":
-            return None
-        blob = git.blob_id(found[1])
-        return self.data(blob)
-
     def exists(self, rev: str, path: str) -> bool:
         return self.objects.read(f"{rev}:{path}") is not None
 
@@ -334,7 +323,6 @@ class Replay:
         self.reader = Reader(top)
         self.trust_cache: dict[str, Trust] = {}
         self.signatures: dict[str, object] = {}
-        self.allowed: dict[str, set[str]] = {}
         self.found: list[tuple[tuple, Finding]] = []      # (order key, finding)
         self.latest: tuple[datetime, str] | None = None   # the latest event time so far (for --since)
         self.seq = 0
@@ -407,8 +395,11 @@ class Replay:
                 last = commit.id
         finally:
             self.here = outer
-        if tasks:
+        if len(tasks) >= PARALLEL_FROM:
             self._in_parallel(tasks, workers)
+        else:
+            for task in tasks:
+                self.record_task(task)
         return trust, count, last
 
     def commit(self, commit: Commit, trust: Trust) -> Trust:
@@ -785,7 +776,6 @@ def _verify(replay: Replay, revs: list[str], trust: Trust) -> bool:
 
     ids = git.out(replay.top, ["rev-list", *revs]).split()
     replay.signatures = signing.verify(replay.top, ids, allowed) if ids else {}
-    replay.allowed = allowed
     return True
 
 
