@@ -512,6 +512,16 @@ def test_the_commands_too_ignore_a_promotion_by_hand(office, cli, run, ticket):
                           "supervisor or director adds them with `wuyectl staff add`\n")
     # the others work as before
     assert run("assign", ticket, "--to", "李明", "--as", "赵强").code == 0
+    # a manager adds the person for real: their hand-written line is replaced, and they act
+    forge(office, "钱八 by hand", who=DIRECTOR)
+    assert run("staff", "add", "钱八", "--role", "clerk", "--as", DIRECTOR).code == 0
+    assert run("update", ticket, "--action", "contact", "--as", "钱八").code == 0
+    staff = [line for line in config.read_text(encoding="utf-8").splitlines() if "钱八" in line]
+    assert len(staff) == 1
+    rows = [r for r in rows_of(cli) if r["path"] == "wuye.yaml" or r["code"] in ("A-role", "A-unknown-actor")]
+    # the forged promotion, and the line written in by hand; the staff add that replaced it is clean
+    assert [r["code"] for r in rows] == ["A-roster", "A-roster"]
+    assert rows[1]["message"] == "roster changed by a hand commit, not honoured: 钱八: (new) → director"
 
 
 # -- the replay in worker processes -----------------------------------------------------------

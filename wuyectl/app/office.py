@@ -121,7 +121,11 @@ def add_staff(office: Office, actor: str | None, name: str, role: str, departmen
         raise BadValue("a staff name must be 1 to 60 characters")
     if email is not None:
         check_one_line("staff email", email)
-    if any(p["name"] == name for p in office.config.get("staff", [])):
+    from .roster import trusted_staff
+
+    vouched_for = trusted_staff(office)
+    known = [p["name"] for p in (office.config.get("staff", []) if vouched_for is None else vouched_for)]
+    if name in known:
         raise BadValue(f"'{name}' is already on the roster")
     with Transaction(office, person) as tx:
         loaded = tx.load_path(CONFIG)
@@ -130,6 +134,11 @@ def add_staff(office: Office, actor: str | None, name: str, role: str, departmen
             entry["department"] = department
         if email:
             entry["email"] = email
+        # Someone written into wuye.yaml by hand (whom no command obeys) is added for real:
+        # their line is replaced by the one the manager gives.
+        for i in reversed(range(len(loaded.rt["staff"]))):
+            if loaded.rt["staff"][i].get("name") == name:
+                del loaded.rt["staff"][i]
         loaded.rt["staff"].append(yamlio.new_map(entry))
         tx.stage(loaded)
         commit = tx.commit(f"staff add {name} {codes.label('role', role, office.language)}",

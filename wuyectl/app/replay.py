@@ -220,7 +220,11 @@ def config_step(trust: Trust, old: Mapping | None, new: Mapping | None, action: 
     trusted = Trust({**new, "staff": copy.deepcopy(trust.config.get("staff") or [])})
     if before == after:
         return trusted, found
-    if action == "staff-add" and not settings and after[:-1] == before and role in MANAGERS:
+    # staff add appends one person (replacing a line written in by hand for that name, which
+    # was never honoured)
+    added = after[-1].get("name") if after and isinstance(after[-1], dict) else None
+    if (action == "staff-add" and not settings and role in MANAGERS
+            and after[:-1] == [p for p in before if not (isinstance(p, dict) and p.get("name") == added)]):
         entry = after[-1]
         if not trust.person(entry.get("name")):
             trusted.config["staff"].append(copy.deepcopy(entry))
