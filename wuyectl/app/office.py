@@ -64,8 +64,8 @@ def init_office(directory: str, *, name: str, director: str, station: str = "A",
     else:
         git.require_sha1(git.git_dir(top), top)   # before anything is written
     header = ("# 物业客服中心配置 — the office configuration of wuyectl.\n"
-              "# policy: every time limit defaults to the numbers of the office manuals; add a\n"
-              "# `policy:` section only to change one (see README).\n")
+              "# policy: every time limit defaults to the numbers of the office manuals; the\n"
+              "# director changes one with `wuyectl policy set KEY VALUE` (see README).\n")
     text = header + yamlio.dump(yamlio.new_map(config))
     atomic_write(os.path.join(directory, CONFIG), text.encode("utf-8"))
     keeps = [f"{kind.folder}/.gitkeep" for kind in KINDS.values()]
