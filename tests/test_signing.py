@@ -110,9 +110,20 @@ ROSTER = {"staff": [{"name": "王芳", "role": "clerk"}, {"name": "赵强", "rol
 
 
 def test_no_key_on_the_roster_no_signature():
-    assert signing.commit_args(ROSTER, {"name": "王芳", "role": "clerk"}, {}) == ([], [])
+    # (not even by a key the user's own git config signs every commit with)
+    assert signing.commit_args(ROSTER, {"name": "王芳", "role": "clerk"}, {}) == ([], ["--no-gpg-sign"])
     # the private key given or not, it is the roster that decides
-    assert signing.commit_args(ROSTER, {"name": "王芳"}, {signing.ENV_KEY: "/nowhere"}) == ([], [])
+    assert signing.commit_args(ROSTER, {"name": "王芳"}, {signing.ENV_KEY: "/nowhere"}) == ([], ["--no-gpg-sign"])
+
+
+def test_a_users_commit_gpgsign_does_not_sign_for_someone_without_a_key(run, git, keygen, tmp_path, office):
+    own = keygen("own")
+    config = tmp_path / "gitconfig"
+    config.write_text(f"[commit]\n\tgpgSign = true\n[gpg]\n\tformat = ssh\n[user]\n\tsigningKey = {own}\n",
+                      encoding="utf-8")
+    result = run(*OPEN_REPAIR, "--as", "王芳", env={"GIT_CONFIG_GLOBAL": str(config)})
+    assert result.code == 0, result.err
+    assert "gpgsig" not in git("cat-file", "commit", "HEAD")
 
 
 def test_a_key_on_the_roster_signs_with_the_private_key(keygen, tmp_path, monkeypatch):

@@ -206,7 +206,7 @@ def commit_args(config: Mapping, actor: Mapping, environ: Mapping[str, str] | No
                 ) -> tuple[list[str], list[str]]:
     """(options for git before `commit`, options for `commit`) that sign the commit of
     `actor` (a roster entry, or a mapping with its `name`) with SSH, as `config` (wuye.yaml)
-    asks; ([], []) for no signature.
+    asks; ([], ["--no-gpg-sign"]) for no signature.
 
     - The roster has a `signing_key` for the actor: signed with the private key file named by
       WUYECTL_SIGNING_KEY (in `environ`, default the process environment), whose public half
@@ -224,7 +224,7 @@ def commit_args(config: Mapping, actor: Mapping, environ: Mapping[str, str] | No
         if policy.get("require_signatures") is True:
             raise Refused(f"policy require_signatures: {name} has no signing key on the roster "
                           f"(wuyectl staff key {_shell_word(name)} --file KEY.pub)")
-        return [], []
+        return [], ["--no-gpg-sign"]   # nor by a key of the user's own git config (commit.gpgSign)
     expected = parse_public_key(str(registered), what=f"wuye.yaml: {name}'s signing_key")
     path = environ.get(ENV_KEY) or ""
     if not path:
