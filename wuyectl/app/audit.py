@@ -4,12 +4,8 @@
 (the commit date), the action and business time from the trailers, whether it was backdated,
 and the field-level change (old → new; timeline events added).
 
-`audit()` walks the history (optionally since a date) and reports findings, each with its
-commit id and a code (`domain.findings.AUDIT`): the auditor's questions — hand edits, deleted
-or renamed records, invalid records at any commit, state changes the kind's workflow does not
-make in one step, a ticket closed
-without a callback, a step skipped on a violation ladder, a penalty imposed by a role that may
-not, edits to records past their retention, backdating beyond the policy limit.
+`audit()` gives the findings of replaying the whole history (`app.replay`), each with its
+commit id and a code (`domain.findings.AUDIT`); `report()` the replay's whole result.
 """
 from __future__ import annotations
 
@@ -18,18 +14,16 @@ from datetime import timedelta
 
 from ..domain.findings import AUDIT, Finding
 from ..domain.privacy import mask
-from ..store import git, yamlio
+from ..store import git
 from ..store.office import Office
 from ..timeutil import read_iso
-from .replay import tool_trailers
+from .replay import Reader, tool_trailers
 
 SEP, END = "\x1f", "\x1e"
 LOG_FORMAT = f"%H{SEP}%an{SEP}%aI{SEP}%B{END}"
 
 # The finding kinds by their short names (`hand-edit`, …): the codes without "A-".
 FINDING_KINDS = {code[2:]: about for code, about in AUDIT.items()}
-
-
 
 
 def _commits(office: Office, args: list[str]) -> list[tuple[str, str, str, str]]:
@@ -41,41 +35,6 @@ def _commits(office: Office, args: list[str]) -> list[tuple[str, str, str, str]]
             commit, author, when, body = item.split(SEP, 3)
             out.append((commit, author, when, body))
     return out
-
-
-class Blobs:
-    """Record versions at commits, read through one `git cat-file --batch` process
-    (`store.git.CatFile`; GitPython's reader measured slower here, see store/git.py). A context
-    manager, so the process is ended on errors too:
-
-        with Blobs(office) as blobs:
-            blobs.read(commit, path)
-    """
-
-    def __init__(self, office: Office):
-        self.objects = git.CatFile(office.top)
-
-    def read(self, rev: str, path: str):
-        """The plain data of `path` at `rev`; None when absent; a marker when unreadable."""
-        found = self.objects.read(f"{rev}:{path}")
-        if found is None or found[0] != "blob":
-            return None
-        try:
-            from ..store import fastyaml
-
-            data = yamlio.to_plain(fastyaml.load(yamlio.decode(found[1])))
-        except Exception:
-            return {"__unreadable__": True}
-        return data if isinstance(data, dict) else {"__unreadable__": True}   # a record is a mapping
-
-    def close(self) -> None:
-        self.objects.close()
-
-    def __enter__(self) -> "Blobs":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 def flatten(data, prefix: str = "") -> dict:
@@ -127,19 +86,19 @@ def record_log(office: Office, record_id: str) -> list[dict]:
 
         raise NotFound(f"no {kind.name} {str(record_id).strip()} (looked for {rel})")
     out = []
-    with Blobs(office) as blobs:
+    with Reader(office.top) as blobs:
         for commit, author, when, body in reversed(history):
             facts = tool_trailers(body) or {}
             at = (facts.get("Wuye-At") or [None])[0]
             recorded = read_iso(when)
             backdated = bool(at) and (recorded - read_iso(at)) > timedelta(hours=1)
-            parent = blobs.read(f"{commit}^", path)
+            parent = blobs.at(f"{commit}^", path)
             out.append({
                 "commit": commit[:10], "author": author, "recorded_at": when,
                 "subject": body.splitlines()[0] if body else "",
                 "action": (facts.get("Wuye-Action") or ["(hand edit)"])[0], "at": at,
                 "backdated": backdated, "beyond_policy": bool(at) and (recorded - read_iso(at)) > timedelta(days=limit),
-                "changes": changes(parent, blobs.read(commit, path)),
+                "changes": changes(parent, blobs.at(commit, path)),
             })
     return out
 

@@ -253,7 +253,11 @@ def config_step(trust: Trust, old: Mapping | None, new: Mapping | None, action: 
 
 # -- reading records at commits -------------------------------------------------------------
 class Reader:
-    """Parsed blobs by id (one `git cat-file --batch`; the last few thousand kept)."""
+    """Record versions as plain data, read through one `git cat-file --batch` process
+    (`store.git.CatFile`; GitPython's reader measured slower here, see store/git.py), by blob
+    id (the last few thousand kept) or at a commit. A context manager, so the process is
+    ended on errors too. A version that is not a readable YAML mapping is the marker
+    `{"__unreadable__": True}`; an absent one None."""
 
     def __init__(self, top: str, keep: int = 50_000):
         self.objects = git.CatFile(top)
@@ -261,32 +265,43 @@ class Reader:
         self.keep = keep
 
     def data(self, blob: str):
+        """The version with blob id `blob`."""
         if not blob or blob == ZERO:
             return None
         if blob in self.cache:
             self.cache.move_to_end(blob)
             return self.cache[blob]
-        found = self.objects.read(blob)
-        value: object
-        if found is None or found[0] != "blob":
-            value = None
-        else:
-            try:
-                value = yamlio.to_plain(fastyaml.load(yamlio.decode(found[1])))
-            except Exception:
-                value = {"__unreadable__": True}
-            if not isinstance(value, dict):
-                value = {"__unreadable__": True}
+        value = _parsed(self.objects.read(blob))
         self.cache[blob] = value
         if len(self.cache) > self.keep:
             self.cache.popitem(last=False)
         return value
+
+    def at(self, rev: str, path: str):
+        """The version of `path` at `rev` (`git log ID` reads a record's past this way)."""
+        return _parsed(self.objects.read(f"{rev}:{path}"))
 
     def exists(self, rev: str, path: str) -> bool:
         return self.objects.read(f"{rev}:{path}") is not None
 
     def close(self) -> None:
         self.objects.close()
+
+    def __enter__(self) -> "Reader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _parsed(found: tuple[str, bytes] | None):
+    if found is None or found[0] != "blob":
+        return None
+    try:
+        value = yamlio.to_plain(fastyaml.load(yamlio.decode(found[1])))
+    except Exception:
+        return {"__unreadable__": True}
+    return value if isinstance(value, dict) else {"__unreadable__": True}   # a record is a mapping
 
 
 class TreeContext:
