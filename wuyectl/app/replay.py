@@ -98,6 +98,12 @@ class Commit:
         return tool_trailers(self.body)
 
     @property
+    def action(self) -> str | None:
+        """Its Wuye-Action (None: a hand commit)."""
+        facts = self.facts
+        return facts["Wuye-Action"][0] if facts else None
+
+    @property
     def at(self) -> str | None:
         facts = self.facts
         return (facts.get("Wuye-At") or [None])[0] if facts else None
@@ -251,6 +257,23 @@ def config_step(trust: Trust, old: Mapping | None, new: Mapping | None, action: 
     return trusted, found + [("A-roster", f"roster changed by {how}, not honoured: {detail}")]
 
 
+def config_versions(top: str, reader: "Reader", revs: list[str], config_path: str) -> Iterator[tuple]:
+    """(commit, wuye.yaml before, after) for each first-parent commit of `revs` that changed
+    it, oldest first."""
+    for commit in commits(top, revs, [config_path]):
+        for _status, old_blob, new_blob, path in commit.changes:
+            if path == config_path:
+                yield commit, reader.data(old_blob), reader.data(new_blob)
+
+
+def trusted_config(top: str, reader: "Reader", revs: list[str], config_path: str, trust: Trust) -> Trust:
+    """The roster after the config commits of `revs`, from `trust` before them (their
+    findings are the full replay's to report)."""
+    for commit, old, new in config_versions(top, reader, revs, config_path):
+        trust, _ = config_step(trust, old, new, commit.action, commit.author)
+    return trust
+
+
 # -- reading records at commits -------------------------------------------------------------
 class Reader:
     """Record versions as plain data, read through one `git cat-file --batch` process
@@ -380,14 +403,7 @@ class Replay:
             return Trust(None)
         if rev in self.trust_cache:
             return self.trust_cache[rev]
-        trust = Trust(None)
-        config = self.prefix + CONFIG
-        for commit in commits(self.top, [rev], [config]):
-            for status, old_blob, new_blob, path in commit.changes:
-                if path == config:
-                    facts = commit.facts
-                    trust, _ = config_step(trust, self.reader.data(old_blob), self.reader.data(new_blob),
-                                           facts["Wuye-Action"][0] if facts else None, commit.author)
+        trust = trusted_config(self.top, self.reader, [rev], self.prefix + CONFIG, Trust(None))
         self.trust_cache[rev] = trust
         return trust
 
@@ -445,13 +461,12 @@ class Replay:
         self.here = (seq, 0, upto)
         commit.seq, commit.upto = seq, upto
         facts = commit.facts
-        action = facts["Wuye-Action"][0] if facts else None
         before = trust
         config_path = self.prefix + CONFIG
         for status, old_blob, new_blob, path in commit.changes:
             if path == config_path:
                 trust, problems = config_step(trust, self.reader.data(old_blob), self.reader.data(new_blob),
-                                              action, commit.author)
+                                              commit.action, commit.author)
                 for code, problem in problems:
                     self._find(commit, code, CONFIG, problem)
         if len(commit.parents) > 1:
@@ -772,13 +787,10 @@ def _keys_in_history(top: str, prefix: str, revs: list[str], reader: Reader) -> 
     """Every signing key each person had in any version of the roster (the allowed signers);
     whether one was *trusted* for a commit is the replay's to judge."""
     allowed: dict[str, set[str]] = {}
-    config = prefix + CONFIG
-    for commit in commits(top, revs, [config]):
-        for status, old_blob, new_blob, path in commit.changes:
-            data = reader.data(new_blob) if path == config else None
-            for person in (data or {}).get("staff") or [] if isinstance(data, dict) else []:
-                if isinstance(person, dict) and person.get("signing_key"):
-                    allowed.setdefault(str(person.get("name")), set()).add(person["signing_key"])
+    for _commit, _old, data in config_versions(top, reader, revs, prefix + CONFIG):
+        for person in (data or {}).get("staff") or [] if isinstance(data, dict) else []:
+            if isinstance(person, dict) and person.get("signing_key"):
+                allowed.setdefault(str(person.get("name")), set()).add(person["signing_key"])
     return allowed
 
 

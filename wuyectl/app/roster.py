@@ -23,7 +23,7 @@ from ..store.office import CONFIG, Office
 def trusted_staff(office: Office) -> list[dict] | None:
     """The staff list as tool steps made it, as of HEAD (None: no history to vouch, e.g. an
     office not yet committed)."""
-    from .replay import Replay, Trust, commits, config_step
+    from .replay import Reader, Trust, trusted_config
 
     path = office.git_path(CONFIG)
     answer = git.run(office.top, ["rev-parse", "HEAD", f"HEAD:{path}"], check=False)
@@ -33,23 +33,16 @@ def trusted_staff(office: Office) -> list[dict] | None:
     head, blob = ids
     cache_file = os.path.join(office.gitdir, "wuyectl", "roster.json")
     cached = _read(cache_file)
-    if cached.get("prefix") == office.prefix and cached.get("blob") == blob and cached.get("head"):
-        if cached["head"] == head or _ancestor(office.top, cached["head"], head):
-            return cached.get("staff")
-    start, trust = None, Trust(None)
-    if cached.get("prefix") == office.prefix and cached.get("head") and _ancestor(office.top, cached["head"], head):
-        start, trust = cached["head"], Trust(cached.get("config"))
-    engine = Replay(office.top, office.prefix)
-    try:
-        revs = [head] + ([f"^{start}"] if start else [])
-        for commit in commits(office.top, revs, [path]):
-            for _status, old_blob, new_blob, changed in commit.changes:
-                if changed == path:
-                    facts = commit.facts
-                    trust, _ = config_step(trust, engine.reader.data(old_blob), engine.reader.data(new_blob),
-                                           facts["Wuye-Action"][0] if facts else None, commit.author)
-    finally:
-        engine.close()
+    start = cached.get("head") if cached.get("prefix") == office.prefix else None
+    if start and start != head and not _ancestor(office.top, start, head):
+        start = None   # a history rewritten since: from the beginning
+    if start and cached.get("blob") == blob:
+        if start != head:   # newer commits, none touching wuye.yaml: remembered, to skip the check next time
+            _write(cache_file, {**cached, "head": head})
+        return cached.get("staff")
+    trust = Trust(cached.get("config") if start else None)
+    with Reader(office.top) as reader:
+        trust = trusted_config(office.top, reader, [head] + ([f"^{start}"] if start else []), path, trust)
     staff = (trust.config or {}).get("staff") or []
     _write(cache_file, {"prefix": office.prefix, "head": head, "blob": blob, "config": trust.config, "staff": staff})
     return staff
