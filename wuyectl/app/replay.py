@@ -41,6 +41,7 @@ import subprocess
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta
 from typing import Iterable, Iterator, Mapping
 
@@ -93,8 +94,9 @@ class Commit:
     seq: int = 0                 # its place in the replay
     upto: str = ""               # the latest event time up to it
 
-    @property
+    @cached_property
     def facts(self) -> dict[str, list[str]] | None:
+        """Its tool trailers (None: a hand commit), read once."""
         return tool_trailers(self.body)
 
     @property
@@ -114,8 +116,7 @@ def commits(top: str, revs: list[str], paths: list[str]) -> Iterator[Commit]:
     its first parent, read from one `git log` as they come."""
     args = ["git", "-c", "core.quotepath=off", "log", "--first-parent", "--reverse", "-M", "--raw",
             "--no-abbrev", "--diff-merges=first-parent", f"--format={FORMAT}", *revs, "--", *(paths or ["."])]
-    env = dict(os.environ, LC_ALL="C")
-    proc = subprocess.Popen(args, cwd=top, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(args, cwd=top, env=git.environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     buffer = b""
     try:
         for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):
@@ -419,13 +420,12 @@ class Replay:
         outer = self.here
         try:
             for commit in commits(self.top, revs, scope):
-                before = trust
-                trust = self.commit_level(commit, trust)
-                for task in self.record_tasks(commit, before):
-                    if workers > 1:
-                        tasks.append(task)
-                    else:
-                        self.record_task(task)
+                if workers > 1:   # the record changes kept for the workers
+                    before = trust
+                    trust = self.commit_level(commit, trust)
+                    tasks.extend(self.record_tasks(commit, before))
+                else:
+                    trust = self.commit(commit, trust)
                 count += 1
                 last = commit.id
         finally:
@@ -460,7 +460,6 @@ class Replay:
         upto = self.latest[1] if self.latest else ""
         self.here = (seq, 0, upto)
         commit.seq, commit.upto = seq, upto
-        facts = commit.facts
         before = trust
         config_path = self.prefix + CONFIG
         for status, old_blob, new_blob, path in commit.changes:
@@ -472,8 +471,8 @@ class Replay:
         if len(commit.parents) > 1:
             self._merge(commit, before)
             self.here = (seq, 0, upto)
-        self._identity(commit, facts, before)
-        self._time(commit, facts, before)
+        self._identity(commit, before)
+        self._time(commit, before)
         return trust
 
     def record_tasks(self, commit: Commit, trust: Trust) -> Iterator[tuple]:
@@ -487,10 +486,8 @@ class Replay:
 
     def record_task(self, task: tuple) -> None:
         commit, trust, rel, status, old_blob, new_blob = task
-        facts = commit.facts
         self.here = (commit.seq, 1, commit.upto)
-        named = set(facts.get("Wuye-Record", ())) if facts else set()
-        self._record(commit, facts, trust, kind_of_path(rel), rel, status, old_blob, new_blob, named)
+        self._record(commit, trust, kind_of_path(rel), rel, status, old_blob, new_blob)
 
     def _in_parallel(self, tasks: list[tuple], workers: int) -> None:
         import multiprocessing
@@ -506,14 +503,15 @@ class Replay:
             _TASKS, _ENGINE = [], None
 
     # -- who ---------------------------------------------------------------------------------
-    def _identity(self, commit: Commit, facts, trust: Trust) -> None:
+    def _identity(self, commit: Commit, trust: Trust) -> None:
+        facts = commit.facts
         if facts is None:
             if trust.config is not None:
                 self._signature(commit, trust)
             return
         actor, claimed = commit.author, facts["Wuye-Role"][0]
         if trust.config is None:
-            if facts["Wuye-Action"][0] != "init":
+            if commit.action != "init":
                 self._find(commit, "A-unknown-actor", "", f"{actor}: a commit before the office was set up")
             return
         role = trust.role(actor)
@@ -545,14 +543,13 @@ class Replay:
             self._find(commit, "A-bad-signature", "", f"the signature does not verify (git: "
                                                      f"{getattr(signature, 'git_status', status)})")
             return
-
         if status != "G" or signer != commit.author or fingerprint not in _fingerprints(keys):
             self._find(commit, "A-bad-signature", "",
                        f"signed by {signer or '?'} ({fingerprint}), not by a key {commit.author} had on the "
                        "roster at this commit")
 
     # -- when --------------------------------------------------------------------------------
-    def _time(self, commit: Commit, facts, trust: Trust) -> None:
+    def _time(self, commit: Commit, trust: Trust) -> None:
         at = commit.at
         if not at:
             return
@@ -569,8 +566,8 @@ class Replay:
                                                   f"({commit.committed})")
 
     # -- what ------------------------------------------------------------------------------
-    def _record(self, commit: Commit, facts, trust: Trust, kind: Kind, rel: str, status: str,
-                old_blob: str, new_blob: str, named: set[str]) -> None:
+    def _record(self, commit: Commit, trust: Trust, kind: Kind, rel: str, status: str,
+                old_blob: str, new_blob: str) -> None:
         find = lambda code, message: self._find(commit, code, rel, message)   # noqa: E731
         if status == "D":
             find("A-deleted", "record file deleted (nothing is ever deleted: cancel or destroy instead)")
@@ -586,33 +583,33 @@ class Replay:
             return
         if isinstance(old, dict) and old.get("__unreadable__"):
             old = None
-        self._checks(commit, trust, kind, rel, new, status)
+        self._checks(commit, trust, kind, rel, new)
         if old is not None and kind.retention:
             reason = kind.retention(old, read_iso(commit.committed).date())
             if reason:
                 find("A-past-retention", reason)
-        if facts is None:
+        action = commit.action
+        if action is None:
             locked = locked_changes(kind, old or {}, new) if old is not None else ["(new record)"]
             what = ("workflow fields: " + ", ".join(locked)) if locked else "free text only"
             find("A-hand-edit", f"changed without the tool ({what})")
             if old and kind.workflow.states:
                 self._transition(kind, old, new, find)
             return
-        action = facts["Wuye-Action"][0]
         if len(commit.parents) > 1:
             return   # a merge's changes come from its other side, replayed there (see _merge)
         rid = new.get("id")
-        if rid not in named:
+        if rid not in commit.facts.get("Wuye-Record", ()):
             find("A-unexplained", f"{rid} changed by '{action}' but not named in its Wuye-Record trailers")
         if old is None:
-            self._created(commit, facts, trust, kind, new, find)
+            self._created(commit, kind, new, find)
         elif action == "edit":
             for key in locked_changes(kind, old, new):
                 find("A-unexplained", f"edit changed {key}, which only the workflow changes")
         else:
-            self._stepped(commit, facts, trust, kind, rid, old, new, find)
+            self._stepped(commit, trust, kind, rid, old, new, find)
 
-    def _checks(self, commit: Commit, trust: Trust, kind: Kind, rel: str, new: dict, status: str) -> None:
+    def _checks(self, commit: Commit, trust: Trust, kind: Kind, rel: str, new: dict) -> None:
         from ..store.validate import findings as rule_findings
 
         audit_code = {check.code: check.audit for check in kind.checks}
@@ -626,8 +623,8 @@ class Replay:
         if after not in workflow.moves(before):
             find("A-transition", f"{workflow.state_field} {before} → {after} is not a workflow step")
 
-    def _created(self, commit: Commit, facts, trust: Trust, kind: Kind, new: dict, find) -> None:
-        action = facts["Wuye-Action"][0]
+    def _created(self, commit: Commit, kind: Kind, new: dict, find) -> None:
+        action = commit.action
         if action not in CREATING:
             find("A-unexplained", f"a new {kind.name} made by '{action}', which opens none")
             return
@@ -645,9 +642,9 @@ class Replay:
                 find("A-unexplained", f"a new {kind.name} starts {workflow.initial}, not {state}; "
                                       "later steps are their own commits")
 
-    def _stepped(self, commit: Commit, facts, trust: Trust, kind: Kind, rid: str, old: dict, new: dict, find) -> None:
+    def _stepped(self, commit: Commit, trust: Trust, kind: Kind, rid: str, old: dict, new: dict, find) -> None:
         workflow = kind.workflow
-        action = facts["Wuye-Action"][0]
+        action = commit.action
         if not workflow.actions or action not in workflow.actions:
             find("A-unexplained", f"'{action}' is no step of a {kind.name}")
             return
