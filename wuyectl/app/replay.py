@@ -258,6 +258,18 @@ def config_step(trust: Trust, old: Mapping | None, new: Mapping | None, action: 
     return trusted, found + [("A-roster", f"roster changed by {how}, not honoured: {detail}")]
 
 
+def time_bounded(at: str, event: datetime, bound: datetime, limit: int, *, before: str,
+                 after: str) -> list[tuple[str, str]]:
+    """(code, message) when event time `at` (`event`) is later than what bounds it — the
+    commit's date, or the server's receipt — or earlier than it by more than `limit` days."""
+    out = []
+    if bound - event > timedelta(days=limit):
+        out.append(("A-backdated", f"business time {at} is more than {limit} days before {before}"))
+    if (event - bound).total_seconds() > FUTURE_SLACK_S:
+        out.append(("A-event-time", f"business time {at} is after {after}"))
+    return out
+
+
 def config_versions(top: str, reader: "Reader", revs: list[str], config_path: str) -> Iterator[tuple]:
     """(commit, wuye.yaml before, after) for each first-parent commit of `revs` that changed
     it, oldest first."""
@@ -559,11 +571,9 @@ class Replay:
             self._find(commit, "A-event-time", "", f"Wuye-At {at} is not a time")
             return
         limit = trust.policy.get("backdate_limit_days", BACKDATE_LIMIT_DAYS)
-        if recorded - when > timedelta(days=limit):
-            self._find(commit, "A-backdated", "", f"business time {at} is more than {limit} days before the commit")
-        if (when - recorded).total_seconds() > FUTURE_SLACK_S:
-            self._find(commit, "A-event-time", "", f"business time {at} is after the commit was made "
-                                                  f"({commit.committed})")
+        for code, message in time_bounded(at, when, recorded, limit, before="the commit",
+                                          after=f"the commit was made ({commit.committed})"):
+            self._find(commit, code, "", message)
 
     # -- what ------------------------------------------------------------------------------
     def _record(self, commit: Commit, trust: Trust, kind: Kind, rel: str, status: str,

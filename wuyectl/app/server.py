@@ -359,9 +359,9 @@ def _times_against_receipts(office: Office, receipt_of: dict, remote: str) -> li
     """A commit's event time (`Wuye-At`) against when the server received it: not after it
     (`A-event-time`), and not earlier by more than the policy's backdating limit
     (`A-backdated`) — the server's clock, not the committer's, bounds the time."""
-    from ..store.office import BACKDATE_LIMIT_DAYS, FUTURE_SLACK_S
+    from ..store.office import BACKDATE_LIMIT_DAYS
     from ..timeutil import read_iso
-    from .replay import tool_trailers
+    from .replay import time_bounded, tool_trailers
 
     if not receipt_of:
         return []
@@ -383,13 +383,9 @@ def _times_against_receipts(office: Office, receipt_of: dict, remote: str) -> li
             event, got = read_iso(at), read_iso(receipt.at)
         except ValueError:
             continue
-        if (event - got).total_seconds() > FUTURE_SLACK_S:
-            found.append(Finding(commit[:10], at, author, "A-event-time", "",
-                                 f"business time {at} is after {remote} received the commit ({receipt.at})"))
-        elif (got - event).days > limit:
-            found.append(Finding(commit[:10], at, author, "A-backdated", "",
-                                 f"business time {at} is more than {limit} days before {remote} received the "
-                                 f"commit ({receipt.at})"))
+        received = f"{remote} received the commit ({receipt.at})"
+        for code, message in time_bounded(at, event, got, limit, before=received, after=received):
+            found.append(Finding(commit[:10], at, author, code, "", message))
     return found
 
 
