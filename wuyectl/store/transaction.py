@@ -527,10 +527,7 @@ class Transaction:
         atomic_write(self.journal, json.dumps(entry, ensure_ascii=False).encode("utf-8"))
 
     def _drop_journal(self) -> None:
-        try:
-            os.unlink(self.journal)
-        except FileNotFoundError:
-            pass
+        _unlink(self.journal)
 
     def _rollback(self, rels, old, paths, base) -> bool:
         """Put the files and index entries back; False if a file could not be restored."""
