@@ -786,10 +786,6 @@ def _load_checkpoint(path: str) -> dict | None:
     return entry if isinstance(entry, dict) and entry.get("engine") == ENGINE else None
 
 
-def _is_ancestor(top: str, older: str, newer: str) -> bool:
-    return git.run(top, ["merge-base", "--is-ancestor", older, newer], check=False).returncode == 0
-
-
 def _keys_in_history(top: str, prefix: str, revs: list[str], reader: Reader) -> dict[str, set[str]]:
     """Every signing key each person had in any version of the roster (the allowed signers);
     whether one was *trusted* for a commit is the replay's to judge."""
@@ -823,7 +819,7 @@ def replay(top: str, prefix: str = "", *, gitdir: str | None = None, head: str =
     gitdir = gitdir or git.git_dir(top)
     if workers is None:
         workers = min(os.cpu_count() or 1, 4)
-    tip = git.out(top, ["rev-parse", "-q", "--verify", f"{head}^{{commit}}"], check=False).strip()
+    tip = git.commit_of(top, head)
     if not tip:
         return Result([], 0, 0, False, None)
     path = _checkpoint_path(gitdir, prefix)
@@ -835,7 +831,7 @@ def replay(top: str, prefix: str = "", *, gitdir: str | None = None, head: str =
         revs = [tip]
         total_before = 0
         if saved and saved.get("prefix") == prefix and saved.get("head"):
-            if _is_ancestor(top, saved["head"], tip):
+            if git.is_ancestor(top, saved["head"], tip):
                 findings = [Finding(**f) for f in saved.get("findings", [])]
                 if saved.get("latest"):
                     engine.latest = (read_iso(saved["latest"]), saved["latest"])

@@ -34,7 +34,7 @@ def trusted_staff(office: Office) -> list[dict] | None:
     cache_file = os.path.join(office.gitdir, "wuyectl", "roster.json")
     cached = _read(cache_file)
     start = cached.get("head") if cached.get("prefix") == office.prefix else None
-    if start and start != head and not _ancestor(office.top, start, head):
+    if start and start != head and not git.is_ancestor(office.top, start, head):
         start = None   # a history rewritten since: from the beginning
     if start and cached.get("blob") == blob:
         if start != head:   # newer commits, none touching wuye.yaml: remembered, to skip the check next time
@@ -63,10 +63,6 @@ def vouched(office: Office, person: Mapping) -> dict:
         raise NotPermitted(f"{name} is {person.get('role')} in {CONFIG}, but {known.get('role')} as the roster's "
                            f"history has it (a hand edit is not honoured; roles change with the tool)")
     return dict(person)
-
-
-def _ancestor(top: str, older: str, newer: str) -> bool:
-    return git.run(top, ["merge-base", "--is-ancestor", older, newer], check=False).returncode == 0
 
 
 def _read(path: str) -> dict:

@@ -133,7 +133,7 @@ def refusals(gitdir: str, updates: list[Update], login: str | None = None) -> li
             out.append(f"{ref}: deleting a {kind} is refused (history is never deleted)")
         elif update.old is not None and ref.startswith("refs/tags/"):
             out.append(f"{ref}: moving a tag is refused")
-        elif update.old is not None and not _is_ancestor(gitdir, update.old, update.new):
+        elif update.old is not None and not git.is_ancestor(gitdir, update.old, update.new):
             out.append(f"{ref}: not a fast-forward: {update.old[:10]} would be dropped from the history "
                        f"(a rewritten history is refused; fetch, merge, push again)")
         elif ref.startswith("refs/heads/"):
@@ -146,10 +146,6 @@ def refusals(gitdir: str, updates: list[Update], login: str | None = None) -> li
                 where = f" {finding.path}" if finding.path else ""
                 out.append(f"{finding.commit} {finding.code}{where}: {finding.message}")
     return out
-
-
-def _is_ancestor(gitdir: str, old: str, new: str) -> bool:
-    return git.run(gitdir, ["merge-base", "--is-ancestor", old, new], check=False).returncode == 0
 
 
 def _where_it_leaves(gitdir: str, new: str):
@@ -234,7 +230,7 @@ class Receipt:
 def received(repo_dir: str, notes_ref: str = RECEIPTS_REF) -> list[Receipt]:
     """The receipts in `notes_ref` of the repository at `repo_dir` (the server's bare
     repository, or a clone that fetched them), in the order the server received them."""
-    if git.run(repo_dir, ["rev-parse", "-q", "--verify", f"{notes_ref}^{{commit}}"], check=False).returncode:
+    if git.commit_of(repo_dir, notes_ref) is None:
         return []
     listing = git.out(repo_dir, ["ls-tree", "-r", "-z", notes_ref])
     out: list[Receipt] = []

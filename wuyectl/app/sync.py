@@ -151,16 +151,16 @@ def _sync(office: Office, actor: str | None, remote: str) -> dict:
             raise RepoError(f"no remote '{remote}' (git remote add {remote} URL)")
         upstream = f"{remote}/{branch}"
         agreed = last_synced(top, remote, branch)
-        if agreed is not None and not _is_ancestor(top, agreed, "HEAD"):
+        if agreed is not None and not git.is_ancestor(top, agreed, "HEAD"):
             lost = _missing(top, agreed, "HEAD")
             raise Conflict(f"sync refused, nothing pushed: the local history was rewritten: {_commits(lost)} on "
                            f"{upstream} {'is' if len(lost) == 1 else 'are'} not in it ({_ids(lost)}); "
                            f"fetch and reset to {upstream}, don't push")
         tracking = f"refs/remotes/{upstream}"
-        seen = _rev(top, tracking)
+        seen = git.commit_of(top, tracking)
         git.run(top, ["fetch", "-q", remote])
-        there = _rev(top, tracking)
-        if agreed is not None and there is not None and not _is_ancestor(top, agreed, there):
+        there = git.commit_of(top, tracking)
+        if agreed is not None and there is not None and not git.is_ancestor(top, agreed, there):
             lost = _missing(top, agreed, there)
             if seen is not None:   # as before this sync: the next one refuses the same way
                 git.run(top, ["update-ref", tracking, seen], check=False)
@@ -224,7 +224,7 @@ def last_synced(top: str, remote: str, branch: str) -> str | None:
     (or since this was added) has the remote's tip as it was when cloned or last pushed to, from
     the remote-tracking ref's reflog — both were this clone's own history then; a tip a plain
     `git fetch` brought is not (fetched, perhaps never merged). None when neither is known."""
-    marker = _rev(top, SYNCED_REF.format(remote=remote, branch=branch))
+    marker = git.commit_of(top, SYNCED_REF.format(remote=remote, branch=branch))
     if marker is not None:
         return marker
     log = git.out(top, ["reflog", "show", "--format=%H%x1f%gs", f"refs/remotes/{remote}/{branch}", "--"],
@@ -232,17 +232,10 @@ def last_synced(top: str, remote: str, branch: str) -> str | None:
     for line in log.splitlines():
         commit, _, subject = line.partition("\x1f")
         if subject.startswith(("update by push", "clone: ")):
-            return _rev(top, commit)
+            return git.commit_of(top, commit)
     return None
 
 
-def _rev(top: str, ref: str) -> str | None:
-    proc = git.run(top, ["rev-parse", "-q", "--verify", f"{ref}^{{commit}}"], check=False)
-    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
-
-
-def _is_ancestor(top: str, old: str, new: str) -> bool:
-    return git.run(top, ["merge-base", "--is-ancestor", old, new], check=False).returncode == 0
 
 
 def _missing(top: str, had: str, has: str) -> list[str]:

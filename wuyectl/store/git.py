@@ -114,6 +114,17 @@ def head(top: str) -> str | None:
     return proc.stdout.decode().strip() or None
 
 
+def commit_of(top: str, ref: str) -> str | None:
+    """The commit `ref` names (a ref, an id, HEAD), or None when it names none."""
+    proc = run(top, ["rev-parse", "-q", "--verify", f"{ref}^{{commit}}"], check=False)
+    return (proc.stdout.decode().strip() or None) if proc.returncode == 0 else None
+
+
+def is_ancestor(top: str, older: str, newer: str) -> bool:
+    """Whether `older` is in the history of `newer` (or is it)."""
+    return run(top, ["merge-base", "--is-ancestor", older, newer], check=False).returncode == 0
+
+
 class CatFile:
     """One `git cat-file --batch` process for the work tree at `top`, for reading many objects
     (`rev:path`) without a process each. A context manager: the process is ended when the block
