@@ -7,7 +7,7 @@
 - `households.read_date` and the roster import; `ticket_import.parse_local` and the ticket
   history import (US month/day order kept).
 - `timeutil.add_years` from 29 February.
-- `audit.Blobs` / `store.git.CatFile`: a missing path is None, bad YAML the marker, and the
+- `replay.Reader` / `store.git.CatFile`: a missing path is None, bad YAML the marker, and the
   process is ended when an exception leaves `audit` or `record_log` half-way.
 """
 from __future__ import annotations
@@ -175,19 +175,19 @@ def test_cat_file_reads_blobs_and_missing_paths(office, git, write):
     objects.close()                                                              # twice is fine
 
 
-def test_blobs_missing_is_none_and_bad_yaml_is_the_marker(office, git, write, api_office):
-    from wuyectl.app.audit import Blobs
+def test_record_versions_missing_is_none_and_bad_yaml_is_the_marker(office, git, write, api_office):
+    from wuyectl.app.replay import Reader
 
     write("owners/3/3-2-1201.yaml", "id: [unclosed\n")
     git("commit", "-q", "--no-verify", "-am", "broken by hand")
     head = _head(office)
-    with Blobs(api_office) as blobs:
-        assert blobs.read(head, "owners/3/3-2-1201.yaml") == {"__unreadable__": True}
-        assert blobs.read(f"{head}^", "owners/3/3-2-1201.yaml")["id"] == UNIT
-        assert blobs.read(head, "owners/3/3-2-9999.yaml") is None
+    with Reader(api_office.top) as blobs:
+        assert blobs.at(head, "owners/3/3-2-1201.yaml") == {"__unreadable__": True}
+        assert blobs.at(f"{head}^", "owners/3/3-2-1201.yaml")["id"] == UNIT
+        assert blobs.at(head, "owners/3/3-2-9999.yaml") is None
         root = subprocess.run(["git", "rev-list", "--max-parents=0", "HEAD"], cwd=office, capture_output=True,
                               text=True, check=True).stdout.strip()
-        assert blobs.read(f"{root}^", "wuye.yaml") is None                        # no parent
+        assert blobs.at(f"{root}^", "wuye.yaml") is None                        # no parent
 
 
 @pytest.fixture
