@@ -59,6 +59,8 @@ def _isolate(mp: pytest.MonkeyPatch, home: Path) -> None:
         mp.setenv(key, value)
     for key in _DROP_ENV:
         mp.delenv(key, raising=False)
+    # The pre-commit hook finds wuyectl as a clerk's shell does: this venv is the activated one.
+    mp.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
 
 
 @pytest.fixture(autouse=True)

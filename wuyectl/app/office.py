@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from typing import Mapping
 
 from ..domain import codes
 from ..domain.kinds import KINDS
 from ..domain.workflow import MANAGERS
-from ..errors import BadValue, NotPermitted
+from ..errors import BadValue, NotPermitted, RepoError
 from ..store import git, schema, yamlio
 from ..store.office import CONFIG, Office
 from ..store.transaction import Transaction, atomic_write, check_one_line
@@ -32,10 +33,25 @@ def acting(office: Office, name: str | None) -> dict:
 
 def init_office(directory: str, *, name: str, director: str, station: str = "A",
                 timezone: str = "Asia/Shanghai", language: str = "zh", code: str | None = None,
-                hooks: bool = True, policy: Mapping | None = None) -> Office:
-    """A new office repo in `directory` (a git repo is made unless it is already in one).
-    `policy`: a `policy:` section for wuye.yaml (`{"backdate_limit_days": 60}`), checked by
-    the configuration's schema and written by the first commit."""
+                hooks: bool = True, policy: Mapping | None = None, shared: bool = False,
+                in_enclosing_repo: bool = False) -> Office:
+    """A new office repo in `directory`: a git repo is made there, or the git repo whose top
+    it is already is used. `policy`: a `policy:` section for wuye.yaml (`{"backdate_limit_days":
+    60}`), checked by the configuration's schema and written by the first commit.
+
+    `directory` inside another git repository (not its top) is refused: the office's commits
+    would go into that repository, whose owner did not ask for them (and a nested repository
+    of its own would look saved in the outer one while it is not). `in_enclosing_repo=True`
+    makes it a folder of that repository deliberately (the sample office in this project).
+
+    `shared`: a repository for several accounts of one group (`core.sharedRepository=group`;
+    folders, .git included, setgid and group-writable; see `store.shared`).
+
+    The pre-commit hook (`hooks`) is installed unless a hook that is not wuyectl's is there
+    (it is kept: `foreign_hook` names it)."""
+    from ..i18n import _
+    from ..store import shared as sharing
+
     directory = os.path.abspath(directory)
     check_one_line("community name", name)     # the subject of the first commit
     check_one_line("staff name", director)     # its author
@@ -56,13 +72,30 @@ def init_office(directory: str, *, name: str, director: str, station: str = "A",
     found = schema.problems(config, "config")
     if found:
         raise BadValue(found[0][1])
-    os.makedirs(directory, exist_ok=True)
-    top = git.toplevel(directory)
+    # Where the office would be committed, asked before anything is made.
+    existing = directory
+    while not os.path.isdir(existing):
+        existing = os.path.dirname(existing)
+    top = git.toplevel(existing)
+    if top is not None and os.path.realpath(top) != os.path.realpath(directory):
+        if not in_enclosing_repo:
+            raise RepoError(_("{directory} is inside the git repository {top}: the office would be committed into "
+                              "it. Choose a folder outside any repository, or make this folder a repository of "
+                              "its own first (git init {quoted}) and run init again").format(
+                                  directory=directory, top=top, quoted=shlex.quote(directory)))
+        if shared:
+            raise BadValue(_("--shared makes a repository of its own; an office inside {top} is shared as that "
+                             "repository is").format(top=top))
+    if top is not None:
+        git.require_sha1(git.git_dir(top), top)   # before anything is written
+    sharing.make_dirs(directory)
     if top is None:
         # sha1 whatever the person's init.defaultObjectFormat or GIT_DEFAULT_HASH says
-        git.run(directory, ["init", "-q"], env={"GIT_DEFAULT_HASH": "sha1"})
-    else:
-        git.require_sha1(git.git_dir(top), top)   # before anything is written
+        git.run(directory, ["init", "-q", *(["--shared=group"] if shared else [])], env={"GIT_DEFAULT_HASH": "sha1"})
+    elif shared:
+        git.run(directory, ["config", "core.sharedRepository", "group"])
+    if shared:
+        share_repo(directory)
     header = ("# 物业客服中心配置 — the office configuration of wuyectl.\n"
               "# policy: every time limit defaults to the numbers of the office manuals; the\n"
               "# director changes one with `wuyectl policy set KEY VALUE` (see README).\n")
@@ -70,14 +103,42 @@ def init_office(directory: str, *, name: str, director: str, station: str = "A",
     atomic_write(os.path.join(directory, CONFIG), text.encode("utf-8"))
     keeps = [f"{kind.folder}/.gitkeep" for kind in KINDS.values()]
     for keep in keeps:
-        os.makedirs(os.path.join(directory, os.path.dirname(keep)), exist_ok=True)
-        open(os.path.join(directory, keep), "a").close()
+        sharing.create_file(os.path.join(directory, keep))
     office = Office(directory)
     if hooks:
         install_hooks(office)
     with Transaction(office, {"name": director, "role": "director"}) as tx:
         tx.commit_paths([CONFIG, *keeps], f"init office {name}", action="init", records=[])
     return office
+
+
+def share_repo(top: str) -> None:
+    """Make the repository at `top` (core.sharedRepository set) usable by its group: the work
+    tree, .git and the tool's own state (.git/wuyectl: lock, caches, journal) setgid and
+    group-writable folders, group-writable files, all of the top folder's group. Refused
+    (RepoError) when something could not be changed: it belongs to another account."""
+    from ..i18n import _
+    from ..store import shared as sharing
+
+    gitdir = git.git_dir(top)
+    sharing.make_dirs(os.path.join(gitdir, "wuyectl"))
+    sharing.adjust(top)
+    failed = sharing.share_tree(top, gitdir)
+    if failed:
+        raise RepoError(_("cannot share {path} with the group: it belongs to another account ({count} such "
+                          "files); its owner can run: chmod -R g+rwX {top}").format(
+                              path=failed[0], count=len(failed), top=shlex.quote(top)))
+
+
+def share_group(path: str) -> str:
+    """The name of the group that owns `path` (whom a shared office is shared with)."""
+    gid = os.stat(path).st_gid
+    try:
+        import grp
+
+        return grp.getgrgid(gid).gr_name
+    except (ImportError, KeyError):
+        return str(gid)
 
 
 def _plain(value):
@@ -89,21 +150,71 @@ def _plain(value):
     return value
 
 
+HOOK_MARK = "# wuyectl-hook: pre-commit"
+_OLD_HOOK_MARK = "# Installed by `wuyectl init`:"   # the hooks of earlier versions (their python's path)
+
 HOOK = """#!/bin/sh
+{mark}
 # Installed by `wuyectl init`: keeps invalid records out of history (hand commits too).
-exec "{python}" -m wuyectl --repo "$(git rev-parse --show-toplevel)/{prefix}" validate --staged
+# It runs wuyectl as your shell finds it: the `wuyectl` command, else `python3 -m wuyectl`.
+# wuyectl replaces this file only while the mark line above is in it; edit it, delete the mark.
+office="$(git rev-parse --show-toplevel)"/{prefix} || exit 1
+if command -v wuyectl >/dev/null 2>&1; then
+    exec wuyectl --repo "$office" validate --staged
+fi
+for python in python3 python; do
+    if command -v "$python" >/dev/null 2>&1 && "$python" -c "import wuyectl" >/dev/null 2>&1; then
+        exec "$python" -m wuyectl --repo "$office" validate --staged
+    fi
+done
+printf '%s\\n' {message} >&2
+exit 1
 """
 
 
-def install_hooks(office: Office) -> None:
-    import sys
+def hook_text(prefix: str) -> str:
+    """The pre-commit hook for an office at `prefix` (git path of its folder, "" at the top)."""
+    from ..i18n import _
 
-    hooks = os.path.join(git.git_dir(office.top), "hooks")
-    os.makedirs(hooks, exist_ok=True)
-    path = os.path.join(hooks, "pre-commit")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(HOOK.format(python=sys.executable, prefix=office.prefix))
-    os.chmod(path, 0o755)
+    message = _("wuyectl pre-commit hook: cannot find wuyectl (no `wuyectl` command on PATH, no python3 that "
+                "can import it), so the records of this commit cannot be checked: the commit is refused. Put "
+                "wuyectl on PATH (activate its venv, or install it), or skip the check once with "
+                "`git commit --no-verify`.")
+    return HOOK.format(mark=HOOK_MARK, prefix=shlex.quote(prefix) if prefix else "", message=shlex.quote(message))
+
+
+def is_our_hook(text: str) -> bool:
+    lines = text.splitlines()[:5]
+    return any(line.strip() == HOOK_MARK or line.startswith(_OLD_HOOK_MARK) for line in lines)
+
+
+def hook_path(office: Office) -> str:
+    """Where git looks for the office's pre-commit hook (core.hooksPath, else .git/hooks)."""
+    hooks = git.out(office.top, ["rev-parse", "--git-path", "hooks"]).strip()
+    return os.path.join(office.top, hooks, "pre-commit")
+
+
+def foreign_hook(office: Office) -> str | None:
+    """The path of a pre-commit hook that is not wuyectl's (no mark line), None if there is
+    none or it is ours."""
+    path = hook_path(office)
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            current = fh.read(4096)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return path   # a folder, unreadable: not ours to replace
+    return None if is_our_hook(current) else path
+
+
+def install_hooks(office: Office) -> bool:
+    """Write the pre-commit hook (replacing one of ours, the mark line says which); a hook that
+    is not ours is kept as it is (False)."""
+    if foreign_hook(office) is not None:
+        return False
+    atomic_write(hook_path(office), hook_text(office.prefix).encode("utf-8"), executable=True)
+    return True
 
 
 def add_staff(office: Office, actor: str | None, name: str, role: str, department: str | None = None,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from ..domain.kinds import Kind
 from .. import __version__
-from . import git, schema, yamlio
+from . import git, schema, shared, yamlio
 
 CACHE_FORMAT = 3
 PROGRESS_AFTER = 300   # files to parse before a progress bar is worth showing
@@ -156,9 +156,9 @@ class Index:
 
     # -- the database --------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
         for attempt in (1, 2):
             try:
+                shared.create_file(self.path)   # sqlite would make it 0644: made with the shared mode
                 db = sqlite3.connect(self.path, timeout=30)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")

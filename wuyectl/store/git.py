@@ -52,9 +52,11 @@ def run(cwd: str, args: Sequence[str], *, env: dict | None = None, input: bytes 
     full_env = environment(env)
     try:
         proc = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd, env=full_env,
-                              input=input, capture_output=True)
+                              input=input, capture_output=True, **_umask(cwd))
     except FileNotFoundError:
         raise RepoError("git is not installed (wuyectl needs the git command)") from None
+    if proc.returncode != 0:
+        refuse_unsafe(proc.stderr)
     if check and proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = next((m for m in message if m.startswith(("fatal", "error"))), message[-1] if message else "")
@@ -62,11 +64,55 @@ def run(cwd: str, args: Sequence[str], *, env: dict | None = None, input: bytes 
     return proc
 
 
+def _umask(cwd: str) -> dict:
+    """In a shared repository (core.sharedRepository), git runs with a umask that keeps the
+    shared bits open (`shared.umask_for`): what git writes the others can rewrite."""
+    from . import shared
+
+    try:
+        mask = shared.umask_for(cwd)
+    except OSError:
+        return {}
+    return {} if mask is None else {"umask": mask}
+
+
+def refuse_unsafe(stderr: bytes) -> None:
+    """git's safe.directory refusal ("detected dubious ownership") as what it is, with the fix
+    (a RepoError), instead of "not a git repository"."""
+    text = stderr.decode("utf-8", "replace")
+    if "detected dubious ownership" not in text:
+        return
+    import re
+    import shlex
+
+    from ..i18n import _
+
+    found = re.search(r"dubious ownership in repository at '(.*)'", text)
+    path = found.group(1) if found else "?"
+    owner = "?"
+    try:
+        import pwd
+
+        uid = os.stat(path).st_uid
+        try:
+            owner = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            owner = str(uid)
+    except (ImportError, OSError):
+        pass
+    raise RepoError(_("git refuses to work in {path}: the folder belongs to another account ({owner}), and git "
+                      "works only in folders you own or have declared safe (safe.directory). If this is the "
+                      "office's shared folder, declare it once: git config --global --add safe.directory {quoted}")
+                    .format(path=path, owner=owner, quoted=shlex.quote(path)))
+
+
 def out(cwd: str, args: Sequence[str], **kw) -> str:
     return run(cwd, args, **kw).stdout.decode("utf-8", "replace")
 
 
 def toplevel(path: str) -> str | None:
+    """The top of the work tree `path` is in; None outside any repository (a repository git
+    refuses for its owner, safe.directory, is a RepoError saying so: `refuse_unsafe`)."""
     proc = run(path, ["rev-parse", "--show-toplevel"], check=False)
     if proc.returncode != 0:
         return None

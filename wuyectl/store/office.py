@@ -66,7 +66,7 @@ class Office:
 
     def __init__(self, root: str):
         self.root = os.path.realpath(root)
-        top = git.toplevel(self.root)
+        top = git.toplevel(self.root)   # (a folder git refuses for its owner: that error)
         if top is None:
             raise RepoError(f"{self.root} is not inside a git repository (run `wuyectl init`)")
         self.top = os.path.realpath(top)
@@ -131,10 +131,10 @@ class Office:
             found = schema.problems(loaded.data, "config")
             if found:
                 raise Invalid([Problem(CONFIG, *yamlio.location(loaded.rt, p), m) for p, m in found])
-            try:
-                os.makedirs(os.path.dirname(stamp), exist_ok=True)
-                with open(stamp, "w", encoding="utf-8") as fh:
-                    fh.write(key)
+            from .transaction import atomic_write
+
+            try:   # (with the shared mode: another account of a shared office rewrites it)
+                atomic_write(stamp, key.encode("utf-8"), sync=False)
             except OSError:
                 pass
         seen: dict[str, int] = {}

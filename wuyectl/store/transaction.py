@@ -27,12 +27,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
 
 from ..errors import BadValue, Conflict, Invalid, Problem, RepoError, WuyeError
-from . import fastyaml, git, yamlio
+from . import fastyaml, git, shared, yamlio
 from .lock import RepoLock
 from .office import Loaded, Office
 
@@ -153,15 +152,21 @@ def check_one_line(what: str, value) -> None:
         raise BadValue(f"{what} '{escape_controls(text)}' contains a line break or control character")
 
 
-def atomic_write(path: str, data: bytes, *, sync: bool = True) -> None:
+def atomic_write(path: str, data: bytes, *, sync: bool = True, executable: bool = False) -> None:
     """Write via a temporary file in the same folder and rename; `sync=False` leaves the
-    flush to disk to the caller (a batch syncs once for all its files)."""
+    flush to disk to the caller (a batch syncs once for all its files).
+
+    The file keeps the mode it had; a new one gets what the umask gives (as any program's),
+    and in a shared repository what `core.sharedRepository` adds (`shared`); `executable`
+    adds x where r (a hook). Folders made on the way are made as `shared.make_dirs` makes them."""
     path = os.path.abspath(path)
     folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".wuyectl-", suffix=".tmp", dir=folder)
+    shared.make_dirs(folder)
+    keep = shared.existing_mode(path)
+    fd, tmp = shared.open_temp(folder)
     try:
         with os.fdopen(fd, "wb") as fh:
+            shared.mode_for(fh.fileno(), path, folder, keep=keep, executable=executable)
             fh.write(data)
             fh.flush()
             if sync:
@@ -519,7 +524,6 @@ class Transaction:
 
 
     def _write_journal(self, base: str | None, journalled: dict[str, bool], *, merge: bool = False) -> None:
-        os.makedirs(self.state_dir, exist_ok=True)
         entry = {"pid": os.getpid(), "head": base,
                  "paths": [{"path": p, "existed": existed} for p, existed in journalled.items()]}
         if merge:

@@ -16,24 +16,43 @@ from ..options import actor_name, global_options, lang, office, output_option
               help="The office's label language.")
 @click.option("--code", default=None, help="A short code for the community.")
 @click.option("--no-hooks", is_flag=True, help="Do not install the git pre-commit hook.")
+@click.option("--shared", is_flag=True,
+              help="For several accounts of one group on one folder: core.sharedRepository=group, folders "
+                   "setgid and group-writable (the group is the folder's).")
+@click.option("--in-enclosing-repo", is_flag=True,
+              help="DIR is inside another git repository: make the office a folder of that repository "
+                   "(without this, init refuses).")
 @global_options
-def init(directory, name, station, timezone, language, code, no_hooks):
+def init(directory, name, station, timezone, language, code, no_hooks, shared, in_enclosing_repo):
     """Make a new office repo: wuye.yaml, the record folders, a pre-commit hook.
 
-    The acting person (--as) becomes the first staff member, as director.
+    The acting person (--as) becomes the first staff member, as director. A pre-commit hook
+    that is not wuyectl's is kept as it is.
     """
+    import os
+    import shlex
+
     from ... import api
+    from ...app.office import foreign_hook, share_group
+    from ...i18n import _
 
     director = actor_name()
     if not director:
-        import os
-
         director = os.environ.get("WUYECTL_USER")
     if not director:
         raise click.UsageError("say who the director is: --as NAME")
     made = api.init_office(directory, name=name, director=director, station=station, timezone=timezone,
-                           language=language, code=code, hooks=not no_hooks)
+                           language=language, code=code, hooks=not no_hooks, shared=shared,
+                           in_enclosing_repo=in_enclosing_repo)
     click.echo(f"{made.root}: office {name}, station {station}, director {director}")
+    kept = None if no_hooks else foreign_hook(made)
+    if kept:
+        click.echo(_("a pre-commit hook that is not wuyectl's is in place and was kept: {path} (to check records "
+                     "in hand commits, have it run: wuyectl validate --staged)").format(path=kept))
+    if shared:
+        click.echo(_("shared with the group {group}: each other account of the group declares the folder safe "
+                     "for git once: git config --global --add safe.directory {path}").format(
+                         group=share_group(made.top), path=shlex.quote(made.top)))
 
 
 @click.group()
