@@ -1479,7 +1479,7 @@ def main(argv=None) -> int:
     # made under a backdating limit of 100 years (the event times are checked against the real
     # clock), which the director's last step sets back to the manuals' default.
     story.office = api.init_office(target, name=COMMUNITY, director=DIRECTOR, station="A", code="YGHY",
-                                   hooks=not inside, policy={"backdate_limit_days": 36500})
+                                   hooks=not inside, in_enclosing_repo=inside, policy={"backdate_limit_days": 36500})
     when = day(0, 8, 2)
     for name, role, dept, mail in STAFF:
         os.environ["WUYECTL_NOW"] = stamp(when)
