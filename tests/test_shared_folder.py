@@ -363,6 +363,19 @@ def test_a_dead_writers_record_is_taken_over(cli, office):
     gone.wait()
     _record(office, host=socket.gethostname(), pid=gone.pid)
     assert cli(*OPEN_REPAIR, "--as", "王芳", env={"WUYECTL_LOCK_TIMEOUT": "0.5"}).code == 0
+    # killed and not yet reaped by its parent (a zombie): gone too
+    killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        killed.kill()
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{killed.pid}/stat").exists() and \
+                Path(f"/proc/{killed.pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] != b"Z":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        _record(office, host=socket.gethostname(), pid=killed.pid)
+        assert cli(*OPEN_REPAIR, "--as", "王芳", env={"WUYECTL_LOCK_TIMEOUT": "0.5"}).code == 0
+    finally:
+        killed.wait()
     assert _lock_file(office).read_bytes() == b""
 
 

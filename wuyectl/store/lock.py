@@ -47,14 +47,19 @@ def _user() -> str:
         return os.environ.get("USER") or os.environ.get("USERNAME") or str(os.geteuid())
 
 
-def _start_time(pid: int) -> str | None:
-    """When the process `pid` started (clock ticks since boot, from /proc), None if unknown."""
+def _proc_stat(pid: int) -> list[bytes] | None:
+    """The fields of /proc/PID/stat after the command name (state first), None if unknown."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
-            fields = fh.read().rsplit(b")", 1)[1].split()
-        return fields[19].decode()
+            return fh.read().rsplit(b")", 1)[1].split()
     except (OSError, IndexError):
         return None
+
+
+def _start_time(pid: int) -> str | None:
+    """When the process `pid` started (clock ticks since boot, from /proc), None if unknown."""
+    fields = _proc_stat(pid)
+    return fields[19].decode() if fields and len(fields) > 19 else None
 
 
 def _alive(pid, start) -> bool:
@@ -69,10 +74,11 @@ def _alive(pid, start) -> bool:
         pass     # another user's process: it exists
     except OSError:
         return False
-    if start is not None:
-        now = _start_time(pid)
-        if now is not None and now != str(start):
-            return False     # the pid was reused by another process
+    fields = _proc_stat(pid)
+    if fields and fields[0] in (b"Z", b"X"):
+        return False         # killed, not yet reaped by its parent
+    if start is not None and fields and len(fields) > 19 and fields[19].decode() != str(start):
+        return False         # the pid was reused by another process
     return True
 
 
