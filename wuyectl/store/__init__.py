@@ -8,6 +8,10 @@
    files and the index are put back. A journal in `.git/wuyectl/` lets the next command
    finish the clean-up if the process was killed half-way. `commit_paths` commits files a
    caller wrote itself (init, a sync's merge) through the same journal.
+   Every file is written with the mode git would give it (`shared`: the umask's, plus what
+   `core.sharedRepository` adds; a rewritten file keeps its mode), so an office folder
+   several accounts share stays theirs; the lock (`lock`) also records which computer holds
+   it, for file servers whose locks do not reach between computers.
 4. `validate` holds the validators (schema, IDs and paths, the references and people each
    kind declares, each kind's own checks), each returning `Problem`s with file:line:col and a
    code.
