@@ -451,6 +451,8 @@ class Accounts:
         wrapper.write_text(f"#!/bin/sh\n{env_line}exec {' '.join(map(shlex.quote, python))} -m wuyectl \"$@\"\n",
                            encoding="utf-8")
         wrapper.chmod(0o755)
+        self.note(f"the users' `wuyectl` command: {' '.join(python)} -m wuyectl"
+                  + (f" (PYTHONPATH={pythonpath}: this venv's python is not reachable for them)" if pythonpath else ""))
         for name, (uid, primary) in users.items():
             home = base / f"home-{name}"
             home.mkdir()
