@@ -132,9 +132,8 @@ def map_pairs(mapping: Iterable[str], fields) -> list[tuple[str, str]]:
 # -- dates and times -----------------------------------------------------------------------
 DATE_ORDERS = ("ymd", "dmy", "mdy")
 DEFAULT_DATE_ORDER = "ymd"
-DATE_HELP = ("2017-03-13 10:00, 2017/03/13 10:00, 2017年3月13日 10:00, 13/03/2017 10:00, Mar 13, 2017 10:00 AM; "
-             "with the year last, day and month both 12 or less (04/03/2017) are read as --date-order "
-             "dmy or mdy says")
+DATE_HELP = ("2017-03-13 10:00, 2017/03/13 10:00, 2017年3月13日 10:00, 13/03/2017 10:00 or Mar 13, 2017 10:00 AM "
+             "(04/03/2017: --date-order dmy or mdy)")
 _YEAR_FIRST = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?=$|[\sT])")
 _YEAR_LAST = re.compile(r"(\d{1,2})([-/. ])(\d{1,2})\2(\d{4})(?=$|[\sT])")
 _SHORT_YEAR = re.compile(r"\d{1,2}([-/.])\d{1,2}\1\d{2}(?=$|\s)")
@@ -142,13 +141,10 @@ _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})(?=$|\s)")
 _CHINESE_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?")
 _CHINESE_TIME = re.compile(r"(\d{1,2})\s*[时點点]\s*(?:(\d{1,2})\s*分?)?\s*(?:(\d{1,2})\s*秒)?")
 _FAST = ("%Y-%m-%d %I:%M:%S %p", "%Y-%m-%d %I:%M %p")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
 
 
-def _both_ways(a: int, b: int, year: int) -> str:
-    return _("{d} {m} {y} (--date-order dmy) or {m2} {d2}, {y} (--date-order mdy)").format(
-        d=a, m=_MONTHS[b - 1], y=year, m2=_MONTHS[a - 1], d2=b)
+class AmbiguousDate(ValueError):
+    """Numbers with the year last that read as a date both ways (04/03/2017)."""
 
 
 def _numeric(text: str, order: str) -> str:
@@ -181,7 +177,8 @@ def _numeric(text: str, order: str) -> str:
             elif a == b:
                 day = month = a
             else:
-                raise ValueError(_("day and month could be either way: {both}").format(both=_both_ways(a, b, year)))
+                raise AmbiguousDate(_("{dmy} (--date-order dmy) or {mdy} (--date-order mdy)?").format(
+                    dmy=f"{year:04d}-{b:02d}-{a:02d}", mdy=f"{year:04d}-{a:02d}-{b:02d}"))
     try:
         date(year, month, day)
     except ValueError:
@@ -233,9 +230,12 @@ def read_datetime(value, order: str = DEFAULT_DATE_ORDER) -> datetime:
         raise ValueError(str(exc).split(": '")[0]) from None
 
 
-def time_problem(text, reason: str) -> str:
-    """The one line for a time that cannot be read: the reason and the forms that are."""
-    return _("cannot read the time '{text}' ({reason}); use {forms}").format(text=text, reason=reason, forms=DATE_HELP)
+def time_problem(text, problem: ValueError) -> str:
+    """The one line for a time that cannot be read: why, and the forms that are read (or, for
+    numbers that read both ways, the two dates and the option that chooses)."""
+    if isinstance(problem, AmbiguousDate):
+        return _("cannot read the time '{text}': {reason}").format(text=text, reason=problem)
+    return _("cannot read the time '{text}' ({reason}); use {forms}").format(text=text, reason=problem, forms=DATE_HELP)
 
 
 def read_day(value, order: str = DEFAULT_DATE_ORDER) -> str:

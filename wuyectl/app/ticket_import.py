@@ -126,7 +126,7 @@ def parse_local(text, tz, office_tz, order: str = DEFAULT_DATE_ORDER) -> datetim
     try:
         value = read_datetime(text, order)
     except ValueError as exc:
-        raise ValueError(time_problem(text, str(exc))) from None
+        raise ValueError(time_problem(text, exc)) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return value.astimezone(office_tz).replace(microsecond=0)
