@@ -145,8 +145,13 @@ def test_every_problem_of_a_row_is_on_its_line(cli, tmp_path):
     owners = cli("import", "owners", roster, "--as", "王芳", "--lang", "en")
     assert owners.err.splitlines()[0] == (
         f"{roster}:2: unit '5栋1单元' is not 3-2-1201 / 3栋2单元1201; 入伙日期: '2020-13-45' is not a date; "
-        "建筑面积: '很大' is not a number; 联系电话: '1380x' is not a phone number; "
+        "建筑面积: '很大' is not a number; 联系电话: '*380x' is not a phone number; "
         "unknown 性别 '男的': use one of male, female (did you mean '男'?)")
+    # a phone or ID-card number is masked in an error, as wherever else it is shown
+    card = write_csv(tmp_path / "card.csv", "房号,业主姓名,身份证号\n5-1-101,甲,11010119900101123A\n")
+    masked = cli("import", "owners", card, "--as", "王芳", "--lang", "en")
+    assert masked.err.splitlines()[0].startswith(f"{card}:2: id_card: '1101**********123A' ")
+    assert "11010119900101123A" not in masked.err
 
 
 def test_many_refused_rows_are_summarised_by_reason_and_unmapped_value(cli, tmp_path):

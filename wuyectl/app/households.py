@@ -22,10 +22,11 @@ from typing import Iterable, Mapping
 
 from .office import acting
 from .tickets import phone_number
-from .spreadsheet import (DEFAULT_DATE_ORDER, Refusals, RowProblem, heading_key, map_pairs, match_heading, read_day,
+from .spreadsheet import (DEFAULT_DATE_ORDER, Refusals, RowProblem, map_pairs, match_heading, read_day,
                           read_table)
 from ..domain import codes
 from ..domain.kinds import kind_named
+from ..domain.privacy import mask
 from ..errors import BadValue
 from ..i18n import _
 from ..store import schema, yamlio
@@ -55,7 +56,7 @@ PERSON = {
 GROUP_HEADINGS = {
     "owner": {"name": ("业主姓名", "业主", "产权人", "owner")},
     "member": {"name": ("家庭成员", "成员姓名", "其他成员", "家属姓名", "member"),
-               "phone": ("成员电话", "家属电话"), "id_card": ("成员身份证号",)},
+               "relation": ("与业主关系", "与户主关系"), "phone": ("成员电话", "家属电话"), "id_card": ("成员身份证号",)},
     "tenant": {"name": ("租住人姓名", "租户姓名", "租户", "承租人", "租住人", "tenant"),
                "phone": ("租户电话", "租住人电话", "租户联系电话"), "id_card": ("租户身份证号", "租住人身份证号"),
                "move_in_date": ("租户入住日期",), "lease_end": ("租住期限", "租期", "租赁期限", "租期至", "租约到期")},
@@ -160,17 +161,14 @@ def person_value(key: str, value, heading: str, order: str = DEFAULT_DATE_ORDER)
     if key == "phone":
         try:
             return phone_number(_text(value))
-        except BadValue:
+        except BadValue:   # masked like any phone shown: it may be a real number with a slip
             raise _Bad(_("not a phone number"), _("{heading}: '{value}' is not a phone number").format(
-                heading=heading, value=_text(value))) from None
+                heading=heading, value=mask("phone", _text(value)))) from None
     if key == "id_card":   # a cell may hold the card's address too (身份证地址及号码)
         text = _text(value)
         found = ID_NUMBER.findall(text)
-        return found[0] if len(found) == 1 and not OWNER_ID_ONLY.fullmatch(text) else text
+        return found[0] if len(found) == 1 and not re.fullmatch(r"[0-9Xx]+", text) else text
     return _text(value)
-
-
-OWNER_ID_ONLY = re.compile(r"[0-9Xx]+")
 
 
 class _Bad(ValueError):
@@ -205,7 +203,7 @@ def parse_person(text: str, group: str = "owner", order: str = DEFAULT_DATE_ORDE
     return person
 
 
-def _people_of(unit: str, people: Mapping[str, Iterable]) -> dict[str, list[dict]]:
+def _people_of(people: Mapping[str, Iterable]) -> dict[str, list[dict]]:
     out = {}
     for group, items in people.items():
         persons = [p if isinstance(p, Mapping) else parse_person(p, group) for p in items or ()]
@@ -217,7 +215,7 @@ def _people_of(unit: str, people: Mapping[str, Iterable]) -> dict[str, list[dict
 def _checked(record: dict, rel: str) -> None:
     found = schema.problems(record, OWNER.schema)
     if found:
-        raise BadValue(f"{rel}: " + "; ".join(message for _, message in found))
+        raise BadValue(f"{rel}: " + "; ".join(message for _path, message in found))
 
 
 def open_owner(office: Office, actor: str | None, *, unit: str, name: str | None = None, phone: str | None = None,
@@ -237,7 +235,7 @@ def open_owner(office: Office, actor: str | None, *, unit: str, name: str | None
         first.append(owner)
     elif phone or id_card:
         raise BadValue(_("--phone and --id-card are the first owner's: give --name too"))
-    people = _people_of(unit, {"owner": list(owners), "member": list(members), "tenant": list(tenants)})
+    people = _people_of({"owner": list(owners), "member": list(members), "tenant": list(tenants)})
     people["owners"] = first + people.get("owners", [])
     if not people["owners"]:
         raise BadValue(_("a household needs an owner: --name NAME (or --owner NAME)"))
@@ -268,16 +266,14 @@ def add_people(office: Office, actor: str | None, unit: str, *, owners: Iterable
     people are its editable data (like `wuyectl edit`), so the commit is an `edit`."""
     person = acting(office, actor)
     unit = OWNER.check_id(unit)
-    people = _people_of(unit, {"owner": list(owners), "member": list(members), "tenant": list(tenants)})
+    people = _people_of({"owner": list(owners), "member": list(members), "tenant": list(tenants)})
     if not people:
         raise BadValue(_("say whom to add: --owner, --member or --tenant NAME[,field=value…]"))
     with Transaction(office, person) as tx:
         _kind, loaded = tx.load(unit)
         added = []
         for key, persons in people.items():
-            seq = loaded.rt.get(key)
-            if seq is None:
-                loaded.rt[key] = seq = yamlio.new_map({key: []})[key]
+            seq = _listed(loaded, key)
             for one in persons:
                 if _already(list(seq), one):
                     raise BadValue(_("{name} is already one of the {group} of {unit}").format(
@@ -288,6 +284,13 @@ def add_people(office: Office, actor: str | None, unit: str, *, owners: Iterable
         _checked(loaded.data, loaded.relpath)
         what = ", ".join(f"{n} {g}{'s' if n > 1 else ''}" for g, n in _counts(added))
         return tx.commit(f"{unit} edit: add {what}", action="edit", records=[unit])
+
+
+def _listed(loaded, key: str):
+    """A household's list of owners, members or tenants, made (empty) if it has none yet."""
+    if loaded.rt.get(key) is None:
+        loaded.rt[key] = yamlio.new_map({key: []})[key]
+    return loaded.rt[key]
 
 
 def _counts(items: list[str]) -> list[tuple[str, int]]:
@@ -430,11 +433,27 @@ def _row_record(cells: list, columns: dict[int, str], headings: list[str], now: 
     return out
 
 
-def _schema_problems(record: dict) -> list[RowProblem]:
+def _at(data, path):
+    for step in path:
+        try:
+            data = data[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _schema_problems(record: dict, prefix: str = "owners.0.") -> list[RowProblem]:
     """What the schema says of a row's household, less what the row's own checks said already
-    (a unit that is none, no owner)."""
-    return [RowProblem(_("invalid value"), message.replace("owners.0.", "")) for path, message
-            in schema.problems(record, OWNER.schema) if path not in (("id",), ("owners",))]
+    (a unit that is none, no owner); a phone or ID-card number in it masked."""
+    out = []
+    for path, message in schema.problems(record, OWNER.schema):
+        if path in (("id",), ("owners",)):
+            continue
+        value = _at(record, path)
+        if path and isinstance(value, (str, int)) and mask(str(path[-1]), value) != value:
+            message = message.replace(f"'{value}'", f"'{mask(str(path[-1]), value)}'")
+        out.append(RowProblem(_("invalid value"), re.sub(rf"^{re.escape(prefix)}", "", message)))
+    return out
 
 
 def import_owners(office: Office, actor: str | None, path: str, *, mapping: Iterable[str] = (),
@@ -546,8 +565,7 @@ def import_people(office: Office, actor: str | None, path: str, group: str, *, m
         if not problems:
             trial = dict(households[unit])
             trial[key] = list(trial.get(key) or []) + [one]
-            problems = [RowProblem(_("invalid value"), re.sub(rf"^{key}\.\d+\.", "", message))
-                        for _path, message in schema.problems(trial, OWNER.schema)]
+            problems = _schema_problems(trial, f"{key}.{len(trial[key]) - 1}.")
         if problems:
             result.refused.add(number, problems)
             continue
@@ -563,11 +581,7 @@ def import_people(office: Office, actor: str | None, path: str, group: str, *, m
         for unit in units:
             loaded_of[unit] = tx.load(unit)[1]
         for unit, one in good:
-            loaded = loaded_of[unit]
-            seq = loaded.rt.get(key)
-            if seq is None:
-                loaded.rt[key] = seq = yamlio.new_map({key: []})[key]
-            seq.append(yamlio.new_map(one))
+            _listed(loaded_of[unit], key).append(yamlio.new_map(one))
         for unit in units:
             tx.stage(loaded_of[unit])
         result.written = units

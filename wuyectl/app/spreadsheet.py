@@ -296,5 +296,5 @@ class Refusals:
 
     def unmapped(self) -> list[tuple[str, str, int]]:
         """(what, source value, rows) for each distinct value no map covers, by what, then most rows."""
-        counts = Counter(p.unmapped for _, problems in self.rows for p in problems if p.unmapped)
+        counts = Counter(p.unmapped for _position, problems in self.rows for p in problems if p.unmapped)
         return sorted(((what, value, n) for (what, value), n in counts.items()), key=lambda item: (item[0], -item[2], item[1]))
