@@ -5,7 +5,7 @@
   '2026-11-22 00:00:00'), and the slips it refuses instead of guessing (a partial date, a
   two-digit year, day/month swapped, a zone by name).
 - `households.read_date` and the roster import; `ticket_import.parse_local` and the ticket
-  history import (US month/day order kept).
+  history import (US month/day order under --date-order mdy; tests/test_import.py has the rest).
 - `timeutil.add_years` from 29 February.
 - `replay.Reader` / `store.git.CatFile`: a missing path is None, bad YAML the marker, and the
   process is ended when an exception leaves `audit` or `record_log` half-way.
@@ -41,7 +41,8 @@ def test_read_date_takes_the_forms_dateutil_reads(text):
     ("2026-11-22", "2026-11-22"), ("2026/11/22", "2026-11-22"), ("2026.11.22", "2026-11-22"),
     ("20261122", "2026-11-22"), ("2026年11月22日", "2026-11-22"), ("2020年5月4日", "2020-05-04"),
     (datetime(1980, 1, 2, 13, 5), "1980-01-02"), (date(1980, 1, 2), "1980-01-02"),
-    ("03/04/2026", "2026-03-04"),        # numbers in a row: month first, as dayfirst=False
+    ("22/11/2026", "2026-11-22"), ("22.11.2026", "2026-11-22"),   # the year last: the numbers tell the order
+    ("22 11 2026", "2026-11-22"), ("11/22/2026", "2026-11-22"),
     ("2028-02-29", "2028-02-29"),
 ])
 def test_read_date_keeps_the_forms_it_read(text, expected):
@@ -53,7 +54,7 @@ def test_read_date_keeps_the_forms_it_read(text, expected):
     "2026/22/11", "2027-02-29", "很大", "someday", "", "1.5",
     "Nov 2026", "2026", "Monday", "12:30",             # not a whole date
     "11/22/26", "261122", "44197",                     # a two-digit year; a bare number
-    "22/11/2026", "22.11.2026", "22 11 2026",          # day first: refused, never swapped
+    "03/04/2026", "03.04.2026",                        # 3 April or March 4: refused, never guessed
 ])
 def test_read_date_refuses_what_is_not_a_whole_date(text):
     with pytest.raises(ValueError):
@@ -75,10 +76,10 @@ def test_roster_import_reads_the_new_forms(cli, office, tmp_path):
                      "房号,业主姓名,出生日期,入伙日期,入住日期\n"
                      "5-1-101,甲,2 Jan 1980,2019-06-01 00:00:00,\"Oct 1, 2019\"\n"
                      "5-1-102,乙,1981年2月3日,2019/06/02,20191002\n"
-                     "5-1-103,丙,22/11/1980,2019-06-03,2019-10-03\n")
-    refused = cli("import", "owners", str(path), "--as", "王芳")
+                     "5-1-103,丙,03/04/1980,2019-06-03,2019-10-03\n")
+    refused = cli("import", "owners", str(path), "--as", "王芳", "--lang", "en")
     assert refused.code == 7
-    assert refused.err.splitlines()[0] == f"{path}:4: 出生日期: '22/11/1980' is not a date"
+    assert refused.err.splitlines()[0] == f"{path}:4: 出生日期: '03/04/1980' is not a date"
     done = cli("import", "owners", str(path), "--skip-bad", "--as", "王芳")
     assert done.code == 0, done.err
     first = json.loads(cli("show", "5-1-101", "-o", "json", "--reveal", "--as", DIRECTOR).out)
@@ -106,33 +107,40 @@ def _office_time(year, month, day, hour, minute, tz=LA) -> datetime:
     ("Nov 1, 2014 12:00 PM +0000", datetime(2014, 11, 1, 20, 0, tzinfo=SHANGHAI)),   # a written offset wins
 ])
 def test_parse_local_reads_us_and_dateutil_forms(text, expected):
-    value = parse_local(text, LA, SHANGHAI)
+    value = parse_local(text, LA, SHANGHAI, "mdy")
     assert value == expected
     assert value.utcoffset() == timedelta(hours=8) and value.microsecond == 0
 
 
 def test_parse_local_in_the_repeated_hour_is_read_as_strptime_reads_it():
     # 2014-11-02 01:30 happens twice in Los Angeles; both readers take the first (PDT, fold=0)
-    assert parse_local("Nov 2, 2014 1:30 AM", LA, SHANGHAI) == parse_local("11/02/2014 01:30 AM", LA, SHANGHAI)
+    assert parse_local("Nov 2, 2014 1:30 AM", LA, SHANGHAI) == parse_local("11/02/2014 01:30 AM", LA, SHANGHAI, "mdy")
 
 
 @pytest.mark.parametrize("text", ["someday", "13/01/2014 12:00 PM", "11/01/14 12:00 PM", "11/01/2014 12:00 PM EST",
                                   "Nov 2014", "12:00 PM", "x" * 100])
 def test_parse_local_refuses_with_the_same_message(text):
+    from wuyectl.app.spreadsheet import DATE_HELP
+
     with pytest.raises(ValueError) as caught:
-        parse_local(text, LA, SHANGHAI)
-    assert str(caught.value) == f"cannot read the time '{text}'"
+        parse_local(text, LA, SHANGHAI, "mdy")
+    assert str(caught.value).startswith(f"cannot read the time '{text}' (")
+    assert str(caught.value).endswith(f"); use {DATE_HELP}")
 
 
 def test_ticket_import_reads_a_dateutil_form(cli, office, tmp_path):
     path = tmp_path / "history.csv"
     path.write_text("CaseID,Opened,Closed,Category,Details\n"
                     "1,\"Nov 1, 2014 12:00 PM\",2014-11-02 12:00 PM,Noise Report,Noise\n"
-                    "2,13/01/2014 12:00 PM,,Noise Report,Noise\n", encoding="utf-8")
+                    "2,03/01/2014 12:00 PM,,Noise Report,Noise\n", encoding="utf-8")
     result = cli("import", "tickets", str(path), "--timezone", "America/Los_Angeles", "--map", "CaseID=source_id",
                  "--map", "Opened=received_at", "--map", "Closed=closed_at", "--map", "Category=category",
-                 "--map", "Details=description", "--category-map", str(_category_map(tmp_path)), "--as", DIRECTOR)
-    assert result.err.splitlines() == [f"{path}:3: cannot read the time '13/01/2014 12:00 PM'"]
+                 "--map", "Details=description", "--category-map", str(_category_map(tmp_path)), "--skip-bad",
+                 "--as", DIRECTOR, "--lang", "en")
+    assert result.code == 0
+    assert result.err.splitlines() == [
+        f"{path}:3: received_at: cannot read the time '03/01/2014 12:00 PM': 2014-01-03 (--date-order dmy) or "
+        "2014-03-01 (--date-order mdy)?"]
     ticket = json.loads(cli("get", "tickets", "--where", "source_id=1", "-o", "json").out)[0]
     assert ticket["received_at"] == "2014-11-02T03:00:00+08:00"     # 12:00 PDT
     assert ticket["timeline"][-1]["at"] == "2014-11-03T04:00:00+08:00"   # 12:00 PST, after the change

@@ -2,7 +2,8 @@
 
 The expected figures are computed here independently of the tool: straight from the CSV with
 the csv module and zoneinfo, so a mistake in the importer's time handling shows up as a
-difference in minutes.
+difference in seconds. (Issue 11: the sample's US dates are read with --date-order mdy;
+positions are file lines; durations are seconds — tests/test_import.py has the rest.)
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SF = ROOT.parent / "shared" / "data" / "sf311_cases_sample_10000.csv"
 MAPS = ["--category-map", str(ROOT / "tests/data/sf311-categories.yaml"),
         "--channel-map", str(ROOT / "tests/data/sf311-channels.yaml")]
-COLUMNS = ["--map", "CaseID=source_id", "--map", "Opened=received_at", "--map", "Closed=closed_at",
+COLUMNS = ["--date-order", "mdy", "--map", "CaseID=source_id", "--map", "Opened=received_at", "--map", "Closed=closed_at",
            "--map", "Category=category", "--map", "Request.Type=description", "--map", "Request.Details=description",
            "--map", "Address=place", "--map", "Source=channel", "--map", "Status.Notes=result"]
 LA = ZoneInfo("America/Los_Angeles")
@@ -29,46 +30,66 @@ US = "%m/%d/%Y %I:%M:%S %p"
 needs_sf = pytest.mark.skipif(not SF.exists(), reason="the shared SF 311 sample is not beside this checkout")
 
 
+IGNORED = "Updated, Status, Responsible.Agency, Supervisor.District, Neighborhood, Point, Media.URL"
+
+
 def _import(cli, path, *extra):
     return cli("import", "tickets", str(path), "--timezone", "America/Los_Angeles", *COLUMNS, *MAPS,
-               "--as", "刘主任", *extra)
+               "--as", "刘主任", "--lang", "en", *extra)
+
+
+def records_with_lines(path):
+    """(file line the record starts on, cells) of each record after the header."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        out, start = [], 1
+        for row in reader:
+            out.append((start, row))
+            start = reader.line_num + 1
+    return out[1:]
 
 
 @needs_sf
 def test_the_whole_sample_dry_run_names_exactly_the_rows_it_cannot_take(cli, office):
-    rows = list(csv.reader(SF.open(encoding="utf-8", newline="")))
     expected = []
-    for number, row in enumerate(rows[1:], start=2):         # the header is row 1
+    for line, row in records_with_lines(SF):
         opened, closed = row[2], row[3]
         if closed and datetime.strptime(closed, US) < datetime.strptime(opened, US):
-            expected.append(f"{SF}:{number}: closes ({closed}) before it opens ({opened})")
-    result = _import(cli, SF, "--dry-run")
-    assert result.code == 0
-    assert result.err.splitlines() == expected
+            expected.append((line, f"closes ({closed}) before it opens ({opened})"))
     assert len(expected) == 129
-    assert result.out == f"would import {10000 - 129} ticket(s) in 0 commit(s); 129 row(s) not taken\n"
+    result = _import(cli, SF, "--dry-run")
+    assert result.code == 7        # a bad row, and no --skip-bad: the real run would write nothing
+    lines = result.err.splitlines()
+    assert lines[0] == f"{SF}: columns not imported: {IGNORED}"
+    assert lines[1:11] == [f"{SF}:{line}: {message}" for line, message in expected[:10]]
+    shown = ", ".join(str(line) for line, _ in expected[:5])
+    assert lines[11:] == ["… 119 more row(s) not taken; all 129 by reason:",
+                          f"  closes before it opens: 129 (lines {shown}, …)"]
+    assert result.out == ("dry run: 129 bad row(s); nothing would be written (fix them, or --skip-bad: would import "
+                          "9871 ticket(s) in 5 commit(s))\n")
+    skipping = _import(cli, SF, "--dry-run", "--skip-bad")
+    assert skipping.code == 0
+    assert skipping.out == "dry run: would import 9871 ticket(s) in 5 commit(s); 129 bad row(s) skipped\n"
 
 
 @needs_sf
-def test_import_and_resolution_times_right_to_the_minute(cli, git, office, tmp_path):
+def test_import_and_resolution_times_right_to_the_second(cli, git, office, tmp_path):
     part = tmp_path / "sf-part.csv"
-    lines = SF.read_text(encoding="utf-8").splitlines(keepends=True)
     # the header and 1,500 cases (quoted fields with line breaks are rare; keep whole records)
     reader = list(csv.reader(SF.open(encoding="utf-8", newline="")))
     with part.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(reader[:1501])
-    assert lines  # the file is there
     before = int(git("rev-list", "--count", "HEAD"))
-    result = _import(cli, part, "--batch", "600")
+    result = _import(cli, part, "--batch", "600", "--skip-bad")
     bad = [r for r in reader[1:1501] if r[3] and datetime.strptime(r[3], US) < datetime.strptime(r[2], US)]
     taken = 1500 - len(bad)
     assert result.code == 0, result.err
-    assert result.out == f"imported {taken} ticket(s) in 3 commit(s); {len(bad)} row(s) not taken\n"
+    assert result.out == f"imported {taken} ticket(s) in 3 commit(s); skipped {len(bad)} bad row(s)\n"
     assert int(git("rev-list", "--count", "HEAD")) == before + 3
     assert git("log", "-1", "--format=%(trailers:key=Wuye-Action,valueonly)").strip() == "import"
     assert git("status", "--porcelain") == ""
 
-    # expected: per mapped category, minutes from opened to closed, in absolute time
+    # expected: per mapped category, seconds from opened to closed, in absolute time
     categories = {}
     for line in (ROOT / "tests/data/sf311-categories.yaml").read_text(encoding="utf-8").splitlines():
         key, value = line.rsplit(":", 1)
@@ -82,7 +103,7 @@ def test_import_and_resolution_times_right_to_the_minute(cli, git, office, tmp_p
         opened = datetime.strptime(r[2], US).replace(tzinfo=LA).astimezone(timezone.utc)
         closed = datetime.strptime(r[3], US).replace(tzinfo=LA).astimezone(timezone.utc)
         category = categories.get(r[8], categories["*"])
-        per.setdefault(category, []).append(int((closed - opened).total_seconds() // 60))
+        per.setdefault(category, []).append(int((closed - opened).total_seconds()))
 
     report = cli("report", "resolution", "--from", "2008-01-01", "--to", "2016-12-31", "-o", "json")
     rows = {row["key"]: row for row in json.loads(report.out)["sections"]["by_category"]["rows"]}
@@ -91,16 +112,19 @@ def test_import_and_resolution_times_right_to_the_minute(cli, git, office, tmp_p
         n = len(values)
         median = values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
         p90 = values[math.ceil(0.9 * n) - 1]
-        within = lambda hours: f"{sum(v <= hours * 60 for v in values) * 100 / n:.1f}%"  # noqa: E731
+        within = lambda hours: f"{sum(v <= hours * 3600 for v in values) * 100 / n:.1f}%"  # noqa: E731
         row = rows[category]
         assert row["resolved"] == n, category
-        assert row["median_minutes"] == (int(median) if float(median).is_integer() else median), category
-        assert row["p90_minutes"] == p90, category
+        assert row["median_seconds"] == (int(median) if float(median).is_integer() else median), category
+        assert row["p90_seconds"] == p90, category
         assert (row["within_24h"], row["within_72h"]) == (within(24), within(72)), category
+        assert row["within_72h_count"] == sum(v <= 72 * 3600 for v in values), category
     assert cli("validate").code == 0
     # importing the same file again takes nothing: every source ID is already there
-    again = _import(cli, part)
-    assert again.out.startswith("imported 0 ticket(s) in 0 commit(s)")
+    again = _import(cli, part, "--skip-bad")
+    assert again.code == 7
+    assert again.err.splitlines()[-1] == "1500 bad row(s); nothing written (fix them, or --skip-bad)"
+    assert f"  already imported: {taken} " in again.err
 
 
 def test_across_the_daylight_saving_change(cli, office, tmp_path):
@@ -116,7 +140,7 @@ def test_across_the_daylight_saving_change(cli, office, tmp_path):
     assert _import(cli, path).code == 0
     report = cli("report", "resolution", "--from", "2014-01-01", "--to", "2015-12-31", "-o", "json")
     row = {r["key"]: r for r in json.loads(report.out)["sections"]["by_category"]["rows"]}["complaint"]
-    assert (row["resolved"], row["median_minutes"]) == (2, (1500 + 1380) / 2)
+    assert (row["resolved"], row["median_seconds"]) == (2, (1500 + 1380) / 2 * 60)
     assert row["within_24h"] == "50.0%"          # 23 h is within a day, 25 h is not
     stored = cli("get", "tickets", "--where", "source_id=1", "-o", "json")
     ticket = json.loads(stored.out)[0]
@@ -126,16 +150,20 @@ def test_across_the_daylight_saving_change(cli, office, tmp_path):
 
 
 def test_bad_rows_and_mapping_errors(cli, office, tmp_path):
+    from wuyectl.app.spreadsheet import DATE_HELP
+
     path = tmp_path / "bad.csv"
     path.write_text("CaseID,Opened,Closed,Category,Request.Type,Request.Details,Address,Source,Status.Notes\n"
                     ",11/01/2014 12:00:00 PM,,Noise Report,Noise,,A,Voice In,\n"
                     "7,someday,,Noise Report,Noise,,A,Voice In,\n"
                     "8,11/01/2014 12:00:00 PM,,Noise Report,Noise,,A,Voice In,\n"
                     "8,11/01/2014 12:00:00 PM,,Noise Report,Noise,,A,Voice In,\n", encoding="utf-8")
-    result = _import(cli, path)
-    assert result.err.splitlines() == [f"{path}:2: no source ID", f"{path}:3: cannot read the time 'someday'",
+    result = _import(cli, path, "--skip-bad")
+    assert result.err.splitlines() == [f"{path}:2: no source ID",
+                                       f"{path}:3: received_at: cannot read the time 'someday' (not a date); "
+                                       f"use {DATE_HELP}",
                                        f"{path}:5: source ID 8 repeats line 4"]
-    assert result.out == "imported 1 ticket(s) in 1 commit(s); 3 row(s) not taken\n"
+    assert result.out == "imported 1 ticket(s) in 1 commit(s); skipped 3 bad row(s)\n"
     wrong = cli("import", "tickets", str(path), "--timezone", "America/Los_Angeles", "--map", "CaseID=source_idd",
                 "--as", "刘主任")
     assert (wrong.code, wrong.err) == (3, "wuyectl: --map CaseID=source_idd: unknown field 'source_idd'; fields: "

@@ -25,7 +25,7 @@ MESSY = (
     "1-1-103,钱七,男,,13700137004,2020-13-45,88\n"                      # 7 bad date
     "1-1-104,孙八,女,,13700137005,2020年5月4日,77\n"                     # 8
 )
-BAD_LINES = ["{f}:6: unit 1-1-101 repeats row 2", "{f}:7: 入伙日期: '2020-13-45' is not a date"]
+BAD_LINES = ["{f}:6: unit 1-1-101 repeats line 2", "{f}:7: 入伙日期: '2020-13-45' is not a date"]
 PERSONAL = ["110101198001011111", "110101198001012222", "13700137001", "13700137002", "13700137005"]
 
 
@@ -50,11 +50,15 @@ def test_messy_roster_reports_exactly_the_bad_rows_and_writes_nothing(run, messy
 
 def test_dry_run_checks_every_row_and_writes_nothing(cli, messy, tmp_path, repo_state):
     before = repo_state()
-    bad = cli("import", "owners", messy, "--dry-run", "--as", "王芳")
-    assert (bad.code, bad.out, bad.err) == (7, "dry run: 2 bad row(s); nothing written\n", _bad(messy))
+    bad = cli("import", "owners", messy, "--dry-run", "--as", "王芳", "--lang", "en")
+    assert (bad.code, bad.out, bad.err) == (7, "dry run: 2 bad row(s); nothing would be written (fix them, or "
+                                               "--skip-bad: would import 3 household(s) in 1 commit)\n", _bad(messy))
+    skipping = cli("import", "owners", messy, "--dry-run", "--skip-bad", "--as", "王芳", "--lang", "en")
+    assert (skipping.code, skipping.out) == (0, "dry run: would import 3 household(s) in 1 commit; "
+                                                "2 bad row(s) skipped\n")
     clean = write_csv(tmp_path / "clean.csv", "房号,业主姓名\n1-1-101,李四\n")
-    good = cli("import", "owners", clean, "--dry-run", "--as", "王芳")
-    assert (good.code, good.out, good.err) == (0, "dry run: 0 bad row(s); nothing written\n", "")
+    good = cli("import", "owners", clean, "--dry-run", "--as", "王芳", "--lang", "en")
+    assert (good.code, good.out, good.err) == (0, "dry run: would import 1 household(s) in 1 commit\n", "")
     assert repo_state() == before
 
 
@@ -127,7 +131,7 @@ def test_xlsx_roster(cli, git, office, tmp_path, repo_state):
     sheet.append(["房号", "业主姓名", "联系电话", "出生日期", "建筑面积", "居住状态"])
     sheet.append(["2-1-301", "周一", 13700137011, datetime(1980, 1, 2), 95.25, "自住"])   # 2: spreadsheet types
     sheet.append([None, None, None, None, None, None])                                     # 3: blank
-    sheet.append(["2栋1单元302", "吴二", "13700137012", "1981-02-03", 80, "出租"])         # 4: not a unit
+    sheet.append(["2栋1单元", "吴二", "13700137012", "1981-02-03", 80, "出租"])            # 4: not a unit
     sheet.append(["2-1-303", "郑三", "13700137013", "1982-03-04", "很大", "空置"])          # 5: not a number
     sheet.append(["2-1-304", "王四", "13700137014", "1983-04-05", 70, "rented"])            # 6
     sheet.append(["3-2-1201", "张三", "13700137015", None, None, None])                    # 7: on file already
@@ -138,7 +142,7 @@ def test_xlsx_roster(cli, git, office, tmp_path, repo_state):
     refused = cli("import", "owners", path, "--as", "王芳")
     assert refused.code == 7
     assert refused.err.splitlines() == [
-        f"{path}:4: unit '2栋1单元302' is not building-unit-room like 3-2-1201",
+        f"{path}:4: unit '2栋1单元' is not 3-2-1201 / 3栋2单元1201",
         f"{path}:5: 建筑面积: '很大' is not a number",
         f"{path}:7: unit 3-2-1201 already has a household record",
         "3 bad row(s); nothing written (fix them, or --skip-bad)",
@@ -159,13 +163,13 @@ def test_xlsx_roster(cli, git, office, tmp_path, repo_state):
     assert cli("validate").code == 0
 
 
-def test_row_numbers_are_spreadsheet_rows_when_a_cell_spans_lines(cli, tmp_path):
-    # A note typed with Alt+Enter in Excel is one cell over two lines of the CSV; the
-    # spreadsheet still shows the next record as the next row.
+def test_positions_are_file_lines_when_a_cell_spans_lines(cli, tmp_path):
+    # A note typed with Alt+Enter in Excel is one cell over two lines of the CSV: the next
+    # record starts a line lower, and that line is what an editor jumps to.
     path = write_csv(tmp_path / "notes.csv",
                      '房号,业主姓名,备注\n1-1-101,李四,"一楼\n二楼"\n1-1-101,赵六,\n')
-    result = cli("import", "owners", path, "--dry-run", "--as", "王芳")
-    assert result.err == f"{path}:3: unit 1-1-101 repeats row 2\n"
+    result = cli("import", "owners", path, "--dry-run", "--as", "王芳", "--lang", "en")
+    assert result.err == f"{path}:4: unit 1-1-101 repeats line 2\n"
 
 
 # -- privacy ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from __future__ import annotations
 from .app.archive import destroy, lend, open_archive
 from .app.audit import audit, record_log
 from .app.audit import report as audit_report
-from .app.households import ImportResult, import_owners, open_owner
+from .app.households import ImportResult, add_people, import_owners, import_people, open_owner
 from .app.listing import list_records, show
 from .app.office import acting, add_staff, check_reveal, init_office, may_reveal, set_key
 from .app.records import Committed, act, coerce, edit_record, escalate, open_record
@@ -36,7 +36,7 @@ __all__ = [
     "Office", "Kind", "KINDS", "kind_named", "Committed", "ImportResult", "HistoryResult",
     "init_office", "add_staff", "set_key", "acting", "may_reveal", "check_reveal",
     "open_ticket", "open_owner", "open_callback", "open_home_visit", "open_survey_response", "draw_sample",
-    "open_violation", "open_archive", "open_record", "import_owners", "import_tickets",
+    "open_violation", "open_archive", "open_record", "import_owners", "import_people", "import_tickets", "add_people",
     "act", "assign", "escalate", "lend", "destroy", "edit_record", "coerce",
     "list_records", "show", "record_log", "audit", "audit_report", "sync",
 ]

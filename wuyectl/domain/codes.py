@@ -136,6 +136,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "repair_system": ("维修系统", "system"),
     "damage": ("损坏程度", "damage"),
     "source_id": ("原编号", "source ID"),
+    "source_category": ("原类别", "source category"),
     "at": ("时间", "at"),
     "by": ("经办人", "by"),
     "action": ("动作", "action"),

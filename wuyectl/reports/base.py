@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 from ..domain import codes, sla
 from ..domain.kinds import KINDS, kind_named
-from ..domain.kinds.ticket import WORKFLOW as TICKET_WORKFLOW
+from ..domain.kinds.ticket import IMPORTED_ACTIONS, WORKFLOW as TICKET_WORKFLOW
 from ..timeutil import read_iso
 
 
@@ -48,6 +48,7 @@ class Figure:
     numerator: str
     denominator: str | None = None
     excludes: str | None = None
+    measures: tuple[str, ...] = ()   # the timeline events it is measured by (see `judged`)
 
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -58,7 +59,37 @@ class Figure:
             text += f" ÷ {self.denominator} × 100%"
         if self.excludes:
             text += f"; excludes {self.excludes}"
-        return text
+        if not unsupported_by_imports(self.measures):
+            return text
+        return text + f"; imported tickets with only their source's events are left out ({IMPORTED} if none is left)"
+
+
+# Imported history carries only the events its import wrote (ticket.IMPORTED_ACTIONS): its
+# receipt, resolution and closing, or cancellation. A figure measured by any other event
+# (dispatch, callbacks, the time-limit clocks) cannot be judged on such a ticket: the figure
+# leaves it out, and reads IMPORTED when that leaves nothing to count. One rule, every figure.
+IMPORTED = "n/a (imported)"
+CLOCK_EVENTS = ("assign", "contact", "arrive", "progress", "report_back", "notify", "callback")   # what clocks wait for
+
+
+def unsupported_by_imports(measures: Iterable[str]) -> bool:
+    return bool(set(measures) - set(IMPORTED_ACTIONS))
+
+
+def source_only(ticket: dict) -> bool:
+    """An imported ticket (source_id) with no event but those its import wrote."""
+    return bool(ticket.get("source_id")) and all(
+        e.get("action") in IMPORTED_ACTIONS for e in ticket.get("timeline") or [] if isinstance(e, dict))
+
+
+def judged(tickets: Iterable[dict], measures: Iterable[str]) -> tuple[list[dict], int]:
+    """The tickets a figure measured by `measures` can judge, and how many imported ones it
+    leaves out for carrying only their source's events."""
+    tickets = list(tickets)
+    if not unsupported_by_imports(measures):
+        return tickets, 0
+    kept = [t for t in tickets if not source_only(t)]
+    return kept, len(tickets) - len(kept)
 
 
 def percent(numerator: int, denominator: int) -> str:
@@ -207,15 +238,23 @@ def counts(name: str, title: tuple[str, str], column: str, counter: dict, group:
     return section(name, title, [column, "count"], rows, lang, keys=[str(k) for k in keys])
 
 
-def figures_section(figures: list[tuple[Figure, int, int | None]], lang: str, name: str = "figures",
+def figures_section(figures: list[tuple], lang: str, name: str = "figures",
                     title: tuple[str, str] = ("指标", "Figures")) -> Section:
-    """figure | value | numerator | denominator; value is a count or a percentage."""
+    """figure | value | numerator | denominator; value is a count or a percentage. An entry is
+    (figure, numerator, denominator[, imported tickets left out]): a rate with nothing to divide
+    by because imported tickets were left out (`judged`) reads IMPORTED."""
     rows = []
-    for figure, numerator, denominator in figures:
-        value = numerator if figure.denominator is None else percent(numerator, denominator or 0)
+    for figure, numerator, denominator, *rest in figures:
+        left_out = rest[0] if rest else 0
+        if figure.denominator is None:
+            value = numerator
+        elif not denominator and left_out:
+            value = IMPORTED
+        else:
+            value = percent(numerator, denominator or 0)
         rows.append([figure.label(lang), value, numerator, denominator if figure.denominator else None])
     return section(name, title, ["figure", "value", "numerator", "denominator"], rows, lang,
-                   keys=[f.key for f, _, _ in figures])
+                   keys=[entry[0].key for entry in figures])
 
 
 def heading(key: str, lang: str) -> str:
@@ -243,8 +282,10 @@ HEADINGS = {
     "confidential": ("保密", "confidential"), "filed_on": ("归档日期", "filed"), "reporter": ("报告人", "reporter"),
     "received_at": ("受理时间", "received"), "timeliness": ("及时", "timeliness"), "quality": ("质量", "quality"),
     "fee": ("收费", "fees"), "attitude": ("态度", "attitude"), "overall": ("总体", "overall"),
-    "note": ("说明", "note"), "days": ("天数", "days"), "median_minutes": ("中位数(分钟)", "median (min)"),
-    "median": ("中位数", "median"), "p90_minutes": ("90分位(分钟)", "p90 (min)"), "p90": ("90分位", "p90"),
+    "note": ("说明", "note"), "days": ("天数", "days"), "median_seconds": ("中位数(秒)", "median (s)"),
+    "median": ("中位数", "median"), "p90_seconds": ("90分位(秒)", "p90 (s)"), "p90": ("90分位", "p90"),
+    "within_24h_count": ("24小时内(件)", "within 24 h (n)"), "within_72h_count": ("72小时内(件)", "within 72 h (n)"),
+    "source_category": ("原类别", "source category"),
     "kind": ("记录类别", "kind"), "total": ("总数", "total"), "opened": ("本期新增", "opened"),
     "open": ("未结", "open"), "overdue": ("逾期", "overdue"), "state": ("状态", "state"),
     "within_24h": ("24小时内", "within 24 h"), "within_72h": ("72小时内", "within 72 h"), "forms": ("回收份数", "forms"),

@@ -6,14 +6,14 @@ from collections import Counter
 from ..domain import codes
 from ..domain.kinds.ticket import GOOD_RATINGS as GOOD, REPAIRS
 from ..domain.kinds import where
-from .base import Figure, OfficeData, Period, counts, events, figures_section, new_report, section, short
+from .base import Figure, OfficeData, Period, counts, events, figures_section, judged, new_report, section, short
 
 TITLE = ("维修回访统计表", "Repair callbacks")
 
 RESOLVED = Figure("resolved", "完成维修", "repairs resolved",
                   "repairs (repair, paid repair) resolved in the period (each ticket once)")
 CALLED = Figure("callback_rate", "回访率", "callback rate", "of those, the ones with a callback by the as-of time",
-                "repairs resolved in the period")
+                "repairs resolved in the period", measures=("callback",))
 SATISFIED = Figure("satisfaction", "满意率", "satisfaction",
                    "callbacks of repairs made in the period rated satisfied or basically satisfied",
                    "callbacks of repairs made in the period")
@@ -27,7 +27,8 @@ ITEMS = ("timeliness", "quality", "fee", "attitude", "overall")
 def build(data: OfficeData, period: Period, as_of, lang: str):
     repairs = [t for t in data.tickets if t.get("category") in REPAIRS]
     resolved = [t for t in repairs if any(period.holds(e["at"]) for e in events(t, "resolve", as_of))]
-    called = [t for t in resolved if events(t, "callback", as_of)]
+    judgeable, left_out = judged(resolved, CALLED.measures)
+    called = [t for t in judgeable if events(t, "callback", as_of)]
     visits = {v["id"]: v for v in data.visits if v.get("type") == "callback"}
     made = []   # (event, ticket, visit)
     for t in repairs:
@@ -44,7 +45,7 @@ def build(data: OfficeData, period: Period, as_of, lang: str):
         items.append([_item_label(item, lang)] + [tally.get(r, 0) for r in codes.choices("rating")])
     report = new_report("callbacks", TITLE, period, as_of, lang)
     report.sections += [
-        figures_section([(RESOLVED, len(resolved), None), (CALLED, len(called), len(resolved)),
+        figures_section([(RESOLVED, len(resolved), None), (CALLED, len(called), len(judgeable), left_out),
                          (SATISFIED, good, len(made))], lang),
         counts("by_rating", ("按评价", "By rating"), "rating", ratings, "rating", lang, codes.choices("rating")),
         counts("by_method", ("按方式", "By method"), "method", methods, "method", lang, codes.choices("method")),

@@ -8,13 +8,15 @@ from ..domain.kinds.ticket import WORKFLOW
 from ..domain.sla import running
 from ..timeutil import read_iso
 from ..domain.kinds import where
-from .base import OfficeData, Period, new_report, received_in, section, short, status_at
+from .base import CLOCK_EVENTS, OfficeData, Period, judged, new_report, received_in, section, short, status_at
 
 TITLE = ("时限统计", "SLA clocks")
 HELP = """Per stage (dispatch, contact, arrive, resolve, report back, notify owner, progress, callback,
 re-dispatch), over the tickets received in the period: how many clocks are due (running),
 met and breached at the as-of time; pending clocks (not started) are not counted, nor are
-cancelled tickets. A reopened ticket's second round counts as clocks of its own.
+cancelled tickets, nor imported tickets with only their source's events (their source kept no
+dispatch or contact to judge a clock by). A reopened ticket's second round counts as clocks of
+its own.
 
 Breaching now: every open ticket (any period) with a clock running past its limit at the
 as-of time, worst first (longest overdue)."""
@@ -25,7 +27,8 @@ NEEDS_OPEN = True   # "breaching now" lists open tickets of any period
 
 def build(data: OfficeData, period: Period, as_of, lang: str):
     per_stage = {stage: Counter() for stage in codes.choices("stage")}
-    for ticket in received_in(data, period, as_of):
+    clocked, _ = judged(received_in(data, period, as_of), CLOCK_EVENTS)
+    for ticket in clocked:
         if status_at(ticket, as_of) == "cancelled":
             continue
         for clock in data.clocks(ticket, as_of):

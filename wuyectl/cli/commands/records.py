@@ -93,21 +93,55 @@ def _print_made(rid: str, output: str) -> None:
     click.echo(out.record(api.show(office(), rid), output, lang()), nl=False)
 
 
+PERSON_HELP = ("NAME or NAME,field=value,… with fields phone, id_card, gender, birth_date, relation, "
+               "move_in_date, lease_end, employer, hukou, native_place (or 电话, 身份证号, 关系, 入住日期, 租期至 …)")
+
+
+def people_options(f):
+    f = click.option("--tenant", "tenants", multiple=True, metavar="PERSON", help="A tenant (repeatable): " + PERSON_HELP)(f)
+    f = click.option("--member", "members", multiple=True, metavar="PERSON",
+                     help="A household member (repeatable): " + PERSON_HELP)(f)
+    f = click.option("--owner", "owners", multiple=True, metavar="PERSON", help="An owner (repeatable): " + PERSON_HELP)(f)
+    return f
+
+
 @open_.command("owner")
 @click.option("--unit", required=True, help="building-unit-room: 3-2-1201.")
-@click.option("--name", required=True, help="The owner's name.")
-@click.option("--phone", default=None)
-@click.option("--id-card", default=None, help="ID-card number (masked in every listing).")
+@click.option("--name", default=None, help="The (first) owner's name.")
+@click.option("--phone", default=None, help="The first owner's phone (masked in every listing).")
+@click.option("--id-card", default=None, help="The first owner's ID-card number (masked in every listing).")
 @click.option("--occupancy", default=None, help="self 自住, rented 出租, vacant 空置, decorating 装修中.")
+@people_options
 @at_option
 @output_option("table", "json", "yaml", "ids", default="ids")
 @global_options
 def open_owner(output, at, **fields):
-    """Register a household (业户档案)."""
+    """Register a household (业户档案): its owners (--name, or --owner for each), members and
+    tenants."""
     from ... import api
 
     rid = api.open_owner(office(), actor_name(), at=at, **fields)
     _print_made(rid, output)
+
+
+@click.group("household")
+@global_options
+def household():
+    """A household's people (业户档案): owners, members, tenants."""
+
+
+@household.command("add")
+@click.argument("unit")
+@people_options
+@global_options
+def household_add(unit, owners, members, tenants):
+    """Add owners, members or tenants to a household on file (one commit, an edit of the
+    household)."""
+    from ... import api
+    from ...i18n import _
+
+    commit = api.add_people(office(), actor_name(), unit, owners=owners, members=members, tenants=tenants)
+    click.echo(_("{unit}: committed {commit}").format(unit=unit, commit=commit[:10]))
 
 
 @open_.command("visit")
@@ -279,60 +313,119 @@ def show(record_id, reveal, output):
 
 
 @click.command("import")
-@click.argument("what", type=click.Choice(["owners", "tickets"]))
+@click.argument("what", type=click.Choice(["owners", "tenants", "members", "tickets"]))
 @click.argument("path", metavar="FILE.csv|FILE.xlsx")
 @click.option("--map", "mapping", multiple=True, metavar="COLUMN=field",
               help="owners: unit, owner.name, owner.phone, owner.id_card, owner.birth_date, building_area, "
-                   "handover_date, occupancy … (the usual Chinese headings are known). tickets: source_id, "
-                   "received_at, closed_at, category, channel, description (repeatable: joined), place, unit, "
-                   "reporter, phone, department, result.")
+                   "handover_date, occupancy, member.name, tenant.name, tenant.lease_end … (the headings of "
+                   "业主信息统计表, 产权清单 and the usual Chinese ones are known). tenants, members: unit, name, "
+                   "phone, id_card, move_in_date, lease_end, relation … (租住人员信息登记表 is known). tickets: "
+                   "source_id, received_at, closed_at, status, category, channel, description (repeatable: "
+                   "joined), place, unit, reporter, phone, department, result.")
 @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
-@click.option("--skip-bad", is_flag=True, help="owners: write the good rows and list the bad ones.")
+@click.option("--skip-bad", is_flag=True, help="Write the good rows and list the bad ones (without it, one bad row "
+                                               "and nothing is written).")
+@click.option("--date-order", type=click.Choice(["ymd", "dmy", "mdy"]), default="ymd", show_default=True,
+              help="How to read dates of numbers with the year last: 04/03/2017 is 4 March (dmy) or April 3 "
+                   "(mdy). Under ymd, the Chinese order, year-first dates are read and year-last ones only when "
+                   "day and month cannot be swapped (13/03/2017).")
 @click.option("--timezone", default=None, help="tickets: the timezone of the file's local times (e.g. America/Los_Angeles).")
 @click.option("--category-map", default=None, metavar="FILE", help="tickets: 'source category: code' lines; '*' for the rest.")
 @click.option("--channel-map", default=None, metavar="FILE", help="tickets: 'source channel: code' lines; '*' for the rest.")
+@click.option("--status-map", "status_pairs", multiple=True, metavar="SOURCE=STATUS",
+              help="tickets, with --map COLUMN=status: a source status as received, resolved, closed or cancelled "
+                   "(repeatable; '*=closed' for the rest). Known already: Open/Pending/待处理 → received, "
+                   "Closed/Completed/已完成/已关闭 → closed, Cancelled/Referred Out/已取消 → cancelled.")
 @click.option("--batch", type=click.IntRange(1, 100000), default=2000, show_default=True,
               help="tickets: records per commit (each commit all or nothing).")
 @global_options
-def import_(what, path, mapping, dry_run, skip_bad, timezone, category_map, channel_map, batch):
-    """Bring in an owners roster (业主信息统计表: one commit, or nothing if a row is bad) or a
-    ticket history (rows it cannot take are listed; the rest written in batches)."""
+def import_(what, path, mapping, dry_run, skip_bad, date_order, timezone, category_map, channel_map, status_pairs,
+            batch):
+    """Bring in an owners roster (业主信息统计表: one household a row), tenants or members (one
+    person a row, into households on file), or a ticket history. Rows that cannot be taken
+    are listed with every problem and summarised by reason; with one of them nothing is
+    written (exit 7) unless --skip-bad. Owners and people: one commit; tickets: batches."""
     import sys
 
     from ... import api
     from ...errors import Exit
+    from ...i18n import _
 
     name = click.format_filename(path)
     if what == "tickets":
         if not timezone:
             raise click.UsageError("import tickets needs --timezone (the zone of the file's times)")
+
         def show_progress(done, total):
             click.echo(f"\rimported {done} of {total}", err=True, nl=done == total)
 
         bar = show_progress if sys.stderr.isatty() and not dry_run else None
         result = api.import_tickets(office(), actor_name(), path, mapping=mapping, timezone=timezone,
-                                    category_map=category_map, channel_map=channel_map, dry_run=dry_run,
-                                    batch=batch, progress=bar)
-        for row, message in result.bad:
-            click.echo(f"{name}:{row}: {message}", err=True)
-        verb = "would import" if dry_run else "imported"
-        count = len(result.written) if not dry_run else result.rows - len(result.bad)
-        click.echo(f"{verb} {count} ticket(s) in {len(result.commits)} commit(s); {len(result.bad)} row(s) not taken")
-        return
-    result = api.import_owners(office(), actor_name(), path, mapping=mapping, dry_run=dry_run, skip_bad=skip_bad)
-    for row, message in result.bad:
-        click.echo(f"{name}:{row}: {message}", err=True)
-    if dry_run:
-        click.echo(f"dry run: {len(result.bad)} bad row(s); nothing written")
-    elif result.commit:
-        click.echo(f"imported {len(result.written)} household(s) in commit {result.commit[:10]}"
-                   + (f"; skipped {len(result.bad)} bad row(s)" if result.bad else ""))
-    elif result.bad:
-        click.echo(f"{len(result.bad)} bad row(s); nothing written (fix them, or --skip-bad)", err=True)
+                                    category_map=category_map, channel_map=channel_map, status_pairs=status_pairs,
+                                    date_order=date_order, dry_run=dry_run, skip_bad=skip_bad, batch=batch,
+                                    progress=bar)
+        would = _("{n} ticket(s) in {k} commit(s)").format(n=result.good, k=result.batches)
+        done = _("{n} ticket(s) in {k} commit(s)").format(n=len(result.written), k=len(result.commits))
     else:
-        click.echo("no rows to import")
-    if result.bad and not (skip_bad and result.commit):
+        if what == "owners":
+            result = api.import_owners(office(), actor_name(), path, mapping=mapping, dry_run=dry_run,
+                                       skip_bad=skip_bad, date_order=date_order)
+            would = _("{n} household(s) in 1 commit").format(n=result.good)
+            done = _("{n} household(s) in commit {commit}").format(n=len(result.written),
+                                                                   commit=(result.commit or "")[:10])
+        else:
+            result = api.import_people(office(), actor_name(), path, what[:-1], mapping=mapping, dry_run=dry_run,
+                                       skip_bad=skip_bad, date_order=date_order)
+            people = _("tenant(s)") if what == "tenants" else _("member(s)")
+            would = _("{n} {people} in 1 commit").format(n=result.good, people=people)
+            done = _("{n} {people} into {units} household(s) in commit {commit}").format(
+                n=result.taken, people=people, units=len(result.written), commit=(result.commit or "")[:10])
+    if result.ignored:
+        click.echo(_("{file}: columns not imported: {columns}").format(file=name, columns=", ".join(result.ignored)),
+                   err=True)
+    _refusals(name, result.refused)
+    bad = len(result.refused)
+    if dry_run:
+        if bad and not skip_bad:
+            click.echo(_("dry run: {n} bad row(s); nothing would be written (fix them, or --skip-bad: would "
+                         "import {what})").format(n=bad, what=would))
+        else:
+            click.echo(_("dry run: would import {what}").format(what=would)
+                       + (_("; {n} bad row(s) skipped").format(n=bad) if bad else ""))
+    elif result.written:
+        click.echo(_("imported {what}").format(what=done) + (_("; skipped {n} bad row(s)").format(n=bad) if bad else ""))
+    elif bad:
+        click.echo(_("{n} bad row(s); nothing written (fix them, or --skip-bad)").format(n=bad), err=True)
+    else:
+        click.echo(_("no rows to import"))
+    if bad and not (skip_bad and result.good):
         raise SystemExit(Exit.INVALID)
+
+
+SHOWN_ROWS = 10     # refused rows listed in full; the rest are summarised by reason
+SHOWN_POSITIONS = 5
+
+
+def _refusals(name: str, refused) -> None:
+    """The first refused rows in full (`FILE:LINE: every problem`), then, when there are more,
+    a count per reason with the first positions, and the distinct unmapped values with counts."""
+    from ...i18n import _
+
+    lines = refused.lines()
+    for position, message in lines[:SHOWN_ROWS]:
+        click.echo(f"{name}:{position}: {message}", err=True)
+    if len(lines) <= SHOWN_ROWS:
+        return
+    click.echo(_("… {n} more row(s) not taken; all {total} by reason:").format(n=len(lines) - SHOWN_ROWS,
+                                                                              total=len(lines)), err=True)
+    for reason, count, positions in refused.reasons():
+        shown = ", ".join(str(p) for p in positions[:SHOWN_POSITIONS]) + (", …" if count > SHOWN_POSITIONS else "")
+        click.echo(f"  {reason}: {count} ({_('lines') if refused.word == 'line' else _('rows')} {shown})", err=True)
+    unmapped = refused.unmapped()
+    if unmapped:
+        click.echo(_("values not mapped:"), err=True)
+        for what, value, count in unmapped:
+            click.echo(f"  {what} '{value}': {count}", err=True)
 
 
 @click.group()
@@ -511,7 +604,7 @@ def audit(since, remote, output):
     else:
         click.echo(f"no findings in {result.replayed_total} commits; identities are not verified: no one on the "
                    "roster has a signing key, so each commit's author is who its maker said they were")
-COMMANDS = [open_, callback, get, show, validate, edit, import_, survey, log, audit]
+COMMANDS = [open_, callback, get, show, validate, edit, import_, household, survey, log, audit]
 
 
 @click.command("sync")

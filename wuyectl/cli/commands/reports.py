@@ -152,6 +152,10 @@ def register() -> None:
             period = False
             extra.append(click.option("--date", "day", default=None, metavar="DATE", help="The day (default: today)."))
             extra.append(click.option("--as-of", "as_of", default=None, metavar="TIME", help="Clocks as of then (default: end of the day, or now)."))
+        if name == "resolution":
+            extra.append(click.option("--by", type=click.Choice(["category", "source_category"]), default="category",
+                                      show_default=True, help="Group by our category, or by the source's own "
+                                                              "category of imported tickets."))
         if name == "satisfaction":
             period = False
             extra.append(click.option("--campaign", required=True, help="The campaign, e.g. 2026H2."))

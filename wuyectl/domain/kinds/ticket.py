@@ -23,6 +23,9 @@ CALLBACK_CATEGORIES = ("repair", "paid_repair", "complaint", "help")
 ANSWERABLE = ("consult", "suggestion", "praise")
 REPAIRS = ("repair", "paid_repair")
 GOOD_RATINGS = ("satisfied", "basically_satisfied")
+# The events an imported ticket carries (app/ticket_import): its receipt, and its resolution and
+# closing or its cancellation. A figure measured by any other event cannot be judged on it.
+IMPORTED_ACTIONS = ("receive", "resolve", "close", "cancel")
 DONE_FIELDS = ("result", "materials", "fee", "fee_consent", "signed_by", "signed_at", "repair_system", "damage")
 
 
@@ -284,7 +287,7 @@ KIND = Kind(
     show_fields=("status", "category", "severity", "urgency", "channel", "unit", "location", "reporter",
                  "phone", "description", "repair_system", "damage", "department", "assignee",
                  "escalation_level", "appointment_at", "promised_at", "result", "materials", "fee",
-                 "fee_consent", "signed_by", "signed_at", "received_at", "source_id"),
+                 "fee_consent", "signed_by", "signed_at", "received_at", "source_id", "source_category"),
     show_cells={"location": lambda d, lang, reveal: where({"location": d.get("location")}),
                 "escalation_level": _level, "fee_consent": _consent,
                 "unit": lambda d, lang, reveal: d.get("unit") or ""},
