@@ -381,6 +381,18 @@ def test_the_checkpoint_replays_only_new_commits(office, cli, ticket):
     assert (again.commits, again.replayed_total, again.findings) == (1, 9, [])
 
 
+def test_worktrees_on_other_branches_keep_their_own_checkpoints(office, cli, git, ticket, tmp_path):
+    """Worktrees share one git folder, not one branch: auditing one is no rewrite of the other."""
+    other = tmp_path / "other"
+    git("worktree", "add", "-q", "-b", "side", str(other))
+    assert cli("assign", ticket, "--to", "李明", "--as", "王芳").code == 0
+    assert api.audit_report(api.Office(str(office))).findings == []
+    assert cli("escalate", ticket, "--reason", "业主催促", "--as", "王芳", "--repo", str(other)).code == 0
+    assert api.audit_report(api.Office(str(other))).findings == []
+    again = api.audit_report(api.Office(str(office)))
+    assert (again.commits, again.findings) == (0, [])
+
+
 # -- offices that sync ---------------------------------------------------------------------------
 def test_a_synced_field_level_merge_replays_clean_in_both_offices(clones, cli):  # noqa: F811 (the fixture)
     from test_sync import at

@@ -772,8 +772,12 @@ def _replay_share(share: tuple[int, int]) -> list[tuple[tuple, Finding]]:
 
 
 # -- the checkpoint -------------------------------------------------------------------------
-def _checkpoint_path(gitdir: str, prefix: str) -> str:
-    name = hashlib.sha1(prefix.encode("utf-8")).hexdigest()[:12]
+def _checkpoint_path(top: str, gitdir: str, prefix: str) -> str:
+    """One checkpoint per office folder and work tree: worktrees of one repository share its
+    git folder but not their branch, and another branch's head is no rewrite of this one."""
+    worktree = git.out(top, ["rev-parse", "--absolute-git-dir"]).strip()
+    key = prefix if os.path.normpath(worktree) == os.path.normpath(gitdir) else f"{worktree}\0{prefix}"
+    name = hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
     return os.path.join(gitdir, "wuyectl", f"audit-{name}.json")
 
 
@@ -822,7 +826,7 @@ def replay(top: str, prefix: str = "", *, gitdir: str | None = None, head: str =
     tip = git.commit_of(top, head)
     if not tip:
         return Result([], 0, 0, False, None)
-    path = _checkpoint_path(gitdir, prefix)
+    path = _checkpoint_path(top, gitdir, prefix)
     saved = _load_checkpoint(path) if use_checkpoint else None
     engine = Replay(top, prefix)
     try:
