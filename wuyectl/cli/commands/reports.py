@@ -87,7 +87,8 @@ def emit(rep, output, file):
 @click.group()
 @global_options
 def report():
-    """Reports of SPEC §3; each states its formulas in its --help."""
+    """Reports on the office's records (统计报表): one command each; each states what it
+    counts and its formulas in its own --help (`wuyectl report kpi --help`)."""
 
 
 def _make(name: str, help_text: str, *, period: bool = True, extra=None):
