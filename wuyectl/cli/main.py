@@ -54,12 +54,16 @@ def _line(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
+# click ≥ 8.2 raises this for a group given nothing (8.1 printed the help and exited 0 itself)
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 def main(argv=None) -> None:
     try:
         cli.main(args=argv, prog_name="wuyectl", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.exceptions.NoArgsIsHelpError as exc:
+    except _NO_ARGS as exc:
         # `wuyectl`, `wuyectl report` …: a group with nothing after it shows its help
         click.echo(exc.ctx.get_help())
         sys.exit(Exit.OK)
