@@ -339,3 +339,23 @@ def test_readme_says_how_to_turn_completion_on(office):
         proc = subprocess.run([sys.executable, "-m", "wuyectl"], cwd=str(office), capture_output=True, timeout=60,
                               env=dict(os.environ, _WUYECTL_COMPLETE=f"{shell}_source"))
         assert proc.returncode == 0 and "_WUYECTL_COMPLETE" in proc.stdout.decode(), shell
+
+
+# -- report periods at the calendar's ends (found by test_hostile: an internal error) ---------
+
+@pytest.mark.parametrize("args, shown", [
+    (("sla", "--from", "9999-12-31", "--to", "9999-12-31"), "--from 9999-12-31"),
+    (("kpi", "--from", "0001-01-01", "--to", "0001-01-02"), "--from 0001-01-01"),
+    (("kpi", "--from", "2026-11-01", "--to", "9999-12-30"), "--to 9999-12-30"),
+    (("kpi", "--month", "9999-11"), "--month 9999-11-01"),
+    (("handover", "--date", "9999-12-31"), "--date 9999-12-31"),
+])
+def test_a_report_period_beyond_the_calendar_is_a_bad_value(cli, args, shown):
+    result = cli("report", *args, "--lang", "en")
+    assert (result.code, result.out) == (3, "")
+    assert result.err == f"wuyectl: {shown} is outside the dates a report can cover (0002-01-01 to 9998-12-31)\n"
+
+
+def test_a_report_period_at_the_edges_of_the_range_runs(cli):
+    result = cli("report", "kpi", "--from", "0002-01-01", "--to", "9998-12-31", "-o", "json")
+    assert result.code == 0, result.err
