@@ -11,16 +11,25 @@ from enum import IntEnum
 
 
 class Exit(IntEnum):
-    OK = 0
-    INTERNAL = 1        # a bug: reported in one line, never a traceback
-    USAGE = 2           # bad options or arguments (click's own code for these)
-    BAD_VALUE = 3       # unknown code, unreadable date, malformed ID, path outside the repo
-    NOT_FOUND = 4       # no record with that ID
-    REFUSED = 5         # the workflow refuses: impossible transition, missing signature …
-    NOT_PERMITTED = 6   # not on the roster, or the role may not do this
-    INVALID = 7         # bad YAML or a schema / rule violation in a record or wuye.yaml
-    CONFLICT = 8        # lock timeout, uncommitted hand edits, a record changed underneath
-    REPO = 9            # not an office repo, or git failed
+    """The exit codes and what each means: `wuyectl --help` lists them from here, and the
+    README's table is checked against it."""
+
+    OK = 0, "success"
+    INTERNAL = 1, "internal error: a bug, in one line, no traceback (please report it; WUYECTL_DEBUG=1 shows it)"
+    USAGE = 2, "usage: unknown option, missing argument"
+    BAD_VALUE = 3, "bad value: unknown code, unreadable date, malformed ID, a path outside the office repo"
+    NOT_FOUND = 4, "not found: no record with that ID, no household for that unit"
+    REFUSED = 5, "refused by the workflow: impossible transition, missing signature, a step out of order"
+    NOT_PERMITTED = 6, "not permitted: not on the roster, or the role may not do this"
+    INVALID = 7, "invalid: bad YAML or a schema/rule violation (validate, import, audit found problems)"
+    CONFLICT = 8, "conflict: the repo is busy (lock timeout), a record has uncommitted hand edits, a sync conflict"
+    REPO = 9, "repository: not an office repo, git refuses the folder (safe.directory), git failed, a disk full or read-only"
+
+    def __new__(cls, value: int, meaning: str):
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.meaning = meaning
+        return member
 
 
 @dataclass(frozen=True, order=True)

@@ -11,7 +11,16 @@ from ..errors import Exit, Invalid, WuyeError
 from .options import global_options
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class Wuyectl(click.Group):
+    """The root group: its help ends with the exit codes (from `errors.Exit`)."""
+
+    def format_epilog(self, ctx, formatter):
+        with formatter.section("Exit codes"):
+            formatter.write_dl([(str(code.value), code.meaning) for code in Exit])
+        super().format_epilog(ctx, formatter)
+
+
+@click.group(cls=Wuyectl, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="wuyectl")
 @global_options
 def cli():
@@ -20,7 +29,9 @@ def cli():
     Tickets (报修, 投诉, 咨询…), households, visits and callbacks are YAML files in a git
     repository; every change is one commit, so `git log` is the audit trail.
 
-    Global options (--repo, --as, --lang) work before or after the command.
+    Global options (--repo, --as, --lang) work before or after the command. Each command's
+    --help says what it takes; codes (channel, category …) may be given as the code, its
+    Chinese label or a common alias (--channel 微信). Tab completion: see the README.
     """
 
 
@@ -43,11 +54,19 @@ def _line(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
+# click ≥ 8.2 raises this for a group given nothing (8.1 printed the help and exited 0 itself)
+_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 def main(argv=None) -> None:
     try:
         cli.main(args=argv, prog_name="wuyectl", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except _NO_ARGS as exc:
+        # `wuyectl`, `wuyectl report` …: a group with nothing after it shows its help
+        click.echo(exc.ctx.get_help())
+        sys.exit(Exit.OK)
     except click.exceptions.Abort:
         click.echo("wuyectl: interrupted", err=True)
         sys.exit(130)

@@ -23,14 +23,65 @@ def _store(name):
 
 
 def global_options(f):
-    """--repo, --as, --lang: accepted on the group and on every command (kubectl-style)."""
-    f = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, expose_value=False,
+    """--repo, --as, --lang: accepted on the group and on every command (kubectl-style), and
+    read first wherever they stand (eager), so what the other options say — an unknown code,
+    say — is told in the language asked for and about the office named."""
+    from . import completion
+
+    f = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, expose_value=False, is_eager=True,
                      callback=_store("lang"), help="Labels in Chinese (zh, default) or English (en) [WUYECTL_LANG].")(f)
-    f = click.option("--as", "as_", metavar="NAME", default=None, expose_value=False, callback=_store("actor"),
+    f = click.option("--as", "as_", metavar="NAME", default=None, expose_value=False, is_eager=True,
+                     callback=_store("actor"), shell_complete=completion.staff,
                      help="The staff member acting [WUYECTL_USER, then git config user.name].")(f)
-    f = click.option("--repo", metavar="PATH", default=None, expose_value=False, callback=_store("repo"),
+    f = click.option("--repo", metavar="PATH", default=None, expose_value=False, is_eager=True,
+                     callback=_store("repo"), shell_complete=completion.folders,
                      help="The office repo [WUYECTL_REPO, else the one containing this folder].")(f)
     return f
+
+
+class Code(click.ParamType):
+    """An option that takes a code of `group` (codes.py): given as the code, either label or
+    an alias (`--channel 微信` is online), checked and turned into the code by `codes.resolve`
+    — the rule every code the tool reads goes by; <TAB> offers the spellings."""
+
+    def __init__(self, group: str, what: str | None = None):
+        self.group = group
+        self.what = what
+        self.name = (what or group).replace(" ", "_")
+
+    def convert(self, value, param, ctx):
+        from ..domain import codes
+
+        return codes.resolve(self.group, value, what=self.what)
+
+    def shell_complete(self, ctx, param, incomplete):
+        from . import completion
+
+        return completion.codes(self.group)(ctx, param, incomplete)
+
+
+def code_help(group: str, text: str = "", *, aliases: int = 0) -> str:
+    """An option's help that lists the codes of `group` with their Chinese labels (and up to
+    `aliases` of each code's aliases), from the codes table: `text`, then `phone 电话, …`."""
+    from ..domain import codes
+
+    def one(code):
+        known = codes.spellings(group, code)[3:]
+        shown = ", ".join(known[:aliases]) + (" …" if len(known) > aliases else "")
+        return f"{code} {codes.label(group, code, 'zh')}" + (f" ({shown})" if aliases and known else "")
+
+    listed = ", ".join(one(code) for code in codes.choices(group))
+    return f"{text} {listed}.".strip() if text else f"{listed}."
+
+
+def note_option(f):
+    return click.option("--note", default=None, metavar="TEXT",
+                        help="A note recorded with the step in the timeline (the reason, where one is needed).")(f)
+
+
+def set_option(f):
+    return click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
+                        help="A field the action records, e.g. result=更换密封圈 (repeatable).")(f)
 
 
 def output_option(*formats: str, default: str = "table"):

@@ -1,36 +1,45 @@
 """Enumerated codes and their labels (中文 default, English).
 
 Records store the English code; the CLI shows a label in the chosen language and accepts the
-code or either label as input (`--category 报修` = `--category repair`). The codes and
-headings shared by the office are here; a record kind brings its own (`Kind.codes`,
-`Kind.labels`), added when it is registered (`domain/kinds`).
+code, either label or one of the code's aliases as input (`--category 报修` = `--category
+repair`, `--channel 微信` = `--channel online`): one rule, `lookup()`, for every code the
+tool reads — options, `--where`, `--action`, imported spreadsheets. The codes and headings
+shared by the office are here; a record kind brings its own (`Kind.codes`, `Kind.labels`),
+added when it is registered (`domain/kinds`).
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from ..errors import BadValue, did_you_mean
 
-# code: (zh, en)
+# code: (zh, en) or (zh, en, aliases): the aliases are the other words an office uses for the
+# same thing (SPEC's 在线/微信/APP for `online`; the manuals' 信件, 传真, 网络 …). A spelling
+# names one code of its group (tests/test_cli_help.py checks it).
 CODES: dict[str, dict[str, tuple[str, str]]] = {
     "channel": {
-        "phone": ("电话", "phone"),
-        "walk_in": ("来访", "walk-in"),
-        "letter": ("来信", "letter"),
-        "online": ("在线", "online"),
-        "patrol": ("巡查", "patrol"),
-        "suggestion_box": ("意见箱", "suggestion box"),
-        "visit": ("走访", "home visit"),
+        "phone": ("电话", "phone", ("来电", "热线", "服务热线", "telephone", "tel", "hotline")),
+        "walk_in": ("来访", "walk-in", ("到访", "现场接待", "前台接待", "walkin", "in person")),
+        "letter": ("来信", "letter", ("信件", "信函", "书信", "传真", "fax", "post")),
+        "online": ("在线", "online", ("微信", "APP", "公众号", "小程序", "短信", "网上", "网络", "微信公众号",
+                                      "微信小程序", "网站", "邮件", "电子邮件", "在线客服",
+                                      "wechat", "sms", "email", "e-mail", "web", "internet")),
+        "patrol": ("巡查", "patrol", ("巡检", "巡逻", "inspection")),
+        "suggestion_box": ("意见箱", "suggestion box", ("投诉箱", "建议箱")),
+        "visit": ("走访", "home visit", ("家访", "上门走访")),
     },
     "category": {
-        "consult": ("咨询", "consultation"),
+        "consult": ("咨询", "consultation", ("询问", "enquiry", "inquiry", "question")),
         "help": ("求助", "help"),
-        "repair": ("报修", "repair"),
-        "paid_repair": ("有偿维修", "paid repair"),
-        "suggestion": ("建议", "suggestion"),
+        "repair": ("报修", "repair", ("维修",)),
+        "paid_repair": ("有偿维修", "paid repair", ("有偿服务", "收费维修")),
+        "suggestion": ("建议", "suggestion", ("意见",)),
         "complaint": ("投诉", "complaint"),
-        "praise": ("表扬", "praise"),
+        "praise": ("表扬", "praise", ("表扬信", "感谢", "锦旗", "compliment")),
     },
-    "severity": {"general": ("一般", "general"), "major": ("重大", "major")},
-    "urgency": {"normal": ("普通", "normal"), "urgent": ("紧急", "urgent")},
+    "severity": {"general": ("一般", "general", ("一般投诉",)), "major": ("重大", "major", ("重大投诉", "严重"))},
+    "urgency": {"normal": ("普通", "normal", ("一般", "常规")), "urgent": ("紧急", "urgent", ("加急", "急"))},
     "status": {
         "received": ("已受理", "received"),
         "assigned": ("已派单", "assigned"),
@@ -40,44 +49,44 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "cancelled": ("已取消", "cancelled"),
     },
     "department": {
-        "maintenance": ("工程部", "maintenance"),
-        "security": ("安保部", "security"),
-        "cleaning": ("保洁部", "cleaning"),
-        "landscaping": ("绿化部", "landscaping"),
-        "service": ("客服部", "service"),
+        "maintenance": ("工程部", "maintenance", ("工程", "维修", "维修部", "engineering")),
+        "security": ("安保部", "security", ("安保", "保安", "保安部", "秩序维护部")),
+        "cleaning": ("保洁部", "cleaning", ("保洁", "清洁", "清洁部")),
+        "landscaping": ("绿化部", "landscaping", ("绿化", "园林", "greenery")),
+        "service": ("客服部", "service", ("客服", "客服中心", "customer service")),
     },
     "role": {
-        "clerk": ("客服", "clerk"),
-        "supervisor": ("客服主管", "supervisor"),
-        "director": ("管理处主任", "director"),
-        "technician": ("维修工", "technician"),
-        "security": ("安保员", "security guard"),
-        "cleaner": ("保洁员", "cleaner"),
-        "gardener": ("绿化工", "gardener"),
-        "archivist": ("档案管理员", "archivist"),
-        "auditor": ("品质部", "auditor"),
+        "clerk": ("客服", "clerk", ("前台", "客服员", "客服专员")),
+        "supervisor": ("客服主管", "supervisor", ("主管",)),
+        "director": ("管理处主任", "director", ("主任", "经理", "管理处经理")),
+        "technician": ("维修工", "technician", ("维修", "工程", "维修员", "水电工", "电工")),
+        "security": ("安保员", "security guard", ("保安", "安保", "秩序维护员")),
+        "cleaner": ("保洁员", "cleaner", ("保洁", "清洁工")),
+        "gardener": ("绿化工", "gardener", ("绿化", "园林工")),
+        "archivist": ("档案管理员", "archivist", ("档案", "档案员", "物业管理员")),
+        "auditor": ("品质部", "auditor", ("品质", "质检")),
     },
     "action": {
         "receive": ("受理", "receive"),
-        "assign": ("派单", "assign"),
-        "contact": ("联系业主", "contact"),
-        "arrive": ("到场", "arrive"),
-        "progress": ("进度告知", "progress"),
-        "resolve": ("完成", "resolve"),
-        "report_back": ("回报", "report back"),
-        "notify": ("告知业主", "notify"),
+        "assign": ("派单", "assign", ("派工", "dispatch")),
+        "contact": ("联系业主", "contact", ("联系",)),
+        "arrive": ("到场", "arrive", ("到达", "上门")),
+        "progress": ("进度告知", "progress", ("进度", "告知进度")),
+        "resolve": ("完成", "resolve", ("完工", "处理完成", "done")),
+        "report_back": ("回报", "report back", ("回报客服",)),
+        "notify": ("告知业主", "notify", ("告知", "通知业主")),
         "callback": ("回访", "callback"),
-        "close": ("关闭", "close"),
-        "reopen": ("重新派单", "reopen"),
-        "cancel": ("取消", "cancel"),
-        "answer": ("当场答复", "answer"),
+        "close": ("关闭", "close", ("结案", "关单")),
+        "reopen": ("重新派单", "reopen", ("重开", "返工")),
+        "cancel": ("取消", "cancel", ("撤单", "撤销")),
+        "answer": ("当场答复", "answer", ("答复", "回复")),
         "escalate": ("升级", "escalate"),
         "edit": ("修改", "edit"),
         "open": ("登记", "open"),
     },
     "rating": {
-        "satisfied": ("满意", "satisfied"),
-        "basically_satisfied": ("基本满意", "basically satisfied"),
+        "satisfied": ("满意", "satisfied", ("非常满意",)),
+        "basically_satisfied": ("基本满意", "basically satisfied", ("比较满意", "较满意")),
         "dissatisfied": ("不满意", "dissatisfied"),
     },
     "stage": {
@@ -198,17 +207,40 @@ def choices(group: str) -> list[str]:
     return list(CODES[group])
 
 
-def resolve(group: str, value: str, *, what: str | None = None, allowed=None) -> str:
-    """The code for `value`, given as code, Chinese label or English label (any case)."""
+def spellings(group: str, code: str) -> tuple[str, ...]:
+    """Every way `code` of `group` may be typed: the code, its two labels, its aliases."""
     _kinds_registered()
-    table = CODES[group]
-    codes = list(allowed) if allowed is not None else list(table)
-    text = str(value).strip()
-    for code in codes:
-        zh, en = table.get(code, (code, code))
-        if text in (code, zh) or text.lower() in (code.lower(), en.lower()):
+    entry = CODES.get(group, {}).get(code)
+    if not entry:
+        return (code,)
+    return (code, entry[0], entry[1], *(entry[2] if len(entry) > 2 else ()))
+
+
+def typed(text) -> str:
+    """A spelling as compared: NFKC (full-width ＡＰＰ is APP), case-folded, and `-`, space
+    and `_` alike (walk-in = walk_in = walk in)."""
+    folded = unicodedata.normalize("NFKC", str(text)).strip().casefold()
+    return re.sub(r"[\s_-]+", "_", folded)
+
+
+def lookup(group: str, value, allowed=None) -> str | None:
+    """The code of `group` (among `allowed`, when given) that `value` spells, or None."""
+    _kinds_registered()
+    key = typed(value)
+    for code in (list(allowed) if allowed is not None else CODES.get(group, {})):
+        if any(typed(s) == key for s in spellings(group, code)):
             return code
+    return None
+
+
+def resolve(group: str, value: str, *, what: str | None = None, allowed=None) -> str:
+    """The code for `value`, given as code, Chinese or English label or alias (see `lookup`)."""
+    code = lookup(group, value, allowed)
+    if code is not None:
+        return code
+    codes = list(allowed) if allowed is not None else list(CODES[group])
+    text = str(value).strip()
     names = ", ".join(codes)
-    candidates = codes + [table[c][0] for c in codes if c in table]
+    candidates = [s for c in codes for s in spellings(group, c)]
     hint = did_you_mean(text, candidates)
     raise BadValue(f"unknown {what or group} '{value}': use one of {names}{hint}")

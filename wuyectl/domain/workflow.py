@@ -146,10 +146,11 @@ def _a(noun: str) -> str:
 
 
 def find_action(workflow: Workflow, name: str) -> Action:
+    """The action `name` spells (code, label or alias: `codes.lookup`, as for every code)."""
     text = str(name).strip()
-    for action in workflow.actions.values():
-        if text == action.name or text in codes.CODES["action"].get(action.name, ()):
-            return action
+    code = codes.lookup("action", text, allowed=workflow.actions)
+    if code is not None:
+        return workflow.actions[code]
     raise BadValue(
         f"unknown action '{name}' for {_a(workflow.kind)}: use one of "
         f"{', '.join(workflow.actions)}{did_you_mean(text, workflow.actions)}"

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from ..options import actor_name, global_options, lang, office, output_option
+from .. import completion
+from ..options import Code, actor_name, code_help, global_options, lang, office, output_option
 
 
 @click.command()
@@ -63,10 +64,10 @@ def staff():
 
 @staff.command("add")
 @click.argument("name")
-@click.option("--role", required=True, help="clerk, supervisor, director, technician, security, cleaner, "
-                                            "gardener, archivist, auditor (or the Chinese label).")
-@click.option("--dept", "department", default=None, help="maintenance, security, cleaning, landscaping, service.")
-@click.option("--email", default=None)
+@click.option("--role", required=True, type=Code("role"), metavar="ROLE", help=code_help("role"))
+@click.option("--dept", "department", default=None, type=Code("department"), metavar="DEPT",
+              help=code_help("department"))
+@click.option("--email", default=None, help="Their e-mail address (kept on the roster).")
 @global_options
 def staff_add(name, role, department, email):
     """Add a person to the roster (a supervisor or director only)."""
@@ -77,7 +78,7 @@ def staff_add(name, role, department, email):
 
 
 @staff.command("key")
-@click.argument("name")
+@click.argument("name", shell_complete=completion.staff)
 @click.option("--file", "key_file", metavar="KEY.pub", default=None,
               help="The person's SSH public key: one line as ssh-keygen writes it (- reads standard input).")
 @click.option("--login", metavar="USER", default=None,
@@ -144,7 +145,7 @@ def policy():
 
 
 @policy.command("set")
-@click.argument("key", metavar="KEY")
+@click.argument("key", metavar="KEY", shell_complete=completion.policy_keys)
 @click.argument("value", metavar="VALUE", required=False)
 @click.option("--default", "to_default", is_flag=True, help="Remove the setting: back to the manuals' number.")
 @global_options

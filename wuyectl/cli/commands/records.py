@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import click
 
-from ..options import actor_name, at_option, global_options, lang, office, output_option
+from .. import completion
+from ..options import Code, actor_name, at_option, code_help, global_options, lang, note_option, office, output_option
+
+_UNIT = completion.record_ids(kind="owner")   # <TAB> on a household: the units on file
 
 
 class OpenGroup(click.Group):
@@ -51,24 +54,26 @@ def open_():
 
 
 @open_.command("ticket")
-@click.option("--channel", required=True, help="phone 电话, walk_in 来访, letter 来信, online 在线, patrol 巡查, "
-                                               "suggestion_box 意见箱.")
-@click.option("--category", required=True, help="consult 咨询, help 求助, repair 报修, paid_repair 有偿维修, "
-                                                "suggestion 建议, complaint 投诉, praise 表扬.")
+@click.option("--channel", required=True, type=Code("channel"), metavar="CHANNEL",
+              help=code_help("channel", "How it came in:", aliases=4))
+@click.option("--category", required=True, type=Code("category"), metavar="CATEGORY",
+              help=code_help("category"))
 @click.option("--description", required=True, help="What the owner asks or reports.")
-@click.option("--unit", default=None, help="The household, building-unit-room: 3-2-1201.")
+@click.option("--unit", default=None, shell_complete=_UNIT, help="The household, building-unit-room: 3-2-1201.")
 @click.option("--building", default=None, help="Public area (公共区域): building.")
 @click.option("--floor", default=None, help="Public area: floor.")
 @click.option("--place", default=None, help="Public area: the place (e.g. 地下车库B区).")
 @click.option("--reporter", default=None, help="Who reported it.")
 @click.option("--phone", default=None, help="Their phone (masked in every listing).")
-@click.option("--severity", default=None, help="Complaints: general 一般 or major 重大.")
-@click.option("--urgency", default=None, help="normal or urgent 紧急.")
-@click.option("--dept", "department", default=None, help="The department it will go to.")
+@click.option("--severity", default=None, type=Code("severity"), metavar="SEVERITY",
+              help=code_help("severity", "Complaints:"))
+@click.option("--urgency", default=None, type=Code("urgency"), metavar="URGENCY", help=code_help("urgency"))
+@click.option("--dept", "department", default=None, type=Code("department"), metavar="DEPT",
+              help=code_help("department", "The department it will go to:"))
 @click.option("--system", "repair_system", default=None, help="Repairs: the system/part (维修系统/部件).")
 @click.option("--damage", default=None, help="Repairs: the damage (损坏程度).")
-@click.option("--appointment", default=None, help="Appointment time for the visit (预约上门时间).")
-@click.option("--note", default=None)
+@click.option("--appointment", default=None, metavar="TIME", help="Appointment time for the visit (预约上门时间).")
+@note_option
 @at_option
 @output_option("table", "json", "yaml", "ids", default="table")
 @global_options
@@ -110,7 +115,7 @@ def people_options(f):
 @click.option("--name", default=None, help="The (first) owner's name.")
 @click.option("--phone", default=None, help="The first owner's phone (masked in every listing).")
 @click.option("--id-card", default=None, help="The first owner's ID-card number (masked in every listing).")
-@click.option("--occupancy", default=None, help="self 自住, rented 出租, vacant 空置, decorating 装修中.")
+@click.option("--occupancy", default=None, type=Code("occupancy"), metavar="OCCUPANCY", help=code_help("occupancy"))
 @people_options
 @at_option
 @output_option("table", "json", "yaml", "ids", default="ids")
@@ -145,24 +150,29 @@ def household_add(unit, owners, members, tenants):
 
 
 @open_.command("visit")
-@click.option("--type", "type_", type=click.Choice(["callback", "home", "survey"]), required=True,
+@click.option("--type", "type_", type=Code("visit_type", "visit type"), required=True, metavar="TYPE",
               help="callback 回访 (of a resolved ticket), home 走访, survey 问卷 (a returned form).")
-@click.option("--ticket", default=None, help="callback: the ticket called back.")
-@click.option("--rating", default=None, help="callback: satisfied 满意, basically_satisfied 基本满意, dissatisfied 不满意.")
+@click.option("--ticket", default=None, shell_complete=completion.record_ids("callback"),
+              help="callback: the ticket called back.")
+@click.option("--rating", default=None, type=Code("rating"), metavar="RATING", help=code_help("rating", "callback:"))
 @click.option("--item", "items", multiple=True, metavar="ITEM=RATING",
               help="callback: timeliness, quality, fee, attitude; survey: the eight items "
                    "(security 安全防范, parking 车辆管理, service 客户服务, repair 维修服务, cleaning 清洁保洁, "
                    "greenery 园林绿化, culture 社区文化, fees 费用管理) = excellent 优秀/good 良好/pass 合格/dissatisfied 不满意.")
-@click.option("--method", default=None, help="callback: phone (default), visit, sms, wechat.")
+@click.option("--method", default=None, type=Code("method"), metavar="METHOD",
+              help=code_help("method", "callback (default phone):"))
 @click.option("--note", default=None, help="callback: the owner's comments.")
-@click.option("--unit", default=None, help="home, survey: the household.")
-@click.option("--topic", "topics", multiple=True, help="home: security, cleaning, greenery, facilities, fees, other.")
+@click.option("--unit", default=None, shell_complete=_UNIT, help="home, survey: the household.")
+@click.option("--topic", "topics", multiple=True, type=Code("topic"), metavar="TOPIC",
+              help=code_help("topic", "home (repeatable):"))
 @click.option("--opinion", default=None, help="home: the owner's opinions.")
 @click.option("--suggestion", default=None, help="home, survey: suggestions.")
-@click.option("--participant", "participants", multiple=True, help="home: other staff present (e.g. the director).")
+@click.option("--participant", "participants", multiple=True, metavar="NAME", shell_complete=completion.staff,
+              help="home: other staff present (e.g. the director).")
 @click.option("--complaint", default=None, help="home: a complaint raised; opened as a linked ticket.")
 @click.option("--campaign", default=None, help="survey: the campaign, e.g. 2026H2.")
-@click.option("--overall", default=None, help="survey: the overall rating.")
+@click.option("--overall", default=None, type=Code("survey_level", "overall rating"), metavar="RATING",
+              help=code_help("survey_level", "survey: the overall rating:"))
 @click.option("--reason", default=None, help="survey: reasons given.")
 @at_option
 @output_option("table", "json", "yaml", "ids", default="ids")
@@ -207,16 +217,18 @@ def _callback(ticket, rating, items, method, note, at) -> str:
 
 
 @open_.command("violation")
-@click.option("--category", required=True, help="decoration 装修, fire 消防, hygiene 公共道德/环境卫生, "
-                                                "public_order 治安, fee_refusal 拒交费用, harm_others 损害他人利益.")
-@click.option("--description", required=True)
-@click.option("--severity", default=None, help="general 一般 (no loss, no threat to public safety) or major 重大.")
+@click.option("--category", required=True, type=Code("violation_category", "violation category"), metavar="CATEGORY",
+              help=code_help("violation_category"))
+@click.option("--description", required=True, help="What was found.")
+@click.option("--severity", default=None, type=Code("severity"), metavar="SEVERITY",
+              help="general 一般 (no loss, no threat to public safety) or major 重大.")
 @click.option("--subtype", default=None, help="e.g. 堵塞消防通道, 高空抛物, 乱停车, 擅自改变房屋结构.")
-@click.option("--unit", default=None)
-@click.option("--building", default=None)
-@click.option("--floor", default=None)
-@click.option("--place", default=None)
-@click.option("--evidence", multiple=True, help="A photo or document path inside the office repo (repeatable).")
+@click.option("--unit", default=None, shell_complete=_UNIT, help="The household, building-unit-room: 3-2-1201.")
+@click.option("--building", default=None, help="Public area (公共区域): building.")
+@click.option("--floor", default=None, help="Public area: floor.")
+@click.option("--place", default=None, help="Public area: the place (e.g. 地下车库B区).")
+@click.option("--evidence", multiple=True, metavar="PATH", shell_complete=completion.files,
+              help="A photo or document path inside the office repo (repeatable).")
 @at_option
 @output_option("table", "json", "yaml", "ids", default="ids")
 @global_options
@@ -231,16 +243,15 @@ def open_violation(category, description, severity, subtype, unit, building, flo
 
 
 @open_.command("archive")
-@click.option("--title", required=True)
-@click.option("--category", required=True, help="site_plan 小区平面图, owner_records 业主资料, tenant_records 租户资料, "
-                                                "staff_records, management_records 管理记录, contracts 合同, "
-                                                "violation_records 违章记录, other.")
-@click.option("--medium", required=True, help="paper 纸质, disk 磁盘/光盘, electronic 电子.")
+@click.option("--title", required=True, help="What the item is (档案名称).")
+@click.option("--category", required=True, type=Code("archive_category", "archive category"), metavar="CATEGORY",
+              help=code_help("archive_category"))
+@click.option("--medium", required=True, type=Code("medium"), metavar="MEDIUM", help=code_help("medium"))
 @click.option("--location", required=True, help="Cabinet/box, e.g. 档案柜3-2.")
 @click.option("--retention", "retention_years", required=True, help="Years to keep.")
 @click.option("--confidential", is_flag=True, help="Confidential (owner, tenant, staff records always are).")
-@click.option("--filed-on", default=None, help="Filing date (default: today).")
-@click.option("--note", default=None)
+@click.option("--filed-on", default=None, metavar="DATE", help="Filing date (default: today).")
+@note_option
 @at_option
 @output_option("table", "json", "yaml", "ids", default="ids")
 @global_options
@@ -253,11 +264,13 @@ def open_archive(output, at, **fields):
 
 
 @click.command("callback")
-@click.argument("ticket")
-@click.option("--rating", required=True, help="satisfied 满意, basically_satisfied 基本满意, dissatisfied 不满意.")
-@click.option("--item", "items", multiple=True, metavar="ITEM=RATING")
-@click.option("--method", default=None)
-@click.option("--note", default=None)
+@click.argument("ticket", shell_complete=completion.record_ids("callback"))
+@click.option("--rating", required=True, type=Code("rating"), metavar="RATING", help=code_help("rating"))
+@click.option("--item", "items", multiple=True, metavar="ITEM=RATING",
+              help="A rating per item: timeliness, quality, fee, attitude (repeatable), e.g. quality=满意.")
+@click.option("--method", default=None, type=Code("method"), metavar="METHOD",
+              help=code_help("method", "How the owner was reached (default phone):"))
+@click.option("--note", default=None, help="The owner's comments.")
 @at_option
 @output_option("table", "json", "yaml", "ids", default="ids")
 @global_options
@@ -268,7 +281,7 @@ def callback(ticket, rating, items, method, note, at, output):
 
 
 @click.command()
-@click.argument("kind")
+@click.argument("kind", shell_complete=completion.kinds)
 @click.option("--where", multiple=True, metavar="FIELD=VALUE",
               help="Only records whose FIELD is VALUE (codes or labels; dotted for nested: reporter.name).")
 @click.option("--overdue", is_flag=True, help="Tickets: a time limit breached now; violations: a rectify deadline "
@@ -296,7 +309,7 @@ def get(kind, where, overdue, mine, reveal, output):
 
 
 @click.command()
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=completion.record_ids(any_kind=True))
 @click.option("--reveal", is_flag=True, help="Show phone and ID-card numbers unmasked (permitted roles only).")
 @output_option("table", "json", "yaml")
 @global_options
@@ -314,7 +327,7 @@ def show(record_id, reveal, output):
 
 @click.command("import")
 @click.argument("what", type=click.Choice(["owners", "tenants", "members", "tickets"]))
-@click.argument("path", metavar="FILE.csv|FILE.xlsx")
+@click.argument("path", metavar="FILE.csv|FILE.xlsx", shell_complete=completion.files)
 @click.option("--map", "mapping", multiple=True, metavar="COLUMN=field",
               help="owners: unit, owner.name, owner.phone, owner.id_card, owner.birth_date, building_area, "
                    "handover_date, occupancy, member.name, tenant.name, tenant.lease_end … (the headings of "
@@ -330,8 +343,10 @@ def show(record_id, reveal, output):
                    "(mdy). Under ymd, the Chinese order, year-first dates are read and year-last ones only when "
                    "day and month cannot be swapped (13/03/2017).")
 @click.option("--timezone", default=None, help="tickets: the timezone of the file's local times (e.g. America/Los_Angeles).")
-@click.option("--category-map", default=None, metavar="FILE", help="tickets: 'source category: code' lines; '*' for the rest.")
-@click.option("--channel-map", default=None, metavar="FILE", help="tickets: 'source channel: code' lines; '*' for the rest.")
+@click.option("--category-map", default=None, metavar="FILE", shell_complete=completion.files,
+              help="tickets: 'source category: code' lines; '*' for the rest.")
+@click.option("--channel-map", default=None, metavar="FILE", shell_complete=completion.files,
+              help="tickets: 'source channel: code' lines; '*' for the rest.")
 @click.option("--status-map", "status_pairs", multiple=True, metavar="SOURCE=STATUS",
               help="tickets, with --map COLUMN=status: a source status as received, resolved, closed or cancelled "
                    "(repeatable; '*=closed' for the rest). Known already: Open/Pending/待处理 → received, "
@@ -456,7 +471,7 @@ def survey_sample(campaign, seed, output):
 
 
 @click.command()
-@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@click.argument("paths", nargs=-1, metavar="[PATH]...", shell_complete=completion.files)
 @click.option("--staged", is_flag=True, help="Check what is staged for the next commit (the pre-commit hook).")
 @output_option("table", "json")
 @global_options
@@ -496,7 +511,7 @@ def validate(paths, staged, output):
 
 
 @click.command()
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=completion.record_ids(any_kind=True))
 @global_options
 def edit(record_id):
     """Open a record in $EDITOR; on save it is validated and committed as one `edit`."""
@@ -516,7 +531,7 @@ def edit(record_id):
 
 
 @click.command("log")
-@click.argument("record_id", metavar="ID")
+@click.argument("record_id", metavar="ID", shell_complete=completion.record_ids(any_kind=True))
 @output_option("table", "json", "yaml")
 @global_options
 def log(record_id, output):

@@ -24,6 +24,24 @@ def output_options(f):
     return f
 
 
+# The days a report may be about: a year short of the calendar's ends, so the clocks and the
+# periods around a day (the day after, a week before …) are dates too.
+FIRST_DAY, LAST_DAY = (2, 1, 1), (9998, 12, 31)
+
+
+def within(day, what: str):
+    """`day` (a date) if a report can be about it; else a BadValue naming `what`."""
+    from datetime import date
+
+    from ...errors import BadValue
+    from ...i18n import _
+
+    if not date(*FIRST_DAY) <= day <= date(*LAST_DAY):
+        raise BadValue(_("{what} {day} is outside the dates a report can cover ({first} to {last})").format(
+            what=what, day=day.isoformat(), first=date(*FIRST_DAY).isoformat(), last=date(*LAST_DAY).isoformat()))
+    return day
+
+
 def resolve_period(the_office, month, from_, to):
     from datetime import date, timedelta
 
@@ -40,11 +58,11 @@ def resolve_period(the_office, month, from_, to):
         except ValueError:
             raise BadValue(f"cannot read --month '{month}': use YYYY-MM") from None
         nxt = date(year + (mon == 12), mon % 12 + 1, 1)
-        return Period(first, nxt - timedelta(days=1), the_office.tz)
+        return Period(within(first, "--month"), within(nxt - timedelta(days=1), "--month"), the_office.tz)
     if from_ or to:
         if not (from_ and to):
             raise UsageError("--from and --to go together")
-        first, last = parse_date(from_, what="--from"), parse_date(to, what="--to")
+        first, last = within(parse_date(from_, what="--from"), "--from"), within(parse_date(to, what="--to"), "--to")
         if last < first:
             raise BadValue(f"--to {last} is before --from {first}")
         return Period(first, last, the_office.tz)
@@ -87,7 +105,8 @@ def emit(rep, output, file):
 @click.group()
 @global_options
 def report():
-    """Reports of SPEC §3; each states its formulas in its --help."""
+    """Reports on the office's records (统计报表): one command each; each states what it
+    counts and its formulas in its own --help (`wuyectl report kpi --help`)."""
 
 
 def _make(name: str, help_text: str, *, period: bool = True, extra=None):
@@ -101,7 +120,7 @@ def _make(name: str, help_text: str, *, period: bool = True, extra=None):
             from ...reports.base import Period
             from ...timeutil import parse_date
 
-            day = parse_date(kw["day"], what="--date") if kw.get("day") else the_office.now().date()
+            day = within(parse_date(kw["day"], what="--date"), "--date") if kw.get("day") else the_office.now().date()
             data = OfficeData(the_office, Period(day, day, the_office.tz))
         else:
             # Reports that list what is open now (sla) need every open ticket; the others
