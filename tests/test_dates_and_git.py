@@ -133,7 +133,7 @@ def test_ticket_import_reads_a_dateutil_form(cli, office, tmp_path):
                  "--map", "Opened=received_at", "--map", "Closed=closed_at", "--map", "Category=category",
                  "--map", "Details=description", "--category-map", str(_category_map(tmp_path)), "--as", DIRECTOR)
     assert result.err.splitlines() == [f"{path}:3: cannot read the time '13/01/2014 12:00 PM'"]
-    ticket = json.loads(cli("get", "tickets", "--where", "source_id=1", "-o", "json").out)[0]
+    ticket = json.loads(cli("get", "tickets", "--all", "--where", "source_id=1", "-o", "json").out)[0]
     assert ticket["received_at"] == "2014-11-02T03:00:00+08:00"     # 12:00 PDT
     assert ticket["timeline"][-1]["at"] == "2014-11-03T04:00:00+08:00"   # 12:00 PST, after the change
 
