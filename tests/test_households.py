@@ -268,7 +268,7 @@ def test_show_household_lists_its_tickets_visits_and_violations(cli, git, househ
 
     page = json.loads(cli("show", UNIT, "-o", "json", "--as", "王芳").out)
     related = page["related"]
-    assert [t["id"] for t in related["tickets"]] == sorted([repair, complaint])
+    assert [t["id"] for t in related["tickets"]] == sorted([repair, complaint], reverse=True)   # as `get`: newest first
     assert [v["id"] for v in related["visits"]] == [vid]
     assert [w["id"] for w in related["violations"]] == [wid]
     assert other_ticket not in json.dumps(related)

@@ -159,8 +159,8 @@ def show(office: Office, record_id: str) -> dict:
     result = {"kind": kind.name, "path": loaded.relpath, "record": data}
     if kind.show_referrers:
         result["related"] = {
-            other.plural: [computed(office, other, r, now) for r in office.index(other).records()
-                           if r.get(key) == data.get("id")]
+            other.plural: in_order(other, [computed(office, other, r, now) for r in office.index(other).records()
+                                           if r.get(key) == data.get("id")])
             for other in KINDS.values() for key, target in other.refs.items() if target == kind.name}
     first = data.get(kind.opened_field) if kind.opened_field else None
     result["history"] = commits_of(office, loaded.relpath, since=first if isinstance(first, str) else None)
