@@ -98,23 +98,43 @@ def plain_rows(report: dict, section: str) -> list[list]:
 
 
 def assert_xlsx_matches_json(path: Path, report: dict, headings: dict[str, list[str]] | None = None) -> None:
-    """The workbook has a sheet per section, in order, each with a header row then the same
-    figures as the JSON (empty cells read back as None)."""
+    """The workbook has a sheet per section, in order, each with the report's title row (title,
+    period, as-of time), a header row, then the same figures as the JSON (empty cells read back
+    as None; a rate is a number formatted 0.0% that shows as the JSON's text)."""
+    import re
+
     from openpyxl import load_workbook
 
     book = load_workbook(path)
     sections = report["sections"]
     assert len(book.worksheets) == len(sections)
+    period = report["period"]
+    as_of = report["as_of"][:16].replace("T", " ") + report["as_of"][19:]
+    title = [report["title"]] + ([f"统计期间 {period['from']} – {period['to']}"] if period else []) + [f"计算时点 {as_of}"]
     for sheet, (name, sec) in zip(book.worksheets, sections.items()):
         values = [list(r) for r in sheet.iter_rows(values_only=True)]
-        header, body = values[0], values[1:]
+        assert [v for v in values[0] if v is not None] == title, name
+        width = len(sec["columns"])     # the title row may be wider than a section's table
+        assert all(v is None for row in values[1:] for v in row[width:]), name
+        header, body = values[1][:width], [row[:width] for row in values[2:]]
         assert len(header) == len(sec["columns"]), (name, header)
         assert all(h not in (None, "") for h in header), (name, header)
-        assert sheet["A1"].font.bold, name
+        assert sheet["A1"].font.bold and sheet["A2"].font.bold, name
         if headings and name in headings:
             assert header == headings[name]
+        shown = []
+        for row in sheet.iter_rows(min_row=3, max_col=width):
+            line = []
+            for cell in row:
+                if cell.number_format == "0.0%":
+                    assert isinstance(cell.value, (int, float)), (name, cell.coordinate)
+                    line.append(f"{cell.value * 100:.1f}%")
+                else:
+                    line.append(cell.value)
+            shown.append(line)
         expected = [[None if v == "" else v for v in (row[c] for c in sec["columns"])] for row in sec["rows"]]
-        assert body == expected, name
+        assert shown == expected, name
+        assert not any(isinstance(v, str) and re.fullmatch(r"\d+\.\d%", v) for line in body for v in line), name
 
 
 def env_now(stamp: str) -> dict:

@@ -141,7 +141,7 @@ def test_ticket_import_reads_a_dateutil_form(cli, office, tmp_path):
     assert result.err.splitlines() == [
         f"{path}:3: received_at: cannot read the time '03/01/2014 12:00 PM': 2014-01-03 (--date-order dmy) or "
         "2014-03-01 (--date-order mdy)?"]
-    ticket = json.loads(cli("get", "tickets", "--where", "source_id=1", "-o", "json").out)[0]
+    ticket = json.loads(cli("get", "tickets", "--all", "--where", "source_id=1", "-o", "json").out)[0]
     assert ticket["received_at"] == "2014-11-02T03:00:00+08:00"     # 12:00 PDT
     assert ticket["timeline"][-1]["at"] == "2014-11-03T04:00:00+08:00"   # 12:00 PST, after the change
 

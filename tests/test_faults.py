@@ -125,7 +125,7 @@ def _next_commands(cli, git, office, before, action, rid, there_expected):
     there = assert_consistent(git, office, before, action, rid)
     if there_expected is not None:
         assert there is there_expected
-    ids = [TID, NEW] if (action == "open" and there) else [TID]
+    ids = [NEW, TID] if (action == "open" and there) else [TID]      # the open tickets, newest first
     assert read.out.split() == ids
     # the lock is free at once, and the next write works and is one clean commit
     count = int(git("rev-list", "--count", "HEAD"))

@@ -52,7 +52,7 @@ def tickets(cli, tmp_path, path, *extra, zone="Asia/Shanghai"):
 
 
 def stored(cli, source_id) -> dict:
-    found = json.loads(cli("get", "tickets", "--where", f"source_id={source_id}", "-o", "json").out)
+    found = json.loads(cli("get", "tickets", "--all", "--where", f"source_id={source_id}", "-o", "json").out)
     assert len(found) == 1, source_id
     return found[0]
 

@@ -129,7 +129,7 @@ def test_phone_numbers_are_masked_everywhere(run, cli, git, tickets):
     for name in ("owners", "owners json", "owner show"):
         assert "139****9000" in outputs[name], name
     assert json.loads(outputs["show json"])["reporter"] == {"name": "张先生", "phone": MASKED}
-    rows = list(csv.reader(io.StringIO(outputs["csv"])))
+    rows = list(csv.reader(io.StringIO(outputs["csv"].lstrip("\ufeff"))))[2:]   # under the title row
     assert rows[0][6] == "电话" and {r[6] for r in rows[1:] if r[5] == "张先生"} == {MASKED}
     # the record itself keeps the number; commit messages never carry it
     assert PHONE in (git("show", f"HEAD:{'tickets/2026-11/' + a + '.yaml'}"))
@@ -143,10 +143,10 @@ def test_where_filters_by_code_or_label(run, cli, tickets):
     assert (by_code.code, by_code.out) == (0, f"{b}\n")
     assert cli("get", "tickets", "--where", "status=已派单", "-o", "ids").out == f"{b}\n"
     assert cli("get", "tickets", "--where", "category=报修", "-o", "ids").out == f"{a}\n"
-    assert cli("get", "tickets", "--where", "assignee=陈洁", "-o", "ids").out == f"{b}\n{c}\n"
+    assert cli("get", "tickets", "--where", "assignee=陈洁", "-o", "ids").out == f"{c}\n{b}\n"    # newest first
     assert cli("get", "tickets", "--where", "assignee=陈洁", "--where", "status=in_progress", "-o", "ids").out == f"{c}\n"
-    assert cli("get", "tickets", "--where", "reporter.name=张先生", "-o", "ids").out == f"{a}\n{b}\n"
-    assert cli("get", "tickets", "--mine", "--as", "陈洁", "-o", "ids").out == f"{b}\n{c}\n"
+    assert cli("get", "tickets", "--where", "reporter.name=张先生", "-o", "ids").out == f"{b}\n{a}\n"
+    assert cli("get", "tickets", "--mine", "--as", "陈洁", "-o", "ids").out == f"{c}\n{b}\n"
     bad = cli("get", "tickets", "--where", "status=asigned")
     assert bad.code == 3
     assert bad.err == ("wuyectl: unknown status 'asigned': use one of received, assigned, in_progress, resolved, "
@@ -155,10 +155,10 @@ def test_where_filters_by_code_or_label(run, cli, tickets):
 
 def test_get_json_and_yaml_are_data(cli, tickets):
     rows = json.loads(cli("get", "tickets", "-o", "json").out)
-    assert [r["id"] for r in rows] == list(tickets)
-    assert [r["status"] for r in rows] == ["received", "assigned", "in_progress"]
+    assert [r["id"] for r in rows] == list(reversed(tickets))    # received at one time: the newest ID first
+    assert [r["status"] for r in rows] == ["in_progress", "assigned", "received"]
     assert all({"sla", "next_due", "overdue"} <= set(r) for r in rows)
-    assert rows[0]["next_due"] == "2026-11-22T09:19:00+08:00"
+    assert rows[-1]["next_due"] == "2026-11-22T09:19:00+08:00"
 
 
 def test_get_owners(run, cli):
@@ -213,6 +213,11 @@ def test_show_renders_timeline_and_history(run, git, tickets):
     assert "处理记录:" in out and "时限:" in out and "修改历史:" in out
     assert "派单 → 陈洁" in out
     history = out.split("修改历史:")[1]
-    # the history's times are when each change was recorded: the commit dates (the real clock)
-    recorded = git("log", "-1", "--format=%aI", "--", f"tickets/2026-11/{c}.yaml").strip()[:16].replace("T", " ")
+    # the history's times are when each change was recorded: the commit dates (the real clock),
+    # in the office's timezone whatever the computer's
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    stamp = git("log", "-1", "--format=%aI", "--", f"tickets/2026-11/{c}.yaml").strip()
+    recorded = datetime.fromisoformat(stamp).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
     assert f"{c} contact" in history and "陈洁" in history and recorded in history

@@ -588,7 +588,7 @@ def test_satisfaction_with_a_62_percent_response(report, ids):
         "sample_ratio": ("50.0%", 50, 100),           # 50 of 100 households drawn
         "response_rate": ("62.0%", 31, 50),           # 31 forms back
         # 70 − 62 = 8 points below: one full 5 → −1 point on every rate
-        "adjustment_points": ("-1", None, None),
+        "adjustment_points": (-1, None, None),         # a number of points
         # the two complaining households (3-2-1201, 1-1-102) were both drawn
         "complainants_sampled": ("是", 2, 2),
     }
@@ -613,7 +613,7 @@ def test_satisfaction_before_any_form_came_back(report):
     rep = report("satisfaction", "--campaign", "2026H2", "--as-of", "2026-11-20 12:00")
     summary = {k: r["value"] for k, r in rows(rep, "summary").items()}
     assert summary["response_rate"] == "0.0%"
-    assert summary["adjustment_points"] == "-14"
+    assert summary["adjustment_points"] == -14
     assert {k: (r["rate"], r["adjusted"]) for k, r in rows(rep, "items").items()}["security"] == ("n/a", "n/a")
 
 
@@ -667,8 +667,11 @@ def test_kpi_xlsx_headers_and_figures(cli, report, repo, tmp_path):
     assert cli("report", "kpi", "--month", "2026-11", "-o", "xlsx", path, "--repo", repo, env=LATER).code == 0
     sheet = load_workbook(path)["指标"]
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert values[0] == ["指标", "数值", "分子", "分母"]
-    assert values[1:3] == [["受理总数", 8, 8, None], ["受理及时率", "66.7%", 4, 6]]
+    assert values[0][:3] == ["服务质量指标", "统计期间 2026-11-01 – 2026-11-30", "计算时点 2026-12-10 12:00+08:00"]
+    assert values[1] == ["指标", "数值", "分子", "分母"]
+    # a rate is a number (4 ÷ 6) shown as 66.7%, so that it sums and charts
+    assert values[2:4] == [["受理总数", 8, 8, None], ["受理及时率", 4 / 6, 4, 6]]
+    assert (sheet["B4"].data_type, sheet["B4"].number_format) == ("n", "0.0%")
 
 
 def test_xlsx_needs_a_file(cli, repo):
@@ -682,7 +685,10 @@ def test_csv_is_utf8_with_a_bom_and_the_json_figures(cli, report, repo, case):
     result = cli("report", *case, "-o", "csv", "--repo", repo, env=LATER)
     assert result.code == 0, result.err
     assert result.out.startswith("\ufeff")
-    blocks = result.out[1:].split("\r\n\r\n")
+    title, *blocks = result.out[1:].split("\r\n\r\n")
+    period = [f"统计期间 {rep['period']['from']} – {rep['period']['to']}"] if rep["period"] else []
+    as_of = rep["as_of"][:16].replace("T", " ") + rep["as_of"][19:]
+    assert list(csv.reader(io.StringIO(title))) == [[rep["title"], *period, f"计算时点 {as_of}"]]
     assert len(blocks) == len(rep["sections"])
     for block, sec in zip(blocks, rep["sections"].values()):
         lines = list(csv.reader(io.StringIO(block)))
@@ -695,7 +701,8 @@ def test_csv_is_utf8_with_a_bom_and_the_json_figures(cli, report, repo, case):
 def test_csv_from_a_real_process_starts_with_the_bom(run, repo):
     result = run("report", "callbacks", "--month", "2026-11", "-o", "csv", "--repo", repo, env=LATER)
     assert (result.code, result.err) == (0, "")
-    assert result.out.startswith("\ufeff指标\r\n指标,数值,分子,分母\r\n完成维修,3,3,\r\n回访率,100.0%,3,3\r\n")
+    assert result.out.startswith("\ufeff维修回访统计表,统计期间 2026-11-01 – 2026-11-30,计算时点 2026-12-10 12:00+08:00\r\n"
+                                 "\r\n指标\r\n指标,数值,分子,分母\r\n完成维修,3,3,\r\n回访率,100.0%,3,3\r\n")
 
 
 def test_csv_to_a_file_keeps_the_bom(cli, repo, tmp_path):

@@ -161,7 +161,7 @@ def test_get_overdue_lists_tickets_breaching_now(run, cli, monkeypatch):
     assert (result.code, result.out, result.err) == (0, f"{late}\n", "")
     # "now" is overridable: at 09:20 the fresh one (received 09:14) breaches its dispatch too
     later = run("get", "tickets", "--overdue", "-o", "ids", env={"WUYECTL_NOW": t("09:20")})
-    assert later.out == f"{late}\n{fresh}\n"
+    assert later.out == f"{fresh}\n{late}\n"        # newest first
     # before either deadline nothing is overdue
     early = cli("get", "tickets", "--overdue", "-o", "ids", env={"WUYECTL_NOW": t("09:04")})
     assert (early.code, early.out) == (0, "")

@@ -77,7 +77,7 @@ def test_records_made_in_both_clones_never_collide(clones, cli):
     assert len(sh_git(a, "rev-list", "--merges", "HEAD").split()) == 1     # syncs settle: one merge
     for repo in (a, b):
         ids = cli("get", "tickets", "-o", "ids", "--repo", repo).out.split()
-        assert ids == sorted(made_a + made_b)
+        assert ids == sorted(made_a + made_b, reverse=True)     # newest first (B at 09:21, A at 09:20)
         assert cli("validate", "--repo", repo).code == 0
         assert sh_git(repo, "status", "--porcelain") == ""
     # the station letter keeps numbering apart after the sync too

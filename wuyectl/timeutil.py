@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
+from typing import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import BadValue
@@ -149,8 +152,50 @@ def parse_loose(text: str) -> datetime:
     return first
 
 
-def short(value: str | None) -> str:
-    """'2026-11-22 09:14' for tables."""
-    if not value:
-        return ""
-    return str(value)[:16].replace("T", " ")
+# The zone times are shown in: the office's, set for the length of a command by whoever opened
+# the office (the CLI does, in `cli.options.office`), or given to `short` directly.
+_SHOWN_IN: ContextVar[tzinfo | None] = ContextVar("wuyectl_shown_in", default=None)
+
+
+@contextmanager
+def shown_in(tz: tzinfo | None) -> Iterator[None]:
+    """Show every time in `tz` (the office's timezone) until the block ends."""
+    token = _SHOWN_IN.set(tz)
+    try:
+        yield
+    finally:
+        _SHOWN_IN.reset(token)
+
+
+def display_zone() -> tzinfo | None:
+    return _SHOWN_IN.get()
+
+
+def moment(value, tz: tzinfo | None = None) -> datetime | None:
+    """A stored time as an aware datetime in the office's timezone (`tz`, else the zone set by
+    `shown_in`, else the time's own offset); None for no time or text that is not one."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        when = value
+    else:
+        text = str(value).strip()
+        if len(text) <= 10:   # a date ('2026-10-31') is a day, not a moment
+            return None
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    zone_ = tz or _SHOWN_IN.get()
+    if when.tzinfo is None:
+        return when.replace(tzinfo=zone_) if zone_ else when
+    return when.astimezone(zone_) if zone_ else when
+
+
+def short(value, tz: tzinfo | None = None) -> str:
+    """'2026-11-22 09:14' for people: the instant in the office's timezone (see `moment`), so an
+    event stored as 01:39+00:00 shows 09:39 in Shanghai. Text that is not a time is shown as is."""
+    when = moment(value, tz)
+    if when is None:
+        return "" if value in (None, "") else str(value)
+    return when.strftime("%Y-%m-%d %H:%M")

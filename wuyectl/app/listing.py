@@ -6,6 +6,7 @@ kind computes (a ticket's clocks), what "overdue" means and which records refer 
 """
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Iterable, Mapping
 
@@ -15,7 +16,7 @@ from ..errors import BadValue, Problem, did_you_mean
 from ..store import git, schema
 from ..store.cache import COLUMNS
 from ..store.office import Office
-from ..timeutil import read_iso
+from ..timeutil import moment, read_iso
 
 
 def _get(data, dotted: str):
@@ -66,13 +67,44 @@ def computed(office: Office, kind: Kind, data: dict, now) -> dict:
     return kind.computed(data, now, office.policy) if kind.computed else data
 
 
+def open_only(kind: Kind, conditions: list[tuple[str, str]], everything: bool) -> bool:
+    """Whether a listing leaves out the records in a terminal state: for a kind that lists the
+    open ones by default (tickets), unless everything is asked for or a condition on the state
+    chooses the states itself (`--where status=closed`)."""
+    state = kind.workflow.state_field
+    return kind.open_by_default and not everything and not any(k == state for k, _ in conditions)
+
+
+def _natural(text: str) -> tuple:
+    """'3-2-1201' after '3-2-201', 'A-2026-A010' after 'A-2026-A9'."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text) if part)
+
+
+def in_order(kind: Kind, rows: list[dict]) -> list[dict]:
+    """The kind's listing order (`order_by`, `newest_first`): a time field by instant (records
+    without one last), else the ID in natural order; ties by ID."""
+    def by_id(row):
+        return _natural(str(row.get("id", "")))
+
+    if kind.order_by == "id":
+        return sorted(rows, key=by_id, reverse=kind.newest_first)
+    timed = [(moment(r.get(kind.order_by)), r) for r in rows]
+    dated = sorted(((when, r) for when, r in timed if when is not None),
+                   key=lambda pair: (pair[0].timestamp(), by_id(pair[1])), reverse=kind.newest_first)
+    undated = sorted((r for when, r in timed if when is None), key=by_id)
+    return [r for _, r in dated] + undated
+
+
 def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[str, str] = (), overdue: bool = False,
-                 mine: str | None = None, problems: list | None = None) -> list[dict]:
-    """The records of `kind` that match; files that cannot be read are left out and, when
-    `problems` is given, reported there as `Problem`s."""
+                 mine: str | None = None, problems: list | None = None, everything: bool = False) -> list[dict]:
+    """The records of `kind` that match, in the kind's order; for a kind listed open by
+    default (tickets), only those not closed or cancelled unless `everything` (see
+    `open_only`). Files that cannot be read are left out and, when `problems` is given,
+    reported there as `Problem`s."""
     if overdue and kind.overdue is None:
         raise BadValue(f"--overdue is for {or_list([k.plural for k in KINDS.values() if k.overdue], 'and')}")
     conditions = parse_where(kind, where)
+    terminal = set(kind.workflow.terminal) if open_only(kind, conditions, everything) else set()
     # Simple equalities the index has a column for are answered by the index itself, so only
     # the matching records are decoded.
     pushed = {k: v for k, v in conditions if k in COLUMNS and k not in ("received_at", "last_at")}
@@ -86,13 +118,16 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[s
     for data in (e.data for e in entries if e.data is not None):
         if conditions and not _matches(data, conditions):
             continue
+        state = data.get(kind.workflow.state_field)
+        if terminal and isinstance(state, str) and state in terminal:   # a broken state stays in sight
+            continue
         if mine and data.get("assignee") != mine:
             continue
         data = computed(office, kind, data, now)
         if overdue and not kind.overdue(data, now):
             continue
         out.append(data)
-    return out
+    return in_order(kind, out)
 
 
 def commits_of(office: Office, relpath: str, limit: int = 50, since: str | None = None) -> list[dict]:
@@ -125,8 +160,8 @@ def show(office: Office, record_id: str) -> dict:
     result = {"kind": kind.name, "path": loaded.relpath, "record": data}
     if kind.show_referrers:
         result["related"] = {
-            other.plural: [computed(office, other, r, now) for r in office.index(other).records()
-                           if r.get(key) == data.get("id")]
+            other.plural: in_order(other, [computed(office, other, r, now) for r in office.index(other).records()
+                                           if r.get(key) == data.get("id")])
             for other in KINDS.values() for key, target in other.refs.items() if target == kind.name}
     first = data.get(kind.opened_field) if kind.opened_field else None
     result["history"] = commits_of(office, loaded.relpath, since=first if isinstance(first, str) else None)

@@ -105,6 +105,10 @@ def office(search_from: str | None = None):
     s = settings()
     if "office" not in s:
         s["office"] = Office.open(s.get("repo"), search_from=search_from)
+        # Every time this command shows is in the office's timezone, not the computer's.
+        from ..timeutil import shown_in
+
+        click.get_current_context().find_root().with_resource(shown_in(s["office"].tz))
     return s["office"]
 
 

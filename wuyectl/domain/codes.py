@@ -168,6 +168,12 @@ FIELDS: dict[str, tuple[str, str]] = {
     "tickets": ("工单", "tickets"),
     "visits": ("走访/回访", "visits"),
     "violations": ("违章", "violations"),
+    # the title row of an export
+    "period": ("统计期间", "period"),
+    "as_of": ("计算时点", "as of"),
+    "filter": ("筛选", "filter"),
+    "open_only": ("未结", "open only"),
+    "all": ("全部", "all"),
 }
 
 

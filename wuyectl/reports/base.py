@@ -9,7 +9,7 @@ from typing import Any, Iterable
 from ..domain import codes, sla
 from ..domain.kinds import KINDS, kind_named
 from ..domain.kinds.ticket import IMPORTED_ACTIONS, WORKFLOW as TICKET_WORKFLOW
-from ..timeutil import read_iso
+from ..timeutil import read_iso, short  # noqa: F401  (short: the reports' times, in the office's zone)
 
 
 @dataclass(frozen=True)
@@ -92,11 +92,30 @@ def judged(tickets: Iterable[dict], measures: Iterable[str]) -> tuple[list[dict]
     return kept, len(tickets) - len(kept)
 
 
-def percent(numerator: int, denominator: int) -> str:
+class Percent(str):
+    """A rate: the text a person reads ('87.5%' with one decimal, 'n/a' when there is nothing
+    to divide by), which tables, CSV and the JSON show, carrying its number (`fraction`: 0.875,
+    or None), which xlsx writes as a number formatted 0.0% so that it sums and charts. (In CSV
+    the text stays: Excel reads '87.5%' as the number 0.875 shown as a percentage.)"""
+
+    fraction: float | None
+
+    def __new__(cls, text: str, fraction: float | None):
+        made = super().__new__(cls, text)
+        made.fraction = fraction
+        return made
+
+    @classmethod
+    def points(cls, value: float | None) -> "Percent":
+        """From percentage points: 87.5 → '87.5%' (0.875)."""
+        return cls("n/a", None) if value is None else cls(f"{value:.1f}%", value / 100)
+
+
+def percent(numerator: int, denominator: int) -> Percent:
     """'87.5%' with one decimal; 'n/a' when there is nothing to divide by."""
     if not denominator:
-        return "n/a"
-    return f"{numerator * 100 / denominator:.1f}%"
+        return Percent("n/a", None)
+    return Percent(f"{numerator * 100 / denominator:.1f}%", numerator / denominator)
 
 
 def rate(numerator: int, denominator: int) -> float | None:
@@ -299,13 +318,10 @@ def section(name: str, title: tuple[str, str], columns: list[str], rows: list[li
 
 
 def new_report(name: str, title: tuple[str, str], period, as_of, lang: str) -> Report:
-    return Report(name, title[0] if lang == "zh" else title[1], period, as_of)
+    return Report(name, title[0] if lang == "zh" else title[1], period, as_of, meta={"lang": lang})
 
 
 def received_in(data: OfficeData, period: Period, as_of: datetime) -> list[dict]:
     """Tickets received in the period (and by the as-of time), each once."""
     return [t for t in data.tickets if period.holds(t.get("received_at")) and read_iso(t["received_at"]) <= as_of]
 
-
-def short(stamp) -> str:
-    return str(stamp or "")[:16].replace("T", " ")

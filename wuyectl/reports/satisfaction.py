@@ -4,7 +4,7 @@ from __future__ import annotations
 from ..domain import codes
 from ..errors import NotFound
 from ..timeutil import read_iso
-from .base import Figure, OfficeData, new_report, percent, rate, section
+from .base import Figure, OfficeData, Percent, new_report, percent, rate, section
 
 TITLE = ("客户意见征询分析报告", "Satisfaction survey")
 ITEM = Figure("item_rate", "分项满意率", "item satisfaction",
@@ -41,9 +41,9 @@ def build(data: OfficeData, period, as_of, lang: str, campaign: str):
     minimum = float(policy.get("min_response_rate", 0.7)) * 100
     points = penalty_points(response, minimum, float(policy.get("penalty_step_points", 5)))
 
-    def adjusted(numerator: int) -> str:
+    def adjusted(numerator: int) -> Percent:
         value = rate(numerator, returned)
-        return "n/a" if value is None else f"{max(value - points, 0):.1f}%"
+        return Percent.points(None if value is None else max(value - points, 0))
 
     rows, keys = [], []
     for item in codes.choices("survey_item"):
@@ -64,7 +64,7 @@ def build(data: OfficeData, period, as_of, lang: str, campaign: str):
     facts = [
         [SAMPLE.label(lang), percent(len(drawn), sample.get("population", 0)), len(drawn), sample.get("population", 0)],
         [RESPONSE.label(lang), percent(returned, len(drawn)), returned, len(drawn)],
-        ["回收率调整" if lang == "zh" else "adjustment", f"-{points}" if points else "0", None, None],
+        ["回收率调整" if lang == "zh" else "adjustment", -points, None, None],   # points, a number
         ["投诉户全部抽中" if lang == "zh" else "all complainants sampled", no if missed else yes,
          len(complained) - len(missed), len(complained)],
     ]

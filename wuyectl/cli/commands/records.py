@@ -282,30 +282,60 @@ def callback(ticket, rating, items, method, note, at, output):
 
 @click.command()
 @click.argument("kind", shell_complete=completion.kinds)
+@click.argument("file", required=False, metavar="[FILE]", shell_complete=completion.files)
 @click.option("--where", multiple=True, metavar="FIELD=VALUE",
               help="Only records whose FIELD is VALUE (codes or labels; dotted for nested: reporter.name).")
 @click.option("--overdue", is_flag=True, help="Tickets: a time limit breached now; violations: a rectify deadline "
                                                "passed; archive: loans not returned in time.")
 @click.option("--mine", is_flag=True, help="Only tickets assigned to the acting person.")
+@click.option("--all", "everything", is_flag=True,
+              help="Tickets: closed and cancelled ones too (by default only the open ones are listed).")
 @click.option("--reveal", is_flag=True, help="Show phone and ID-card numbers unmasked (permitted roles only).")
-@output_option("table", "json", "yaml", "csv", "ids")
+@output_option("table", "json", "yaml", "csv", "xlsx", "ids")
 @global_options
-def get(kind, where, overdue, mine, reveal, output):
-    """List records: tickets, owners, visits, violations, archive, surveys."""
+def get(kind, file, where, overdue, mine, everything, reveal, output):
+    """List records: tickets (the open ones, newest first; --all for every one), owners,
+    visits, violations, archive, surveys. csv (UTF-8 with BOM) and xlsx are for Excel: whole
+    values under a title row with the time and the filter; xlsx needs FILE, and any other
+    format is written to FILE when one is given."""
     from ... import api
+    from ...app.listing import open_only, parse_where
+    from ...domain import codes
     from ...domain.kinds import kind_named
+    from ...errors import UsageError
+    from ...i18n import _
     from .. import output as out
 
+    if output == "xlsx" and not file:
+        raise UsageError(_("-o xlsx needs a FILE to write: wuyectl get … -o xlsx tickets.xlsx"))
     the_kind = kind_named(kind)
     the_office = office()
     if reveal:
         api.check_reveal(the_office, actor_name())
     me = the_office.actor(actor_name())["name"] if mine else None
     broken: list = []
-    rows = api.list_records(the_office, the_kind, where=where, overdue=overdue, mine=me, problems=broken)
+    rows = api.list_records(the_office, the_kind, where=where, overdue=overdue, mine=me, problems=broken,
+                            everything=everything)
     for problem in broken:   # listed, not hidden: the office must know a record is unreadable
         click.echo(f"{problem} (left out)", err=True)
-    click.echo(out.listing(the_kind, rows, output, lang(), reveal=reveal), nl=False)
+    language = lang()
+    # The export's title row: what, as of when, chosen how (the options as typed).
+    chosen = [codes.field_label("open_only", language)] if open_only(the_kind, parse_where(the_kind, where),
+                                                                        everything) else []
+    chosen += [f"--where {w}" for w in where] + (["--overdue"] if overdue else []) + ([f"--mine ({me})"] if me else [])
+    about = out.About(codes.field_label(the_kind.plural, language),
+                      [(codes.field_label("as_of", language), out.as_of_text(the_office.now())),
+                       (codes.field_label("filter", language),
+                        " ".join(chosen) or codes.field_label("all", language))])
+    text = out.listing(the_kind, rows, output, language, reveal=reveal, about=about, path=file,
+                       limit=None if file else out.terminal_width())
+    if file:
+        if output != "xlsx":
+            with open(file, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        click.echo(file)
+    else:
+        click.echo(text, nl=False)
 
 
 @click.command()
@@ -322,7 +352,8 @@ def show(record_id, reveal, output):
     the_office = office()
     if reveal:
         api.check_reveal(the_office, actor_name())
-    click.echo(out.record(api.show(the_office, record_id), output, lang(), reveal=reveal), nl=False)
+    click.echo(out.record(api.show(the_office, record_id), output, lang(), reveal=reveal, limit=out.terminal_width()),
+               nl=False)
 
 
 @click.command("import")

@@ -27,7 +27,9 @@ from ..workflow import Workflow
 
 NO_WORKFLOW = Workflow(kind="record", states=(), initial="", terminal=(), actions={})
 
-Cell = Callable[[dict, str, bool], str]          # (record, language, reveal) → text
+# (record, language, reveal) → a value: text, a number, a date or an aware datetime (the
+# renderer shows a time in the office's zone, or writes it as a time in xlsx), or None.
+Cell = Callable[[dict, str, bool], Any]
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,20 @@ class Kind:
     workflow: Workflow = NO_WORKFLOW
     aliases: tuple[str, ...] = ()
     # -- listing and show --------------------------------------------------------------
-    columns: tuple[str, ...] = ("id",)
-    cells: Mapping[str, Cell] = field(default_factory=dict)          # computed listing cells
+    columns: tuple[str, ...] = ("id",)            # `get`'s table
+    export_columns: tuple[str, ...] | None = None  # `get -o csv|xlsx` (None: the table's): one fact a column
+    cells: Mapping[str, Cell] = field(default_factory=dict)          # computed values, whole (every format)
+    table_cells: Mapping[str, Cell] = field(default_factory=dict)    # the terminal's: values joined to read
+    clip_widths: Mapping[str, int] = field(default_factory=lambda: {"description": 30})  # table-only clipping
+    narrow: tuple[str, ...] = ()                  # columns that give way on a narrow terminal, first first:
+                                                  # a clipped column shrinks, any other is dropped
+    open_by_default: bool = False                 # `get` lists the records not in a terminal state (--all: every one)
+    order_by: str = "id"                          # `get`'s order: a time field (by instant) or the ID
+    newest_first: bool = False
     show_fields: tuple[str, ...] | None = None    # None: `show` prints the record as YAML
     show_cells: Mapping[str, Cell] = field(default_factory=dict)     # `show` overrides of `cells`
-    show_sections: tuple[str, ...] = ()           # tables after the fields: timeline, sla
+    show_sections: tuple[str, ...] = ()           # after the fields: timeline, sla, or a field holding a
+                                                  # list of records (a table) or a mapping (labelled pairs)
     show_referrers: bool = False                  # `show` lists the records that refer to it
     code_fields: Mapping[str, str] = field(default_factory=dict)     # field → codes group
     codes: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)  # groups it brings
@@ -190,9 +201,27 @@ def dated(folder: str) -> Callable[[str], str]:
 
 
 def where(record: Mapping) -> str:
-    """A household's unit, or a public place: building, floor, place."""
-    loc = record.get("location") or {}
-    return record.get("unit") or " ".join(str(loc[k]) for k in ("building", "floor", "place") if loc.get(k))
+    """A household's unit, or a public place as the office writes it: building 栋, floor 层 and
+    stairwell 单元 run together, then a space and the place — `2栋3层1单元 消防栓箱` (from
+    building '2', floor '3层', place '1单元消防栓箱')."""
+    return record.get("unit") or place_text(record.get("location"))
+
+
+_STAIRWELL = re.compile(r"\s*([0-9A-Za-z]+单元)\s*(.*)", re.S)
+
+
+def place_text(location: Mapping | None) -> str:
+    loc = location or {}
+    building, floor, place = (str(loc.get(k) or "").strip() for k in ("building", "floor", "place"))
+    if re.fullmatch(r"[0-9A-Za-z]+", building):
+        building += "栋"
+    if floor and not floor.endswith(("层", "楼")):   # '3' → '3层', 'B1' → 'B1层'
+        floor += "层"
+    address, rest = building + floor, place
+    stairwell = _STAIRWELL.fullmatch(place)
+    if address and stairwell:   # a stairwell written at the start of the place belongs to the address
+        address, rest = address + stairwell[1], stairwell[2].strip()
+    return " ".join(p for p in (address, rest) if p)
 
 
 def yes(value, lang: str) -> str:

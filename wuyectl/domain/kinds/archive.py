@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Mapping
 
 from ...errors import NotPermitted, Refused
-from ...timeutil import add_years, read_iso, short
+from ...timeutil import add_years, moment, read_iso, short
 from ..workflow import Action, Change, Workflow
 from . import Check, Kind, yes
 
@@ -169,7 +169,18 @@ def _destruction_recorded(data, ctx):
         yield ("destruction",), "a destruction needs at least two witnesses"
 
 
+def _borrower(data, lang, reveal):
+    loans = _open_loans(data)
+    return loans[-1].get("borrower", "") if loans else ""
+
+
+def _loan_due(data, lang, reveal):
+    loans = _open_loans(data)
+    return moment(loans[-1].get("due_at")) if loans else None
+
+
 def _loan(data, lang, reveal):
+    """The terminal's cell: who has it, and until when (two columns in the exports)."""
     loans = _open_loans(data)
     return f"{loans[-1]['borrower']} → {short(loans[-1]['due_at'])}" if loans else ""
 
@@ -182,7 +193,17 @@ KIND = Kind(
     workflow=WORKFLOW,
     columns=("id", "status", "title", "category", "medium", "confidential", "location", "filed_on",
              "destroy_after", "loan"),
-    cells={"loan": _loan, "confidential": lambda d, lang, reveal: yes(d.get("confidential"), lang)},
+    export_columns=("id", "status", "title", "category", "medium", "confidential", "location", "filed_on",
+                    "destroy_after", "loan", "loan_due"),
+    cells={"loan": _borrower, "loan_due": _loan_due,
+           "confidential": lambda d, lang, reveal: yes(d.get("confidential"), lang)},
+    table_cells={"loan": _loan},
+    clip_widths={"title": 24},
+    narrow=("confidential", "medium", "filed_on", "location", "title", "category", "destroy_after"),
+    show_fields=("status", "title", "category", "medium", "confidential", "location", "filed_on",
+                 "retention_years", "destroy_after", "note"),
+    show_cells={"confidential": lambda d, lang, reveal: yes(d.get("confidential"), lang) or ("否" if lang == "zh" else "no")},
+    show_sections=("loans", "destruction", "timeline"),
     code_fields={"status": "archive_status", "category": "archive_category", "medium": "medium"},
     codes={
         "archive_category": {
@@ -215,7 +236,14 @@ KIND = Kind(
     },
     labels={"title": ("题名", "title"), "medium": ("载体", "medium"), "confidential": ("保密", "confidential"),
             "filed_on": ("归档日期", "filed"), "destroy_after": ("可销毁日期", "destroy after"),
-            "loan": ("借出", "on loan"), "archive": ("档案", "archive")},
+            "loan": ("借出", "on loan"), "archive": ("档案", "archive"), "loan_due": ("应还时间", "due back"),
+            "retention_years": ("保管年限", "retention (years)"), "loans": ("借阅记录", "loans"),
+            "borrower": ("借阅人", "borrower"), "purpose": ("用途", "purpose"), "lent_at": ("借出时间", "lent"),
+            "lent_by": ("经手人", "lent by"), "returned_at": ("归还时间", "returned"),
+            "destruction": ("销毁", "destruction"), "requested_by": ("申请人", "requested by"),
+            "requested_at": ("申请时间", "requested"), "reviewed_by": ("审核人", "reviewed by"),
+            "reviewed_at": ("审核时间", "reviewed"), "approved_at": ("批准时间", "approved"),
+            "destroyed_at": ("销毁时间", "destroyed"), "witnesses": ("监销人", "witnesses")},
     overdue=_loan_overdue,
     retention=_destroyed,
     people={"timeline.*.by": "timeline by", "timeline.*.to": "timeline to"},

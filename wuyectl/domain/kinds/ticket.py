@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Mapping
 
 from ...errors import BadValue
-from ...timeutil import short
+from ...timeutil import moment, short
 from ..workflow import DESK, FIELD_STAFF, Action, Change, Workflow
 from . import Check, Kind, dated, where, yes
 
@@ -253,10 +253,22 @@ def _phone(data, lang, reveal):
 
 
 def _next_due(data, lang, reveal):
+    return moment(data.get("next_due"))
+
+
+def _overdue_cell(data, lang, reveal):
+    return yes(data.get("overdue"), lang) or ("否" if lang == "zh" else "no")
+
+
+def _next_due_marked(data, lang, reveal):
+    """The terminal's cell: the time and, when it has passed, 超时 — one column to read; the
+    exports have the two in two columns."""
     due = short(data.get("next_due"))
     if due and data.get("overdue"):
         due += " " + ("超时" if lang == "zh" else "overdue")
     return due
+
+
 
 
 def _level(data, lang, reveal):
@@ -282,8 +294,14 @@ KIND = Kind(
     workflow=WORKFLOW,
     columns=("id", "status", "category", "channel", "where", "reporter", "phone", "assignee",
              "escalation_level", "received_at", "next_due", "description"),
+    export_columns=("id", "status", "category", "channel", "where", "reporter", "phone", "assignee",
+                    "escalation_level", "received_at", "next_due", "overdue", "description"),
     cells={"where": lambda d, lang, reveal: where(d), "reporter": _reporter, "phone": _phone,
-           "next_due": _next_due},
+           "next_due": _next_due, "overdue": _overdue_cell},
+    table_cells={"next_due": _next_due_marked},
+    narrow=("phone", "escalation_level", "channel", "description", "reporter", "received_at", "assignee",
+            "category", "where"),
+    open_by_default=True, order_by="received_at", newest_first=True,
     show_fields=("status", "category", "severity", "urgency", "channel", "unit", "location", "reporter",
                  "phone", "description", "repair_system", "damage", "department", "assignee",
                  "escalation_level", "appointment_at", "promised_at", "result", "materials", "fee",

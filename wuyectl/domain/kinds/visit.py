@@ -9,6 +9,20 @@ from .. import codes
 from . import Kind, dated
 
 
+def _ratings(data, lang, reveal):
+    """A callback's ratings: 及时 满意；质量 满意 …"""
+    pairs = [f"{codes.field_label(k, lang)} {codes.label('rating', v, lang)}"
+             for k, v in (data.get("ratings") or {}).items() if v]
+    return ("；" if lang == "zh" else "; ").join(pairs)
+
+
+def _items(data, lang, reveal):
+    """A survey form's items: 安全防范 优秀；车辆管理 良好 …"""
+    pairs = [f"{codes.label('survey_item', k, lang)} {codes.label('survey_level', v, lang)}"
+             for k, v in (data.get("items") or {}).items() if v]
+    return ("；" if lang == "zh" else "; ").join(pairs)
+
+
 def _rating(data, lang, reveal):
     if data.get("type") == "survey":
         return codes.label("survey_level", data.get("overall"), lang)
@@ -21,7 +35,12 @@ KIND = Kind(
     stem=lambda day, station: f"V-{day:%Y%m%d}-{station}",
     columns=("id", "type", "ticket", "unit", "rating", "method", "visited_at", "visitor"),
     cells={"rating": _rating},
-    code_fields={"type": "visit_type", "method": "method"},
+    narrow=("method", "visitor", "ticket"),
+    order_by="visited_at", newest_first=True,
+    show_fields=("type", "ticket", "unit", "campaign", "method", "visited_at", "visitor", "participants", "topics",
+                 "ratings", "items", "overall", "opinions", "suggestions", "reasons", "note", "tickets"),
+    show_cells={"ratings": _ratings, "items": _items},
+    code_fields={"type": "visit_type", "method": "method", "topics": "topic", "overall": "survey_level"},
     codes={
         "method": {
             "phone": ("电话", "phone"),
@@ -60,7 +79,12 @@ KIND = Kind(
         },
     },
     labels={"type": ("类型", "type"), "ticket": ("工单", "ticket"), "rating": ("评价", "rating"),
-            "method": ("方式", "method"), "visited_at": ("回访时间", "visited"), "visitor": ("回访人", "visitor")},
+            "method": ("方式", "method"), "visited_at": ("回访时间", "visited"), "visitor": ("回访人", "visitor"),
+            "campaign": ("问卷批次", "campaign"), "participants": ("参加人员", "participants"),
+            "topics": ("走访内容", "topics"), "ratings": ("分项评价", "ratings"), "items": ("问卷评价", "items"),
+            "overall": ("总体评价", "overall"), "opinions": ("意见", "opinions"), "suggestions": ("建议", "suggestions"),
+            "reasons": ("原因", "reasons"), "timeliness": ("及时", "timeliness"), "quality": ("质量", "quality"),
+            "attitude": ("态度", "attitude")},
     opened_field="visited_at",
     people={"visitor": "visitor", "participants.*": "participant"},
     editable=("note", "opinions", "suggestions", "reasons", "participants", "topics"),
