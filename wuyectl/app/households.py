@@ -19,6 +19,7 @@ from .spreadsheet import map_pairs, read_table
 from ..domain import codes
 from ..domain.kinds import kind_named
 from ..errors import BadValue
+from ..i18n import _
 from ..store import schema, yamlio
 from ..store.office import Office
 from ..store.transaction import Transaction, escape_controls
@@ -70,7 +71,7 @@ def open_owner(office: Office, actor: str | None, *, unit: str, name: str, phone
     with Transaction(office, person) as tx:
         rel = OWNER.path_of(unit)
         if os.path.exists(office.abspath(rel)):
-            raise BadValue(f"unit {unit} already has a household record ({rel})")
+            raise BadValue(_("unit {unit} already has a household record ({path})").format(unit=unit, path=rel))
         tx.create(rel, yamlio.new_map(record))
         tx.commit(f"{unit} open household", action="open", records=[unit])
     return unit
@@ -116,10 +117,11 @@ def column_map(headings: list[str], mapping: Iterable[str]) -> dict[int, str]:
                 break
     missing = [c for c in explicit if c not in headings]
     if missing:
-        raise BadValue(f"--map: no column '{missing[0]}' in the file (columns: {', '.join(h for h in headings if h)})")
+        raise BadValue(_("--map: no column '{column}' in the file (columns: {columns})").format(
+            column=missing[0], columns=", ".join(h for h in headings if h)))
     if "unit" not in out.values() or "owner.name" not in out.values():
-        raise BadValue("the file needs a unit column (房号) and an owner name column (业主姓名); "
-                       "name them with --map COLUMN=unit --map COLUMN=owner.name")
+        raise BadValue(_("the file needs a unit column (房号) and an owner name column (业主姓名); "
+                         "name them with --map COLUMN=unit --map COLUMN=owner.name"))
     return out
 
 
@@ -135,13 +137,13 @@ def _row_record(cells: list, columns: dict[int, str], headings: list[str], now: 
             try:
                 value = read_date(value)
             except ValueError:
-                raise ValueError(f"{heading}: '{value}' is not a date") from None
+                raise ValueError(_("{heading}: '{value}' is not a date").format(heading=heading, value=value)) from None
         elif target in NUMBER_FIELDS:
             try:
                 value = float(str(value).replace(",", ""))
                 value = int(value) if value.is_integer() else value
             except ValueError:
-                raise ValueError(f"{heading}: '{value}' is not a number") from None
+                raise ValueError(_("{what}: '{value}' is not a number").format(what=heading, value=value)) from None
         elif target in CODE_FIELDS:
             try:
                 value = codes.resolve(CODE_FIELDS[target], str(value), what=heading)
@@ -183,17 +185,17 @@ def import_owners(office: Office, actor: str | None, path: str, *, mapping: Iter
             continue
         unit = record["id"]
         if not unit:
-            result.bad.append((number, "no unit (房号)"))
+            result.bad.append((number, _("no unit (房号)")))
             continue
         if not OWNER.id_re.fullmatch(unit):
-            result.bad.append((number, f"unit '{unit}' is not building-unit-room like 3-2-1201"))
+            result.bad.append((number, _("unit '{unit}' is not building-unit-room like 3-2-1201").format(unit=unit)))
             continue
         if unit in seen:
-            result.bad.append((number, f"unit {unit} repeats row {seen[unit]}"))
+            result.bad.append((number, _("unit {unit} repeats row {row}").format(unit=unit, row=seen[unit])))
             continue
         seen[unit] = number
         if os.path.exists(office.abspath(OWNER.path_of(unit))):
-            result.bad.append((number, f"unit {unit} already has a household record"))
+            result.bad.append((number, _("unit {unit} already has a household record").format(unit=unit)))
             continue
         found = schema.problems(record, OWNER.schema)
         if found:

@@ -19,6 +19,7 @@ from .office import acting
 from ..domain import codes
 from ..domain.kinds.ticket import KIND as TICKET
 from ..errors import BadValue, did_you_mean
+from ..i18n import _
 from .spreadsheet import map_pairs, read_table
 from ..store import yamlio
 from ..store.office import Office
@@ -48,7 +49,7 @@ def read_map(path: str | None, group: str) -> dict[str, str]:
         with open(path, encoding="utf-8-sig") as fh:
             text = fh.read()
     except OSError as exc:
-        raise BadValue(f"{path}: cannot read ({exc.strerror})") from None
+        raise BadValue(_("{path}: cannot read ({error})").format(path=path, error=exc.strerror)) from None
     out: dict[str, str] = {}
     if path.lower().endswith(".csv"):
         import csv
@@ -60,7 +61,7 @@ def read_map(path: str | None, group: str) -> dict[str, str]:
         except yamlio.YamlProblem as exc:
             raise BadValue(f"{path}:{exc.line}:{exc.col}: {exc.message}") from None
         if not isinstance(data, dict):
-            raise BadValue(f"{path}: expected 'source value: code' lines")
+            raise BadValue(_("{path}: expected 'source value: code' lines").format(path=path))
         pairs = list(data.items())
     for number, (source, target) in enumerate(pairs, start=1):
         try:
@@ -81,7 +82,7 @@ def parse_local(text: str, tz, office_tz) -> datetime:
     try:
         value = timeutil.parse_loose(text)
     except ValueError:
-        raise ValueError(f"cannot read the time '{text}'") from None
+        raise ValueError(_("cannot read the time '{text}'").format(text=text)) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return value.astimezone(office_tz).replace(microsecond=0)
@@ -91,13 +92,14 @@ def _columns(headings: list[str], mapping: Iterable[str]) -> dict[str, list[int]
     out: dict[str, list[int]] = {}
     for column, target in map_pairs(mapping, TARGETS):
         if column not in headings:
-            raise BadValue(f"--map: no column '{column}' in the file{did_you_mean(column, headings)}")
+            raise BadValue(_("--map: no column '{column}' in the file{hint}").format(
+                column=column, hint=did_you_mean(column, headings)))
         if target in out and target not in JOINED:
-            raise BadValue(f"--map: two columns for {target}")
+            raise BadValue(_("--map: two columns for {field}").format(field=target))
         out.setdefault(target, []).append(headings.index(column))
     for target in ("source_id", "received_at"):
         if target not in out:
-            raise BadValue(f"--map: say which column is {target} (--map COLUMN={target})")
+            raise BadValue(_("--map: say which column is {field} (--map COLUMN={field})").format(field=target))
     return out
 
 
@@ -130,11 +132,11 @@ def import_tickets(office: Office, actor: str | None, path: str, *, mapping: Ite
             continue
         sid = record["source_id"]
         if sid in seen:
-            result.bad.append((number, f"source ID {sid} repeats line {seen[sid]}"))
+            result.bad.append((number, _("source ID {id} repeats line {line}").format(id=sid, line=seen[sid])))
             continue
         seen[sid] = number
         if sid in known:
-            result.bad.append((number, f"source ID {sid} is already imported"))
+            result.bad.append((number, _("source ID {id} is already imported").format(id=sid)))
             continue
         good.append(record)
     if dry_run or not good:
@@ -173,21 +175,21 @@ def _record(cells, columns, source_tz, office_tz, categories, channels, person, 
 
     sid = one("source_id")
     if not sid:
-        raise ValueError("no source ID")
+        raise ValueError(_("no source ID"))
     opened_text = one("received_at")
     if not opened_text:
-        raise ValueError("no opening time")
+        raise ValueError(_("no opening time"))
     opened = parse_local(opened_text, source_tz, office_tz)
     closed_text = one("closed_at")
     closed = parse_local(closed_text, source_tz, office_tz) if closed_text else None
     if closed is not None and closed < opened:
-        raise ValueError(f"closes ({closed_text}) before it opens ({opened_text})")
+        raise ValueError(_("closes ({closed}) before it opens ({opened})").format(closed=closed_text, opened=opened_text))
     source_category = one("category")
     category = _mapped(source_category, categories, "category")
     channel = _mapped(one("channel"), channels, "channel") if "channel" in columns else "phone"
     description = joined("description") or source_category
     if not description:
-        raise ValueError("no description")
+        raise ValueError(_("no description"))
     stamp = timeutil.iso(opened)
     record: dict = {"status": "closed" if closed else "received", "channel": channel, "category": category}
     if category == "complaint":
@@ -227,4 +229,5 @@ def _mapped(value: str, table: Mapping[str, str], group: str) -> str:
         pass
     if "*" in table:
         return table["*"]
-    raise ValueError(f"{group} '{value}' is not mapped (add it to --{group}-map, or a '*' line)")
+    raise ValueError(_("{what} '{value}' is not mapped (add it to --{group}-map, or a '*' line)").format(
+        what=codes.noun(group), value=value, group=group))

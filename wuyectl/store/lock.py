@@ -13,6 +13,7 @@ import socket
 import time
 
 from ..errors import Conflict, RepoError
+from ..i18n import _
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -30,8 +31,8 @@ class RepoLock:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:   # a read-only share, a full disk, no permission
-            raise RepoError(f"cannot write in the office repo ({exc.strerror or exc}: {self.path}); "
-                            "nothing was changed") from None
+            raise RepoError(_("cannot write in the office repo ({error}: {path}); nothing was changed").format(
+                error=exc.strerror or exc, path=self.path)) from None
         deadline = time.monotonic() + self.timeout
         delay = 0.005
         while True:
@@ -42,7 +43,8 @@ class RepoLock:
                 if time.monotonic() >= deadline:
                     holder = self._holder(fd)
                     os.close(fd)
-                    raise Conflict(f"the office repo is busy ({holder}); waited {self.timeout:g} s — try again") from None
+                    raise Conflict(_("the office repo is busy ({holder}); waited {seconds} s — try again").format(
+                        holder=holder, seconds=f"{self.timeout:g}")) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.1)
         info = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "who": self.who,
@@ -59,9 +61,10 @@ class RepoLock:
     def _holder(fd: int) -> str:
         try:
             info = json.loads(os.pread(fd, 4096, 0) or b"{}")
-            return f"{info.get('who', '?')} is writing, pid {info.get('pid', '?')} on {info.get('host', '?')}"
+            return _("{who} is writing, pid {pid} on {host}").format(
+                who=info.get("who", "?"), pid=info.get("pid", "?"), host=info.get("host", "?"))
         except (OSError, ValueError):
-            return "another wuyectl is writing"
+            return _("another wuyectl is writing")
 
     def __exit__(self, *exc) -> None:
         if self.fd is not None:

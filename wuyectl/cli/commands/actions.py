@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from ...i18n import _
 from ..options import actor_name, at_option, global_options, output_option, parse_pairs, read_ids
 
 
@@ -15,7 +16,7 @@ def _done(done, output: str) -> None:
     if output == "ids":
         click.echo("\n".join(done.ids))
     else:
-        click.echo(f"{', '.join(done.ids)}: committed {done.commit[:10]}")
+        click.echo(_("{ids}: committed {commit}").format(ids=", ".join(done.ids), commit=done.commit[:10]))
 
 
 @click.command()
