@@ -213,6 +213,7 @@ repo office
 """
 
 
+@pytest.mark.lang("en")
 def test_gitolite_refuses_what_audit_would_flag(gitolite, office, cli, tmp_path):
     server = gitolite
     timings = server.timings

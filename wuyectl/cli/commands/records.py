@@ -145,7 +145,7 @@ def open_visit(type_, ticket, rating, items, method, note, unit, topics, opinion
              "survey": {"--campaign": campaign, "--unit": unit, "--overall": overall}}[type_]
     missing = [name for name, value in needs.items() if not value]
     if missing:
-        raise click.UsageError(_("a {type} visit needs {options}").format(
+        raise click.UsageError(_("a {type} needs {options}").format(
             type=_codes().shown("visit_type", type_), options=", ".join(missing)))
     if type_ == "callback":
         made = _callback(ticket, rating, items, method, note, at)
