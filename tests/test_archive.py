@@ -179,7 +179,7 @@ def test_destruction_request_review_approve_destroy(cli, git, office, items, rep
     assert cli("update", a, "--action", "review_destruction", "--as", "赵强").code == 0
 
     refused(("approve-destruction", a, "--as", "赵强"), 6,
-            f"wuyectl: 赵强 (supervisor) may not approve_destruction {a}: needs director")
+            f"wuyectl: 赵强 (supervisor) may not approve destruction {a}: needs director")
     assert cli("approve-destruction", a, "--as", DIRECTOR).code == 0
 
     refused(("destroy", a, "--witness", "王芳", "--witness", "赵强", "--as", "王芳"), 6,
