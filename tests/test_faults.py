@@ -27,6 +27,9 @@ import pytest
 
 from conftest import OPEN_REPAIR, ticket_path
 
+# Messages are asserted in English here (the default is Chinese: tests/test_messages.py).
+pytestmark = pytest.mark.lang("en")
+
 TID = "T-20261122-A001"      # made before every fault
 NEW = "T-20261122-A002"      # what the killed `open` would have made
 KILLED = -9                  # subprocess returncode of a SIGKILLed process
@@ -395,9 +398,6 @@ _COMMIT_PATHS = r"""
 import sys
 from wuyectl.store.office import Office
 from wuyectl.store.transaction import Transaction
-
-# Messages are asserted in English here (the default is Chinese: tests/test_messages.py).
-pytestmark = pytest.mark.lang("en")
 office = Office(sys.argv[1])
 with Transaction(office, {"name": "刘主任", "role": "director"}) as tx:
     print(tx.commit_paths(sys.argv[4:], sys.argv[3], action=sys.argv[2], records=[]))
