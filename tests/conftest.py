@@ -11,6 +11,11 @@
 
 Nothing reads the developer's home or git config: HOME is a temp folder,
 GIT_CONFIG_GLOBAL=/dev/null, GIT_CONFIG_NOSYSTEM=1, and WUYECTL_* come only from the test.
+
+Language: labels and messages are Chinese by default (WUYECTL_LANG unset), as a clerk sees
+them. A test (or a module, with `pytestmark`) marked `@pytest.mark.lang("en")` runs with
+WUYECTL_LANG=en — the tests written to assert English messages; tests/test_messages.py and the
+error catalogue assert both languages.
 """
 from __future__ import annotations
 
@@ -64,9 +69,16 @@ def _isolate(mp: pytest.MonkeyPatch, home: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path, monkeypatch):
+def isolated_env(request, tmp_path, monkeypatch):
     _isolate(monkeypatch, tmp_path / "home")
+    marker = request.node.get_closest_marker("lang")
+    if marker is not None:
+        monkeypatch.setenv("WUYECTL_LANG", marker.args[0])
     yield
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "lang(code): run the test with WUYECTL_LANG=code (zh is the default)")
 
 
 @pytest.fixture(scope="session")

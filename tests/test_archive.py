@@ -45,6 +45,7 @@ def items(cli, archivist):
     return a, b, c, d
 
 
+@pytest.mark.lang("en")
 def test_filing(cli, git, items, repo_state):
     a, b, c, d = items
     assert (a, b, c, d) == ("A-2026-A001", "A-2026-A002", "A-2026-A003", "A-2026-A004")
@@ -62,7 +63,7 @@ def test_filing(cli, git, items, repo_state):
     for args, who, code, message in [
         (("--retention", "永久"), ARCHIVIST, 3, "wuyectl: --retention '永久' is not a number of years"),
         (("--retention", "1"), "李明", 6,
-         "wuyectl: 李明 (technician) may not file archive items: needs archivist or clerk or supervisor or director"),
+         "wuyectl: 李明 (technician) may not file archive items: needs archivist, clerk, supervisor or director"),
         (("--retention", "1", "--medium", "胶片"), ARCHIVIST, 3,
          "wuyectl: unknown medium '胶片': use one of paper, disk, electronic"),
     ]:
@@ -78,6 +79,7 @@ def test_filing(cli, git, items, repo_state):
 
 
 # -- loans -------------------------------------------------------------------------------------
+@pytest.mark.lang("en")
 def test_a_loan_is_three_days_at_most_unless_the_director_approves(cli, git, items, repo_state):
     a, b, c, d = items
     before = repo_state()
@@ -96,7 +98,7 @@ def test_a_loan_is_three_days_at_most_unless_the_director_approves(cli, git, ite
         assert (result.code, result.out, result.err) == (code, "", message + "\n"), args
     technician = cli("lend", a, "--to", "李明", "--purpose", "查阅", "--as", "李明")
     assert (technician.code, technician.err) == (
-        6, f"wuyectl: 李明 (technician) may not lend {a}: needs archivist or clerk or director or supervisor\n")
+        6, f"wuyectl: 李明 (technician) may not lend {a}: needs archivist, clerk, director or supervisor\n")
     assert repo_state() == before
 
     # three days exactly: no approval needed
@@ -110,7 +112,7 @@ def test_a_loan_is_three_days_at_most_unless_the_director_approves(cli, git, ite
     assert record["loans"] == [{"borrower": "赵强", "purpose": "核对车位图", "lent_at": NOW,
                                 "due_at": "2026-11-25T09:14:00+08:00", "lent_by": ARCHIVIST}]
     twice = cli("lend", a, "--to", "王芳", "--purpose", "查阅", "--as", ARCHIVIST)
-    assert (twice.code, twice.err) == (5, f"wuyectl: {a}: cannot lend an archive item that is lent; allowed now: return\n")
+    assert (twice.code, twice.err) == (5, f"wuyectl: {a}: cannot lend: the archive item is lent; allowed now: return\n")
 
     # longer, approved by the director
     assert cli("lend", d, "--to", "赵强", "--purpose", "续签谈判", "--due", "2026-12-10", "--approved-by", DIRECTOR,
@@ -120,6 +122,7 @@ def test_a_loan_is_three_days_at_most_unless_the_director_approves(cli, git, ite
     assert cli("validate").code == 0
 
 
+@pytest.mark.lang("en")
 def test_return_and_the_overdue_list(cli, git, items):
     a, b, c, d = items
     assert cli("lend", a, "--to", "赵强", "--purpose", "查阅", "--as", ARCHIVIST).code == 0   # due in 3 days
@@ -142,10 +145,11 @@ def test_return_and_the_overdue_list(cli, git, items):
     assert cli("get", "archive", "--overdue", "-o", "ids", "--as", "王芳", env=late).out == ""
     not_lent = cli("return", a, "--as", ARCHIVIST, env=late)
     assert not_lent.code == 5
-    assert not_lent.err.startswith(f"wuyectl: {a}: cannot return an archive item that is filed; allowed now: ")
+    assert not_lent.err.startswith(f"wuyectl: {a}: cannot return: the archive item is filed; allowed now: ")
 
 
 # -- destruction -------------------------------------------------------------------------------
+@pytest.mark.lang("en")
 def test_destruction_request_review_approve_destroy(cli, git, office, items, repo_state):
     a, b, c, d = items
     start = commits(git)
@@ -159,27 +163,27 @@ def test_destruction_request_review_approve_destroy(cli, git, office, items, rep
     refused(("request-destruction", d, "--as", ARCHIVIST), 5,
             f"wuyectl: {d}: its retention runs until 2031-11-22; it may not be destroyed before")
     refused(("request-destruction", a, "--as", "王芳"), 6,
-            f"wuyectl: 王芳 (clerk) may not request_destruction {a}: needs archivist")
+            f"wuyectl: 王芳 (clerk) may not request destruction {a}: needs archivist")
     refused(("approve-destruction", a, "--as", DIRECTOR), 5,
-            f"wuyectl: {a}: cannot approve_destruction an archive item that is filed; "
-            "allowed now: lend, request_destruction")
+            f"wuyectl: {a}: cannot approve destruction: the archive item is filed; "
+            "allowed now: lend, request destruction")
     assert cli("request-destruction", a, "--note", "已过保存期", "--as", ARCHIVIST).code == 0
 
     refused(("review-destruction", a, "--as", ARCHIVIST), 6,
-            f"wuyectl: {ARCHIVIST} (archivist) may not review_destruction {a}: needs supervisor")
+            f"wuyectl: {ARCHIVIST} (archivist) may not review destruction {a}: needs supervisor")
     refused(("review-destruction", a, "--as", DIRECTOR), 6,
-            f"wuyectl: {DIRECTOR} (director) may not review_destruction {a}: needs supervisor")
+            f"wuyectl: {DIRECTOR} (director) may not review destruction {a}: needs supervisor")
     refused(("approve-destruction", a, "--as", DIRECTOR), 5,
-            f"wuyectl: {a}: cannot approve_destruction an archive item that is destruction_requested; "
-            "allowed now: review_destruction")
+            f"wuyectl: {a}: cannot approve destruction: the archive item is destruction requested; "
+            "allowed now: review destruction")
     assert cli("update", a, "--action", "review_destruction", "--as", "赵强").code == 0
 
     refused(("approve-destruction", a, "--as", "赵强"), 6,
-            f"wuyectl: 赵强 (supervisor) may not approve_destruction {a}: needs director")
+            f"wuyectl: 赵强 (supervisor) may not approve destruction {a}: needs director")
     assert cli("approve-destruction", a, "--as", DIRECTOR).code == 0
 
     refused(("destroy", a, "--witness", "王芳", "--witness", "赵强", "--as", "王芳"), 6,
-            f"wuyectl: 王芳 (clerk) may not destroy {a}: needs archivist or director or supervisor")
+            f"wuyectl: 王芳 (clerk) may not destroy {a}: needs archivist, director or supervisor")
     refused(("destroy", a, "--witness", "王芳", "--as", ARCHIVIST), 5,
             f"wuyectl: {a}: destruction is carried out with at least two witnesses: --witness A --witness B")
     refused(("destroy", a, "--witness", "王芳", "--witness", "王芳", "--as", ARCHIVIST), 5,
@@ -203,6 +207,6 @@ def test_destruction_request_review_approve_destroy(cli, git, office, items, rep
         "approved_by": DIRECTOR, "approved_at": NOW, "destroyed_at": NOW, "witnesses": ["王芳", "赵强"],
         "method": "粉碎"}
     refused(("lend", a, "--to", "赵强", "--purpose", "查阅", "--as", ARCHIVIST), 5,
-            f"wuyectl: {a}: cannot lend an archive item that is destroyed; allowed now: nothing (it is finished)")
+            f"wuyectl: {a}: cannot lend: the archive item is destroyed; allowed now: nothing (it is finished)")
     assert cli("get", "archive", "--where", "status=已销毁", "-o", "ids", "--as", "王芳").out == a + "\n"
     assert cli("validate").code == 0

@@ -13,6 +13,8 @@ only by the tool has no findings (exit 0).
 """
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import subprocess
@@ -92,6 +94,7 @@ def test_every_finding_kind_has_a_test():
 
 
 # -- a clean history ----------------------------------------------------------------------
+@pytest.mark.lang("en")
 def test_a_tool_made_history_has_no_findings(cli, new_ticket, run):
     # a backdate within the policy (a paper form entered later) is no finding
     assert new_ticket(at="2026-11-22 06:30") == TID
@@ -107,6 +110,7 @@ def test_a_tool_made_history_has_no_findings(cli, new_ticket, run):
 
 
 # -- each finding kind --------------------------------------------------------------------
+@pytest.mark.lang("en")
 def test_hand_edit(cli, office, ticket):
     edit(office, TPATH, lambda d: d.update(description="卫生间漏水，楼下渗水"))
     commit = hand_commit(office, "补充说明", "-a")
@@ -120,12 +124,14 @@ def test_hand_edit(cli, office, ticket):
     assert_reported(cli, {(commit, "hand-edit", TPATH), (second, "hand-edit", "wuye.yaml")})
 
 
+@pytest.mark.lang("en")
 def test_deleted(cli, git, office, ticket):
     git("rm", "-q", TPATH)
     commit = hand_commit(office, "删除重复工单")
     assert_reported(cli, {(commit, "deleted", TPATH)})
 
 
+@pytest.mark.lang("en")
 def test_renamed(cli, git, office, ticket):
     (office / "tickets" / "2026-12").mkdir()
     moved = "tickets/2026-12/T-20261122-A001.yaml"
@@ -135,6 +141,7 @@ def test_renamed(cli, git, office, ticket):
     assert any(r["kind"] == "renamed" and r["message"] == f"record file moved from {TPATH}" for r in rows)
 
 
+@pytest.mark.lang("en")
 def test_invalid(cli, office, ticket):
     path = office / TPATH
     path.write_text(path.read_text(encoding="utf-8").replace("status: received", "status: resolvd"), encoding="utf-8")
@@ -150,6 +157,7 @@ def test_invalid(cli, office, ticket):
     assert any(r["commit"] == second and r["message"] == "not readable YAML at this commit" for r in rows)
 
 
+@pytest.mark.lang("en")
 def test_transition(cli, office, ticket):
     assert cli("update", TID, "--action", "cancel", "--note", "重复", "--as", "王芳").code == 0
     # a cancelled ticket brought back to work by hand
@@ -159,6 +167,7 @@ def test_transition(cli, office, ticket):
     assert any(r["message"] == "status cancelled → assigned is not a workflow step" for r in rows)
 
 
+@pytest.mark.lang("en")
 def test_no_callback(cli, office, ticket):
     assert cli("assign", TID, "--to", "李明", "--as", "王芳").code == 0
     assert cli("update", TID, "--action", "resolve", "--set", "result=换了阀门", "--set", "signed_by=张三",
@@ -177,6 +186,7 @@ def _violation(cli) -> tuple[str, str]:
     return wid, f"violations/{wid[2:6]}/{wid}.yaml"
 
 
+@pytest.mark.lang("en")
 def test_ladder_skip(cli, office):
     wid, path = _violation(cli)
     measure = {"step": "rectify", "at": "2026-11-22T09:14:00+08:00", "by": "赵强", "deadline": "2026-12-01",
@@ -187,6 +197,7 @@ def test_ladder_skip(cli, office):
     assert any(r["kind"] == "ladder-skip" and "out of order" in r["message"] for r in rows)
 
 
+@pytest.mark.lang("en")
 def test_role_penalty_by_a_clerk_in_a_hand_edit(cli, office):
     wid, path = _violation(cli)
     assert cli("escalate", wid, "--reason", "上门劝导", "--as", "王芳").code == 0      # persuade: anyone
@@ -199,6 +210,7 @@ def test_role_penalty_by_a_clerk_in_a_hand_edit(cli, office):
     assert len(role) == 1 and "王芳 (clerk)" in role[0]["message"] and "supervisor or director" in role[0]["message"]
 
 
+@pytest.mark.lang("en")
 def test_past_retention_of_a_violation(cli, office):
     wid, path = _violation(cli)
     assert cli("escalate", wid, "--reason", "上门劝导", "--as", "王芳").code == 0
@@ -215,6 +227,7 @@ def test_past_retention_of_a_violation(cli, office):
     assert any(r["kind"] == "past-retention" and r["message"] == "changed after its retention ended" for r in rows)
 
 
+@pytest.mark.lang("en")
 def test_past_retention_of_a_destroyed_archive_item(cli, office):
     assert cli("staff", "add", ARCHIVIST, "--role", "archivist", "--as", DIRECTOR).code == 0
     result = cli("open", "archive", "--title", "小区平面图", "--category", "site_plan", "--medium", "paper",
@@ -242,6 +255,7 @@ def backdate_limit(wuyectl, days: int) -> None:
     assert done.code == 0, done.err
 
 
+@pytest.mark.lang("en")
 def test_backdated_beyond_policy(cli, office, ticket):
     backdate_limit(cli, 31)
     edit(office, TPATH, lambda d: d.update(description="卫生间漏水（补录）"))
@@ -258,6 +272,7 @@ def test_backdated_beyond_policy(cli, office, ticket):
     assert_reported(cli, {(commit, "backdated", ""), (commit, "unexplained", TPATH), (second, "unexplained", TPATH)})
 
 
+@pytest.mark.lang("en")
 def test_audit_since_and_table_output(cli, run, office, ticket):
     edit(office, TPATH, lambda d: d.update(description="早先的手工修改"))
     old = hand_commit(office, "旧", "-a", date="2026-11-23T10:00:00+08:00")
@@ -324,6 +339,7 @@ def test_log_of_a_deleted_record_still_shows_its_history(cli, git, office, ticke
     assert {"field": "status", "old": "received", "new": None} in data[1]["changes"]
 
 
+@pytest.mark.lang("en")
 def test_log_through_a_broken_version(cli, office, ticket):
     """A hand edit that broke the file, then its repair: log says so instead of failing."""
     path = office / TPATH
@@ -350,6 +366,7 @@ def test_log_through_a_broken_version(cli, office, ticket):
     assert [r["message"] for r in rows if r["kind"] == "invalid"] == ["not readable YAML at this commit"] * 2
 
 
+@pytest.mark.lang("en")
 def test_log_of_a_missing_record(run):
     result = run("log", "T-20261122-A404")
     assert (result.code, result.out, result.err) == (

@@ -105,6 +105,7 @@ def violation(cli) -> tuple[str, str]:
 
 
 # -- a tool-made history --------------------------------------------------------------------
+@pytest.mark.lang("en")
 def test_a_tool_made_history_replays_with_no_findings_and_says_identities_are_unverified(cli, run, ticket):
     resolved_repair(cli, ticket)
     assert cli("callback", ticket, "--method", "phone", "--rating", "dissatisfied", "--as", "王芳").code == 0
@@ -133,6 +134,7 @@ def test_the_sample_office_replays_with_no_findings():
 
 
 # -- edit changes only free text ------------------------------------------------------------
+@pytest.mark.lang("en")
 def test_edit_refuses_workflow_fields_and_names_the_action(office, cli, ticket):
     resolved_repair(cli, ticket)
     text = (office / TPATH).read_text(encoding="utf-8")
@@ -140,7 +142,7 @@ def test_edit_refuses_workflow_fields_and_names_the_action(office, cli, ticket):
     with pytest.raises(Refused) as refused:
         api.edit_record(api.Office(str(office)), "王芳", ticket, closed)
     assert str(refused.value) == (f"{ticket}: edit changes only free text, not status: it changes only through "
-                                  f"actions (allowed now: report_back, notify, reopen, escalate, callback; wuyectl "
+                                  f"actions (allowed now: report back, notify, reopen, escalate, callback; wuyectl "
                                   f"update {ticket} --action …)")
     fee = text.replace("result: 换了阀门", "result: 换了阀门\nfee: 80", 1)
     with pytest.raises(Refused, match=r"not fee: it is recorded by an action: wuyectl update .* --action "
@@ -154,6 +156,7 @@ def test_edit_refuses_workflow_fields_and_names_the_action(office, cli, ticket):
     assert findings(cli) == set()
 
 
+@pytest.mark.lang("en")
 def test_edit_refuses_a_penalty_step_written_in_by_a_technician(office, cli):
     wid, rel = violation(cli)
     data = load(office, rel)
@@ -165,6 +168,7 @@ def test_edit_refuses_a_penalty_step_written_in_by_a_technician(office, cli):
         api.edit_record(api.Office(str(office)), "李明", wid, text)
 
 
+@pytest.mark.lang("en")
 def test_an_imported_ticket_is_frozen(office, cli, run):
     csv = office.parent / "import.csv"
     csv.write_text("case,opened,category,text,address\n311-1,2026-11-20 08:00,repair,路灯不亮,3-2-1201\n",
@@ -198,20 +202,23 @@ def forged_rectify(office, cli, *, in_the_name_of: str) -> tuple[str, str, list[
     return wid, rel, [r for r in rows_of(cli) if r["commit"] == commit]
 
 
+@pytest.mark.lang("en")
 def test_a_penalty_in_a_supervisors_name_forged_by_a_technician(office, cli):
     wid, rel, rows = forged_rectify(office, cli, in_the_name_of="赵强")
     assert {(r["code"], r["path"]) for r in rows} == {("A-wrong-actor", rel)}
     assert rows[0]["message"] == "'escalate' is in the name of 赵强, not 李明 who made the commit"
 
 
+@pytest.mark.lang("en")
 def test_a_penalty_by_a_technician_in_his_own_name_is_not_permitted(office, cli):
     wid, _, rows = forged_rectify(office, cli, in_the_name_of="李明")
     # the replay refuses the step, and the rule on who imposes penalties says the same
     assert {(r["code"], r["message"]) for r in rows} == {
         ("A-role", f"李明 (technician) may not escalate {wid}: needs director or supervisor"),
-        ("A-role", "李明 (technician) may not impose rectify: needs a supervisor or director")}
+        ("A-role", "李明 (technician) may not impose rectify by deadline: needs a supervisor or director")}
 
 
+@pytest.mark.lang("en")
 def test_an_invented_callback_closing_a_repair(office, cli, run, ticket):
     resolved_repair(cli, ticket)
     data = load(office, TPATH)
@@ -227,6 +234,7 @@ def test_an_invented_callback_closing_a_repair(office, cli, run, ticket):
     assert "W-callback-visit" in run("validate", "-o", "json").out
 
 
+@pytest.mark.lang("en")
 def test_a_close_that_is_a_callback_in_disguise(office, cli, ticket):
     resolved_repair(cli, ticket)
     data = load(office, TPATH)
@@ -239,6 +247,7 @@ def test_a_close_that_is_a_callback_in_disguise(office, cli, ticket):
     assert any("is closed by its callback" in r["message"] for r in rows)
 
 
+@pytest.mark.lang("en")
 def test_a_field_changed_beside_a_real_step(office, cli, ticket):
     assert cli("assign", ticket, "--to", "李明", "--as", "王芳").code == 0
     data = load(office, TPATH)
@@ -252,6 +261,7 @@ def test_a_field_changed_beside_a_real_step(office, cli, ticket):
         ("A-unexplained", "'contact' by 李明 does not produce this change: fee differ from what the step records")]
 
 
+@pytest.mark.lang("en")
 def test_source_id_set_by_hand_switches_off_nothing(office, cli, ticket):
     resolved_repair(cli, ticket)
     data = load(office, TPATH)
@@ -274,6 +284,7 @@ def test_a_trailer_line_in_a_subject_counts_for_nothing(office, cli, ticket):
 
 
 # -- the roster --------------------------------------------------------------------------------
+@pytest.mark.lang("en")
 def test_a_promotion_by_hand_is_not_honoured(office, cli, ticket):
     config = office / "wuye.yaml"
     text = config.read_text(encoding="utf-8")
@@ -325,6 +336,7 @@ def test_an_evil_merge_that_deletes_a_complaint(office, cli, git, new_ticket):
 
 
 # -- time ---------------------------------------------------------------------------------------
+@pytest.mark.lang("en")
 def test_an_event_time_after_its_commit(office, cli, ticket):
     data = load(office, TPATH)
     data["description"] = "改了"
@@ -337,6 +349,7 @@ def test_an_event_time_after_its_commit(office, cli, ticket):
                          "(2026-11-23T09:00:00+08:00)")]
 
 
+@pytest.mark.lang("en")
 def test_an_event_dated_before_the_records_last_is_refused(cli, ticket):
     result = cli("assign", ticket, "--to", "李明", "--as", "王芳", "--at", "2026-11-22 08:00")
     assert result.code == 5
@@ -357,6 +370,7 @@ def test_since_follows_the_first_parent_order_not_commit_dates(office, cli, tick
 
 
 # -- rewritten history ------------------------------------------------------------------------
+@pytest.mark.lang("en")
 def test_a_rewritten_history_is_noticed(office, cli, git, new_ticket):
     complaint = new_ticket("complaint")
     opened = head(office)
@@ -394,6 +408,7 @@ def test_worktrees_on_other_branches_keep_their_own_checkpoints(office, cli, git
 
 
 # -- offices that sync ---------------------------------------------------------------------------
+@pytest.mark.lang("en")
 def test_a_synced_field_level_merge_replays_clean_in_both_offices(clones, cli):  # noqa: F811 (the fixture)
     from test_sync import at
 
@@ -437,6 +452,7 @@ def signed_commit(office, message: str, *, who: str, key) -> str:
     return head(office)
 
 
+@pytest.mark.lang("en")
 def test_signatures_are_verified_against_the_roster_at_each_commit(office, cli, run, keys):
     wang, zhao = keys("wang"), keys("zhao")
     assert cli("staff", "key", "王芳", "--file", f"{wang}.pub", "--as", DIRECTOR).code == 0
@@ -484,6 +500,7 @@ def signing_fingerprint(key) -> str:
 
 
 # -- the policy ---------------------------------------------------------------------------------
+@pytest.mark.lang("en")
 def test_the_policy_is_the_directors_to_change_and_each_commit_is_judged_by_its_own(office, cli, run, ticket):
     assert cli("policy", "set", "backdate_limit_days", "1", "--as", "王芳").code == 6
     result = run("policy", "set", "backdate_limit_days", "60", "--as", DIRECTOR)
@@ -503,6 +520,7 @@ def test_the_policy_is_the_directors_to_change_and_each_commit_is_judged_by_its_
                      "(taken as written)")]
 
 
+@pytest.mark.lang("en")
 def test_the_commands_too_ignore_a_promotion_by_hand(office, cli, run, ticket):
     config = office / "wuye.yaml"
     text = config.read_text(encoding="utf-8")

@@ -26,6 +26,9 @@ import pytest
 from conftest import DIRECTOR, OPEN_REPAIR, UNIT
 from helpers_kinds import write_csv
 
+# Messages are asserted in English here (the default is Chinese: tests/test_messages.py).
+pytestmark = pytest.mark.lang("en")
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TID = "T-20261122-A001"
 BREAK = "wuyectl: {what} '{shown}' contains a line break or control character\n"

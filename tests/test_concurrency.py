@@ -8,6 +8,8 @@ in HEAD's files, each refusal's is nowhere; `validate` is clean after.
 """
 from __future__ import annotations
 
+import pytest
+
 import os
 import subprocess
 import sys
@@ -16,6 +18,9 @@ import time
 import yaml
 
 from conftest import OPEN_REPAIR, ticket_path
+
+# Messages are asserted in English here (the default is Chinese: tests/test_messages.py).
+pytestmark = pytest.mark.lang("en")
 
 A1, A2, A3 = "T-20261122-A001", "T-20261122-A002", "T-20261122-A003"
 REFUSAL_CODES = {5, 6, 8}      # refused by the workflow, not permitted, conflict (lock busy…)

@@ -26,6 +26,9 @@ from wuyectl import timeutil
 from wuyectl.app.households import read_date
 from wuyectl.app.ticket_import import parse_local
 
+# Messages are asserted in English here (the default is Chinese: tests/test_messages.py).
+pytestmark = pytest.mark.lang("en")
+
 LA = ZoneInfo("America/Los_Angeles")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

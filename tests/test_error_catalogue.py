@@ -9,13 +9,15 @@ Each folder of tests/errors/ is one case:
     env        optional: KEY=VALUE lines for the command's environment
     options    optional: words — `outside` (run in a folder that is no office),
                `hold-lock` (another writer holds the repo lock, as 王芳 pid 4242 on front-desk-1)
-    expected   `exit N` on the first line, then the exact standard error
-    stdout     optional: the exact standard output (otherwise it must be empty)
+    expected   `exit N` on the first line, then the exact standard error, in English (the
+               command run with WUYECTL_LANG=en)
+    expected.zh  the same in Chinese, the default language (WUYECTL_LANG unset)
+    stdout, stdout.zh  optional: the exact standard output in each (otherwise it must be empty)
 
 `{office}` and `{outside}` in `expected`/`stdout` stand for those folders' absolute paths.
 Every case must also leave the repo as it was (HEAD, commit count, `git status`): an error
 never writes. `WUYECTL_GOLDEN=update pytest tests/test_error_catalogue.py` rewrites the
-`expected` (and existing `stdout`) files from what the tool says now — review the diff.
+`expected` (and `stdout`) files of both languages from what the tool says now — review the diff.
 """
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ import pytest
 
 CASES = Path(__file__).parent / "errors"
 NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())
+# (language, suffix of its files): English with WUYECTL_LANG=en, Chinese as the default
+LANGUAGES = {"en": "", "zh": ".zh"}
 
 
 def _read(case: Path, name: str) -> str | None:
@@ -45,8 +49,10 @@ def _place(src: Path, office: Path) -> None:
             shutil.copyfile(path, target)
 
 
+@pytest.mark.parametrize("lang", list(LANGUAGES))
 @pytest.mark.parametrize("name", NAMES)
-def test_error_case(name, cli, git, office, tmp_path, monkeypatch, repo_state):
+def test_error_case(name, lang, cli, git, office, tmp_path, monkeypatch, repo_state):
+    suffix = LANGUAGES[lang]
     case = CASES / name
     for line in (_read(case, "setup") or "").splitlines():
         if line.strip() and not line.startswith("#"):
@@ -63,6 +69,8 @@ def test_error_case(name, cli, git, office, tmp_path, monkeypatch, repo_state):
         if "=" in line:
             key, value = line.split("=", 1)
             env[key.strip()] = value.strip()
+    if lang == "en":
+        env["WUYECTL_LANG"] = "en"
     options = set((_read(case, "options") or "").split())
     outside = tmp_path / "elsewhere"
     outside.mkdir()
@@ -95,31 +103,47 @@ def test_error_case(name, cli, git, office, tmp_path, monkeypatch, repo_state):
     for real, mark in sorted(((v, k) for k, v in places.items()), key=lambda p: -len(p[0])):
         out = out.replace(real, mark)
     if os.environ.get("WUYECTL_GOLDEN") == "update":
-        (case / "expected").write_text(got, encoding="utf-8")
+        (case / f"expected{suffix}").write_text(got, encoding="utf-8")
         if out:
-            (case / "stdout").write_text(out, encoding="utf-8")
-        elif (case / "stdout").exists():
-            (case / "stdout").unlink()
-    assert got == _read(case, "expected")
-    assert out == (_read(case, "stdout") or "")
+            (case / f"stdout{suffix}").write_text(out, encoding="utf-8")
+        elif (case / f"stdout{suffix}").exists():
+            (case / f"stdout{suffix}").unlink()
+    assert got == _read(case, f"expected{suffix}")
+    assert out == (_read(case, f"stdout{suffix}") or "")
     assert result.code != 0
     assert result.err.count("\n") == 1                       # one line
     assert repo_state() == before                            # nothing written
 
 
 def test_the_reference_lists_every_case():
-    """tests/errors/README.md (the README's error reference) has a row for every case, with
-    the case's exit code."""
+    """tests/errors/README.md (the README's error reference) has a row for every case with
+    the case's messages as the tool prints them, in English and in Chinese, and its exit code."""
     readme = (CASES / "README.md").read_text(encoding="utf-8")
     rows = {}
     for line in readme.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) >= 4 and cells[0].startswith("[`"):
-            rows[cells[0].split("`")[1]] = cells[-1]
+            rows[cells[0].split("`")[1]] = cells
     assert sorted(rows) == NAMES
     for name in NAMES:
-        code = _read(CASES / name, "expected").splitlines()[0].split()[1]
-        assert rows[name] == code, name
+        case, cells = CASES / name, rows[name]
+        exit_line = _read(case, "expected").splitlines()[0]
+        assert cells[-1] == exit_line.split()[1], name
+        assert _read(case, "expected.zh").splitlines()[0] == exit_line, name
+        english, chinese = cells[3], cells[4]
+        for suffix, cell in (("", english), (".zh", chinese)):
+            shown = [*(_read(case, f"stdout{suffix}") or "").splitlines(),
+                     *_read(case, f"expected{suffix}").splitlines()[1:]]
+            for printed in shown:
+                assert f"`{printed}`" in cell, (name, suffix, printed)
+
+
+def test_every_case_has_both_languages():
+    """A case has its Chinese beside its English (and a stdout in both or in neither)."""
+    for name in NAMES:
+        case = CASES / name
+        assert (case / "expected").exists() and (case / "expected.zh").exists(), name
+        assert (case / "stdout").exists() == (case / "stdout.zh").exists(), name
 
 
 def test_every_problem_code_is_in_the_reference():

@@ -27,6 +27,9 @@ import pytest
 
 from conftest import OPEN_REPAIR, ticket_path
 
+# Messages are asserted in English here (the default is Chinese: tests/test_messages.py).
+pytestmark = pytest.mark.lang("en")
+
 TID = "T-20261122-A001"      # made before every fault
 NEW = "T-20261122-A002"      # what the killed `open` would have made
 KILLED = -9                  # subprocess returncode of a SIGKILLed process

@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+# Messages are asserted in English here (the default is Chinese: tests/test_messages.py).
+pytestmark = pytest.mark.lang("en")
+
 
 ROOT = Path(__file__).resolve().parent.parent
 SF = ROOT.parent / "shared" / "data" / "sf311_cases_sample_10000.csv"

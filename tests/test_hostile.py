@@ -28,6 +28,9 @@ from conftest import UNIT, ticket_path
 
 from wuyectl.errors import Exit
 
+# Messages are asserted in English here (the default is Chinese: tests/test_messages.py).
+pytestmark = pytest.mark.lang("en")
+
 TID = "T-20261122-A001"
 DOCUMENTED = {int(e) for e in Exit} - {int(Exit.INTERNAL)}
 SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,

@@ -39,6 +39,7 @@ def _bad(path) -> str:
 
 
 # -- import owners -------------------------------------------------------------------------
+@pytest.mark.lang("en")
 def test_messy_roster_reports_exactly_the_bad_rows_and_writes_nothing(run, messy, repo_state):
     before = repo_state()
     result = run("import", "owners", messy, "--as", "王芳")
@@ -48,6 +49,7 @@ def test_messy_roster_reports_exactly_the_bad_rows_and_writes_nothing(run, messy
     assert repo_state() == before
 
 
+@pytest.mark.lang("en")
 def test_dry_run_checks_every_row_and_writes_nothing(cli, messy, tmp_path, repo_state):
     before = repo_state()
     bad = cli("import", "owners", messy, "--dry-run", "--as", "王芳", "--lang", "en")
@@ -62,6 +64,7 @@ def test_dry_run_checks_every_row_and_writes_nothing(cli, messy, tmp_path, repo_
     assert repo_state() == before
 
 
+@pytest.mark.lang("en")
 def test_skip_bad_writes_the_good_rows_in_one_commit(cli, git, office, messy):
     start = commits(git)
     result = cli("import", "owners", messy, "--skip-bad", "--as", "王芳")
@@ -99,6 +102,7 @@ def test_personal_numbers_never_reach_commit_messages(cli, git, messy):
         assert number[-4:] + "\n" not in text   # not even a masked tail as a trailer
 
 
+@pytest.mark.lang("en")
 def test_map_names_columns_the_tool_does_not_know(cli, git, tmp_path, repo_state):
     path = write_csv(tmp_path / "export.csv", "Room,Owner,Tel,Moved in\n5-1-101,甲,13700000001,2021-03-04\n", bom=False)
     before = repo_state()
@@ -123,6 +127,7 @@ def test_map_names_columns_the_tool_does_not_know(cli, git, tmp_path, repo_state
     assert record["move_in_date"] == "2021-03-04"
 
 
+@pytest.mark.lang("en")
 def test_xlsx_roster(cli, git, office, tmp_path, repo_state):
     from openpyxl import Workbook
 
@@ -163,6 +168,7 @@ def test_xlsx_roster(cli, git, office, tmp_path, repo_state):
     assert cli("validate").code == 0
 
 
+@pytest.mark.lang("en")
 def test_positions_are_file_lines_when_a_cell_spans_lines(cli, tmp_path):
     # A note typed with Alt+Enter in Excel is one cell over two lines of the CSV: the next
     # record starts a line lower, and that line is what an editor jumps to.
@@ -217,11 +223,12 @@ def test_numbers_are_masked_in_every_listing_show_and_export(cli, household):
     assert tickets[1][tickets[0].index("电话")] == MASKED
 
 
+@pytest.mark.lang("en")
 @pytest.mark.parametrize("who, role", [("王芳", "clerk"), ("李明", "technician"), ("孙审", "auditor")])
 def test_reveal_is_refused_for_roles_the_policy_does_not_permit(cli, household, who, role, repo_state):
     unit, _ = household
     before = repo_state()
-    message = f"wuyectl: {who} ({role}) may not --reveal personal numbers: needs director or supervisor or archivist\n"
+    message = f"wuyectl: {who} ({role}) may not --reveal personal numbers: needs director, supervisor or archivist\n"
     for args in (("show", unit, "--reveal"), ("get", "owners", "--reveal", "-o", "json"),
                  ("get", "tickets", "--reveal", "-o", "csv")):
         result = cli(*args, "--as", who)
@@ -241,6 +248,7 @@ def test_reveal_is_allowed_for_director_and_supervisor(cli, household, who):
     assert "13712345678" in table.out
 
 
+@pytest.mark.lang("en")
 def test_reveal_roles_follow_the_policy(cli, git, office, household):
     unit, _ = household
     config = office / "wuye.yaml"
@@ -289,6 +297,7 @@ def test_show_household_lists_its_tickets_visits_and_violations(cli, git, househ
         assert heading in english
 
 
+@pytest.mark.lang("en")
 def test_open_owner_refuses_a_unit_on_file_and_a_bad_unit(cli, repo_state):
     before = repo_state()
     again = cli("open", "owner", "--unit", UNIT, "--name", "张三", "--as", "王芳")
@@ -332,6 +341,7 @@ tenants:
 """
 
 
+@pytest.mark.lang("en")
 def test_a_hand_written_household_with_members_and_tenants(cli, git, write):
     write("owners/3/3-2-1203.yaml", FULL)
     checked = cli("validate", "owners/3/3-2-1203.yaml")
@@ -349,6 +359,7 @@ def test_a_hand_written_household_with_members_and_tenants(cli, git, write):
     assert revealed["tenants"][0]["id_card"] == "110101199502020011"
 
 
+@pytest.mark.lang("en")
 def test_a_bad_hand_written_tenant_is_found_with_its_line(cli, git, write, repo_state):
     write("owners/3/3-2-1203.yaml", FULL.replace("'110101199502020011'", "'1101A'"))
     checked = cli("validate", "owners/3/3-2-1203.yaml")

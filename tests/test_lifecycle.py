@@ -2,6 +2,8 @@
 audit trail it leaves in git (SPEC §4 "Commits")."""
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from conftest import OPEN_REPAIR, PHONE, UNIT, ticket_path, visit_path
@@ -31,6 +33,7 @@ def _show(run, tid, **kw) -> dict:
     return json.loads(result.out)
 
 
+@pytest.mark.lang("en")
 def test_repair_lifecycle_from_the_shell(office, run, git):
     start = int(git("rev-list", "--count", "HEAD"))
 
@@ -158,15 +161,17 @@ def test_consultation_is_answered_on_the_spot(run, cli, git):
     assert git("log", "-1", "--format=%(trailers:key=Wuye-Action,valueonly)").strip() == "close"
 
 
+@pytest.mark.lang("en")
 def test_answer_is_only_for_what_can_be_answered_at_the_desk(cli, new_ticket, repo_state):
     tid = new_ticket("repair")
     before = repo_state()
     result = cli("update", tid, "--action", "answer", "--set", "result=x", "--as", "王芳")
     assert result.code == 5
-    assert result.err == f"wuyectl: {tid}: 'answer' is only for consult, suggestion, praise tickets, not repair\n"
+    assert result.err == f"wuyectl: {tid}: 'answer' is only for consultation, suggestion, praise, not repair\n"
     assert repo_state() == before
 
 
+@pytest.mark.lang("en")
 def test_complaints_open_escalated(run, cli):
     general = cli("open", "ticket", "--channel", "phone", "--category", "complaint", "--unit", UNIT,
                   "--description", "楼上装修噪音", "-o", "ids", "--as", "王芳")
@@ -196,6 +201,7 @@ def test_complaints_open_escalated(run, cli):
     assert (down.code, down.err) == (5, f"wuyectl: {m['id']}: is already at level 2; --to must be higher\n")
 
 
+@pytest.mark.lang("en")
 def test_cancel_needs_a_note_then_nothing_more(run, cli, new_ticket, repo_state):
     tid = new_ticket()
     before = repo_state()
@@ -206,19 +212,21 @@ def test_cancel_needs_a_note_then_nothing_more(run, cli, new_ticket, repo_state)
     assert _show(cli, tid)["status"] == "cancelled"
     after = run("update", tid, "--action", "arrive", "--as", "李明")
     assert after.code == 5
-    assert after.err == f"wuyectl: {tid}: cannot arrive a ticket that is cancelled; allowed now: nothing (it is finished)\n"
+    assert after.err == f"wuyectl: {tid}: cannot arrive: the ticket is cancelled; allowed now: nothing (it is finished)\n"
 
 
+@pytest.mark.lang("en")
 def test_impossible_transition_lists_the_allowed_actions(run, new_ticket, repo_state):
     tid = new_ticket()
     before = repo_state()
     result = run("update", tid, "--action", "contact", "--as", "李明")
     assert result.code == 5
-    assert result.err == f"wuyectl: {tid}: cannot contact a ticket that is received; allowed now: assign, cancel, escalate\n"
+    assert result.err == f"wuyectl: {tid}: cannot contact: the ticket is received; allowed now: assign, cancel, escalate\n"
     assert result.out == ""
     assert repo_state() == before
 
 
+@pytest.mark.lang("en")
 def test_a_repair_is_closed_by_its_callback_not_by_close(run, cli, new_ticket, repo_state):
     tid = new_ticket()
     cli("assign", tid, "--to", "李明", "--as", "王芳")
@@ -248,6 +256,7 @@ def test_short_verbs_and_basically_satisfied(cli, new_ticket):
     assert visit["type"] == "callback" and visit["ticket"] == tid and visit["method"] == "phone"
 
 
+@pytest.mark.lang("en")
 def test_several_ids_and_stdin_make_one_commit(run, cli, git, new_ticket, repo_state):
     a, b, c = new_ticket(), new_ticket(), new_ticket()
     assert (a, b, c) == ("T-20261122-A001", "T-20261122-A002", "T-20261122-A003")
@@ -275,6 +284,6 @@ def test_several_ids_and_stdin_make_one_commit(run, cli, git, new_ticket, repo_s
     before = repo_state()
     refused = run("update", a, d, "--action", "arrive", "--as", "李明")
     assert refused.code == 5
-    assert refused.err == f"wuyectl: {d}: cannot arrive a ticket that is received; allowed now: assign, cancel, escalate\n"
+    assert refused.err == f"wuyectl: {d}: cannot arrive: the ticket is received; allowed now: assign, cancel, escalate\n"
     assert repo_state() == before
     assert [e["action"] for e in json.loads(cli("show", a, "-o", "json").out)["timeline"]][-1] == "contact"

@@ -113,8 +113,8 @@ def test_a_kind_declared_in_one_module_works_end_to_end(cli, office, git, visito
     out = cli("update", GID, "--action", "sign_out", "--set", "note=取快递", "--as", "陈洁",
               env={"WUYECTL_NOW": "2026-11-22T10:02:00+08:00"})
     assert (out.code, out.err) == (0, ""), out.err
-    again = cli("update", GID, "--action", "sign_out", "--as", "王芳")
-    assert (again.code, again.err) == (5, f"wuyectl: {GID}: cannot sign_out a visitor that is out; "
+    again = cli("update", GID, "--action", "sign_out", "--as", "王芳", "--lang", "en")
+    assert (again.code, again.err) == (5, f"wuyectl: {GID}: cannot sign out: the visitor is signed out; "
                                            "allowed now: nothing (it is finished)\n")
     auditor = cli("update", GID, "--action", "sign_out", "--as", "孙审")
     assert auditor.code == 6
@@ -130,8 +130,8 @@ def test_a_kind_declared_in_one_module_works_end_to_end(cli, office, git, visito
     household = json.loads(cli("show", UNIT, "-o", "json", "--as", "王芳").out)
     assert [v["id"] for v in household["related"]["visitors"]] == [GID]
 
-    assert cli("validate").out == "ok: 3 file(s) valid\n".replace("3", str(_records(office)))
-    assert cli("audit").out.startswith("no findings in ")
+    assert cli("validate").out == "正常：3 个文件均有效\n".replace("3", str(_records(office)))
+    assert cli("audit").out.split(" ", 1)[1].startswith("次提交中未发现问题")     # "N 次提交中未发现问题；…"
 
     def counted(at):
         report = json.loads(cli("report", "records", "--month", "2026-11", "-o", "json", "--as", "王芳",
@@ -144,6 +144,7 @@ def test_a_kind_declared_in_one_module_works_end_to_end(cli, office, git, visito
     assert counted("2026-11-22T10:00:00+08:00")["open"] == 1
 
 
+@pytest.mark.lang("en")
 def test_its_check_and_references_are_validated_and_audited(cli, office, git, visitor_log):
     assert cli("open", "visitor", "--set", "name=访客乙", "--set", f"visiting={UNIT}", "--as", "王芳").code == 0
     text = (office / PATH).read_text(encoding="utf-8")
@@ -161,6 +162,7 @@ def test_its_check_and_references_are_validated_and_audited(cli, office, git, vi
     assert all(f["code"] != "A-transition" for f in found)
 
 
+@pytest.mark.lang("en")
 def test_without_it_the_package_does_not_know_the_kind(cli, office):
     result = cli("open", "visitor", "--set", "name=x", "--as", "王芳")
     assert result.code == 2

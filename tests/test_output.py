@@ -137,6 +137,7 @@ def test_phone_numbers_are_masked_everywhere(run, cli, git, tickets):
     assert PHONE not in messages and OWNER_PHONE not in messages
 
 
+@pytest.mark.lang("en")
 def test_where_filters_by_code_or_label(run, cli, tickets):
     a, b, c = tickets
     by_code = run("get", "tickets", "--where", "status=assigned", "-o", "ids")
@@ -149,7 +150,7 @@ def test_where_filters_by_code_or_label(run, cli, tickets):
     assert cli("get", "tickets", "--mine", "--as", "陈洁", "-o", "ids").out == f"{c}\n{b}\n"
     bad = cli("get", "tickets", "--where", "status=asigned")
     assert bad.code == 3
-    assert bad.err == ("wuyectl: unknown status 'asigned': use one of received, assigned, in_progress, resolved, "
+    assert bad.err == ("wuyectl: unknown status 'asigned': use one of received, assigned, in progress, resolved, "
                        "closed, cancelled (did you mean 'assigned'?)\n")
 
 
@@ -199,6 +200,7 @@ def test_staff_add_and_list(run, cli, git):
     assert "security guard" in en and "maintenance" in en
 
 
+@pytest.mark.lang("en")
 def test_staff_add_refuses_a_name_already_on_the_roster(cli, repo_state):
     before = repo_state()
     result = cli("staff", "add", "王芳", "--role", "clerk", "--as", "赵强")

@@ -18,6 +18,9 @@ from hypothesis import strategies as st
 
 from conftest import UNIT, ticket_path
 
+# Messages are asserted in English here (the default is Chinese: tests/test_messages.py).
+pytestmark = pytest.mark.lang("en")
+
 ACTIONS = ["assign", "contact", "arrive", "progress", "resolve", "report_back", "notify", "answer", "close",
            "reopen", "cancel", "escalate", "callback"]
 ACTORS = {"王芳": "clerk", "赵强": "supervisor", "李明": "technician"}

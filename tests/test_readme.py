@@ -53,9 +53,23 @@ def test_the_kpi_figures_in_the_readme_are_what_the_tool_prints():
 
 
 def test_the_sample_office_is_valid_and_its_history_has_every_kind():
-    assert wuyectl(["validate", "sample-records"]).stdout.startswith("ok: ")
+    assert wuyectl(["validate", "sample-records"]).stdout.startswith("正常：")
     log = subprocess.run(["git", "log", "--format=%B", "--", "sample-records"], cwd=ROOT, capture_output=True,
                          text=True).stdout
     for prefix in ("T-", "V-", "W-", "A-2026-"):
         assert re.search(rf"^Wuye-Record: {prefix}", log, re.M), prefix
     assert "Wuye-Action: sample" in log and "Wuye-Action: import" in log
+
+
+def test_the_error_examples_in_the_readme_are_what_the_tool_prints():
+    """The README's example errors (both languages) are lines of the tested error catalogue."""
+    section = README.split("### Exit codes", 1)[1].split("## The audit trail", 1)[0]
+    blocks = section.split("```\n")[1::2]
+    shown = [line for block in blocks for line in block.splitlines() if line.strip()]
+    assert len(shown) == 4
+    printed = set()
+    for case in (ROOT / "tests" / "errors").iterdir():
+        for name in ("expected", "expected.zh"):
+            if (case / name).exists():
+                printed.update((case / name).read_text(encoding="utf-8").splitlines()[1:])
+    assert [line for line in shown if line not in printed] == []

@@ -240,6 +240,7 @@ def report(cli, repo):
     return _report
 
 
+@pytest.mark.lang("en")
 def test_the_built_office_is_valid_and_its_history_one_commit_per_action(cli, repo):
     import subprocess
 
@@ -617,6 +618,7 @@ def test_satisfaction_before_any_form_came_back(report):
     assert {k: (r["rate"], r["adjusted"]) for k, r in rows(rep, "items").items()}["security"] == ("n/a", "n/a")
 
 
+@pytest.mark.lang("en")
 def test_satisfaction_of_a_campaign_not_drawn(cli, repo):
     result = cli("report", "satisfaction", "--campaign", "2027H1", "--repo", repo, env=LATER)
     assert (result.code, result.out, result.err) == (
@@ -674,6 +676,7 @@ def test_kpi_xlsx_headers_and_figures(cli, report, repo, tmp_path):
     assert (sheet["B4"].data_type, sheet["B4"].number_format) == ("n", "0.0%")
 
 
+@pytest.mark.lang("en")
 def test_xlsx_needs_a_file(cli, repo):
     result = cli("report", "kpi", "--month", "2026-11", "-o", "xlsx", "--repo", repo, env=LATER)
     assert (result.code, result.err) == (2, "wuyectl: -o xlsx needs a FILE to write: wuyectl report … -o xlsx report.xlsx\n")
@@ -724,6 +727,7 @@ def test_csv_to_a_file_keeps_the_bom(cli, repo, tmp_path):
     (("--as-of", "昨天"), 3,
      "wuyectl: cannot read --as-of '昨天': use 2026-11-22T09:14:00+08:00 or '2026-11-22 09:14'"),
 ])
+@pytest.mark.lang("en")
 def test_bad_periods(cli, repo, args, code, message):
     result = cli("report", "kpi", *args, "--repo", repo, env=LATER)
     assert (result.code, result.out, result.err) == (code, "", message + "\n")

@@ -25,6 +25,9 @@ from wuyectl.app import server as serving
 from wuyectl.errors import RepoError
 from wuyectl.store.office import Office
 
+# Messages are asserted in English here (the default is Chinese: tests/test_messages.py).
+pytestmark = pytest.mark.lang("en")
+
 RECEIPT = re.compile(r"received-at: (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00)\npusher: (\S+)\nref: (\S+)\n"
                      r"old: ([0-9a-f]{40})\nnew: ([0-9a-f]{40})\n")
 ME = pwd.getpwuid(os.geteuid()).pw_name

@@ -213,6 +213,7 @@ repo office
 """
 
 
+@pytest.mark.lang("en")
 def test_gitolite_refuses_what_audit_would_flag(gitolite, office, cli, tmp_path):
     server = gitolite
     timings = server.timings
@@ -228,8 +229,9 @@ def test_gitolite_refuses_what_audit_would_flag(gitolite, office, cli, tmp_path)
     sh("git", "remote", "add", "origin", server.url("office"), cwd=office)
     sh("git", "push", "-q", "origin", "HEAD:master", cwd=office, env=server.env("liu"))
     installed = server.as_account(f"{server.python_path} -m wuyectl server install {server.repo('office')}")
-    assert installed.stdout.decode() == (f"{server.repo('office')}/hooks: pre-receive, post-receive "
-                                         f"(run by {server.python_path})\n")
+    # (the server's account has no WUYECTL_LANG: the hooks speak the default, Chinese)
+    assert installed.stdout.decode() == (f"{server.repo('office')}/hooks：pre-receive, post-receive"
+                                         f"（由 {server.python_path} 运行）\n")
     # a compile (any admin push) re-links gitolite's own hooks; ours stay
     admin_push(server, tmp_path, CONF + "\nrepo scratch\n    RW+     =   liu\n", ())
     hooks = server.repo("office") / "hooks"
@@ -272,7 +274,7 @@ def test_gitolite_refuses_what_audit_would_flag(gitolite, office, cli, tmp_path)
     assert cli("assign", "T-20261122-A001", "--to", "李明", "--as", "王芳").code == 0
     hers = sh("git", "rev-parse", "HEAD", cwd=office).stdout.decode().strip()
     proc = sh("git", "push", "origin", "HEAD:master", cwd=office, env=liu, check=False)
-    assert remote_lines(proc) == [f"wuyectl: refused: {hers[:10]} A-not-pusher: made by 王芳, pushed by 刘主任 (liu)"]
+    assert remote_lines(proc) == [f"wuyectl: refused: {hers[:10]} A-not-pusher: 由 王芳 提交，却由 刘主任（liu）推送"]
     timings["refused: liu pushing 王芳's commit"] = time.perf_counter() - step
 
     # 4. wang pushing commits made as 刘主任: refused
@@ -281,11 +283,11 @@ def test_gitolite_refuses_what_audit_would_flag(gitolite, office, cli, tmp_path)
     assert cli(*OPEN_REPAIR, "--as", "刘主任").code == 0
     his = sh("git", "rev-parse", "HEAD", cwd=office).stdout.decode().strip()
     proc = sh("git", "push", "origin", "HEAD:master", cwd=office, env=wang, check=False)
-    assert remote_lines(proc) == [f"wuyectl: refused: {his[:10]} A-not-pusher: made by 刘主任, pushed by 王芳 (wang)"]
+    assert remote_lines(proc) == [f"wuyectl: refused: {his[:10]} A-not-pusher: 由 刘主任 提交，却由 王芳（wang）推送"]
     # … and through sync, the same reason
     result = cli("sync", "--as", "刘主任", env=wang)
     assert (result.code, result.err) == (5, f"wuyectl: push to origin refused by the server, nothing pushed: "
-                                            f"{his[:10]} A-not-pusher: made by 刘主任, pushed by 王芳 (wang)\n")
+                                            f"{his[:10]} A-not-pusher: 由 刘主任 提交，却由 王芳（wang）推送\n")
     # liu pushes his own: accepted
     assert cli("sync", "--as", "刘主任", env=liu).code == 0
     assert tip() == his
@@ -294,11 +296,10 @@ def test_gitolite_refuses_what_audit_would_flag(gitolite, office, cli, tmp_path)
     # 5. a force push and a branch deletion: refused, though gitolite's RW+ would allow both
     step = time.perf_counter()
     proc = sh("git", "push", "--force", "origin", f"{head}:master", cwd=office, env=liu, check=False)
-    assert remote_lines(proc) == [f"wuyectl: refused: refs/heads/master: not a fast-forward: {his[:10]} would be "
-                                  "dropped from the history (a rewritten history is refused; fetch, merge, push again)"]
+    assert remote_lines(proc) == [f"wuyectl: refused: refs/heads/master：不是快进：{his[:10]} 将从历史中丢失"
+                                  "（不接受改写过的历史；请 fetch、合并后再推送）"]
     proc = sh("git", "push", "origin", ":master", cwd=office, env=liu, check=False)
-    assert remote_lines(proc) == ["wuyectl: refused: refs/heads/master: deleting a branch is refused "
-                                  "(history is never deleted)"]
+    assert remote_lines(proc) == ["wuyectl: refused: refs/heads/master：不允许删除分支（历史从不删除）"]
     assert tip() == his
     timings["refused: force push, deletion"] = time.perf_counter() - step
 

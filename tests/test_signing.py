@@ -14,6 +14,9 @@ from conftest import OPEN_REPAIR
 from wuyectl.errors import BadValue, Refused
 from wuyectl.store import signing
 
+# Messages are asserted in English here (the default is Chinese: tests/test_messages.py).
+pytestmark = pytest.mark.lang("en")
+
 
 @pytest.fixture(autouse=True)
 def no_agent(monkeypatch):

@@ -2,11 +2,16 @@
 and ten clerks writing at the same moment (SPEC §1, §5)."""
 from __future__ import annotations
 
+import pytest
+
 import os
 import subprocess
 import sys
 
 from conftest import OPEN_REPAIR, UNIT, ticket_path
+
+# Messages are asserted in English here (the default is Chinese: tests/test_messages.py).
+pytestmark = pytest.mark.lang("en")
 
 
 def test_init_makes_an_office_repo(run, tmp_path):

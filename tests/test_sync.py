@@ -17,6 +17,9 @@ import yaml
 
 from conftest import OPEN_REPAIR, ticket_path
 
+# Messages are asserted in English here (the default is Chinese: tests/test_messages.py).
+pytestmark = pytest.mark.lang("en")
+
 TID = "T-20261122-A001"
 
 

@@ -33,6 +33,7 @@ def _step(cli, git, wid, *args, who="赵强", verb="escalate", reason="依规处
     return _record(cli, wid)
 
 
+@pytest.mark.lang("en")
 def test_ordinary_ladder_step_by_step(cli, git, repo_state):
     start = commits(git)
     wid = _open(cli, "--category", "装修", "--unit", UNIT, "--subtype", "擅自改变房屋结构", "--description", "擅自拆除承重墙",
@@ -56,7 +57,7 @@ def test_ordinary_ladder_step_by_step(cli, git, repo_state):
     refused = cli("escalate", wid, "--reason", "限期整改", "--deadline", "2026-12-01", "--as", "王芳")
     assert (refused.code, refused.out, refused.err) == (6, "", CLERK_MAY_NOT.format(action="escalate", wid=wid))
     for args, code, message in [
-        ((), 5, f"wuyectl: {wid}: the step rectify needs --deadline"),
+        ((), 5, f"wuyectl: {wid}: the step rectify by deadline needs --deadline"),
         (("--deadline", "12月1日"), 3, "wuyectl: cannot read --deadline '12月1日': use YYYY-MM-DD"),
         (("--to", "2"), 3, "wuyectl: --to is for tickets; a violation goes to the next step of its ladder"),
     ]:
@@ -84,7 +85,7 @@ def test_ordinary_ladder_step_by_step(cli, git, repo_state):
 
     last = cli("escalate", wid, "--reason", "再升级", "--as", "赵强")
     assert (last.code, last.err) == (
-        5, f"wuyectl: {wid}: is at the last step (litigate); close it when it is concluded\n")
+        5, f"wuyectl: {wid}: is at the last step (arbitration/litigation); close it when it is concluded\n")
 
     # closing: rectified; kept one year (general)
     assert cli("rectify", wid, "--note", "已恢复原状", "--as", "王芳").code == 0
@@ -93,12 +94,13 @@ def test_ordinary_ladder_step_by_step(cli, git, repo_state):
         "rectified", "2026-11-22T09:14:00+08:00", "2027-11-22")
     finished = cli("escalate", wid, "--reason", "x", "--as", "赵强")
     assert (finished.code, finished.err) == (
-        5, f"wuyectl: {wid}: cannot escalate a violation that is rectified; allowed now: nothing (it is finished)\n")
+        5, f"wuyectl: {wid}: cannot escalate: the violation is rectified; allowed now: nothing (it is finished)\n")
     # one commit per command: open + 5 steps + rectify
     assert commits(git) == start + 7
     assert cli("validate").code == 0
 
 
+@pytest.mark.lang("en")
 def test_fee_refusal_ladder_step_by_step(cli, git, repo_state):
     wid = _open(cli, "--category", "拒交费用", "--unit", UNIT, "--description", "连续六个月拒交物业费")
     assert _record(cli, wid)["ladder"] == "fee_refusal"
@@ -107,7 +109,7 @@ def test_fee_refusal_ladder_step_by_step(cli, git, repo_state):
     assert (refused.code, refused.err) == (6, CLERK_MAY_NOT.format(action="escalate", wid=wid))
     assert _step(cli, git, wid, reason="发催缴函")["step"] == "reminder_letter"
     no_amount = cli("escalate", wid, "--reason", "滞纳金", "--as", "赵强")
-    assert (no_amount.code, no_amount.err) == (5, f"wuyectl: {wid}: the step late_fee needs --amount\n")
+    assert (no_amount.code, no_amount.err) == (5, f"wuyectl: {wid}: the step late fee needs --amount\n")
     record = _step(cli, git, wid, "--amount", "86", reason="收取滞纳金")
     assert (record["step"], record["measures"][-1]["amount"]) == ("late_fee", 86)
     for step in ("lawyer_letter", "public_posting", "suspend_service", "litigate"):
@@ -125,6 +127,7 @@ def test_fee_refusal_ladder_step_by_step(cli, git, repo_state):
     assert cli("validate").code == 0
 
 
+@pytest.mark.lang("en")
 def test_a_major_violations_penalty_needs_the_companys_approval(cli, git, repo_state):
     wid = _open(cli, "--category", "fire", "--severity", "重大", "--place", "5号楼消防通道", "--subtype", "堵塞消防通道",
                 "--description", "杂物堵塞消防通道")
@@ -137,15 +140,15 @@ def test_a_major_violations_penalty_needs_the_companys_approval(cli, git, repo_s
     before = repo_state()
     refusals = [
         (("escalate", wid, "--reason", "整改", "--deadline", "2026-11-25", "--as", "赵强"), 5,
-         f"wuyectl: {wid}: a major violation's penalty (rectify) needs the company's approval first: "
+         f"wuyectl: {wid}: a major violation's penalty (rectify by deadline) needs the company's approval first: "
          "wuyectl update ID --action approve --set approver=NAME"),
         (("escalate", wid, "--reason", "整改", "--deadline", "2026-11-25", "--as", DIRECTOR), 5,
-         f"wuyectl: {wid}: a major violation's penalty (rectify) needs the company's approval first: "
+         f"wuyectl: {wid}: a major violation's penalty (rectify by deadline) needs the company's approval first: "
          "wuyectl update ID --action approve --set approver=NAME"),
         (("update", wid, "--action", "approve", "--as", "赵强"), 5,
          f"wuyectl: {wid}: the company's approval needs the approver: --set approver=NAME"),
         (("update", wid, "--action", "approve", "--set", "approver=公司张总", "--as", "王芳"), 6,
-         CLERK_MAY_NOT.format(action="approve", wid=wid).rstrip("\n")),
+         CLERK_MAY_NOT.format(action="company approval", wid=wid).rstrip("\n")),
     ]
     for args, code, message in refusals:
         result = cli(*args)
@@ -174,6 +177,7 @@ def test_a_major_violations_penalty_needs_the_companys_approval(cli, git, repo_s
     assert cli("validate").code == 0
 
 
+@pytest.mark.lang("en")
 def test_a_general_violation_needs_no_approval(cli, repo_state):
     wid = _open(cli, "--category", "hygiene", "--unit", UNIT, "--description", "楼道堆放杂物")
     before = repo_state()
@@ -182,6 +186,7 @@ def test_a_general_violation_needs_no_approval(cli, repo_state):
     assert repo_state() == before
 
 
+@pytest.mark.lang("en")
 @pytest.mark.parametrize("who", ["李明", "陈洁"])
 def test_any_staff_member_records_and_persuades(cli, git, who):
     wid = _open(cli, "--category", "public_order", "--building", "3栋", "--description", "高空抛物", who=who)
@@ -192,6 +197,7 @@ def test_any_staff_member_records_and_persuades(cli, git, who):
         6, f"wuyectl: {who} ({role}) may not escalate {wid}: needs director or supervisor\n")
 
 
+@pytest.mark.lang("en")
 def test_the_auditor_records_nothing(cli, repo_state):
     before = repo_state()
     result = cli("open", "violation", "--category", "fire", "--unit", UNIT, "--description", "x", "--as", "孙审")

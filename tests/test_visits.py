@@ -64,11 +64,12 @@ def test_home_visit_without_a_complaint_is_one_file(cli, git):
 @pytest.mark.parametrize("args, code, message", [
     (["--unit", UNIT], 2, "wuyectl: a home visit needs --topic (see 'wuyectl open visit --help')"),
     (["--unit", UNIT, "--topic", "停车"], 3,
-     "wuyectl: unknown topic '停车': use one of security, cleaning, greenery, facilities, fees, other"),
+     "wuyectl: unknown topic '停车': use one of security, cleaning/greenery, greenery, facilities, fees, other"),
     (["--unit", "9-9-999", "--topic", "security"], 4, "wuyectl: unit 9-9-999 has no household record"),
     (["--unit", UNIT, "--topic", "security", "--participant", "路人甲"], 6,
      "wuyectl: '路人甲' is not on the staff roster of wuye.yaml"),
 ])
+@pytest.mark.lang("en")
 def test_home_visit_refusals(cli, repo_state, args, code, message):
     before = repo_state()
     result = cli("open", "visit", "--type", "home", *args, "--as", "王芳")
@@ -99,6 +100,7 @@ def _draw(cli, campaign="2026H2", seed=11, env=None, **kw):
     return json.loads(result.out)
 
 
+@pytest.mark.lang("en")
 def test_sample_is_a_tenth_at_least_with_every_complainant_stored_once(cli, git, office, community, repo_state):
     start = commits(git)
     result = cli("survey", "sample", "--campaign", "2026H2", "--seed", "11", "--as", "王芳")
@@ -192,6 +194,7 @@ def campaign(cli, community):
     return drawn, outsider
 
 
+@pytest.mark.lang("en")
 def test_a_returned_form_rates_all_eight_items_once_per_drawn_household(cli, git, campaign, repo_state):
     drawn, outsider = campaign
     unit = drawn[0]
@@ -218,11 +221,11 @@ def test_a_returned_form_rates_all_eight_items_once_per_drawn_household(cli, git
         (["--unit", unit, *ALL_GOOD, "--overall", "good"], 5,
          f"wuyectl: {unit} already returned its 2026H2 form ({vid})"),
         (["--unit", drawn[1], *ALL_GOOD[:6], "--overall", "good"], 3,
-         "wuyectl: the form rates all eight items; missing: culture, fees"),
+         "wuyectl: the form rates all eight items; missing: community culture, fees"),
         (["--unit", drawn[1], *ALL_GOOD[:7], "--item", "fees=很好", "--overall", "good"], 3,
-         "wuyectl: unknown fees rating '很好': use one of excellent, good, pass, dissatisfied (did you mean '良好'?)"),
+         "wuyectl: unknown fees rating '很好': use one of excellent, good, pass, dissatisfied (did you mean 'good'?)"),
         (["--unit", drawn[1], *ALL_GOOD], 2,
-         "wuyectl: a survey visit needs --overall (see 'wuyectl open visit --help')"),
+         "wuyectl: a survey needs --overall (see 'wuyectl open visit --help')"),
     ]
     for args, code, message in refusals:
         result = cli("open", "visit", "--type", "survey", "--campaign", "2026H2", *args, "--as", "王芳")

@@ -9,6 +9,8 @@ import difflib
 from dataclasses import dataclass
 from enum import IntEnum
 
+from .i18n import _
+
 
 class Exit(IntEnum):
     """The exit codes and what each means: `wuyectl --help` lists them from here, and the
@@ -97,10 +99,12 @@ class Invalid(WuyeError):
         self.problems = sorted(problems)
         first = str(self.problems[0])
         more = len(self.problems) - 1
-        super().__init__(first + (f" (and {more} more)" if more else ""))
+        super().__init__(first + (_(" (and {count} more)").format(count=more) if more else ""))
 
 
 def did_you_mean(word: str, choices) -> str:
-    """' (did you mean 'x'?)' for the closest choice, or ''."""
-    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.5)
-    return f" (did you mean '{match[0]}'?)" if match else ""
+    """' (did you mean 'x'?)' for the closest choice, or ''. `choices` may map each text to
+    what to show for it (a code's label in the language of messages)."""
+    shown = choices if isinstance(choices, dict) else {str(c): str(c) for c in choices}
+    match = difflib.get_close_matches(str(word), [str(c) for c in shown], n=1, cutoff=0.5)
+    return _(" (did you mean '{choice}'?)").format(choice=shown[match[0]]) if match else ""

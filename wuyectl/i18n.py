@@ -8,6 +8,13 @@ A message with values is formatted after translation, so the catalogue sees the 
 
 The language is chosen where the command line knows it (--lang, WUYECTL_LANG, the office's
 `language` setting, else Chinese): `use(resolver)` hands `_()` a function that answers it.
+
+1. `_()`, `ngettext()`, `pgettext()` translate now; `N_()` only marks a text declared ahead
+   (a kind's hint, a table of reasons) that is translated with `_()` where it is shown.
+2. `join()` / `join_or()` list items the language's way (`a, b or c` · `a、b或c`).
+3. `translate_click()` sends click's own messages (usage errors) through this catalogue.
+4. `python tools/messages.py update` extracts the msgids (Babel), merges them into the .po
+   and compiles the .mo; tests/test_messages.py fails while one lacks its Chinese.
 """
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ import gettext
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 LOCALE = Path(__file__).parent / "locale"
 DOMAIN = "wuyectl"
@@ -47,7 +54,7 @@ def translations(lang: str) -> gettext.NullTranslations:
 def _(message: str) -> str:
     """`message` in the current language (English is the message itself)."""
     lang = language()
-    if lang == "en":
+    if lang == "en" or not message:       # gettext("") is the catalogue's header
         return message
     return translations(lang).gettext(message)
 
@@ -57,3 +64,46 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     if lang == "en":
         return singular if n == 1 else plural
     return translations(lang).ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    """`message` in the current language, where the same English needs telling apart."""
+    lang = language()
+    if lang == "en":
+        return message
+    return translations(lang).pgettext(context, message)
+
+
+def N_(message: str) -> str:
+    """Mark a text for the catalogue without translating it here (`_()` it where shown)."""
+    return message
+
+
+def join(items: Iterable) -> str:
+    """'a, b, c' (Chinese: 'a、b、c')."""
+    return pgettext("list separator", ", ").join(str(item) for item in items)
+
+
+def join_or(items: Iterable) -> str:
+    """'a, b or c' (Chinese: 'a、b或c')."""
+    items = [str(item) for item in items]
+    if len(items) < 2:
+        return "".join(items)
+    return _("{items} or {last}").format(items=join(items[:-1]), last=items[-1])
+
+
+def translate_click() -> None:
+    """Click writes its messages (missing option, no such command, bad choice …) with
+    `gettext.gettext` bound in each of its modules; point those names at this catalogue,
+    which holds the click messages a user can meet (tools/messages.py CLICK_MESSAGES)."""
+    import importlib
+
+    for name in ("core", "exceptions", "parser", "types", "decorators", "termui", "utils", "formatting"):
+        try:
+            module = importlib.import_module(f"click.{name}")
+        except ImportError:     # a click without that module
+            continue
+        if getattr(module, "_", None) is gettext.gettext:
+            module._ = _
+        if getattr(module, "ngettext", None) is gettext.ngettext:
+            module.ngettext = ngettext

@@ -21,6 +21,7 @@ from typing import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import BadValue
+from .i18n import N_, _
 
 LOCAL_FORMS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S")
 
@@ -30,15 +31,16 @@ def zone(name: str) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise BadValue(f"unknown timezone '{name}'") from None
+        raise BadValue(_("unknown timezone '{name}'").format(name=name)) from None
 
 
-def parse_time(text: str, tz: tzinfo, *, what: str = "time", forms: tuple[str, ...] = LOCAL_FORMS) -> datetime:
+def parse_time(text: str, tz: tzinfo, *, what: str = N_("time"), forms: tuple[str, ...] = LOCAL_FORMS) -> datetime:
     """An aware datetime from ISO 8601 with offset, or a local time in `tz` written in one of
     `forms` (default `YYYY-MM-DD[ HH:MM[:SS]]`)."""
     raw = str(text).strip()
     if not raw or len(raw) > 40:
-        raise BadValue(f"cannot read {what} '{text}': use 2026-11-22T09:14:00+08:00 or '2026-11-22 09:14'")
+        raise BadValue(_("cannot read {what} '{text}': use 2026-11-22T09:14:00+08:00 or '2026-11-22 09:14'").format(
+            what=_(what), text=text))
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
         raw += " 00:00"
     try:
@@ -52,17 +54,18 @@ def parse_time(text: str, tz: tzinfo, *, what: str = "time", forms: tuple[str, .
             except ValueError:
                 continue
     if value is None:
-        raise BadValue(f"cannot read {what} '{text}': use 2026-11-22T09:14:00+08:00 or '2026-11-22 09:14'")
+        raise BadValue(_("cannot read {what} '{text}': use 2026-11-22T09:14:00+08:00 or '2026-11-22 09:14'").format(
+            what=_(what), text=text))
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return value.astimezone(tz).replace(microsecond=0)
 
 
-def parse_date(text: str, *, what: str = "date") -> date:
+def parse_date(text: str, *, what: str = N_("date")) -> date:
     try:
         return date.fromisoformat(str(text).strip())
     except ValueError:
-        raise BadValue(f"cannot read {what} '{text}': use YYYY-MM-DD") from None
+        raise BadValue(_("cannot read {what} '{text}': use YYYY-MM-DD").format(what=_(what), text=text)) from None
 
 
 def now(tz: tzinfo) -> datetime:
@@ -126,29 +129,29 @@ def parse_loose(text: str) -> datetime:
 
     raw = str(text).strip()
     if not raw or len(raw) > 64:
-        raise ValueError(f"not a date: '{text}'")
+        raise ValueError(_("not a date: '{text}'").format(text=text))
 
     def offset_only(name, offset):
         if offset is not None:                # a written offset; UTC, GMT and Z give 0
             return timezone(timedelta(seconds=offset))
         if name:
-            raise ValueError(f"time zone '{name}' (write an offset such as +08:00)")
+            raise ValueError(_("time zone '{name}' (write an offset such as +08:00)").format(name=name))
         return None
 
     try:
         first, second = (parser.parse(raw, default=default, dayfirst=False, yearfirst=False, tzinfos=offset_only)
                          for default in _LOOSE_DEFAULTS)
     except (ValueError, OverflowError, TypeError):   # dateutil's ParserError is a ValueError
-        raise ValueError(f"not a date: '{text}'") from None
+        raise ValueError(_("not a date: '{text}'").format(text=text)) from None
     ymd = (first.year, first.month, first.day)
     if (second.year, second.month, second.day) != ymd:
-        raise ValueError(f"not a whole date (year, month and day): '{text}'")
+        raise ValueError(_("not a whole date (year, month and day): '{text}'").format(text=text))
     if not re.search(rf"(?<!\d){first.year:04d}(?:\d{{4}})?(?!\d)", raw):
-        raise ValueError(f"write the year in four digits: '{text}'")
+        raise ValueError(_("write the year in four digits: '{text}'").format(text=text))
     rows = [(int(m[1]), int(m[2]), int(m[3])) for m in _YMD.finditer(raw)]
     rows += [(int(m[3]), int(m[1]), int(m[2])) for m in _MDY.finditer(raw)]
     if any(row != ymd for row in rows):
-        raise ValueError(f"month first, then day: '{text}'")
+        raise ValueError(_("month first, then day: '{text}'").format(text=text))
     return first
 
 

@@ -8,6 +8,7 @@ from .records import Committed, act
 from ..domain import codes
 from ..domain.kinds.archive import ALWAYS_CONFIDENTIAL, FILERS, KIND as ARCHIVE, destroy_after
 from ..errors import BadValue, NotPermitted
+from ..i18n import _, join_or
 from ..store import yamlio
 from ..store.office import Office
 from ..store.transaction import Transaction
@@ -19,19 +20,21 @@ def open_archive(office: Office, actor: str | None, *, title: str, category: str
     """File an item. Owner, tenant and staff records are always confidential."""
     person = acting(office, actor)
     if person["role"] not in FILERS:
-        raise NotPermitted(f"{person['name']} ({person['role']}) may not file archive items: needs {' or '.join(FILERS)}")
+        raise NotPermitted(_("{name} ({role}) may not file archive items: needs {roles}").format(
+            name=person["name"], role=codes.shown("role", person["role"]),
+            roles=join_or(codes.shown("role", r) for r in FILERS)))
     when = office.at(at)
     stamp = timeutil.iso(when)
-    category = codes.resolve("archive_category", category, what="archive category")
+    category = codes.resolve("archive_category", category, what=_("archive category"))
     day = timeutil.parse_date(filed_on, what="--filed-on").isoformat() if filed_on else when.date().isoformat()
     try:
         years = int(retention_years)
     except (TypeError, ValueError):
-        raise BadValue(f"--retention '{retention_years}' is not a number of years") from None
+        raise BadValue(_("--retention '{value}' is not a number of years").format(value=retention_years)) from None
     if not 0 <= years <= 100:
-        raise BadValue("--retention is 0 to 100 years")
+        raise BadValue(_("--retention is 0 to 100 years"))
     if not title or not str(title).strip() or not location or not str(location).strip():
-        raise BadValue("an archive item needs --title and --location (cabinet/box)")
+        raise BadValue(_("an archive item needs --title and --location (cabinet/box)"))
     record = {"id": None, "status": "filed", "title": str(title).strip(), "category": category,
               "medium": codes.resolve("medium", medium), "confidential": bool(confidential or category in ALWAYS_CONFIDENTIAL),
               "location": str(location).strip(), "filed_on": day, "retention_years": years,
@@ -52,7 +55,7 @@ def lend(office: Office, actor: str | None, ids: Iterable[str], *, borrower: str
          due_at: str | None = None, approved_by: str | None = None, at: str | None = None) -> Committed:
     """文件借阅: at most 3 days unless a director approves; never confidential items or disks."""
     if not borrower or not purpose:
-        raise BadValue("a loan needs --to BORROWER and --purpose")
+        raise BadValue(_("a loan needs --to BORROWER and --purpose"))
     params = {"borrower": str(borrower).strip(), "purpose": str(purpose).strip()}
     if due_at:
         params["due_at"] = timeutil.iso(timeutil.parse_time(due_at, office.tz, what="--due"))

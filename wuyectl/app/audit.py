@@ -84,7 +84,11 @@ def record_log(office: Office, record_id: str) -> list[dict]:
     if not history and not os.path.isfile(office.abspath(rel)):
         from ..errors import NotFound
 
-        raise NotFound(f"no {kind.name} {str(record_id).strip()} (looked for {rel})")
+        from ..domain import codes
+        from ..i18n import _
+
+        raise NotFound(_("no {kind} {id} (looked for {path})").format(
+            kind=codes.kind_noun(kind.name), id=str(record_id).strip(), path=rel))
     out = []
     with Reader(office.top) as blobs:
         for commit, author, when, body in reversed(history):

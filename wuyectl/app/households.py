@@ -250,7 +250,7 @@ def open_owner(office: Office, actor: str | None, *, unit: str, name: str | None
     _checked(record, rel)
     with Transaction(office, person) as tx:
         if os.path.exists(office.abspath(rel)):
-            raise BadValue(f"unit {unit} already has a household record ({rel})")
+            raise BadValue(_("unit {unit} already has a household record ({path})").format(unit=unit, path=rel))
         tx.create(rel, yamlio.new_map(record))
         tx.commit(f"{unit} open household", action="open", records=[unit])
     return unit
@@ -323,7 +323,8 @@ def _column_map(headings: list[str], mapping: Iterable[str], table: Mapping[str,
     explicit = dict(map_pairs(mapping, sorted(table)))
     missing = [c for c in explicit if c not in headings]
     if missing:
-        raise BadValue(f"--map: no column '{missing[0]}' in the file (columns: {', '.join(h for h in headings if h)})")
+        raise BadValue(_("--map: no column '{column}' in the file (columns: {columns})").format(
+            column=missing[0], columns=", ".join(h for h in headings if h)))
     out = {}
     for index, heading in enumerate(headings):
         if heading in explicit:

@@ -13,6 +13,7 @@ from typing import Iterable, Mapping
 from ..domain import codes
 from ..domain.kinds import KINDS, Kind, or_list
 from ..errors import BadValue, Problem, did_you_mean
+from ..i18n import _
 from ..store import git, schema
 from ..store.cache import COLUMNS
 from ..store.office import Office
@@ -40,11 +41,12 @@ def parse_where(kind: Kind, pairs: Iterable[str] | Mapping[str, str]) -> list[tu
         pairs = [f"{key}={value}" for key, value in pairs.items()]
     for pair in pairs or ():
         if "=" not in pair:
-            raise BadValue(f"--where needs FIELD=VALUE, not '{pair}'")
+            raise BadValue(_("--where needs FIELD=VALUE, not '{pair}'").format(pair=pair))
         key, value = (p.strip() for p in pair.split("=", 1))
         known = _fields(kind)
         if known and key.split(".", 1)[0] not in known:
-            raise BadValue(f"--where: {kind.plural} have no field '{key}'{did_you_mean(key, known)}")
+            raise BadValue(_("--where: {kinds} have no field '{field}'{hint}").format(
+                kinds=codes.kind_noun(kind.name, plural=True), field=key, hint=did_you_mean(key, known)))
         if key in kind.code_fields:
             value = codes.resolve(kind.code_fields[key], value, what=key)
         out.append((key, value))
@@ -102,7 +104,8 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[s
     `open_only`). Files that cannot be read are left out and, when `problems` is given,
     reported there as `Problem`s."""
     if overdue and kind.overdue is None:
-        raise BadValue(f"--overdue is for {or_list([k.plural for k in KINDS.values() if k.overdue], 'and')}")
+        raise BadValue(_("--overdue is for {kinds}").format(
+            kinds=or_list([codes.kind_noun(k.name, plural=True) for k in KINDS.values() if k.overdue], "and")))
     conditions = parse_where(kind, where)
     terminal = set(kind.workflow.terminal) if open_only(kind, conditions, everything) else set()
     # Simple equalities the index has a column for are answered by the index itself, so only

@@ -11,6 +11,7 @@ from ..domain import codes
 from ..domain.kinds import KINDS
 from ..domain.workflow import MANAGERS
 from ..errors import BadValue, NotPermitted, RepoError
+from ..i18n import _, join_or
 from ..store import git, schema, yamlio
 from ..store.office import CONFIG, Office
 from ..store.transaction import Transaction, atomic_write, check_one_line
@@ -27,7 +28,8 @@ def acting(office: Office, name: str | None) -> dict:
 
     person = vouched(office, office.actor(name))
     if person["role"] == "auditor":
-        raise NotPermitted(f"{person['name']} (auditor) has read-only access")
+        raise NotPermitted(_("{name} ({role}) has read-only access").format(
+            name=person["name"], role=codes.shown("role", "auditor")))
     return person
 
 
@@ -53,15 +55,16 @@ def init_office(directory: str, *, name: str, director: str, station: str = "A",
     from ..store import shared as sharing
 
     directory = os.path.abspath(directory)
-    check_one_line("community name", name)     # the subject of the first commit
-    check_one_line("staff name", director)     # its author
+    check_one_line(_("community name"), name)     # the subject of the first commit
+    check_one_line(_("staff name"), director)     # its author
     if os.path.exists(os.path.join(directory, CONFIG)):
-        raise BadValue(f"{directory} is already an office repo ({CONFIG} exists)")
+        raise BadValue(_("{directory} is already an office repo ({config} exists)").format(
+            directory=directory, config=CONFIG))
     if not re.fullmatch(r"[A-Z]", station or ""):
-        raise BadValue(f"station '{station}' must be one capital letter (A–Z)")
+        raise BadValue(_("station '{station}' must be one capital letter (A–Z)").format(station=station))
     timeutil.zone(timezone)
     if language not in ("zh", "en"):
-        raise BadValue(f"language '{language}' must be zh or en")
+        raise BadValue(_("language '{language}' must be zh or en").format(language=language))
     config = {"schema_version": 1, "community": {"name": name}}
     if code:
         config["community"]["code"] = code
@@ -221,23 +224,25 @@ def add_staff(office: Office, actor: str | None, name: str, role: str, departmen
               email: str | None = None) -> str:
     person = acting(office, actor)
     if person["role"] not in MANAGERS:
-        raise NotPermitted(f"{person['name']} ({person['role']}) may not add staff: needs supervisor or director")
+        raise NotPermitted(_("{name} ({role}) may not add staff: needs {roles}").format(
+            name=person["name"], role=codes.shown("role", person["role"]),
+            roles=join_or(codes.shown("role", r) for r in ("supervisor", "director"))))
     role = codes.resolve("role", role)
     if department:
         department = codes.resolve("department", department)
     name = str(name).strip()
     # The name becomes git's author and a word of commit subjects: one line, nothing hidden.
-    check_one_line("staff name", name)
+    check_one_line(_("staff name"), name)
     if not name or len(name) > 60:
-        raise BadValue("a staff name must be 1 to 60 characters")
+        raise BadValue(_("a staff name must be 1 to 60 characters"))
     if email is not None:
-        check_one_line("staff email", email)
+        check_one_line(_("staff email"), email)
     from .roster import trusted_staff
 
     vouched_for = trusted_staff(office)
     known = [p["name"] for p in (office.config.get("staff", []) if vouched_for is None else vouched_for)]
     if name in known:
-        raise BadValue(f"'{name}' is already on the roster")
+        raise BadValue(_("'{name}' is already on the roster").format(name=name))
     with Transaction(office, person) as tx:
         loaded = tx.load_path(CONFIG)
         entry = {"name": name, "role": role}
@@ -269,8 +274,9 @@ def check_reveal(office: Office, actor: str | None) -> None:
     person = vouched(office, office.actor(actor))
     if not may_reveal(office, person):
         roles = (office.config.get("policy") or {}).get("reveal_roles", DEFAULT_REVEAL_ROLES)
-        raise NotPermitted(f"{person['name']} ({person['role']}) may not --reveal personal numbers: "
-                           f"needs {' or '.join(roles)}")
+        raise NotPermitted(_("{name} ({role}) may not --reveal personal numbers: needs {roles}").format(
+            name=person["name"], role=codes.shown("role", person["role"]),
+            roles=join_or(codes.shown("role", r) for r in roles)))
 
 
 def set_key(office: Office, actor: str | None, name: str, key_text: str | None = None,
@@ -289,21 +295,23 @@ def set_key(office: Office, actor: str | None, name: str, key_text: str | None =
     target = office.person(name)
     name = target["name"]
     if person["name"] != name and person["role"] not in MANAGERS:
-        raise NotPermitted(f"{person['name']} ({person['role']}) may not set {name}'s key or login: "
-                           f"needs supervisor or director (or {name} themself)")
+        raise NotPermitted(_("{actor} ({role}) may not set {name}'s key or login: "
+                             "needs {roles} (or {name} themself)").format(
+            actor=person["name"], role=codes.shown("role", person["role"]), name=name,
+            roles=join_or(codes.shown("role", r) for r in ("supervisor", "director"))))
     if key_text is None and login is None:
-        raise BadValue("nothing to set: give a key file (--file KEY.pub), a login (--login USER), or both")
+        raise BadValue(_("nothing to set: give a key file (--file KEY.pub), a login (--login USER), or both"))
     key = signing.parse_public_key(key_text, what=key_source) if key_text is not None else None
     if login is not None:
         login = str(login).strip()
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}", login):
-            raise BadValue(f"login {login!r} must be 1 to 64 letters, digits, '.', '_', '@' or '-', "
-                           f"starting with a letter or digit")
+            raise BadValue(_("login {login!r} must be 1 to 64 letters, digits, '.', '_', '@' or '-', "
+                             "starting with a letter or digit").format(login=login))
     with Transaction(office, person) as tx:
         loaded = tx.load_path(CONFIG)
         entry = next((p for p in loaded.rt["staff"] if p.get("name") == name), None)
         if entry is None:   # removed by a hand edit since it was read
-            raise NotPermitted(f"'{name}' is not on the staff roster of {CONFIG}")
+            raise NotPermitted(_("'{name}' is not on the staff roster of {config}").format(name=name, config=CONFIG))
         for other in loaded.data.get("staff", []):
             if other.get("name") == name:
                 continue
@@ -314,13 +322,15 @@ def set_key(office: Office, actor: str | None, name: str, key_text: str | None =
                 except BadValue:
                     same = False
                 if same:
-                    raise BadValue(f"{key_source}: {key.fingerprint} is already {other['name']}'s signing key")
+                    raise BadValue(_("{source}: {fingerprint} is already {name}'s signing key").format(
+                        source=key_source, fingerprint=key.fingerprint, name=other["name"]))
             if login is not None and other.get("login") == login:
-                raise BadValue(f"login '{login}' is already {other['name']}'s")
+                raise BadValue(_("login '{login}' is already {name}'s").format(login=login, name=other["name"]))
         old_key = entry.get("signing_key")
         same_key = key is None or (old_key and old_key == key.line)
         if same_key and (login is None or entry.get("login") == login):
-            raise BadValue(f"{name} already has that {'login' if key is None else 'signing key'}: nothing to change")
+            raise BadValue((_("{name} already has that login: nothing to change") if key is None else
+                            _("{name} already has that signing key: nothing to change")).format(name=name))
         if key is not None:
             entry["signing_key"] = key.line
         if login is not None:

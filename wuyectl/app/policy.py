@@ -4,8 +4,10 @@ tool commit, so the audit knows the policy each commit was made under and who ch
 hand edit of wuye.yaml is taken as written, but reported)."""
 from __future__ import annotations
 
+from ..domain import codes
 from ..domain.workflow import POLICY_MAKERS
 from ..errors import BadValue, NotPermitted, Refused
+from ..i18n import _, join_or
 from ..store import yamlio
 from ..store.office import CONFIG, Office
 from ..store.transaction import Transaction
@@ -18,7 +20,7 @@ def read_value(text: str):
     try:
         value = yamlio.to_plain(yamlio.load_roundtrip(f"value: {text}\n"))["value"]
     except (yamlio.YamlProblem, KeyError, TypeError):
-        raise BadValue(f"'{text}' is not a value (a number, true/false, text or [a, b])") from None
+        raise BadValue(_("'{text}' is not a value (a number, true/false, text or [a, b])").format(text=text)) from None
     return value
 
 
@@ -28,16 +30,17 @@ def set_policy(office: Office, actor: str | None, key: str, value) -> str | None
     Returns the commit, or None when nothing changed."""
     person = acting(office, actor)
     if person["role"] not in POLICY_MAKERS:
-        raise NotPermitted(f"{person['name']} ({person['role']}) may not change the policy: needs "
-                           f"{' or '.join(sorted(POLICY_MAKERS))}")
+        raise NotPermitted(_("{name} ({role}) may not change the policy: needs {roles}").format(
+            name=person["name"], role=codes.shown("role", person["role"]),
+            roles=join_or(codes.shown("role", r) for r in sorted(POLICY_MAKERS))))
     parts = [p.strip() for p in str(key).split(".")]
     if not all(parts):
-        raise BadValue(f"'{key}' is not a policy setting (e.g. backdate_limit_days, sla_minutes.dispatch)")
+        raise BadValue(_("'{key}' is not a policy setting (e.g. backdate_limit_days, sla_minutes.dispatch)").format(key=key))
     if isinstance(value, str):
         value = read_value(value)
     if parts == ["require_signatures"] and value is True and not person.get("signing_key"):
-        raise Refused(f"{person['name']} has no signing key on the roster: register it first (wuyectl staff key "
-                      f"{person['name']} --file KEY.pub), or no one could change this policy back")
+        raise Refused(_("{name} has no signing key on the roster: register it first (wuyectl staff key "
+                        "{name} --file KEY.pub), or no one could change this policy back").format(name=person["name"]))
     with Transaction(office, person) as tx:
         loaded = tx.load_path(CONFIG)
         if "policy" not in loaded.rt:

@@ -12,6 +12,7 @@ from ..domain import codes
 from ..domain.kinds import Kind, how_to_change, kind_of_id, locked_changes
 from ..domain.workflow import Change, apply, find_action
 from ..errors import BadValue, Conflict, Refused, UsageError
+from ..i18n import _
 from ..store import schema, yamlio
 from ..store.office import Office
 from ..store.transaction import Transaction
@@ -41,7 +42,7 @@ def _unique(ids: Iterable[str]) -> list[str]:
             seen.add(rid)
             out.append(rid)
     if not out:
-        raise UsageError("no record IDs given")
+        raise UsageError(_("no record IDs given"))
     return out
 
 
@@ -56,7 +57,8 @@ def coerce(kind: Kind, field: str, value: Any, office: Office):
     if isinstance(value, datetime) and timestamp:
         return timeutil.iso(value.astimezone(office.tz) if value.tzinfo else value.replace(tzinfo=office.tz))
     if isinstance(value, date) and timestamp:
-        raise BadValue(f"{field}: a time is needed (a datetime or '2026-11-22 09:14'), not the date {value}")
+        raise BadValue(_("{field}: a time is needed (a datetime or '2026-11-22 09:14'), not the date {value}").format(
+            field=field, value=value))
     if not isinstance(value, str):
         return value
     if timestamp:
@@ -67,7 +69,7 @@ def coerce(kind: Kind, field: str, value: Any, office: Office):
         try:
             number = float(text)
         except ValueError:
-            raise BadValue(f"{field}: '{value}' is not a number") from None
+            raise BadValue(_("{what}: '{value}' is not a number").format(what=field, value=value)) from None
         if kind_type == "integer" or number.is_integer():
             return int(number)
         return number
@@ -76,7 +78,7 @@ def coerce(kind: Kind, field: str, value: Any, office: Office):
             return True
         if text.lower() in ("false", "no", "n", "0", "否", "不同意"):
             return False
-        raise BadValue(f"{field}: '{value}' is not yes or no")
+        raise BadValue(_("{field}: '{value}' is not yes or no").format(field=field, value=value))
     if field in kind.code_fields:
         return codes.resolve(kind.code_fields[field], text, what=field)
     return value
@@ -99,18 +101,19 @@ def act(office: Office, actor: str | None, ids: Iterable[str], action: str, *, s
     ids = _unique(ids)
     kinds = {kind_of_id(rid).name for rid in ids}
     if len(kinds) > 1:
-        raise BadValue("one command acts on records of one kind")
+        raise BadValue(_("one command acts on records of one kind"))
     kind = kind_of_id(ids[0])
     if not kind.workflow.actions:
-        raise BadValue(f"a {kind.name} has no workflow actions; edit it with `wuyectl edit`")
+        raise BadValue(_("a {kind} has no workflow actions; edit it with `wuyectl edit`").format(
+            kind=codes.kind_noun(kind.name)))
     step = find_action(kind.workflow, action)
     if sets is not None and not isinstance(sets, Mapping):
-        raise BadValue("sets: give the fields as a mapping, field → value")
+        raise BadValue(_("sets: give the fields as a mapping, field → value"))
     values = {str(key).strip(): coerce(kind, str(key).strip(), value, office) for key, value in (sets or {}).items()}
     stamp = timeutil.iso(office.at(at))
     with Transaction(office, person) as tx:
         for rid in ids:
-            _, loaded = tx.load(rid)
+            _kind, loaded = tx.load(rid)
             change = Change(loaded.rt, step, person["name"], person["role"], stamp, note=note,
                             params={"policy": office.config.get("policy") or {}, **(params or {})})
             apply(kind.workflow, change, record_id=rid, sets=values, through_command=command)
@@ -128,7 +131,7 @@ def escalate(office: Office, actor: str | None, ids: Iterable[str], *, reason: s
     What each kind takes is its escalate action's to say (`Action.prepare`)."""
     ids = _unique(ids)
     if not reason or not str(reason).strip():
-        raise BadValue("--reason is required")
+        raise BadValue(_("--reason is required"))
     # What the kind's escalate takes is checked first; whether it has one at all, and who may
     # take it, is act()'s to say (the same messages as any action).
     step = kind_of_id(ids[0]).workflow.actions.get("escalate")
@@ -142,7 +145,8 @@ def open_record(office: Office, actor: str | None, kind: Kind, values: Mapping[s
                 at: str | None = None) -> str:
     """Open a record of a kind that declares how (`Kind.new_record`); returns its ID."""
     if kind.new_record is None or kind.stem is None:
-        raise BadValue(f"a {kind.name} is not opened this way: see `wuyectl open --help`")
+        raise BadValue(_("a {kind} is not opened this way: see `wuyectl open --help`").format(
+            kind=codes.kind_noun(kind.name)))
     person = acting(office, actor)
     when = office.at(at)
     stamp = timeutil.iso(when)
@@ -163,17 +167,17 @@ def edit_record(office: Office, actor: str | None, record_id: str, text: str, *,
     person = acting(office, actor)
     kind, rel = office.locate(record_id)
     with Transaction(office, person) as tx:
-        _, loaded = tx.load(record_id)
+        _kind, loaded = tx.load(record_id)
         if expected is not None and loaded.raw != expected:
-            raise Conflict(f"{rel}: changed by someone else while you were editing; edit again")
+            raise Conflict(_("{path}: changed by someone else while you were editing; edit again").format(path=rel))
         if loaded.raw == text.encode("utf-8"):
             return None
         new = tx.stage_text(rel, text)
         if new.data.get("id") != loaded.data.get("id"):
-            raise BadValue(f"{rel}: the id cannot be changed (it is {loaded.data.get('id')})")
+            raise BadValue(_("{path}: the id cannot be changed (it is {id})").format(path=rel, id=loaded.data.get("id")))
         locked = locked_changes(kind, loaded.data, new.data)
         if locked:
-            raise Refused(f"{record_id}: edit changes only free text, not {locked[0]}: "
-                          f"{how_to_change(kind, locked[0], record_id, loaded.data)}")
+            raise Refused(_("{id}: edit changes only free text, not {field}: {how}").format(
+                id=record_id, field=locked[0], how=how_to_change(kind, locked[0], record_id, loaded.data)))
         return tx.commit(f"{record_id} edit", action="edit", records=[record_id])
 

@@ -48,7 +48,10 @@ from typing import Iterable, Iterator, Mapping
 from ..domain.kinds import Kind, kind_of_path, locked_changes
 from ..domain.findings import Finding
 from ..domain.workflow import MANAGERS, POLICY_MAKERS, Change, apply
+from .. import i18n
+from ..domain import codes
 from ..errors import NotPermitted, RepoError, WuyeError
+from ..i18n import _
 from ..store import fastyaml, git, yamlio
 from ..store.office import BACKDATE_LIMIT_DAYS, CONFIG, FUTURE_SLACK_S
 from ..timeutil import read_iso
@@ -131,7 +134,7 @@ def commits(top: str, revs: list[str], paths: list[str]) -> Iterator[Commit]:
         proc.stdout.close()
         err = proc.stderr.read().decode("utf-8", "replace")
         if proc.wait() != 0 and "does not have any commits" not in err:
-            raise RepoError(f"git log: {err.strip().splitlines()[-1] if err.strip() else 'failed'}")
+            raise RepoError(_("git log: {error}").format(error=err.strip().splitlines()[-1] if err.strip() else _("failed")))
 
 
 def _commit(text: str) -> Commit:
@@ -208,22 +211,23 @@ def config_step(trust: Trust, old: Mapping | None, new: Mapping | None, action: 
         directors = [p.get("name") for p in after if p.get("role") == "director"]
         if action == "init" and len(after) == 1 and directors == [actor]:
             return Trust(new), []
-        return Trust(new), [("A-roster", "the office was not set up by `wuyectl init` (its first roster is taken "
-                                         "as written)")]
+        return Trust(new), [("A-roster", _("the office was not set up by `wuyectl init` (its first roster is taken "
+                                           "as written)"))]
     role = trust.role(actor)
-    how = f"'{action}' by {actor} ({role})" if action else "a hand commit"
+    how = (_("'{action}' by {actor} ({role})").format(action=action, actor=actor, role=codes.shown("role", role))
+           if action else _("a hand commit"))
     found: list[tuple[str, str]] = []
     settings = [k for k in dict.fromkeys([*old, *new]) if k != "staff" and old.get(k) != new.get(k)]
     if settings and not (set(settings) <= set(SETTINGS_STEPS.get(action or "", ()))
                          and role in POLICY_MAKERS and before == after):
         if action:
-            found.append(("A-roster", f"office configuration ({', '.join(settings)}) changed by {how}, which does "
-                                      "not change it (taken as written)"))
+            found.append(("A-roster", _("office configuration ({settings}) changed by {how}, which does "
+                                        "not change it (taken as written)").format(settings=", ".join(settings), how=how)))
         else:
-            found.append(("A-hand-edit", f"office configuration ({', '.join(settings)}) changed without the tool "
-                                         "(taken as written)"))
+            found.append(("A-hand-edit", _("office configuration ({settings}) changed without the tool "
+                                           "(taken as written)").format(settings=", ".join(settings))))
     elif not settings and before == after and not action:
-        found.append(("A-hand-edit", "office configuration changed without the tool (its layout or comments)"))
+        found.append(("A-hand-edit", _("office configuration changed without the tool (its layout or comments)")))
     trusted = Trust({**new, "staff": copy.deepcopy(trust.config.get("staff") or [])})
     if before == after:
         return trusted, found
@@ -251,11 +255,12 @@ def config_step(trust: Trust, old: Mapping | None, new: Mapping | None, action: 
                         person.pop(key, None)
                 return trusted, found
     names = {p.get("name"): p for p in before}
-    what = [f"{p.get('name')}: {names.get(p.get('name'), {}).get('role', '(new)')} → {p.get('role')}"
+    what = [f"{p.get('name')}: {codes.shown('role', names[p.get('name')].get('role')) if p.get('name') in names else _('(new)')}"
+            f" → {codes.shown('role', p.get('role'))}"
             for p in after if names.get(p.get("name")) != p]
     gone = [n for n in names if n not in {p.get("name") for p in after}]
-    detail = "; ".join(what + [f"{n} removed" for n in gone]) or "roster reordered"
-    return trusted, found + [("A-roster", f"roster changed by {how}, not honoured: {detail}")]
+    detail = "; ".join(what + [_("{name} removed").format(name=n) for n in gone]) or _("roster reordered")
+    return trusted, found + [("A-roster", _("roster changed by {how}, not honoured: {detail}").format(how=how, detail=detail))]
 
 
 def time_bounded(at: str, event: datetime, bound: datetime, limit: int, *, before: str,
@@ -264,9 +269,10 @@ def time_bounded(at: str, event: datetime, bound: datetime, limit: int, *, befor
     commit's date, or the server's receipt — or earlier than it by more than `limit` days."""
     out = []
     if bound - event > timedelta(days=limit):
-        out.append(("A-backdated", f"business time {at} is more than {limit} days before {before}"))
+        out.append(("A-backdated", _("business time {at} is more than {limit} days before {before}").format(
+            at=at, limit=limit, before=before)))
     if (event - bound).total_seconds() > FUTURE_SLACK_S:
-        out.append(("A-event-time", f"business time {at} is after {after}"))
+        out.append(("A-event-time", _("business time {at} is after {after}").format(at=at, after=after)))
     return out
 
 
@@ -524,16 +530,19 @@ class Replay:
         actor, claimed = commit.author, facts["Wuye-Role"][0]
         if trust.config is None:
             if commit.action != "init":
-                self._find(commit, "A-unknown-actor", "", f"{actor}: a commit before the office was set up")
+                self._find(commit, "A-unknown-actor", "", _("{actor}: a commit before the office was set up").format(
+                    actor=actor))
             return
         role = trust.role(actor)
         if role is None:
-            self._find(commit, "A-unknown-actor", "", f"{actor} is not on the roster at this commit")
+            self._find(commit, "A-unknown-actor", "", _("{actor} is not on the roster at this commit").format(actor=actor))
         elif role != claimed:
-            self._find(commit, "A-role", "", f"the commit claims the role {claimed}; {actor} is {role} "
-                                            "on the roster at this commit")
+            self._find(commit, "A-role", "", _("the commit claims the role {claimed}; {actor} is {role} "
+                                               "on the roster at this commit").format(
+                claimed=codes.shown("role", claimed), actor=actor, role=codes.shown("role", role)))
         elif role == "auditor":
-            self._find(commit, "A-role", "", f"{actor} (auditor) has read-only access")
+            self._find(commit, "A-role", "", _("{name} ({role}) has read-only access").format(
+                name=actor, role=codes.shown("role", "auditor")))
         self._signature(commit, trust)
 
     def _signature(self, commit: Commit, trust: Trust) -> None:
@@ -544,21 +553,22 @@ class Replay:
         keys = trust.keys(commit.author)
         if status == "N":
             if trust.policy.get("require_signatures"):
-                self._find(commit, "A-unsigned", "", "not signed; the policy requires signatures")
+                self._find(commit, "A-unsigned", "", _("not signed; the policy requires signatures"))
             elif keys:
-                self._find(commit, "A-unsigned", "", f"not signed although {commit.author} has a signing key "
-                                                    "on the roster (the tool signs for them)")
+                self._find(commit, "A-unsigned", "", _("not signed although {author} has a signing key "
+                                                       "on the roster (the tool signs for them)").format(author=commit.author))
             return
         signer = getattr(signature, "signer", None)
         fingerprint = getattr(signature, "fingerprint", None)
         if status != "G" and not (status == "B" and fingerprint):
-            self._find(commit, "A-bad-signature", "", f"the signature does not verify (git: "
-                                                     f"{getattr(signature, 'git_status', status)})")
+            self._find(commit, "A-bad-signature", "", _("the signature does not verify (git: {status})").format(
+                status=getattr(signature, "git_status", status)))
             return
         if status != "G" or signer != commit.author or fingerprint not in _fingerprints(keys):
             self._find(commit, "A-bad-signature", "",
-                       f"signed by {signer or '?'} ({fingerprint}), not by a key {commit.author} had on the "
-                       "roster at this commit")
+                       _("signed by {signer} ({fingerprint}), not by a key {author} had on the "
+                         "roster at this commit").format(signer=signer or "?", fingerprint=fingerprint,
+                                                         author=commit.author))
 
     # -- when --------------------------------------------------------------------------------
     def _time(self, commit: Commit, trust: Trust) -> None:
@@ -568,11 +578,11 @@ class Replay:
         try:
             when, recorded = read_iso(at), read_iso(commit.committed)
         except ValueError:
-            self._find(commit, "A-event-time", "", f"Wuye-At {at} is not a time")
+            self._find(commit, "A-event-time", "", _("Wuye-At {at} is not a time").format(at=at))
             return
         limit = trust.policy.get("backdate_limit_days", BACKDATE_LIMIT_DAYS)
-        for code, message in time_bounded(at, when, recorded, limit, before="the commit",
-                                          after=f"the commit was made ({commit.committed})"):
+        for code, message in time_bounded(at, when, recorded, limit, before=_("the commit"),
+                                          after=_("the commit was made ({at})").format(at=commit.committed)):
             self._find(commit, code, "", message)
 
     # -- what ------------------------------------------------------------------------------
@@ -580,16 +590,17 @@ class Replay:
                 old_blob: str, new_blob: str) -> None:
         find = lambda code, message: self._find(commit, code, rel, message)   # noqa: E731
         if status == "D":
-            find("A-deleted", "record file deleted (nothing is ever deleted: cancel or destroy instead)")
+            find("A-deleted", _("record file deleted (nothing is ever deleted: cancel or destroy instead)"))
             return
         if status == "R":
-            find("A-renamed", f"record file moved from {self._rel(commit.renamed[self.prefix + rel]) or rel}")
+            find("A-renamed", _("record file moved from {path}").format(
+                path=self._rel(commit.renamed[self.prefix + rel]) or rel))
         old = self.reader.data(old_blob) if status != "A" else None
         new = self.reader.data(new_blob)
         if new is None:
             return
         if new.get("__unreadable__"):
-            find("A-invalid", "not readable YAML at this commit")
+            find("A-invalid", _("not readable YAML at this commit"))
             return
         if isinstance(old, dict) and old.get("__unreadable__"):
             old = None
@@ -600,9 +611,9 @@ class Replay:
                 find("A-past-retention", reason)
         action = commit.action
         if action is None:
-            locked = locked_changes(kind, old or {}, new) if old is not None else ["(new record)"]
-            what = ("workflow fields: " + ", ".join(locked)) if locked else "free text only"
-            find("A-hand-edit", f"changed without the tool ({what})")
+            locked = locked_changes(kind, old or {}, new) if old is not None else [_("(new record)")]
+            what = _("workflow fields: {fields}").format(fields=", ".join(locked)) if locked else _("free text only")
+            find("A-hand-edit", _("changed without the tool ({what})").format(what=what))
             if old and kind.workflow.states:
                 self._transition(kind, old, new, find)
             return
@@ -610,12 +621,13 @@ class Replay:
             return   # a merge's changes come from its other side, replayed there (see _merge)
         rid = new.get("id")
         if rid not in commit.facts.get("Wuye-Record", ()):
-            find("A-unexplained", f"{rid} changed by '{action}' but not named in its Wuye-Record trailers")
+            find("A-unexplained", _("{id} changed by '{action}' but not named in its Wuye-Record trailers").format(
+                id=rid, action=action))
         if old is None:
             self._created(commit, kind, new, find)
         elif action == "edit":
             for key in locked_changes(kind, old, new):
-                find("A-unexplained", f"edit changed {key}, which only the workflow changes")
+                find("A-unexplained", _("edit changed {field}, which only the workflow changes").format(field=key))
         else:
             self._stepped(commit, trust, kind, rid, old, new, find)
 
@@ -631,57 +643,63 @@ class Replay:
         workflow = kind.workflow
         before, after = old.get(workflow.state_field), new.get(workflow.state_field)
         if after not in workflow.moves(before):
-            find("A-transition", f"{workflow.state_field} {before} → {after} is not a workflow step")
+            find("A-transition", _("{field} {before} → {after} is not a workflow step").format(
+                field=workflow.state_field, before=before, after=after))
 
     def _created(self, commit: Commit, kind: Kind, new: dict, find) -> None:
         action = commit.action
         if action not in CREATING:
-            find("A-unexplained", f"a new {kind.name} made by '{action}', which opens none")
+            find("A-unexplained", _("a new {kind} made by '{action}', which opens none").format(
+                kind=codes.kind_noun(kind.name), action=action))
             return
         timeline = [e for e in new.get("timeline") or [] if isinstance(e, dict)]
         if action == "import" and new.get("source_id"):
             return   # history from another system, frozen as imported
         for event in timeline:
             if event.get("by") != commit.author:
-                find("A-wrong-actor", f"the new {kind.name}'s '{event.get('action')}' is in the name of "
-                                      f"{event.get('by')}, not {commit.author} who made the commit")
+                find("A-wrong-actor", _("the new {kind}'s '{action}' is in the name of "
+                                        "{by}, not {author} who made the commit").format(
+                    kind=codes.kind_noun(kind.name), action=event.get("action"), by=event.get("by"), author=commit.author))
         workflow = kind.workflow
         if workflow.states:
             state = new.get(workflow.state_field)
             if state != workflow.initial or workflow.replay(timeline) != workflow.initial:
-                find("A-unexplained", f"a new {kind.name} starts {workflow.initial}, not {state}; "
-                                      "later steps are their own commits")
+                find("A-unexplained", _("a new {kind} starts {initial}, not {state}; "
+                                        "later steps are their own commits").format(
+                    kind=codes.kind_noun(kind.name), initial=workflow.initial, state=state))
 
     def _stepped(self, commit: Commit, trust: Trust, kind: Kind, rid: str, old: dict, new: dict, find) -> None:
         workflow = kind.workflow
         action = commit.action
         if not workflow.actions or action not in workflow.actions:
-            find("A-unexplained", f"'{action}' is no step of a {kind.name}")
+            find("A-unexplained", _("'{action}' is no step of a {kind}").format(action=action, kind=codes.kind_noun(kind.name)))
             return
         before = [e for e in old.get("timeline") or []]
         after = [e for e in new.get("timeline") or []]
         if after[:len(before)] != before:
-            find("A-unexplained", "timeline events changed or removed (a timeline only grows)")
+            find("A-unexplained", _("timeline events changed or removed (a timeline only grows)"))
             return
         added = after[len(before):]
         if not added:
-            find("A-unexplained", f"'{action}' recorded no event")
+            find("A-unexplained", _("'{action}' recorded no event").format(action=action))
             return
         event = added[0]
         if event.get("action") != action:
-            find("A-unexplained", f"the event added is '{event.get('action')}', the commit says '{action}'")
+            find("A-unexplained", _("the event added is '{added}', the commit says '{action}'").format(
+                added=event.get("action"), action=action))
             return
         if event.get("by") != commit.author:
-            find("A-wrong-actor", f"'{action}' is in the name of {event.get('by')}, not {commit.author} "
-                                  "who made the commit")
+            find("A-wrong-actor", _("'{action}' is in the name of {by}, not {author} who made the commit").format(
+                action=action, by=event.get("by"), author=commit.author))
             return
         if commit.at and event.get("at") != commit.at:
-            find("A-event-time", f"the event's time {event.get('at')} is not the commit's Wuye-At {commit.at}")
+            find("A-event-time", _("the event's time {at} is not the commit's Wuye-At {commit_at}").format(
+                at=event.get("at"), commit_at=commit.at))
         if before and isinstance(before[-1], dict):
             try:
                 if read_iso(str(event.get("at"))) < read_iso(str(before[-1].get("at"))):
-                    find("A-event-time", f"'{action}' at {event.get('at')} is earlier than the record's "
-                                         f"previous event ({before[-1].get('at')})")
+                    find("A-event-time", _("'{action}' at {at} is earlier than the record's previous event ({last})")
+                         .format(action=action, at=event.get("at"), last=before[-1].get("at")))
                     return
             except (ValueError, TypeError):
                 pass
@@ -697,18 +715,20 @@ class Replay:
             find("A-role", str(exc))
             return
         except WuyeError as exc:
-            find("A-unexplained", f"not a step the workflow takes: {exc}")
+            find("A-unexplained", _("not a step the workflow takes: {reason}").format(reason=exc))
             return
         except (KeyError, TypeError, ValueError) as exc:
-            find("A-unexplained", f"'{action}' cannot be replayed from what it recorded ({exc!r})")
+            find("A-unexplained", _("'{action}' cannot be replayed from what it recorded ({error!r})").format(
+                action=action, error=exc))
             return
         record.setdefault("timeline", [])
         record["timeline"] = list(record["timeline"]) + [change.event, *change.extra_events]
         expected = yamlio.to_plain(json.loads(json.dumps(record, default=str)))
         if expected != new:
             keys = [k for k in dict.fromkeys([*expected, *new]) if expected.get(k) != new.get(k)]
-            find("A-unexplained", f"'{action}' by {commit.author} does not produce this change: "
-                                  f"{', '.join(keys)} differ from what the step records")
+            find("A-unexplained", _("'{action}' by {author} does not produce this change: "
+                                    "{fields} differ from what the step records").format(
+                action=action, author=commit.author, fields=", ".join(keys)))
 
     # -- merges ------------------------------------------------------------------------------
     def _merge(self, commit: Commit, trust: Trust) -> None:
@@ -721,17 +741,18 @@ class Replay:
             tree = proc.stdout.decode().split("\n", 1)[0].strip()
             scope = self.prefix.rstrip("/") or "."
             if proc.returncode not in (0, 1) or not tree:
-                self._find(commit, "A-unexplained", "", "the merge cannot be checked (git merge-tree failed)")
+                self._find(commit, "A-unexplained", "", _("the merge cannot be checked (git merge-tree failed)"))
                 continue
             diff = git.out(self.top, ["diff-tree", "-r", "--no-renames", "--name-status", tree, commit.id, "--", scope])
             for line in diff.splitlines():
-                status, _, path = line.partition("\t")
+                status, _tab, path = line.partition("\t")
                 rel = self._rel(path) or path
                 if proc.returncode == 1:
-                    why = "the merge had conflicts; this file differs from both sides' clean merge"
+                    why = _("the merge had conflicts; this file differs from both sides' clean merge")
                 else:
-                    why = "the merge commit changed this file beyond merging its two sides (an evil merge)"
-                self._find(commit, "A-unexplained", rel, f"{why} ({'deleted' if status == 'D' else 'changed'})")
+                    why = _("the merge commit changed this file beyond merging its two sides (an evil merge)")
+                self._find(commit, "A-unexplained", rel, "{why} ({what})".format(
+                    why=why, what=_("deleted") if status == "D" else _("changed")))
             base = self.trust_at(self._side_base(first, other))
             self.run([other, f"^{first}"], base)
 
@@ -778,7 +799,8 @@ def _checkpoint_path(top: str, gitdir: str, prefix: str) -> str:
     worktree = git.out(top, ["rev-parse", "--absolute-git-dir"]).strip()
     key = prefix if os.path.normpath(worktree) == os.path.normpath(gitdir) else f"{worktree}\0{prefix}"
     name = hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
-    return os.path.join(gitdir, "wuyectl", f"audit-{name}.json")
+    # one per language: the findings kept in it are messages in the language they were made in
+    return os.path.join(gitdir, "wuyectl", f"audit-{name}-{i18n.language()}.json")
 
 
 def _load_checkpoint(path: str) -> dict | None:
@@ -845,8 +867,9 @@ def replay(top: str, prefix: str = "", *, gitdir: str | None = None, head: str =
             else:
                 when = saved.get("saved_at", "")
                 findings.append(Finding(saved["head"][:10], when, "", "A-rewritten", "",
-                                        f"commit {saved['head'][:10]}, the head of the history audited on {when}, "
-                                        "is no longer in it: the history was rewritten since"))
+                                        _("commit {commit}, the head of the history audited on {when}, "
+                                          "is no longer in it: the history was rewritten since").format(
+                                            commit=saved["head"][:10], when=when)))
         signed = _verify(engine, revs, start_trust)
         engine.carry(findings)
         trust, count, last = engine.run(revs, start_trust, workers=workers)
@@ -896,15 +919,15 @@ def check_push(gitdir: str, old: str | None, new: str, *, login: str | None = No
             people = [p for p in (final.config or {}).get("staff") or [] if p.get("login") == login]
             if not people:
                 return [Finding(new[:10], "", "", "A-not-pusher", "",
-                                f"the server user '{login}' is no one on the office roster (wuyectl staff key NAME "
-                                f"--login {login})")]
+                                _("the server user '{login}' is no one on the office roster (wuyectl staff key NAME "
+                                  "--login {login})").format(login=login))]
             pusher = people[0]
         scope = [engine.prefix.rstrip("/")] if engine.prefix else []
         for commit in commits(top, revs, scope):
             if pusher is not None and commit.author != pusher["name"]:
                 if not (pusher.get("role") == "director" and len(commit.parents) > 1):
-                    engine._find(commit, "A-not-pusher", "", f"made by {commit.author}, pushed by "
-                                                            f"{pusher['name']} ({login})")
+                    engine._find(commit, "A-not-pusher", "", _("made by {author}, pushed by {pusher} ({login})").format(
+                        author=commit.author, pusher=pusher["name"], login=login))
             trust = engine.commit(commit, trust)
         return engine.findings
     finally:

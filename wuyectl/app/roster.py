@@ -15,7 +15,9 @@ import json
 import os
 from typing import Mapping
 
+from ..domain import codes
 from ..errors import NotPermitted
+from ..i18n import _
 from ..store import git
 from ..store.office import CONFIG, Office
 
@@ -57,11 +59,13 @@ def vouched(office: Office, person: Mapping) -> dict:
     name = person.get("name")
     known = next((p for p in staff if p.get("name") == name), None)
     if known is None:
-        raise NotPermitted(f"{name} is in {CONFIG} but no tool step put them on the roster (a hand edit): a "
-                           f"supervisor or director adds them with `wuyectl staff add`")
+        raise NotPermitted(_("{name} is in {config} but no tool step put them on the roster (a hand edit): a "
+                             "supervisor or director adds them with `wuyectl staff add`").format(name=name, config=CONFIG))
     if known.get("role") != person.get("role"):
-        raise NotPermitted(f"{name} is {person.get('role')} in {CONFIG}, but {known.get('role')} as the roster's "
-                           f"history has it (a hand edit is not honoured; roles change with the tool)")
+        raise NotPermitted(_("{name} is {role} in {config}, but {known} as the roster's "
+                             "history has it (a hand edit is not honoured; roles change with the tool)").format(
+            name=name, role=codes.shown("role", person.get("role")), config=CONFIG,
+            known=codes.shown("role", known.get("role"))))
     return dict(person)
 
 

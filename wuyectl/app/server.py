@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from ..errors import RepoError
+from ..i18n import _
 from ..store import git
 from ..store.office import Office
 from ..domain.findings import Finding
@@ -77,23 +78,23 @@ def install(bare_repo: str, python: str | None = None) -> list[str]:
     there already that wuyectl did not write is refused, not replaced."""
     path = os.path.abspath(bare_repo)
     if not os.path.isdir(path):
-        raise RepoError(f"{path}: no such repository")
+        raise RepoError(_("{path}: no such repository").format(path=path))
     # --git-dir: no discovery, so a repository owned by the server's account (gitolite3) is
     # read by root without git's safe.directory refusal.
     proc = git.run(path, ["--git-dir=.", "rev-parse", "--is-bare-repository"], check=False)
     answer = proc.stdout.decode().strip()
     if proc.returncode != 0 or answer != "true":
-        what = "a work tree, not a bare repository" if answer == "false" or os.path.isdir(
-            os.path.join(path, ".git")) else "not a git repository"
-        raise RepoError(f"{path} is {what} (install into the server's bare repository, "
-                        f"e.g. /var/lib/gitolite3/repositories/office.git)")
+        what = _("a work tree, not a bare repository") if answer == "false" or os.path.isdir(
+            os.path.join(path, ".git")) else _("not a git repository")
+        raise RepoError(_("{path} is {what} (install into the server's bare repository, "
+                          "e.g. /var/lib/gitolite3/repositories/office.git)").format(path=path, what=what))
     hooks = os.path.join(path, "hooks")
     os.makedirs(hooks, exist_ok=True)
     for name in HOOKS:
         target = os.path.join(hooks, name)
         if os.path.lexists(target) and not _ours(target):
-            raise RepoError(f"{target}: a {name} hook not made by wuyectl is there; move it away first "
-                            f"(docs/server.md: chaining hooks)")
+            raise RepoError(_("{path}: a {hook} hook not made by wuyectl is there; move it away first "
+                              "(docs/server.md: chaining hooks)").format(path=target, hook=name))
     written = []
     for name in HOOKS:
         target = os.path.join(hooks, name)
@@ -127,15 +128,16 @@ def refusals(gitdir: str, updates: list[Update], login: str | None = None) -> li
     for update in updates:
         ref = update.ref
         if ref.startswith("refs/notes/wuyectl-"):
-            out.append(f"{ref}: receipts are written by the server only")
+            out.append(_("{ref}: receipts are written by the server only").format(ref=ref))
         elif update.new is None:
-            kind = "branch" if ref.startswith("refs/heads/") else "tag" if ref.startswith("refs/tags/") else "ref"
-            out.append(f"{ref}: deleting a {kind} is refused (history is never deleted)")
+            kind = _("branch") if ref.startswith("refs/heads/") else _("tag") if ref.startswith("refs/tags/") else _("ref")
+            out.append(_("{ref}: deleting a {kind} is refused (history is never deleted)").format(ref=ref, kind=kind))
         elif update.old is not None and ref.startswith("refs/tags/"):
-            out.append(f"{ref}: moving a tag is refused")
+            out.append(_("{ref}: moving a tag is refused").format(ref=ref))
         elif update.old is not None and not git.is_ancestor(gitdir, update.old, update.new):
-            out.append(f"{ref}: not a fast-forward: {update.old[:10]} would be dropped from the history "
-                       f"(a rewritten history is refused; fetch, merge, push again)")
+            out.append(_("{ref}: not a fast-forward: {commit} would be dropped from the history "
+                         "(a rewritten history is refused; fetch, merge, push again)").format(
+                ref=ref, commit=update.old[:10]))
         elif ref.startswith("refs/heads/"):
             from .replay import check_push
 
@@ -202,8 +204,8 @@ def record_receipts(gitdir: str, updates: list[Update], pusher: str | None = Non
             time.sleep(0.05 * (attempt + 1))
         else:
             detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise RepoError(f"could not record the receipt of {update.ref} {update.new[:10]}: "
-                            f"{detail[-1] if detail else 'git notes failed'}")
+            raise RepoError(_("could not record the receipt of {ref} {commit}: {detail}").format(
+                ref=update.ref, commit=update.new[:10], detail=detail[-1] if detail else _("git notes failed")))
         noted.append(update.new)
     return noted
 
@@ -302,12 +304,12 @@ def compare_with_remote(office: Office, remote: str) -> list[Finding]:
     top = office.top
     branch = git.out(top, ["symbolic-ref", "--short", "-q", "HEAD"], check=False).strip()
     if not branch:
-        raise RepoError("HEAD is not on a branch (git switch BRANCH), so there is nothing to compare")
+        raise RepoError(_("HEAD is not on a branch (git switch BRANCH), so there is nothing to compare"))
     if remote not in git.out(top, ["remote"]).split():
-        raise RepoError(f"no remote '{remote}' (git remote add {remote} URL)")
+        raise RepoError(_("no remote '{remote}' (git remote add {remote} URL)").format(remote=remote))
     there = git.out(top, ["ls-remote", remote, f"refs/heads/{branch}", RECEIPTS_REF]).split()
     if f"refs/heads/{branch}" not in there:
-        raise RepoError(f"{remote} has no branch {branch}")
+        raise RepoError(_("{remote} has no branch {branch}").format(remote=remote, branch=branch))
     fetched_branch = FETCHED_BRANCH.format(remote=remote, branch=branch)
     fetched_receipts = FETCHED_RECEIPTS.format(remote=remote)
     specs = [f"+refs/heads/{branch}:{fetched_branch}"]
@@ -330,22 +332,23 @@ def compare_with_remote(office: Office, remote: str) -> list[Finding]:
             if c in server]
     for commit, author, when in _described(top, lost):
         receipt = receipt_of.get(commit)
-        how = (f"received by {remote} at {receipt.at} from {receipt.pusher}" if receipt
-               else f"on {remote}/{branch}")
+        how = (_("received by {remote} at {at} from {pusher}").format(remote=remote, at=receipt.at,
+                                                                      pusher=receipt.pusher) if receipt
+               else _("on {remote}/{branch}").format(remote=remote, branch=branch))
         found.append(Finding(commit[:10], when, author, "A-not-local", "",
-                             f"{how}, in the history this clone synced ({agreed[:10]}), "
-                             f"and no longer in the local history: it was rewritten"))
+                             _("{how}, in the history this clone synced ({agreed}), "
+                               "and no longer in the local history: it was rewritten").format(how=how, agreed=agreed[:10])))
     after = set(git.out(top, ["rev-list", "--ancestry-path", f"{agreed}..HEAD"]).split())
     alone = [c for c in git.out(top, ["rev-list", "--reverse", "--first-parent", "HEAD", "--not",
                                       fetched_branch]).split() if c not in after]
     synced = set(git.out(top, ["rev-list", agreed]).split()) if alone else set()
     for commit, author, when in _described(top, alone):
         if commit in synced:   # the server had it once: its history was rewritten
-            message = (f"synced with {remote} ({agreed[:10]}) and no longer on {remote}/{branch}: the server's "
-                       f"history was rewritten")
+            message = _("synced with {remote} ({agreed}) and no longer on {remote}/{branch}: the server's "
+                        "history was rewritten").format(remote=remote, agreed=agreed[:10], branch=branch)
         else:
-            message = (f"never received by {remote}, and not built on {agreed[:10]} (the last commit synced with "
-                       f"{remote}): it replaced history the server has")
+            message = _("never received by {remote}, and not built on {agreed} (the last commit synced with "
+                        "{remote}): it replaced history the server has").format(remote=remote, agreed=agreed[:10])
         found.append(Finding(commit[:10], when, author, "A-not-on-server", "", message))
     found += _times_against_receipts(office, receipt_of, remote)
     return found
@@ -379,7 +382,7 @@ def _times_against_receipts(office: Office, receipt_of: dict, remote: str) -> li
             event, got = read_iso(at), read_iso(receipt.at)
         except ValueError:
             continue
-        received = f"{remote} received the commit ({receipt.at})"
+        received = _("{remote} received the commit ({at})").format(remote=remote, at=receipt.at)
         for code, message in time_bounded(at, event, got, limit, before=received, after=received):
             found.append(Finding(commit[:10], at, author, code, "", message))
     return found

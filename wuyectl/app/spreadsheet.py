@@ -65,11 +65,12 @@ def _xlsx_rows(path: str) -> list[tuple[int, list]]:
     try:
         from openpyxl import load_workbook
     except ImportError:
-        raise BadValue("reading .xlsx needs openpyxl: pip install openpyxl") from None
+        raise BadValue(_("reading .xlsx needs openpyxl: pip install openpyxl")) from None
     try:
         sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
     except Exception as exc:  # openpyxl raises many kinds for a bad file
-        raise BadValue(f"{path}: not a readable .xlsx workbook ({type(exc).__name__})") from None
+        raise BadValue(_("{path}: not a readable .xlsx workbook ({error})").format(
+            path=path, error=type(exc).__name__)) from None
     return [(i, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True), start=1)]
 
 
@@ -78,7 +79,7 @@ def _csv_rows(path: str) -> list[tuple[int, list]]:
         with open(path, "rb") as fh:
             raw = fh.read()
     except OSError as exc:
-        raise BadValue(f"{path}: cannot read ({exc.strerror})") from None
+        raise BadValue(_("{path}: cannot read ({error})").format(path=path, error=exc.strerror)) from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
@@ -86,7 +87,7 @@ def _csv_rows(path: str) -> list[tuple[int, list]]:
         except UnicodeDecodeError:
             continue
     else:
-        raise BadValue(f"{path}: neither UTF-8 nor GB18030 text")
+        raise BadValue(_("{path}: neither UTF-8 nor GB18030 text").format(path=path))
     # Each record at the file line it starts on (what an editor jumps to): a quoted cell with
     # a line break in it makes one record of several lines, and the next record starts lower.
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -120,11 +121,11 @@ def map_pairs(mapping: Iterable[str], fields) -> list[tuple[str, str]]:
     out = []
     for pair in mapping or ():
         if "=" not in pair:
-            raise BadValue(f"--map needs COLUMN=field, not '{pair}'")
+            raise BadValue(_("--map needs COLUMN=field, not '{pair}'").format(pair=pair))
         column, target = (p.strip() for p in pair.split("=", 1))
         if target not in fields:
-            raise BadValue(f"--map {pair}: unknown field '{target}'; fields: {', '.join(fields)}"
-                           f"{did_you_mean(target, fields)}")
+            raise BadValue(_("--map {pair}: unknown field '{field}'; fields: {fields}{hint}").format(
+                pair=pair, field=target, fields=", ".join(fields), hint=did_you_mean(target, fields)))
         out.append((column, target))
     return out
 

@@ -22,6 +22,7 @@ import os
 import sys
 
 from ..errors import Conflict, Invalid, Refused, RepoError
+from ..i18n import _, ngettext
 from ..store import git, yamlio
 from ..store.office import Office
 from ..store.transaction import Transaction, atomic_write
@@ -55,7 +56,7 @@ def _merge_map(base: dict, ours_rt, theirs: dict, where: str, conflicts: list[st
         if isinstance(o, dict) and isinstance(t, dict):
             _merge_map(b if isinstance(b, dict) else {}, ours_rt[key], t, f"{name}.", conflicts)
             continue
-        conflicts.append(f"{name}: here {_show(o)}, there {_show(t)}")
+        conflicts.append(_("{field}: here {ours}, there {theirs}").format(field=name, ours=_show(o), theirs=_show(t)))
 
 
 def _value(key, value):
@@ -88,7 +89,7 @@ def _merge_events(base: list, ours_rt, theirs: list):
 
 def _show(value) -> str:
     if value is _MISSING:
-        return "(absent)"
+        return _("(absent)")
     from ..domain.privacy import masked
 
     return repr(masked(value)) if isinstance(value, (dict, list)) else repr(value)
@@ -112,7 +113,7 @@ def merge_files(base_path: str, ours_path: str, theirs_path: str, name: str) -> 
         ours_text = read(ours_path)
         ours_rt = yamlio.load_roundtrip(ours_text)
     except (OSError, yamlio.YamlProblem) as exc:
-        sys.stderr.write(f"{CONFLICT_MARK}{name}: cannot merge ({exc})\n")
+        sys.stderr.write(CONFLICT_MARK + _("{path}: cannot merge ({error})").format(path=name, error=exc) + "\n")
         return 1
     conflicts: list[str] = []
     _merge_map(base if isinstance(base, dict) else {}, ours_rt, theirs if isinstance(theirs, dict) else {}, "",
@@ -132,7 +133,8 @@ def sync(office: Office, actor: str | None, remote: str = "origin") -> dict:
     try:
         return _sync(office, actor, remote)
     except GitError as exc:   # GitPython's, answering about refs and remotes
-        raise RepoError(f"git failed: {str(exc).strip().splitlines()[-1] if str(exc).strip() else exc}") from None
+        raise RepoError(_("git failed: {error}").format(
+            error=str(exc).strip().splitlines()[-1] if str(exc).strip() else exc)) from None
 
 
 def _sync(office: Office, actor: str | None, remote: str) -> dict:
@@ -143,19 +145,22 @@ def _sync(office: Office, actor: str | None, remote: str) -> dict:
     top = office.top
     with Transaction(office, person) as tx, git.repo(top) as repo:
         if repo.is_dirty(index=True, working_tree=True, untracked_files=False, path=office.prefix or None):
-            raise Conflict("there are changes not committed in the office repo; commit or discard them before syncing")
+            raise Conflict(_("there are changes not committed in the office repo; commit or discard them before syncing"))
         if repo.head.is_detached:
-            raise RepoError("HEAD is not on a branch (git switch BRANCH), so there is nothing to sync")
+            raise RepoError(_("HEAD is not on a branch (git switch BRANCH), so there is nothing to sync"))
         branch = repo.active_branch.name
         if remote not in [r.name for r in repo.remotes]:
-            raise RepoError(f"no remote '{remote}' (git remote add {remote} URL)")
+            raise RepoError(_("no remote '{remote}' (git remote add {remote} URL)").format(remote=remote))
         upstream = f"{remote}/{branch}"
         agreed = last_synced(top, remote, branch)
         if agreed is not None and not git.is_ancestor(top, agreed, "HEAD"):
             lost = _missing(top, agreed, "HEAD")
-            raise Conflict(f"sync refused, nothing pushed: the local history was rewritten: {_commits(lost)} on "
-                           f"{upstream} {'is' if len(lost) == 1 else 'are'} not in it ({_ids(lost)}); "
-                           f"fetch and reset to {upstream}, don't push")
+            raise Conflict(ngettext(
+                "sync refused, nothing pushed: the local history was rewritten: {count} commit on {upstream} "
+                "is not in it ({ids}); fetch and reset to {upstream}, don't push",
+                "sync refused, nothing pushed: the local history was rewritten: {count} commits on {upstream} "
+                "are not in it ({ids}); fetch and reset to {upstream}, don't push",
+                len(lost)).format(count=len(lost), upstream=upstream, ids=_ids(lost)))
         tracking = f"refs/remotes/{upstream}"
         seen = git.commit_of(top, tracking)
         git.run(top, ["fetch", "-q", remote])
@@ -164,9 +169,12 @@ def _sync(office: Office, actor: str | None, remote: str) -> dict:
             lost = _missing(top, agreed, there)
             if seen is not None:   # as before this sync: the next one refuses the same way
                 git.run(top, ["update-ref", tracking, seen], check=False)
-            raise Conflict(f"sync refused, nothing pushed: the history on {upstream} was rewritten: "
-                           f"{_commits(lost)} this clone synced {'is' if len(lost) == 1 else 'are'} not in it "
-                           f"({_ids(lost)}); the server's history must be put back")
+            raise Conflict(ngettext(
+                "sync refused, nothing pushed: the history on {upstream} was rewritten: {count} commit this "
+                "clone synced is not in it ({ids}); the server's history must be put back",
+                "sync refused, nothing pushed: the history on {upstream} was rewritten: {count} commits this "
+                "clone synced are not in it ({ids}); the server's history must be put back",
+                len(lost)).format(count=len(lost), upstream=upstream, ids=_ids(lost)))
         has_upstream = f"refs/remotes/{upstream}" in [ref.path for ref in repo.remotes[remote].refs]
         old = git.head(top)
         merged = False
@@ -187,7 +195,8 @@ def _sync(office: Office, actor: str | None, remote: str) -> dict:
                 if git.head(top) != old:
                     git.run(top, ["reset", "-q", "--keep", old], check=False)
                 detail = "; ".join(lines) or proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-                raise Conflict(f"sync refused, nothing pushed: the same field was changed in both places: {detail}")
+                raise Conflict(_("sync refused, nothing pushed: the same field was changed in both places: {detail}")
+                               .format(detail=detail))
             # The merge is validated before it is committed, and committed through the
             # transaction's journal (a kill half-way is put back by the next command).
             changed = [p[len(office.prefix):] for p in git.out(top, ["diff", "--cached", "--name-only", old]).splitlines()
@@ -196,7 +205,7 @@ def _sync(office: Office, actor: str | None, remote: str) -> dict:
             try:
                 if records:
                     office.reload()
-                    _, problems = validate_office(office, records)
+                    _count, problems = validate_office(office, records)
                     if problems:
                         raise Invalid(problems)
                 tx.commit_paths(changed, f"sync with {upstream}", action="sync", records=[])
@@ -211,9 +220,11 @@ def _sync(office: Office, actor: str | None, remote: str) -> dict:
             reasons = [line[len(SERVER_REFUSAL):].rstrip() for line in push.stderr.decode("utf-8", "replace").splitlines()
                        if line.startswith(SERVER_REFUSAL)]
             if reasons:
-                more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
-                raise Refused(f"push to {remote} refused by the server, nothing pushed: {reasons[0]}{more}")
-            raise Conflict(f"push to {remote} was refused (someone pushed meanwhile?); run sync again")
+                more = _(" (and {count} more)").format(count=len(reasons) - 1) if len(reasons) > 1 else ""
+                raise Refused(_("push to {remote} refused by the server, nothing pushed: {reason}{more}").format(
+                    remote=remote, reason=reasons[0], more=more))
+            raise Conflict(_("push to {remote} was refused (someone pushed meanwhile?); run sync again").format(
+                remote=remote))
         git.run(top, ["update-ref", SYNCED_REF.format(remote=remote, branch=branch), "HEAD"])
         return {"merged": merged, "old": old, "new": git.head(top), "branch": branch, "remote": remote}
 
@@ -243,8 +254,7 @@ def _missing(top: str, had: str, has: str) -> list[str]:
     return git.out(top, ["rev-list", "--reverse", "--topo-order", had, "--not", has]).split()
 
 
-def _commits(ids: list[str]) -> str:
-    return f"{len(ids)} commit{'' if len(ids) == 1 else 's'}"
+
 
 
 def _ids(ids: list[str], shown: int = 3) -> str:

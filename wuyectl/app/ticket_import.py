@@ -82,7 +82,7 @@ def read_map(path: str | None, group: str) -> dict[str, str]:
         with open(path, encoding="utf-8-sig") as fh:
             text = fh.read()
     except OSError as exc:
-        raise BadValue(f"{path}: cannot read ({exc.strerror})") from None
+        raise BadValue(_("{path}: cannot read ({error})").format(path=path, error=exc.strerror)) from None
     out: dict[str, str] = {}
     if path.lower().endswith(".csv"):
         import csv
@@ -94,7 +94,7 @@ def read_map(path: str | None, group: str) -> dict[str, str]:
         except yamlio.YamlProblem as exc:
             raise BadValue(f"{path}:{exc.line}:{exc.col}: {exc.message}") from None
         if not isinstance(data, dict):
-            raise BadValue(f"{path}: expected 'source value: code' lines")
+            raise BadValue(_("{path}: expected 'source value: code' lines").format(path=path))
         pairs = list(data.items())
     for number, (source, target) in enumerate(pairs, start=1):
         try:
@@ -136,13 +136,14 @@ def _columns(headings: list[str], mapping: Iterable[str]) -> dict[str, list[int]
     out: dict[str, list[int]] = {}
     for column, target in map_pairs(mapping, TARGETS):
         if column not in headings:
-            raise BadValue(f"--map: no column '{column}' in the file{did_you_mean(column, headings)}")
+            raise BadValue(_("--map: no column '{column}' in the file{hint}").format(
+                column=column, hint=did_you_mean(column, headings)))
         if target in out and target not in JOINED:
-            raise BadValue(f"--map: two columns for {target}")
+            raise BadValue(_("--map: two columns for {field}").format(field=target))
         out.setdefault(target, []).append(headings.index(column))
     for target in ("source_id", "received_at"):
         if target not in out:
-            raise BadValue(f"--map: say which column is {target} (--map COLUMN={target})")
+            raise BadValue(_("--map: say which column is {field} (--map COLUMN={field})").format(field=target))
     return out
 
 
@@ -356,7 +357,7 @@ def _mapped(value: str, table: Mapping[str, str], group: str, problems: list) ->
         return table["*"]
     hint = (_("add it to --{group}-map, or a '*' line").format(group=group) if group != "department"
             else _("departments: {codes}").format(codes=", ".join(codes.choices("department"))))
-    problems.append(RowProblem(_("{group} not mapped").format(group=group),
-                               _("{group} '{value}' is not mapped ({hint})").format(group=group, value=value, hint=hint),
+    problems.append(RowProblem(_("{what} not mapped").format(what=codes.noun(group)),
+                               _("{what} '{value}' is not mapped ({hint})").format(what=codes.noun(group), value=value, hint=hint),
                                (group, value)))
     return ""

@@ -12,6 +12,7 @@ from ..domain.kinds import kind_named
 from ..domain.kinds.ticket import KIND as TICKET
 from ..domain.workflow import DESK, FIELD_STAFF, Change, apply, find_action
 from ..errors import BadValue, NotFound, NotPermitted
+from ..i18n import _
 from ..store import yamlio
 from ..store.office import Office
 from ..store.transaction import Transaction
@@ -28,8 +29,10 @@ def require_unit(office: Office, unit: str, *, hint: bool = True) -> str:
     """The unit, which must have a household record (`hint`: say how to open one)."""
     unit = OWNER.check_id(unit)
     if not os.path.isfile(office.abspath(OWNER.path_of(unit))):
-        how = f" (open it first: wuyectl open owner --unit {unit} …)" if hint else ""
-        raise NotFound(f"unit {unit} has no household record{how}")
+        if hint:
+            raise NotFound(_("unit {unit} has no household record (open it first: wuyectl open owner --unit {unit} …)")
+                           .format(unit=unit))
+        raise NotFound(_("unit {unit} has no household record").format(unit=unit))
     return unit
 
 
@@ -42,16 +45,16 @@ def place_and_description(office: Office, record: dict, unit: str | None, locati
     elif location and any(location.values()):
         record["location"] = {k: str(v) for k, v in location.items() if v}
     else:
-        raise BadValue("say where: --unit 3-2-1201 for a household, or --place for a public area")
+        raise BadValue(_("say where: --unit 3-2-1201 for a household, or --place for a public area"))
     if not description or not str(description).strip():
-        raise BadValue("--description is required")
+        raise BadValue(_("--description is required"))
     record["description"] = str(description).strip()
 
 
 def phone_number(value) -> str:
     text = str(value).strip()
     if not PHONE_RE.fullmatch(text):
-        raise BadValue(f"'{value}' is not a phone number")
+        raise BadValue(_("'{value}' is not a phone number").format(value=value))
     return text
 
 
@@ -92,7 +95,7 @@ def ticket_record(office: Office, person: Mapping, rid: str, stamp: str, *, chan
                     "category": codes.resolve("category", category)}
     if severity or record["category"] == "complaint":
         if record["category"] != "complaint":
-            raise BadValue("--severity is for complaints only")
+            raise BadValue(_("--severity is for complaints only"))
         record["severity"] = codes.resolve("severity", severity or "general")
     record["urgency"] = codes.resolve("urgency", urgency or "normal")
     if reporter or phone:
@@ -141,12 +144,12 @@ def open_callback(office: Office, actor: str | None, *, ticket: str, rating: str
     ratings = {}
     for key, value in (items or {}).items():
         if key not in RATING_ITEMS:
-            raise BadValue(f"unknown rating item '{key}': use {', '.join(RATING_ITEMS)}")
-        ratings[key] = codes.resolve("rating", value, what=f"{key} rating")
+            raise BadValue(_("unknown rating item '{item}': use {items}").format(item=key, items=", ".join(RATING_ITEMS)))
+        ratings[key] = codes.resolve("rating", value, what=_("{item} rating").format(item=key))
     ratings["overall"] = codes.resolve("rating", rating, what="rating")
     tid = TICKET.check_id(ticket)
     with Transaction(office, person) as tx:
-        _, loaded = tx.load(tid)
+        _kind, loaded = tx.load(tid)
         vid = office.next_id(VISIT, when)
         change = Change(loaded.rt, find_action(TICKET.workflow, "callback"), person["name"], person["role"],
                         stamp, note=None, params={"rating": ratings["overall"], "visit": vid})
@@ -172,8 +175,9 @@ def assign(office: Office, actor: str | None, ids: Iterable[str], *, to: str, de
     """派单: to a person on the roster; the department defaults to theirs."""
     assignee = office.person(to)
     if assignee["role"] not in DESK | FIELD_STAFF:
-        raise NotPermitted(f"{assignee['name']} ({assignee['role']}) cannot be assigned tickets: "
-                           f"assign desk staff or a technician, security guard, cleaner or gardener")
+        raise NotPermitted(_("{name} ({role}) cannot be assigned tickets: "
+                             "assign desk staff or a technician, security guard, cleaner or gardener").format(
+            name=assignee["name"], role=codes.shown("role", assignee["role"])))
     dept = codes.resolve("department", department) if department else assignee.get("department")
     tail = " → " + " ".join(x for x in (codes.label("department", dept, office.language) if dept else "",
                                          assignee["name"]) if x)

@@ -9,6 +9,7 @@ from .tickets import place_and_description
 from ..domain import codes
 from ..domain.kinds.violation import KIND as VIOLATION, ladder_for
 from ..errors import BadValue
+from ..i18n import _
 from ..store import yamlio
 from ..store.office import Office
 from ..store.transaction import Transaction
@@ -23,7 +24,7 @@ def open_violation(office: Office, actor: str | None, *, category: str, descript
     person = acting(office, actor)
     when = office.at(at)
     stamp = timeutil.iso(when)
-    category = codes.resolve("violation_category", category, what="violation category")
+    category = codes.resolve("violation_category", category, what=_("violation category"))
     record: dict = {"id": None, "status": "open", "category": category}
     if subtype:
         record["subtype"] = subtype
@@ -32,7 +33,8 @@ def open_violation(office: Office, actor: str | None, *, category: str, descript
     files = [str(e) for e in evidence if e]
     for name in files:
         if os.path.isabs(name) or ".." in name.replace("\\", "/").split("/"):
-            raise BadValue(f"evidence '{name}': give a path inside the office repo, like evidence/2026-11/photo1.jpg")
+            raise BadValue(_("evidence '{name}': give a path inside the office repo, like evidence/2026-11/photo1.jpg")
+                           .format(name=name))
     if files:
         record["evidence"] = files
     record.update({"found_at": stamp, "found_by": person["name"], "ladder": ladder_for(category),

@@ -19,6 +19,7 @@ from .tickets import require_unit, ticket_record
 from ..domain import codes
 from ..domain.kinds import kind_named
 from ..errors import BadValue, NotFound, Refused
+from ..i18n import _
 from ..store import yamlio
 from ..store.office import Office
 from ..store.transaction import Transaction
@@ -40,7 +41,8 @@ def open_home_visit(office: Office, actor: str | None, *, unit: str, topics: Ite
     unit = require_unit(office, unit, hint=False)
     topic_codes = [codes.resolve("topic", t) for t in topics]
     if not topic_codes:
-        raise BadValue("a home visit needs at least one --topic (security, cleaning, greenery, facilities, fees, other)")
+        raise BadValue(_("a home visit needs at least one --topic ({topics})").format(
+            topics=codes.shown_list("topic", codes.choices("topic"))))
     people = [person["name"]] + [office.person(p)["name"] for p in participants if p != person["name"]]
     with Transaction(office, person) as tx:
         vid = office.next_id(VISIT, when)
@@ -74,26 +76,30 @@ def open_survey_response(office: Office, actor: str | None, *, campaign: str, un
     unit = OWNER.check_id(unit)
     sample_path = SURVEY.path_of(campaign)
     if not os.path.isfile(office.abspath(sample_path)):
-        raise NotFound(f"no survey campaign {campaign}: draw its sample first (wuyectl survey sample --campaign {campaign})")
+        raise NotFound(_("no survey campaign {campaign}: draw its sample first "
+                         "(wuyectl survey sample --campaign {campaign})").format(campaign=campaign))
     sample = office.read(sample_path).data
     if unit not in sample.get("households", []):
-        raise Refused(f"{unit} was not drawn in the sample of {campaign}")
+        raise Refused(_("{unit} was not drawn in the sample of {campaign}").format(unit=unit, campaign=campaign))
     ratings = {}
     for key, value in items.items():
-        item = codes.resolve("survey_item", key, what="survey item")
-        ratings[item] = codes.resolve("survey_level", value, what=f"{item} rating")
+        item = codes.resolve("survey_item", key, what=_("survey item"))
+        ratings[item] = codes.resolve("survey_level", value, what=_("{item} rating").format(
+            item=codes.shown("survey_item", item)))
     missing = [i for i in SURVEY_ITEMS if i not in ratings]
     if missing:
-        raise BadValue(f"the form rates all eight items; missing: {', '.join(missing)}")
+        raise BadValue(_("the form rates all eight items; missing: {items}").format(
+            items=codes.shown_list("survey_item", missing)))
     with Transaction(office, person) as tx:
         # Checked under the lock: two clerks entering the same form at once cannot both succeed.
         for visit in office.index(VISIT).records():
             if visit.get("type") == "survey" and visit.get("campaign") == campaign and visit.get("unit") == unit:
-                raise Refused(f"{unit} already returned its {campaign} form ({visit['id']})")
+                raise Refused(_("{unit} already returned its {campaign} form ({id})").format(
+                    unit=unit, campaign=campaign, id=visit["id"]))
         vid = office.next_id(VISIT, when)
         record = {"id": vid, "type": "survey", "campaign": campaign, "unit": unit, "visited_at": stamp,
                   "visitor": person["name"], "items": {i: ratings[i] for i in SURVEY_ITEMS},
-                  "overall": codes.resolve("survey_level", overall, what="overall rating")}
+                  "overall": codes.resolve("survey_level", overall, what=_("overall rating"))}
         if reasons:
             record["reasons"] = reasons
         if suggestions:
@@ -125,14 +131,15 @@ def draw_sample(office: Office, actor: str | None, campaign: str, *, seed: int |
 
     def refuse_if_drawn():
         if os.path.exists(office.abspath(rel)):
-            raise Refused(f"the sample of {campaign} is already drawn ({rel}); it is drawn once")
+            raise Refused(_("the sample of {campaign} is already drawn ({path}); it is drawn once").format(
+                campaign=campaign, path=rel))
 
     refuse_if_drawn()
     policy = (office.config.get("policy") or {}).get("survey") or {}
     ratio = ratio if ratio is not None else policy.get("sample_ratio", DEFAULT_RATIO)
     households = sorted(o["id"] for o in office.index(OWNER).records() if o.get("id"))
     if not households:
-        raise Refused("there are no households to sample")
+        raise Refused(_("there are no households to sample"))
     earlier = [s for s in office.index(SURVEY).records() if s.get("id", "") < campaign]
     since = max((s["drawn_at"] for s in earlier), default=None)
     previous = max((s["id"] for s in earlier), default=None)

@@ -6,8 +6,10 @@ import sys
 
 import click
 
-from .. import __version__
+from .. import __version__, i18n
 from ..errors import Exit, Invalid, WuyeError
+from ..i18n import _
+from . import options
 from .options import global_options
 
 
@@ -59,6 +61,10 @@ _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 
 def main(argv=None) -> None:
+    # Messages in the language labels use (--lang, WUYECTL_LANG, the office's, else Chinese),
+    # click's own usage errors included.
+    i18n.use(options.message_language())
+    i18n.translate_click()
     try:
         cli.main(args=argv, prog_name="wuyectl", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -68,13 +74,13 @@ def main(argv=None) -> None:
         click.echo(exc.ctx.get_help())
         sys.exit(Exit.OK)
     except click.exceptions.Abort:
-        click.echo("wuyectl: interrupted", err=True)
+        click.echo(_("wuyectl: interrupted"), err=True)
         sys.exit(130)
     except click.ClickException as exc:
         hint = ""
         ctx = getattr(exc, "ctx", None)
         if ctx is not None:
-            hint = f" (see '{ctx.command_path} --help')"
+            hint = _(" (see '{command} --help')").format(command=ctx.command_path)
         click.echo(_line(f"wuyectl: {exc.format_message()}{hint}"), err=True)
         sys.exit(Exit.USAGE if isinstance(exc, click.UsageError) else Exit.BAD_VALUE)
     except Invalid as exc:
@@ -86,10 +92,11 @@ def main(argv=None) -> None:
     except BrokenPipeError:
         sys.exit(0)
     except KeyboardInterrupt:
-        click.echo("wuyectl: interrupted", err=True)
+        click.echo(_("wuyectl: interrupted"), err=True)
         sys.exit(130)
     except Exception as exc:  # a bug: still one line, never a traceback (WUYECTL_DEBUG=1 shows it)
         if os.environ.get("WUYECTL_DEBUG"):
             raise
-        click.echo(_line(f"wuyectl: internal error: {type(exc).__name__}: {exc}"), err=True)
+        click.echo(_line(_("wuyectl: internal error: {error}: {message}").format(
+            error=type(exc).__name__, message=exc)), err=True)
         sys.exit(Exit.INTERNAL)

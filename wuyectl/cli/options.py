@@ -7,11 +7,14 @@ import sys
 import click
 
 _KEY = "wuyectl.settings"
+_seen: list[dict] = []   # this invocation's settings, for messages printed once click's context is gone
 
 
 def settings(ctx: click.Context | None = None) -> dict:
     ctx = ctx or click.get_current_context()
-    return ctx.find_root().meta.setdefault(_KEY, {})
+    found = ctx.find_root().meta.setdefault(_KEY, {})
+    _seen[:] = [found]
+    return found
 
 
 def _store(name):
@@ -29,7 +32,7 @@ def global_options(f):
     from . import completion
 
     f = click.option("--lang", type=click.Choice(["zh", "en"]), default=None, expose_value=False, is_eager=True,
-                     callback=_store("lang"), help="Labels in Chinese (zh, default) or English (en) [WUYECTL_LANG].")(f)
+                     callback=_store("lang"), help="Labels and messages in Chinese (zh, default) or English (en) [WUYECTL_LANG].")(f)
     f = click.option("--as", "as_", metavar="NAME", default=None, expose_value=False, is_eager=True,
                      callback=_store("actor"), shell_complete=completion.staff,
                      help="The staff member acting [WUYECTL_USER, then git config user.name].")(f)
@@ -117,13 +120,28 @@ def actor_name() -> str | None:
 
 
 def lang() -> str:
-    s = settings()
+    return _language_of(settings())
+
+
+def _language_of(s: dict) -> str:
     value = s.get("lang") or os.environ.get("WUYECTL_LANG")
     if value in ("zh", "en"):
         return value
     if "office" in s:
         return s["office"].language
     return "zh"
+
+
+def message_language():
+    """The language of this invocation's messages, for `i18n.use`: as `lang()`, also once
+    click's context is gone (main prints a usage error after it)."""
+    _seen.clear()
+
+    def resolve() -> str | None:
+        if click.get_current_context(silent=True) is not None:
+            return lang()
+        return _language_of(_seen[0]) if _seen else None
+    return resolve
 
 
 def read_ids(ids) -> list[str]:
@@ -141,11 +159,12 @@ def parse_pairs(pairs, option: str = "--set", form: str = "FIELD=VALUE", *, stri
     """`FIELD=VALUE` texts as typed (repeatable options) as a mapping; the library takes the
     values and turns them into the types the schema wants."""
     from ..errors import BadValue
+    from ..i18n import _
 
     out = {}
     for pair in pairs or ():
         if "=" not in pair:
-            raise BadValue(f"{option} needs {form}, not '{pair}'")
+            raise BadValue(_("{option} needs {form}, not '{pair}'").format(option=option, form=form, pair=pair))
         key, value = pair.split("=", 1)
         out[key.strip()] = value.strip() if strip else value
     return out

@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .. import i18n
 from ..errors import BadValue, did_you_mean
+from ..i18n import _
 
 # code: (zh, en) or (zh, en, aliases): the aliases are the other words an office uses for the
 # same thing (SPEC's 在线/微信/APP for `online`; the manuals' 信件, 传真, 网络 …). A spelling
@@ -200,6 +202,37 @@ def label(group: str, code, lang: str = "zh") -> str:
     return entry[0] if lang == "zh" else entry[1]
 
 
+def shown(group: str, code) -> str:
+    """The label of a code in the language of messages (an error names a state or an action
+    by its label, never its code)."""
+    return label(group, code, i18n.language())
+
+
+def shown_list(group: str, items) -> str:
+    """Labels of codes, listed the language's way: 'assign, cancel' · '派单、取消'."""
+    return i18n.join(shown(group, code) for code in items)
+
+
+def noun(name: str) -> str:
+    """A field or a thing named in a message (category, department …), in the language of
+    messages: its heading where there is one, else the name itself."""
+    return field_label(name, i18n.language())
+
+
+def kind_noun(kind: str, *, plural: bool = False) -> str:
+    """A record kind named in a message: 'ticket' (plural: 'tickets') · '工单' (the heading of
+    its listing)."""
+    _kinds_registered()
+    from .kinds import KINDS
+
+    known = KINDS.get(kind)
+    if known is None:
+        return kind
+    if i18n.language() == "en":
+        return known.plural if plural else known.name
+    return field_label(known.plural, "zh")
+
+
 def field_label(name: str, lang: str = "zh") -> str:
     _kinds_registered()
     entry = FIELDS.get(name)
@@ -246,7 +279,11 @@ def resolve(group: str, value: str, *, what: str | None = None, allowed=None) ->
         return code
     codes = list(allowed) if allowed is not None else list(CODES[group])
     text = str(value).strip()
-    names = ", ".join(codes)
-    candidates = [s for c in codes for s in spellings(group, c)]
+    lang = i18n.language()
+    candidates: dict[str, str] = {}   # each spelling → the label it is shown as
+    for code in codes:
+        for spelling in spellings(group, code):
+            candidates.setdefault(spelling, label(group, code, lang))
     hint = did_you_mean(text, candidates)
-    raise BadValue(f"unknown {what or group} '{value}': use one of {names}{hint}")
+    raise BadValue(_("unknown {what} '{value}': use one of {choices}{hint}").format(
+        what=noun(what or group), value=value, choices=shown_list(group, codes), hint=hint))

@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from .. import i18n
 from ..errors import BadValue, NotPermitted, Refused, did_you_mean
+from ..i18n import _
 from ..timeutil import read_iso
 from . import codes
 
@@ -131,9 +133,9 @@ def read_amount(value, what: str) -> float | int:
     try:
         number = float(str(value).strip())
     except ValueError:
-        raise BadValue(f"{what}: '{value}' is not a number") from None
+        raise BadValue(_("{what}: '{value}' is not a number").format(what=what, value=value)) from None
     if number < 0 or number != number or number in (float("inf"),):
-        raise BadValue(f"{what}: '{value}' must be zero or more")
+        raise BadValue(_("{what}: '{value}' must be zero or more").format(what=what, value=value))
     return int(number) if number.is_integer() else number
 
 
@@ -141,8 +143,25 @@ def roles_of(action: Action, record: Mapping) -> frozenset[str]:
     return action.roles(record) if callable(action.roles) else action.roles
 
 
-def _a(noun: str) -> str:
-    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+def _kind(workflow: Workflow):
+    from .kinds import KINDS
+
+    return next((k for k in KINDS.values() if k.workflow is workflow), None)
+
+
+def _noun(workflow: Workflow) -> str:
+    """'ticket', 'archive item' (in Chinese the kind's name: 工单, 档案)."""
+    if i18n.language() != "en":
+        kind = _kind(workflow)
+        return codes.kind_noun(kind.name) if kind else workflow.kind
+    return workflow.kind
+
+
+def _state(workflow: Workflow, state) -> str:
+    """A state by its label (the kind's group for its state field, else `status`)."""
+    kind = _kind(workflow)
+    group = kind.code_fields.get(workflow.state_field, "status") if kind else "status"
+    return codes.shown(group, state)
 
 
 def find_action(workflow: Workflow, name: str) -> Action:
@@ -151,10 +170,10 @@ def find_action(workflow: Workflow, name: str) -> Action:
     code = codes.lookup("action", text, allowed=workflow.actions)
     if code is not None:
         return workflow.actions[code]
-    raise BadValue(
-        f"unknown action '{name}' for {_a(workflow.kind)}: use one of "
-        f"{', '.join(workflow.actions)}{did_you_mean(text, workflow.actions)}"
-    )
+    names = {spelling: codes.shown("action", a) for a in workflow.actions for spelling in codes.spellings("action", a)}
+    raise BadValue(_("unknown {kind} action '{name}': use one of {actions}{hint}").format(
+        name=name, kind=_noun(workflow), actions=codes.shown_list("action", workflow.actions),
+        hint=did_you_mean(text, names)))
 
 
 def apply(workflow: Workflow, change: Change, *, record_id: str, sets: Mapping[str, Any] | None = None,
@@ -163,43 +182,44 @@ def apply(workflow: Workflow, change: Change, *, record_id: str, sets: Mapping[s
     action, record = change.action, change.record
     sets = sets or {}
     if action.via_command and through_command != action.via_command:
-        raise Refused(f"{record_id}: '{action.name}' is recorded with `wuyectl {action.via_command}`")
+        raise Refused(_("{id}: '{action}' is recorded with `wuyectl {command}`").format(
+            id=record_id, action=codes.shown("action", action.name), command=action.via_command))
     state = record.get(workflow.state_field)
     category = record.get("category")
     if state not in action.from_states:
         allowed = workflow.allowed(record, at=change.at)
-        raise Refused(
-            f"{record_id}: cannot {action.name} {_a(workflow.kind)} that is {state}; "
-            f"allowed now: {', '.join(allowed) if allowed else 'nothing (it is finished)'}"
-        )
+        raise Refused(_("{id}: cannot {action}: the {kind} is {state}; allowed now: {allowed}").format(
+            id=record_id, action=codes.shown("action", action.name), kind=_noun(workflow),
+            state=_state(workflow, state),
+            allowed=codes.shown_list("action", allowed) if allowed else _("nothing (it is finished)")))
     if action.categories is not None and category not in action.categories:
-        raise Refused(
-            f"{record_id}: '{action.name}' is only for {', '.join(action.categories)} "
-            f"{workflow.kind}s, not {category}"
-        )
+        raise Refused(_("{id}: '{action}' is only for {categories}, not {category}").format(
+            id=record_id, action=codes.shown("action", action.name),
+            categories=codes.shown_list("category", action.categories), category=codes.shown("category", category)))
     roles = roles_of(action, record)
     if change.role not in roles:
-        raise NotPermitted(
-            f"{change.actor} ({change.role}) may not {action.name} {record_id}: "
-            f"needs {' or '.join(sorted(roles))}"
-        )
+        raise NotPermitted(_("{actor} ({role}) may not {action} {id}: needs {roles}").format(
+            actor=change.actor, role=codes.shown("role", change.role), action=codes.shown("action", action.name),
+            id=record_id, roles=i18n.join_or(codes.shown("role", r) for r in sorted(roles))))
     if action.refuse_if:
         reason = action.refuse_if(change)
         if reason:
-            raise Refused(f"{record_id}: {reason}")
+            raise Refused(_("{id}: {reason}").format(id=record_id, reason=reason))
     for key in sets:
         if key not in action.settable:
-            allowed = ", ".join(action.settable) or "nothing"
-            raise BadValue(
-                f"cannot --set {key} with '{action.name}': it sets {allowed}{did_you_mean(key, action.settable)}"
-            )
+            allowed = ", ".join(action.settable) or _("nothing")
+            raise BadValue(_("cannot --set {field} with '{action}': it sets {allowed}{hint}").format(
+                field=key, action=codes.shown("action", action.name), allowed=allowed,
+                hint=did_you_mean(key, action.settable)))
     timeline = record.get("timeline") or []
     last = timeline[-1].get("at") if timeline and isinstance(timeline[-1], Mapping) else None
     if last and change.at and read_iso(str(change.at)) < read_iso(str(last)):
-        raise Refused(f"{record_id}: {action.name} at {change.at} is earlier than its previous event ({last}); "
-                      "events are recorded in the order they happened")
+        raise Refused(_("{id}: {action} at {at} is earlier than its previous event ({last}); "
+                        "events are recorded in the order they happened").format(
+            id=record_id, action=codes.shown("action", action.name), at=change.at, last=last))
     if action.needs_note and not change.note:
-        raise Refused(f"{record_id}: '{action.name}' needs --note with the reason")
+        raise Refused(_("{id}: '{action}' needs --note with the reason").format(
+            id=record_id, action=codes.shown("action", action.name)))
     for key, value in sets.items():
         record[key] = value
     if action.to_state:
@@ -212,12 +232,13 @@ def apply(workflow: Workflow, change: Change, *, record_id: str, sets: Mapping[s
         try:
             action.effect(change)
         except (Refused, NotPermitted) as exc:
-            raise type(exc)(f"{record_id}: {exc}") from None
+            raise type(exc)(_("{id}: {reason}").format(id=record_id, reason=exc)) from None
     missing = [f for f in action.requires + tuple(action.requires_by_category.get(category, ()))
                if record.get(f) in (None, "")]
     if missing:
         hint = " ".join(f"--set {f}=…" for f in missing)
-        raise Refused(f"{record_id}: cannot {action.name} without {', '.join(missing)} ({hint})")
+        raise Refused(_("{id}: cannot {action} without {fields} ({hint})").format(
+            id=record_id, action=codes.shown("action", action.name), fields=", ".join(missing), hint=hint))
     if sets:
         change.event["set"] = dict(sets)
     return change

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..domain import codes
 from ..errors import NotFound
+from ..i18n import _
 from ..timeutil import read_iso
 from .base import Figure, OfficeData, Percent, new_report, percent, rate, section
 
@@ -31,7 +32,8 @@ def penalty_points(response_rate: float | None, minimum: float = MIN_RESPONSE, s
 def build(data: OfficeData, period, as_of, lang: str, campaign: str):
     sample = next((s for s in data.surveys if s.get("id") == campaign), None)
     if sample is None:
-        raise NotFound(f"no survey campaign {campaign} (draw it with wuyectl survey sample --campaign {campaign})")
+        raise NotFound(_("no survey campaign {campaign} (draw it with wuyectl survey sample --campaign {campaign})")
+                       .format(campaign=campaign))
     forms = [v for v in data.visits if v.get("type") == "survey" and v.get("campaign") == campaign
              and read_iso(v["visited_at"]) <= as_of]
     drawn = sample.get("households") or []

@@ -23,7 +23,8 @@ import sys
 from dataclasses import dataclass
 
 from ..domain.kinds import Kind
-from .. import __version__
+from .. import __version__, i18n
+from ..i18n import _
 from . import git, schema, shared, yamlio
 
 CACHE_FORMAT = 3
@@ -65,7 +66,7 @@ def parse_file(absolute: str):
             raw = fh.read(yamlio.MAX_BYTES + 1)
         text = yamlio.decode(raw)
         if yamlio.too_deep(text):
-            raise yamlio.YamlProblem(1, 1, "bad YAML: nested too deeply")
+            raise yamlio.YamlProblem(1, 1, _("bad YAML: nested too deeply"))
         try:
             data = fastyaml.load(text)
             if "&" in text:
@@ -77,12 +78,17 @@ def parse_file(absolute: str):
     except yamlio.YamlProblem as exc:
         return None, [(exc.line, exc.col, exc.message)], []
     except OSError as exc:
-        return None, [(0, 0, f"cannot read ({exc.strerror})")], []
+        return None, [(0, 0, _("cannot read ({error})").format(error=exc.strerror))], []
     except RecursionError:
-        return None, [(1, 1, "bad YAML: nested too deeply")], []
+        return None, [(1, 1, _("bad YAML: nested too deeply"))], []
     if not isinstance(data, dict):
-        return None, [(1, 1, "a record must be a YAML mapping (key: value lines)")], []
+        return None, [(1, 1, _("a record must be a YAML mapping (key: value lines)"))], []
     return data, [], None
+
+
+def _problems_now(absolute: str) -> list:
+    """The problems of a file the index holds as unreadable (in the language of messages now)."""
+    return parse_file(absolute)[1] or [(1, 1, _("bad YAML: nested too deeply"))]   # (nested past marshal)
 
 
 def _rows(job: tuple[str, list[tuple[str, str, str]]]) -> list[tuple]:
@@ -91,11 +97,11 @@ def _rows(job: tuple[str, list[tuple[str, str, str]]]) -> list[tuple]:
     kind, items = job
     out = []
     for rel, absolute, blob in items:
-        data, problems, _ = parse_file(absolute)
+        data, problems, _found = parse_file(absolute)
         try:
             encoded = marshal.dumps(data)
         except ValueError:   # nested deeper than marshal goes (block-style nesting)
-            data, problems, encoded = None, [(1, 1, "bad YAML: nested too deeply")], marshal.dumps(None)
+            data, problems, encoded = None, [(1, 1, _("bad YAML: nested too deeply"))], marshal.dumps(None)
         out.append((kind, rel, blob, encoded, marshal.dumps(problems), None, None, *_columns(data)))
     return out
 
@@ -108,8 +114,10 @@ class Index:
         self._key = repr((CACHE_FORMAT, __version__))
         import hashlib
 
-        # a short key per schema version (not the schema itself on every row)
-        self._schema_key = hashlib.sha1(schema.schema_text(kind.schema).encode("utf-8")).hexdigest()[:16]
+        # a short key per schema version (not the schema itself on every row) and language
+        # (the findings kept are messages)
+        self._schema_key = hashlib.sha1((schema.schema_text(kind.schema) + "\0" + i18n.language())
+                                        .encode("utf-8")).hexdigest()[:16]
 
     # -- which files, which blobs ---------------------------------------------------------
     def _status(self) -> str:
@@ -331,7 +339,10 @@ class Index:
                 if findings and found is None and data is not None:
                     found = [(list(p), m) for p, m in schema.problems(data, self.kind.schema, many=True)]
                     updates.append((marshal.dumps(found), self._schema_key, path))
-                out.append(Entry(path, blob, data, marshal.loads(problems), found or []))
+                # A file that cannot be read is read again for its problem (few, and its
+                # message in the language of this command, not that of the first to see it)
+                problems = marshal.loads(problems) if data is not None else _problems_now(self.office.abspath(path))
+                out.append(Entry(path, blob, data, problems, found or []))
             if updates:
                 try:
                     db.executemany("UPDATE records SET findings=?, findings_key=? WHERE path=?", updates)

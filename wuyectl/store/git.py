@@ -22,6 +22,7 @@ import subprocess
 from typing import Sequence
 
 from ..errors import RepoError
+from ..i18n import _
 
 # Commands run with a fixed, predictable environment: no pager, no prompts, C messages.
 # GIT_OPTIONAL_LOCKS=0: reads (`git status`) never take index.lock to refresh the index, so a
@@ -48,19 +49,19 @@ def run(cwd: str, args: Sequence[str], *, env: dict | None = None, input: bytes 
     if any("\0" in str(a) for a in args):
         from ..errors import BadValue
 
-        raise BadValue("a value given contains a NUL character")
+        raise BadValue(_("a value given contains a NUL character"))
     full_env = environment(env)
     try:
         proc = subprocess.run(["git", "-c", "core.quotepath=off", *args], cwd=cwd, env=full_env,
                               input=input, capture_output=True, **_umask(cwd))
     except FileNotFoundError:
-        raise RepoError("git is not installed (wuyectl needs the git command)") from None
+        raise RepoError(_("git is not installed (wuyectl needs the git command)")) from None
     if proc.returncode != 0:
         refuse_unsafe(proc.stderr)
     if check and proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = next((m for m in message if m.startswith(("fatal", "error"))), message[-1] if message else "")
-        raise RepoError(f"git {args[0]} failed: {detail}")
+        raise RepoError(_("git {command} failed: {detail}").format(command=args[0], detail=detail))
     return proc
 
 
@@ -183,29 +184,29 @@ class CatFile:
                 ["git", "cat-file", "--batch"], cwd=top, env=env, stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except FileNotFoundError:
-            raise RepoError("git is not installed (wuyectl needs the git command)") from None
+            raise RepoError(_("git is not installed (wuyectl needs the git command)")) from None
 
     def read(self, spec: str) -> tuple[str, bytes] | None:
         """(type, content) of the object `spec` names (`rev:path`, an id); None when missing."""
         if self.proc is None:
-            raise RepoError("git cat-file: read after close")
+            raise RepoError(_("git cat-file: read after close"))
         if "\n" in spec or "\0" in spec:   # one request is one line: a line feed would desync the replies
             return None
         try:
             self.proc.stdin.write(spec.encode("utf-8") + b"\n")
             self.proc.stdin.flush()
         except BrokenPipeError:
-            raise RepoError("git cat-file stopped answering") from None
+            raise RepoError(_("git cat-file stopped answering")) from None
         header = self.proc.stdout.readline().decode("utf-8", "replace").split()
         if len(header) != 3 or not header[2].isdigit():   # "<spec> missing", "… ambiguous", or git gone
             if not header:
-                raise RepoError("git cat-file stopped answering")
+                raise RepoError(_("git cat-file stopped answering"))
             return None
         size = int(header[2])
         data = self.proc.stdout.read(size)
         self.proc.stdout.read(1)   # the line feed after the content
         if len(data) != size:
-            raise RepoError("git cat-file stopped answering")
+            raise RepoError(_("git cat-file stopped answering"))
         return header[1], data
 
     def close(self) -> None:
@@ -263,8 +264,8 @@ def require_sha1(gitdir: str, where: str) -> None:
     by them."""
     found = object_format(gitdir)
     if found != "sha1":
-        raise RepoError(f"{where} is a {found} git repository (extensions.objectformat); wuyectl works with sha1 "
-                        f"repositories only (git init --object-format=sha1)")
+        raise RepoError(_("{path} is a {format} git repository (extensions.objectformat); wuyectl works with sha1 "
+                          "repositories only (git init --object-format=sha1)").format(path=where, format=found))
 
 
 def blob_id(data: bytes) -> str:

@@ -141,8 +141,8 @@ class RepoLock:
             shared.make_dirs(folder)
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
         except OSError as exc:   # a read-only share, a full disk, no permission
-            raise RepoError(f"cannot write in the office repo ({exc.strerror or exc}: {self.path}); "
-                            "nothing was changed") from None
+            raise RepoError(_("cannot write in the office repo ({error}: {path}); nothing was changed").format(
+                error=exc.strerror or exc, path=self.path)) from None
         try:
             shared.fix_fd(fd, folder)
             deadline = time.monotonic() + self.timeout
@@ -163,8 +163,8 @@ class RepoLock:
                 return
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise Conflict(f"the office repo is busy ({self._holder(fd)}); waited {self.timeout:g} s "
-                                   "— try again") from None
+                    raise Conflict(_("the office repo is busy ({holder}); waited {seconds} s — try again").format(
+                        holder=self._holder(fd), seconds=f"{self.timeout:g}")) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.1)
 
@@ -219,8 +219,9 @@ class RepoLock:
     def _holder(self, fd: int) -> str:
         record = read_record(fd)
         if record is None:
-            return "another wuyectl is writing"
-        return f"{record.get('who', '?')} is writing, pid {record.get('pid', '?')} on {record.get('host', '?')}"
+            return _("another wuyectl is writing")
+        return _("{who} is writing, pid {pid} on {host}").format(
+            who=record.get("who", "?"), pid=record.get("pid", "?"), host=record.get("host", "?"))
 
     def __exit__(self, *exc) -> None:
         if self.fd is None:

@@ -10,6 +10,7 @@ from ..domain import codes
 from ..domain.kinds import KINDS, Kind, kind_of_id
 from ..domain.sla import Policy
 from ..errors import BadValue, Invalid, NotFound, NotPermitted, Problem, RepoError
+from ..i18n import _
 from .. import timeutil
 from . import git, schema, yamlio
 
@@ -39,11 +40,11 @@ def read_text_file(abspath: str, relpath: str) -> tuple[bytes, str]:
         with open(abspath, "rb") as fh:
             raw = fh.read(yamlio.MAX_BYTES + 1)
     except FileNotFoundError:
-        raise NotFound(f"{relpath}: no such file") from None
+        raise NotFound(_("{path}: no such file").format(path=relpath)) from None
     except IsADirectoryError:
-        raise BadValue(f"{relpath}: is a folder, not a record file") from None
+        raise BadValue(_("{path}: is a folder, not a record file").format(path=relpath)) from None
     except OSError as exc:
-        raise RepoError(f"{relpath}: cannot read ({exc.strerror})") from None
+        raise RepoError(_("{path}: cannot read ({error})").format(path=relpath, error=exc.strerror)) from None
     try:
         return raw, yamlio.decode(raw)
     except yamlio.YamlProblem as exc:
@@ -57,7 +58,7 @@ def parse(relpath: str, raw: bytes, text: str) -> Loaded:
     except yamlio.YamlProblem as exc:
         raise Invalid([exc.problem(relpath)]) from None
     if not isinstance(data, dict):
-        raise Invalid([Problem(relpath, 1, 1, "a record must be a YAML mapping (key: value lines)", "V-yaml")])
+        raise Invalid([Problem(relpath, 1, 1, _("a record must be a YAML mapping (key: value lines)"), "V-yaml")])
     return Loaded(relpath, rt, data, raw)
 
 
@@ -68,7 +69,7 @@ class Office:
         self.root = os.path.realpath(root)
         top = git.toplevel(self.root)   # (a folder git refuses for its owner: that error)
         if top is None:
-            raise RepoError(f"{self.root} is not inside a git repository (run `wuyectl init`)")
+            raise RepoError(_("{path} is not inside a git repository (run `wuyectl init`)").format(path=self.root))
         self.top = os.path.realpath(top)
         rel = os.path.relpath(self.root, self.top)
         # Records are addressed relative to the office root; git wants paths relative to the
@@ -102,7 +103,7 @@ class Office:
         start = os.path.abspath(explicit or search_from or os.getcwd())
         if not os.path.isdir(start):
             if explicit or not os.path.exists(start):
-                raise RepoError(f"{start}: no such folder")
+                raise RepoError(_("{path}: no such folder").format(path=start))
             start = os.path.dirname(start)
         here = start
         while True:
@@ -111,7 +112,8 @@ class Office:
             parent = os.path.dirname(here)
             if parent == here or explicit:
                 # With an explicit --repo, that folder itself must be the office.
-                raise RepoError(f"{start} is not an office repo (no {CONFIG}; run `wuyectl init`)")
+                raise RepoError(_("{path} is not an office repo (no {config}; run `wuyectl init`)").format(
+                    path=start, config=CONFIG))
             here = parent
 
     # -- configuration ------------------------------------------------------------------
@@ -141,8 +143,9 @@ class Office:
         for i, person in enumerate(loaded.data.get("staff", [])):
             if person["name"] in seen:
                 raise Invalid([Problem(CONFIG, *yamlio.location(loaded.rt, ("staff", i, "name")),
-                                       f"staff name '{person['name']}' is on the roster twice "
-                                       f"(also staff {seen[person['name']]}); names identify people")])
+                                       _("staff name '{name}' is on the roster twice "
+                                         "(also staff {index}); names identify people").format(
+                                           name=person["name"], index=seen[person["name"]]))])
             seen[person["name"]] = i
         try:
             timeutil.zone(loaded.data.get("timezone", DEFAULT_TZ))
@@ -176,7 +179,7 @@ class Office:
             value = proc.stdout.decode().strip()
         value = value or self.config.get("station", "A")
         if not re.fullmatch(r"[A-Z]", value):
-            raise BadValue(f"station '{value}' must be one capital letter (A–Z)")
+            raise BadValue(_("station '{station}' must be one capital letter (A–Z)").format(station=value))
         return value
 
     @property
@@ -198,7 +201,8 @@ class Office:
         from ..errors import did_you_mean
 
         names = [p["name"] for p in self.staff()]
-        raise NotPermitted(f"'{name}' is not on the staff roster of {CONFIG}{did_you_mean(text, names)}")
+        raise NotPermitted(_("'{name}' is not on the staff roster of {config}{hint}").format(
+            name=name, config=CONFIG, hint=did_you_mean(text, names)))
 
     def actor(self, name: str | None) -> dict:
         """The acting staff member: --as, else WUYECTL_USER, else git config user.name."""
@@ -208,7 +212,7 @@ class Office:
             proc = git.run(self.top, ["config", "user.name"], check=False)
             name = proc.stdout.decode("utf-8", "replace").strip()
         if not name:
-            raise NotPermitted("who is acting? give --as NAME (or set WUYECTL_USER)")
+            raise NotPermitted(_("who is acting? give --as NAME (or set WUYECTL_USER)"))
         return self.person(name)
 
     # -- time ----------------------------------------------------------------------------
@@ -223,18 +227,20 @@ class Office:
         before it — whether the time came from --at or from WUYECTL_NOW, which can thus not
         record an event as long ago (or ahead) as it likes."""
         if text:
-            when, source = timeutil.parse_time(text, self.tz, what="--at time"), "--at"
+            when, source = timeutil.parse_time(text, self.tz, what=_("--at time")), "--at"
         elif os.environ.get("WUYECTL_NOW"):
             when, source = self.now(), "WUYECTL_NOW"
         else:
             return self.now()
         real = timeutil.real_now(self.tz)
         if (when - real).total_seconds() > FUTURE_SLACK_S:
-            raise BadValue(f"{source} {timeutil.iso(when)} is in the future (by this computer's clock)")
+            raise BadValue(_("{source} {time} is in the future (by this computer's clock)").format(
+                source=source, time=timeutil.iso(when)))
         limit = (self.config.get("policy") or {}).get("backdate_limit_days", BACKDATE_LIMIT_DAYS)
         if (real - when).total_seconds() > limit * 86400:
-            raise BadValue(f"{source} {timeutil.iso(when)} is more than {limit} days ago "
-                           f"(policy backdate_limit_days in {CONFIG})")
+            raise BadValue(_("{source} {time} is more than {limit} days ago "
+                             "(policy backdate_limit_days in {config})").format(
+                source=source, time=timeutil.iso(when), limit=limit, config=CONFIG))
         return when
 
     # -- paths and records ---------------------------------------------------------------
@@ -248,7 +254,7 @@ class Office:
         """An office-relative path from a path given on the command line; never outside."""
         absolute = os.path.realpath(os.path.join(os.getcwd(), path))
         if absolute != self.root and not absolute.startswith(self.root + os.sep):
-            raise BadValue(f"{path}: is outside the office repo {self.root}")
+            raise BadValue(_("{path}: is outside the office repo {root}").format(path=path, root=self.root))
         rel = os.path.relpath(absolute, self.root)
         return "" if rel == "." else rel.replace(os.sep, "/")
 
@@ -267,7 +273,8 @@ class Office:
     def load(self, record_id: str) -> tuple[Kind, Loaded]:
         kind, rel = self.locate(record_id)
         if not os.path.isfile(self.abspath(rel)):
-            raise NotFound(f"no {kind.name} {str(record_id).strip()} (looked for {rel})")
+            raise NotFound(_("no {kind} {id} (looked for {path})").format(
+                kind=codes.kind_noun(kind.name), id=str(record_id).strip(), path=rel))
         return kind, self.read(rel)
 
     def next_id(self, kind: Kind, day: datetime) -> str:

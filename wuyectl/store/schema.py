@@ -6,6 +6,7 @@ import os
 from functools import lru_cache
 
 from ..errors import did_you_mean
+from ..i18n import N_, _, join_or
 
 
 def _schema_dir():
@@ -112,33 +113,47 @@ def _leaves(error):
         yield error
 
 
+# JSON Schema's type names, as a message names them
+TYPES = {"string": N_("string"), "integer": N_("integer"), "number": N_("number"), "boolean": N_("boolean"),
+         "object": N_("object"), "array": N_("array"), "null": N_("null")}
+
+
+def _type(name) -> str:
+    if isinstance(name, list):
+        return join_or(_type(n) for n in name)
+    return _(TYPES[name]) if name in TYPES else str(name)
+
+
 def _message(error) -> str:
+    """One schema violation in words (the codes the file must hold are shown as they are)."""
     path = ".".join(str(p) for p in error.absolute_path)
     where = f"{path}: " if path else ""
     rule = error.validator
+    value = _short(error.instance)
     if rule == "enum":
         options = [str(v) for v in error.validator_value]
-        return f"{where}{error.instance!r} is not one of {', '.join(options)}{did_you_mean(error.instance, options)}"
+        return where + _("{value!r} is not one of {options}{hint}").format(
+            value=error.instance, options=", ".join(options), hint=did_you_mean(error.instance, options))
     if rule == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
-        return f"{where}missing required field '{missing}'"
+        return where + _("missing required field '{field}'").format(field=missing)
     if rule == "additionalProperties":
         extras = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         known = list(error.schema.get("properties", {}))
         hint = did_you_mean(extras[0], known) if extras else ""
-        return f"{where}unknown field {', '.join(repr(e) for e in extras)}{hint}"
+        return where + _("unknown field {fields}{hint}").format(fields=", ".join(repr(e) for e in extras), hint=hint)
     if rule == "type":
-        return f"{where}{_short(error.instance)} is not a {error.validator_value}"
+        return where + _("{value} is not a {type}").format(value=value, type=_type(error.validator_value))
     if rule == "pattern":
         if "date" in error.schema.get("format", "") or "T\\d{2}" in str(error.validator_value):
-            return f"{where}{_short(error.instance)} is not a time like 2026-11-22T09:14:00+08:00"
+            return where + _("{value} is not a time like 2026-11-22T09:14:00+08:00").format(value=value)
         if str(error.validator_value).startswith("^\\d{4}-\\d{2}-\\d{2}$"):
-            return f"{where}{_short(error.instance)} is not a date like 2026-11-22"
-        return f"{where}{_short(error.instance)} does not have the expected form"
+            return where + _("{value} is not a date like 2026-11-22").format(value=value)
+        return where + _("{value} does not have the expected form").format(value=value)
     if rule in ("minLength", "minItems"):
-        return f"{where}must not be empty"
+        return where + _("must not be empty")
     if rule in ("maxLength", "maxItems"):
-        return f"{where}is too long (at most {error.validator_value})"
+        return where + _("is too long (at most {limit})").format(limit=error.validator_value)
     return f"{where}{error.message}"
 
 

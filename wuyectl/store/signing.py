@@ -34,6 +34,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ..errors import BadValue, Refused
+from ..i18n import _
 from . import git
 
 ENV_KEY = "WUYECTL_SIGNING_KEY"
@@ -104,43 +105,43 @@ def parse_public_key(text: str, *, what: str = "the key") -> PublicKey:
     """The one OpenSSH public key line in `text` (the content of a KEY.pub file; surrounding
     blank lines are allowed), checked; `what` names it in the error. Raises BadValue."""
     def bad(reason: str) -> BadValue:
-        return BadValue(f"{what}: not an OpenSSH public key line ({reason})")
+        return BadValue(_("{what}: not an OpenSSH public key line ({reason})").format(what=what, reason=reason))
 
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
     if not lines:
-        raise bad("it is empty")
+        raise bad(_("it is empty"))
     if lines[0].startswith("-----BEGIN"):
-        raise bad("this is a private key: give its public half, the .pub file")
+        raise bad(_("this is a private key: give its public half, the .pub file"))
     if len(lines) > 1:
-        raise bad(f"{len(lines)} lines: give one key")
+        raise bad(_("{count} lines: give one key").format(count=len(lines)))
     fields = lines[0].split(None, 2)
     kind = fields[0]
     if kind not in _KEY_PARTS:
-        raise bad(f"key type {kind[:40]!r} is not one of {', '.join(_KEY_PARTS)}")
+        raise bad(_("key type {type!r} is not one of {types}").format(type=kind[:40], types=", ".join(_KEY_PARTS)))
     if len(fields) < 2:
-        raise bad("no key data after the type")
+        raise bad(_("no key data after the type"))
     try:
         blob = base64.b64decode(fields[1], validate=True)
     except (binascii.Error, ValueError):
-        raise bad("the key data is not base64") from None
+        raise bad(_("the key data is not base64")) from None
     try:
         parts = _ssh_strings(blob)
     except ValueError:
         parts = []
     inner = parts[0].decode("ascii", "replace") if parts else ""
     if not parts:
-        raise bad("the key data is not an SSH key")
+        raise bad(_("the key data is not an SSH key"))
     if inner != kind:
-        raise bad(f"the key data is a {inner[:40]!r} key, the line says {kind}")
+        raise bad(_("the key data is a {inner!r} key, the line says {type}").format(inner=inner[:40], type=kind))
     if len(parts) != 1 + _KEY_PARTS[kind]:
-        raise bad(f"the key data is not a whole {kind} key")
+        raise bad(_("the key data is not a whole {type} key").format(type=kind))
     if kind.endswith(("ed25519", "ed25519@openssh.com")) and len(parts[1]) != 32:
-        raise bad(f"the key data is not a whole {kind} key")
+        raise bad(_("the key data is not a whole {type} key").format(type=kind))
     if kind.startswith("ecdsa-") and parts[1].decode("ascii", "replace") != kind.rsplit("-", 1)[1]:
-        raise bad(f"the key data's curve is not the one {kind} names")
+        raise bad(_("the key data's curve is not the one {type} names").format(type=kind))
     key = PublicKey(kind, blob, fields[2].strip() if len(fields) > 2 else "")
     if not _schema_pattern().fullmatch(key.line):
-        raise bad("the line does not match the roster's signing_key pattern")
+        raise bad(_("the line does not match the roster's signing_key pattern"))
     return key
 
 
@@ -178,7 +179,7 @@ def _public_half(path: str) -> PublicKey:
         with open(path, "rb") as fh:
             head = fh.read(64 * 1024)
     except OSError as exc:
-        raise BadValue(f"{what}: cannot read it ({exc.strerror or exc})") from None
+        raise BadValue(_("{what}: cannot read it ({error})").format(what=what, error=exc.strerror or exc)) from None
     text = head.decode("utf-8", "replace")
     first = text.split(None, 1)[0] if text.strip() else ""
     if first in _KEY_PARTS:
@@ -186,8 +187,8 @@ def _public_half(path: str) -> PublicKey:
     st = os.stat(path)
     if st.st_uid == os.getuid() and st.st_mode & 0o077:
         # ssh-keygen ignores such a key, and git's message about it is many lines of @@@.
-        raise BadValue(f"{what}: others may read this private key; ssh-keygen will not use it "
-                       f"(chmod 600 {_shell_word(path)})")
+        raise BadValue(_("{what}: others may read this private key; ssh-keygen will not use it "
+                         "(chmod 600 {path})").format(what=what, path=_shell_word(path)))
     if os.path.exists(path + ".pub"):
         with open(path + ".pub", encoding="utf-8", errors="replace") as fh:
             return parse_public_key(fh.read(), what=f"{ENV_KEY} ({path}.pub)")
@@ -195,10 +196,11 @@ def _public_half(path: str) -> PublicKey:
         proc = subprocess.run(["ssh-keygen", "-y", "-P", "", "-f", path], stdin=subprocess.DEVNULL,
                               capture_output=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired):
-        raise BadValue(f"{what}: ssh-keygen could not read it (is OpenSSH installed?)") from None
+        raise BadValue(_("{what}: ssh-keygen could not read it (is OpenSSH installed?)").format(what=what)) from None
     if proc.returncode != 0:
-        raise BadValue(f"{what}: cannot tell its public key (no {os.path.basename(path)}.pub beside it, and "
-                       f"ssh-keygen -y could not read it without a passphrase)")
+        raise BadValue(_("{what}: cannot tell its public key (no {name}.pub beside it, and "
+                         "ssh-keygen -y could not read it without a passphrase)").format(
+            what=what, name=os.path.basename(path)))
     return parse_public_key(proc.stdout.decode("utf-8", "replace"), what=what)
 
 
@@ -222,19 +224,21 @@ def commit_args(config: Mapping, actor: Mapping, environ: Mapping[str, str] | No
     if not registered:
         policy = (config or {}).get("policy") or {}
         if policy.get("require_signatures") is True:
-            raise Refused(f"policy require_signatures: {name} has no signing key on the roster "
-                          f"(wuyectl staff key {_shell_word(name)} --file KEY.pub)")
+            raise Refused(_("policy require_signatures: {name} has no signing key on the roster "
+                            "(wuyectl staff key {word} --file KEY.pub)").format(name=name, word=_shell_word(name)))
         return [], ["--no-gpg-sign"]   # nor by a key of the user's own git config (commit.gpgSign)
-    expected = parse_public_key(str(registered), what=f"wuye.yaml: {name}'s signing_key")
+    expected = parse_public_key(str(registered), what=_("wuye.yaml: {name}'s signing_key").format(name=name))
     path = environ.get(ENV_KEY) or ""
     if not path:
-        raise Refused(f"{name} has a signing key on the roster: set {ENV_KEY} to its private key file")
+        raise Refused(_("{name} has a signing key on the roster: set {variable} to its private key file").format(
+            name=name, variable=ENV_KEY))
     # git runs ssh-keygen in the repo's top folder, not in the folder wuyectl was started in.
     path = os.path.abspath(os.path.expanduser(path))
     found = _public_half(path)
     if not found.same_key(expected):
-        raise BadValue(f"{ENV_KEY} ({path}) is {found.fingerprint}, not {name}'s signing key on the roster "
-                       f"({expected.fingerprint})")
+        raise BadValue(_("{variable} ({path}) is {fingerprint}, not {name}'s signing key on the roster "
+                         "({expected})").format(variable=ENV_KEY, path=path, fingerprint=found.fingerprint,
+                                                name=name, expected=expected.fingerprint))
     return (["-c", "gpg.format=ssh", "-c", "gpg.ssh.program=ssh-keygen", "-c", f"user.signingKey={path}"],
             ["-S"])
 

@@ -31,6 +31,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 
 from ..errors import BadValue, Conflict, Invalid, Problem, RepoError, WuyeError
+from ..i18n import _
 from . import fastyaml, git, shared, yamlio
 from .lock import RepoLock
 from .office import Loaded, Office
@@ -149,7 +150,8 @@ def check_one_line(what: str, value) -> None:
     """Refuse a value that would not stay one line in a commit message (BadValue, naming it)."""
     text = str(value)
     if any(_breaks_lines(ch) for ch in text):
-        raise BadValue(f"{what} '{escape_controls(text)}' contains a line break or control character")
+        raise BadValue(_("{what} '{text}' contains a line break or control character").format(
+            what=what, text=escape_controls(text)))
 
 
 def atomic_write(path: str, data: bytes, *, sync: bool = True, executable: bool = False) -> None:
@@ -261,8 +263,8 @@ class Transaction:
                 dirty.append(path)
         if dirty:
             rel = dirty[0][len(self.office.prefix):]
-            raise Conflict(f"{rel}: has changes not committed (a hand edit?); commit or discard them first "
-                           f"(git diff -- {dirty[0]})")
+            raise Conflict(_("{path}: has changes not committed (a hand edit?); commit or discard them first "
+                             "(git diff -- {git_path})").format(path=rel, git_path=dirty[0]))
 
     def load(self, record_id: str):
         from .validate import check_schema, located
@@ -285,7 +287,7 @@ class Transaction:
 
     def create(self, relpath: str, rt) -> Loaded:
         if os.path.lexists(self.office.abspath(relpath)) or relpath in self.staged:
-            raise Conflict(f"{relpath}: already exists")
+            raise Conflict(_("{path}: already exists").format(path=relpath))
         loaded = Loaded(relpath, rt, yamlio.to_plain(rt), None)
         self.created.add(relpath)
         self.staged[relpath] = loaded
@@ -316,7 +318,7 @@ class Transaction:
     def commit(self, subject: str, *, action: str, records: list[str], at: str | None = None) -> str:
         """Validate, write and commit every staged file; returns the new commit id."""
         if not self.staged:
-            raise RepoError("nothing to commit")
+            raise RepoError(_("nothing to commit"))
         texts = self._render()
         rels = sorted(texts)
         old = {rel: _read(self.office.abspath(rel)) for rel in rels}
@@ -356,7 +358,7 @@ class Transaction:
           only on those paths).
         """
         if self.staged:
-            raise RepoError("records are staged: commit them with commit(), not commit_paths()")
+            raise RepoError(_("records are staged: commit them with commit(), not commit_paths()"))
         rels = sorted(dict.fromkeys([relpaths] if isinstance(relpaths, str) else relpaths))
         top = self.office.top
         base = git.head(top)
@@ -364,7 +366,7 @@ class Transaction:
         if base:
             merge_head = git.out(top, ["rev-parse", "-q", "--verify", "MERGE_HEAD"], check=False).strip() or None
         if not rels and not merge_head:   # (a merge is committed even if its tree is HEAD's)
-            raise RepoError("nothing to commit")
+            raise RepoError(_("nothing to commit"))
         paths = [self.office.git_path(r) for r in rels]
         journalled = list(paths)
         if merge_head:
@@ -450,14 +452,15 @@ class Transaction:
             landed = self._landed(base, message, merge_head)
             if landed and isinstance(exc, OSError):
                 # The commit is made: the change is whole; undoing its files would break it.
-                raise RepoError(f"the change was committed ({landed[:10]}), but then: "
-                                f"{exc.strerror or exc}") from None
+                raise RepoError(_("the change was committed ({commit}), but then: {error}").format(
+                    commit=landed[:10], error=exc.strerror or exc)) from None
             if not landed and not undo():
                 keep_journal = True   # the next command finishes putting the files back
             if isinstance(exc, WuyeError):
                 raise
             if isinstance(exc, OSError):
-                raise RepoError(f"could not write the records ({exc.strerror or exc}); nothing was changed") from None
+                raise RepoError(_("could not write the records ({error}); nothing was changed").format(
+                    error=exc.strerror or exc)) from None
             raise
         finally:
             _unlink(message_file)   # (before the journal: a kill in between leaves both to recovery)
@@ -490,15 +493,15 @@ class Transaction:
         name) can end a line and write a trailer of its own (`Wuye-Role: director`). A value
         with a line break or other control character is refused (BadValue), never cleaned up:
         callers that put a user's text into the subject (a file name) escape it first."""
-        check_one_line("commit subject", subject)
+        check_one_line(_("commit subject"), subject)
         if not subject.strip():
-            raise BadValue("a commit subject must not be empty")
-        check_one_line("action", action)
+            raise BadValue(_("a commit subject must not be empty"))
+        check_one_line(_("action"), action)
         for rid in records:
-            check_one_line("record id", rid)
-        check_one_line("role", self.actor["role"])
+            check_one_line(_("record id"), rid)
+        check_one_line(_("role"), self.actor["role"])
         if at:
-            check_one_line("business time", at)
+            check_one_line(_("business time"), at)
         lines = [subject, ""]
         lines.append(f"Wuye-Action: {action}")
         for rid in records:
@@ -515,8 +518,8 @@ class Transaction:
         (GIT_AUTHOR_DATE, GIT_COMMITTER_DATE) are removed (None: see git.environment)."""
         name = self.actor["name"]
         email = self.actor.get("email") or ""
-        check_one_line("staff name", name)
-        check_one_line("staff email", email)
+        check_one_line(_("staff name"), name)
+        check_one_line(_("staff email"), email)
         env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
                "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email,
                "GIT_AUTHOR_DATE": None, "GIT_COMMITTER_DATE": None}
@@ -575,7 +578,8 @@ def _require_branch(office: Office) -> None:
         every = git.out(office.top, ["for-each-ref", "--format=%(refname:short)", "refs/heads"], check=False).split()
         branches = [b for b in ("main", "master") if b in every] + every
     switch = f"git switch {branches[0]}" if branches else "git switch -c main"
-    raise RepoError(f"HEAD is detached (at {head[:7]}): switch to a branch before writing ({switch})")
+    raise RepoError(_("HEAD is detached (at {commit}): switch to a branch before writing ({switch})").format(
+        commit=head[:7], switch=switch))
 
 
 def _unlink(path: str) -> None:

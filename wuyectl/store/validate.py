@@ -18,6 +18,7 @@ from typing import Callable, NamedTuple
 
 from ..domain.kinds import Kind, kind_named, kind_of_path, values_at
 from ..errors import Problem
+from ..i18n import _
 from . import schema, yamlio
 from .office import Loaded, Office
 
@@ -56,7 +57,8 @@ def check_identity(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Findi
         return []  # the schema reports it
     expected = kind.path_of(rid)
     if expected != rel:
-        return [Finding(("id",), f"id {rid} belongs in {expected}, not {rel}", "V-identity")]
+        return [Finding(("id",), _("id {id} belongs in {expected}, not {path}").format(
+            id=rid, expected=expected, path=rel), "V-identity")]
     return []
 
 
@@ -71,7 +73,8 @@ def check_references(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Fin
     for path, what in kind.people.items():
         for where, name in values_at(data, path):
             if isinstance(name, str) and name not in ctx.roles:
-                out.append(Finding(where, f"{what} '{name}' is not on the staff roster", "V-roster"))
+                out.append(Finding(where, _("{what} '{name}' is not on the staff roster").format(what=what, name=name),
+                                   "V-roster"))
     return out
 
 

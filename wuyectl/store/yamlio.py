@@ -18,6 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ..errors import Problem
+from ..i18n import _
 
 MAX_NODES = 200_000
 MAX_BYTES = 5_000_000
@@ -68,7 +69,7 @@ def _rt() -> YAML:
 
 def decode(raw: bytes) -> str:
     if len(raw) > MAX_BYTES:
-        raise YamlProblem(0, 0, f"file is too large ({len(raw)} bytes; at most {MAX_BYTES})")
+        raise YamlProblem(0, 0, _("file is too large ({size} bytes; at most {limit})").format(size=len(raw), limit=MAX_BYTES))
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -76,7 +77,7 @@ def decode(raw: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise YamlProblem(line, col, "not UTF-8 text (save the file as UTF-8)") from None
+        raise YamlProblem(line, col, _("not UTF-8 text (save the file as UTF-8)")) from None
     return text.replace("\r\n", "\n")
 
 
@@ -107,24 +108,24 @@ def too_deep(text: str) -> bool:
 def load_roundtrip(text: str):
     """Parse for editing. Raises YamlProblem with the line and column of the fault."""
     if too_deep(text):
-        raise YamlProblem(1, 1, "bad YAML: nested too deeply")
+        raise YamlProblem(1, 1, _("bad YAML: nested too deeply"))
     yaml = _rt()
     try:
         data = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        message = (exc.problem or exc.context or "bad YAML").strip()
+        message = (exc.problem or exc.context or "").strip()
         if "found duplicate key" in str(exc):
-            message = "duplicate key" + _dup_key(exc)
-        raise YamlProblem(line, col, f"bad YAML: {message}") from None
+            message = _("duplicate key{key}").format(key=_dup_key(exc))
+        raise YamlProblem(line, col, _("bad YAML: {detail}").format(detail=message) if message else _("bad YAML")) from None
     except YAMLError as exc:
-        raise YamlProblem(1, 1, f"bad YAML: {str(exc).splitlines()[0]}") from None
+        raise YamlProblem(1, 1, _("bad YAML: {detail}").format(detail=str(exc).splitlines()[0])) from None
     except RecursionError:
-        raise YamlProblem(1, 1, "bad YAML: nested too deeply") from None
+        raise YamlProblem(1, 1, _("bad YAML: nested too deeply")) from None
     except ValueError as exc:   # e.g. an integer of more digits than Python converts (4300)
-        detail = "a number with too many digits" if "digits" in str(exc) else str(exc)
-        raise YamlProblem(1, 1, f"bad YAML: {detail}") from None
+        detail = _("a number with too many digits") if "digits" in str(exc) else str(exc)
+        raise YamlProblem(1, 1, _("bad YAML: {detail}").format(detail=detail)) from None
     finally:
         # A `%YAML 1.1` directive in one file sets the shared instance's version, which every
         # later dump would then write at the top of its file: forget it.
@@ -148,7 +149,7 @@ def to_plain(node, budget: list[int] | None = None):
         budget = [MAX_NODES]
     budget[0] -= 1
     if budget[0] < 0:
-        raise YamlProblem(1, 1, f"bad YAML: more than {MAX_NODES} values (aliases expanding?)")
+        raise YamlProblem(1, 1, _("bad YAML: more than {limit} values (aliases expanding?)").format(limit=MAX_NODES))
     if isinstance(node, dict):
         return {str(k) if not isinstance(k, str) else str(k): to_plain(v, budget) for k, v in node.items()}
     if isinstance(node, (list, tuple)):

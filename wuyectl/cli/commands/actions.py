@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from ...i18n import _
 from .. import completion
 from ..options import (Code, actor_name, at_option, code_help, global_options, note_option, output_option,
                        parse_pairs, read_ids, set_option)
@@ -24,7 +25,7 @@ def _done(done, output: str) -> None:
     if output == "ids":
         click.echo("\n".join(done.ids))
     else:
-        click.echo(f"{', '.join(done.ids)}: committed {done.commit[:10]}")
+        click.echo(_("{ids}: committed {commit}").format(ids=", ".join(done.ids), commit=done.commit[:10]))
 
 
 @click.command()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from ...i18n import _
 from .. import completion
 from ..options import Code, actor_name, code_help, global_options, lang, office, output_option
 
@@ -41,11 +42,12 @@ def init(directory, name, station, timezone, language, code, no_hooks, shared, i
     if not director:
         director = os.environ.get("WUYECTL_USER")
     if not director:
-        raise click.UsageError("say who the director is: --as NAME")
+        raise click.UsageError(_("say who the director is: --as NAME"))
     made = api.init_office(directory, name=name, director=director, station=station, timezone=timezone,
                            language=language, code=code, hooks=not no_hooks, shared=shared,
                            in_enclosing_repo=in_enclosing_repo)
-    click.echo(f"{made.root}: office {name}, station {station}, director {director}")
+    click.echo(_("{root}: office {name}, station {station}, director {director}").format(
+        root=made.root, name=name, station=station, director=director))
     kept = None if no_hooks else foreign_hook(made)
     if kept:
         click.echo(_("a pre-commit hook that is not wuyectl's is in place and was kept: {path} (to check records "
@@ -108,9 +110,9 @@ def staff_key(name, key_file, login):
                 with open(key_file, "rb") as fh:
                     key_text = fh.read(65536).decode("utf-8", "replace")
         except OSError as exc:
-            raise BadValue(f"{key_file}: cannot read it ({exc.strerror or exc})") from None
+            raise BadValue(_("{what}: cannot read it ({error})").format(what=key_file, error=exc.strerror or exc)) from None
     api.set_key(office(), actor_name(), name, key_text, login,
-                key_source="standard input" if key_file == "-" else (key_file or "the key"))
+                key_source=_("standard input") if key_file == "-" else (key_file or _("the key")))
     click.echo(name if key_text is None else f"{name} {signing.fingerprint(key_text)}")
 
 
@@ -157,9 +159,10 @@ def policy_set(key, value, to_default):
     from ...errors import UsageError
 
     if (value is None) == (not to_default):
-        raise UsageError("give VALUE, or --default to remove the setting")
+        raise UsageError(_("give VALUE, or --default to remove the setting"))
     commit = set_policy(office(), actor_name(), key, None if to_default else value)
-    click.echo(f"policy {key}: " + (f"committed {commit[:10]}" if commit else "not changed"))
+    click.echo((_("policy {key}: committed {commit}") if commit else _("policy {key}: not changed")).format(
+        key=key, commit=(commit or "")[:10]))
 
 
 @policy.command("show")

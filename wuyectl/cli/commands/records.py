@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from ...i18n import _
 from .. import completion
 from ..options import Code, actor_name, at_option, code_help, global_options, lang, note_option, office, output_option
 
@@ -188,7 +189,8 @@ def open_visit(type_, ticket, rating, items, method, note, unit, topics, opinion
              "survey": {"--campaign": campaign, "--unit": unit, "--overall": overall}}[type_]
     missing = [name for name, value in needs.items() if not value]
     if missing:
-        raise click.UsageError(f"a {type_} visit needs {', '.join(missing)}")
+        raise click.UsageError(_("a {type} needs {options}").format(
+            type=_codes().shown("visit_type", type_), options=", ".join(missing)))
     if type_ == "callback":
         made = _callback(ticket, rating, items, method, note, at)
     elif type_ == "home":
@@ -317,7 +319,7 @@ def get(kind, file, where, overdue, mine, everything, reveal, output):
     rows = api.list_records(the_office, the_kind, where=where, overdue=overdue, mine=me, problems=broken,
                             everything=everything)
     for problem in broken:   # listed, not hidden: the office must know a record is unreadable
-        click.echo(f"{problem} (left out)", err=True)
+        click.echo(_("{problem} (left out)").format(problem=problem), err=True)
     language = lang()
     # The export's title row: what, as of when, chosen how (the options as typed).
     chosen = [codes.field_label("open_only", language)] if open_only(the_kind, parse_where(the_kind, where),
@@ -400,10 +402,10 @@ def import_(what, path, mapping, dry_run, skip_bad, date_order, timezone, catego
     name = click.format_filename(path)
     if what == "tickets":
         if not timezone:
-            raise click.UsageError("import tickets needs --timezone (the zone of the file's times)")
+            raise click.UsageError(_("import tickets needs --timezone (the zone of the file's times)"))
 
         def show_progress(done, total):
-            click.echo(f"\rimported {done} of {total}", err=True, nl=done == total)
+            click.echo("\r" + _("imported {done} of {total}").format(done=done, total=total), err=True, nl=done == total)
 
         bar = show_progress if sys.stderr.isatty() and not dry_run else None
         result = api.import_tickets(office(), actor_name(), path, mapping=mapping, timezone=timezone,
@@ -497,8 +499,10 @@ def survey_sample(campaign, seed, output):
     elif output in ("json", "yaml"):
         click.echo(out.to_json(record) if output == "json" else out.to_yaml(record), nl=output == "json")
     else:
-        click.echo(f"{campaign}: {len(record['households'])} of {record['population']} households drawn "
-                   f"({len(record['complainants'])} who complained), seed {record['seed']}")
+        click.echo(_("{campaign}: {drawn} of {population} households drawn ({complainants} who complained), "
+                     "seed {seed}").format(campaign=campaign, drawn=len(record["households"]),
+                                           population=record["population"],
+                                           complainants=len(record["complainants"]), seed=record["seed"]))
 
 
 @click.command()
@@ -535,10 +539,10 @@ def validate(paths, staged, output):
         for problem in problems:
             click.echo(str(problem))
     if problems:
-        click.echo(f"{len(problems)} problem(s) in {count} file(s)", err=True)
+        click.echo(_("{count} problem(s) in {files} file(s)").format(count=len(problems), files=count), err=True)
         raise SystemExit(Exit.INVALID)
     if not staged and output == "table":
-        click.echo(f"ok: {count} file(s) valid")
+        click.echo(_("ok: {count} file(s) valid").format(count=count))
 
 
 @click.command()
@@ -549,13 +553,14 @@ def edit(record_id):
     from ... import api
 
     the_office = office()
-    _, loaded = the_office.load(record_id)
+    _kind, loaded = the_office.load(record_id)
     text = click.edit(loaded.raw.decode("utf-8"), extension=".yaml", require_save=True)
     if text is None:
-        click.echo(f"{record_id}: not changed")
+        click.echo(_("{id}: not changed").format(id=record_id))
         return
     commit = api.edit_record(the_office, actor_name(), record_id, text, expected=loaded.raw)
-    click.echo(f"{record_id}: " + (f"committed {commit[:10]}" if commit else "not changed"))
+    click.echo((_("{id}: committed {commit}") if commit else _("{id}: not changed")).format(
+        id=record_id, commit=(commit or "")[:10]))
 
 
 
@@ -583,8 +588,7 @@ def log(record_id, output):
     for entry in entries:
         mark = ""
         if entry["backdated"]:
-            mark = ("  ⚠ 补录" if language == "zh" else "  ⚠ backdated") + (
-                ("，超出规定" if language == "zh" else ", beyond policy") if entry["beyond_policy"] else "")
+            mark = "  ⚠ " + (_("backdated, beyond policy") if entry["beyond_policy"] else _("backdated"))
         at = f"  @ {out.short(entry['at'])}" if entry["at"] and entry["backdated"] else ""
         click.echo(f"{entry['commit']}  {out.short(entry['recorded_at'])}  {entry['author']}  "
                    f"{codes.label('action', entry['action'], language)}{at}{mark}")
@@ -639,17 +643,18 @@ def audit(since, remote, output):
         click.echo(out.table(columns, [[r["commit"], out.short(r["date"]), r["author"], r["code"], r["path"], r["message"]]
                                        for r in rows]))
     if rows:
-        click.echo(f"{len(rows)} finding(s)", err=True)
+        click.echo(_("{count} finding(s)").format(count=len(rows)), err=True)
         raise SystemExit(Exit.INVALID)
     if output != "table":
         click.echo("", nl=False)
         return
     if result.signatures:
-        click.echo(f"no findings in {result.replayed_total} commits; signatures verified against the keys on the "
-                   "roster at each commit")
+        click.echo(_("no findings in {count} commits; signatures verified against the keys on the "
+                     "roster at each commit").format(count=result.replayed_total))
     else:
-        click.echo(f"no findings in {result.replayed_total} commits; identities are not verified: no one on the "
-                   "roster has a signing key, so each commit's author is who its maker said they were")
+        click.echo(_("no findings in {count} commits; identities are not verified: no one on the "
+                     "roster has a signing key, so each commit's author is who its maker said they were").format(
+            count=result.replayed_total))
 COMMANDS = [open_, callback, get, show, validate, edit, import_, household, survey, log, audit]
 
 
@@ -662,8 +667,9 @@ def sync(remote):
     from ... import api
 
     result = api.sync(office(), actor_name(), remote)
-    what = "merged and pushed" if result["merged"] else "up to date" if result["old"] != result["new"] else "pushed"
-    click.echo(f"{what}: {result['branch']} {(result['old'] or '')[:10]} → {(result['new'] or '')[:10]} ({remote})")
+    what = _("merged and pushed") if result["merged"] else _("up to date") if result["old"] != result["new"] else _("pushed")
+    click.echo(_("{what}: {branch} {old} → {new} ({remote})").format(
+        what=what, branch=result["branch"], old=(result["old"] or "")[:10], new=(result["new"] or "")[:10], remote=remote))
 
 
 @click.command("merge-driver", hidden=True)
@@ -679,3 +685,9 @@ def merge_driver(base, ours, theirs, name):
 
 
 COMMANDS += [sync, merge_driver]
+
+
+def _codes():
+    from ...domain import codes   # (heavy imports inside commands: `wuyectl --help` starts fast)
+
+    return codes

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from ...i18n import _
 from ..options import global_options, lang, office
 
 _FORMATS = ["table", "csv", "json", "xlsx"]
@@ -50,21 +51,21 @@ def resolve_period(the_office, month, from_, to):
     from ...timeutil import parse_date
 
     if month and (from_ or to):
-        raise UsageError("give --month, or --from/--to, not both")
+        raise UsageError(_("give --month, or --from/--to, not both"))
     if month:
         try:
             year, mon = (int(x) for x in month.split("-"))
             first = date(year, mon, 1)
         except ValueError:
-            raise BadValue(f"cannot read --month '{month}': use YYYY-MM") from None
+            raise BadValue(_("cannot read --month '{month}': use YYYY-MM").format(month=month)) from None
         nxt = date(year + (mon == 12), mon % 12 + 1, 1)
         return Period(within(first, "--month"), within(nxt - timedelta(days=1), "--month"), the_office.tz)
     if from_ or to:
         if not (from_ and to):
-            raise UsageError("--from and --to go together")
+            raise UsageError(_("--from and --to go together"))
         first, last = within(parse_date(from_, what="--from"), "--from"), within(parse_date(to, what="--to"), "--to")
         if last < first:
-            raise BadValue(f"--to {last} is before --from {first}")
+            raise BadValue(_("--to {last} is before --from {first}").format(last=last, first=first))
         return Period(first, last, the_office.tz)
     today = the_office.now().date()
     first = today.replace(day=1)
@@ -84,7 +85,7 @@ def emit(rep, output, file):
 
     if output == "xlsx":
         if not file:
-            raise UsageError("-o xlsx needs a FILE to write: wuyectl report … -o xlsx report.xlsx")
+            raise UsageError(_("-o xlsx needs a FILE to write: wuyectl report … -o xlsx report.xlsx"))
         out.report_xlsx(rep, file)
         click.echo(file)
         return
@@ -129,8 +130,8 @@ def _make(name: str, help_text: str, *, period: bool = True, extra=None):
         rep = module(name).build(data, span, as_of_time(the_office, as_of), lang(), **kw)
         emit(rep, output, file)
         if data.left_out:
-            click.echo(f"wuyectl: {data.left_out} record(s) with unreadable times were left out "
-                       "(wuyectl validate shows them)", err=True)
+            click.echo(_("wuyectl: {count} record(s) with unreadable times were left out "
+                         "(wuyectl validate shows them)").format(count=data.left_out), err=True)
 
     command = click.command(name, cls=ReportCommand, short_help=help_text)(callback)
     command = global_options(command)

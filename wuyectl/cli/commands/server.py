@@ -7,6 +7,7 @@ import sys
 import click
 
 from ...errors import Exit
+from ...i18n import _
 
 
 @click.group()
@@ -24,8 +25,8 @@ def install(bare_repo):
     from ...app import server as serving
 
     written = serving.install(bare_repo)
-    click.echo(f"{os.path.dirname(written[0])}: {', '.join(os.path.basename(p) for p in written)} "
-               f"(run by {sys.executable})")
+    click.echo(_("{folder}: {hooks} (run by {python})").format(
+        folder=os.path.dirname(written[0]), hooks=", ".join(os.path.basename(p) for p in written), python=sys.executable))
 
 
 def _hook_input() -> tuple[str, list]:

@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Mapping
 
+from ... import i18n
 from ...errors import BadValue, did_you_mean
+from ...i18n import N_, _
 from .. import codes
 from ..workflow import Workflow
 
@@ -50,7 +52,7 @@ class Kind:
     folder: str                    # tickets
     id_re: re.Pattern
     path_of: Callable[[str], str]  # ID → path inside the office repo
-    id_form: str                   # how the ID looks, in messages: "T-20261122-A001"
+    id_form: str                   # how the ID looks, in messages: "T-20261122-A001" (N_() words)
     schema: str = ""               # schemas/<schema>.schema.json (default: the name)
     schema_doc: Mapping | None = None   # or the schema itself, inline
     stem: Callable[[datetime, str], str] | None = None   # (day, station) → "T-20261122-A"; None: IDs given
@@ -84,7 +86,7 @@ class Kind:
     people: Mapping[str, str] = field(default_factory=dict)   # path of staff names → how messages name it
     refs: Mapping[str, str] = field(default_factory=dict)   # field → the kind its value names
     personal: Mapping[str, str] = field(default_factory=dict)   # path → "phone" | "id_card"
-    missing_message: str = "{kind} {id} does not exist"
+    missing_message: str = N_("{kind} {id} does not exist")     # N_(): translated where shown
     # -- rules ---------------------------------------------------------------------------
     checks: tuple[Check, ...] = ()
     # The fields a person may change by hand (`wuyectl edit`): free text and data the office
@@ -92,7 +94,7 @@ class Kind:
     # loans, destruction steps — changes only through the workflow's actions. `edit_hints`:
     # how to change a locked field no action `--set`s (the command that records it).
     editable: tuple[str, ...] = ()
-    edit_hints: Mapping[str, str] = field(default_factory=dict)
+    edit_hints: Mapping[str, str] = field(default_factory=dict)     # N_() texts
     new_record: Callable[[dict, Mapping, str], dict] | None = None   # (values, person, at) for `open KIND`
 
     def __post_init__(self):
@@ -102,11 +104,12 @@ class Kind:
     def check_id(self, record_id: str) -> str:
         text = str(record_id).strip()
         if not self.id_re.fullmatch(text):
-            raise BadValue(f"'{record_id}' is not a {self.name} ID")
+            raise BadValue(_("'{id}' is not a {kind} ID").format(id=record_id, kind=codes.kind_noun(self.name)))
         return text
 
     def missing(self, record_id: str) -> str:
-        return self.missing_message.format(kind=self.name, id=record_id, path=self.path_of(record_id))
+        return _(self.missing_message).format(kind=codes.kind_noun(self.name), id=record_id,
+                                              path=self.path_of(record_id))
 
 
 def locked_changes(kind: Kind, old: Mapping, new: Mapping) -> list[str]:
@@ -122,17 +125,18 @@ def how_to_change(kind: Kind, key: str, record_id: str, record: Mapping) -> str:
     """What to use instead of `edit` for a locked field (for the refusal's one line)."""
     workflow = kind.workflow
     if record.get("source_id"):
-        return "imported history is frozen as imported; later changes go through actions"
+        return _("imported history is frozen as imported; later changes go through actions")
     setters = [a.name for a in workflow.actions.values() if key in a.settable]
     if setters:
-        return f"it is recorded by an action: wuyectl update {record_id} --action {'/'.join(setters)} --set {key}=…"
+        return _("it is recorded by an action: wuyectl update {id} --action {actions} --set {field}=…").format(
+            id=record_id, actions="/".join(setters), field=key)
     if key in kind.edit_hints:
-        return kind.edit_hints[key].format(id=record_id)
+        return _(kind.edit_hints[key]).format(id=record_id)
     if workflow.actions and key in (workflow.state_field, "timeline"):
         allowed = workflow.allowed(record)
-        return (f"it changes only through actions (allowed now: {', '.join(allowed) or 'none'}; "
-                f"wuyectl update {record_id} --action …)")
-    return "it is recorded by the tool and not edited by hand"
+        return _("it changes only through actions (allowed now: {allowed}; wuyectl update {id} --action …)").format(
+            allowed=codes.shown_list("action", allowed) if allowed else _("none"), id=record_id)
+    return _("it is recorded by the tool and not edited by hand")
 
 
 KINDS: dict[str, Kind] = {}
@@ -169,7 +173,8 @@ def kind_named(name: str) -> Kind:
         if text in (kind.name, kind.plural, *kind.aliases):
             return kind
     names = list(KINDS) + [k.plural for k in KINDS.values()]
-    raise BadValue(f"unknown record kind '{name}': use one of {', '.join(KINDS)}{did_you_mean(text, names)}")
+    raise BadValue(_("unknown record kind '{name}': use one of {kinds}{hint}").format(
+        name=name, kinds=", ".join(KINDS), hint=did_you_mean(text, names)))
 
 
 def kind_of_id(record_id: str) -> Kind:
@@ -178,7 +183,8 @@ def kind_of_id(record_id: str) -> Kind:
     for kind in KINDS.values():
         if kind.id_re.fullmatch(text):
             return kind
-    raise BadValue(f"'{record_id}' is not a record ID ({or_list([k.id_form for k in KINDS.values()])})")
+    raise BadValue(_("'{id}' is not a record ID ({forms})").format(
+        id=record_id, forms=or_list([_(k.id_form) for k in KINDS.values()])))
 
 
 def kind_of_path(relpath: str) -> Kind | None:
@@ -190,8 +196,12 @@ def kind_of_path(relpath: str) -> Kind | None:
 
 
 def or_list(items: list[str], word: str = "or") -> str:
-    """'a, b or c'."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
+    """'a, b or c' ('and': 'a, b and c'), the language's way."""
+    if len(items) == 1:
+        return items[0]
+    if word == "and":
+        return _("{items} and {last}").format(items=i18n.join(items[:-1]), last=items[-1])
+    return i18n.join_or(items)
 
 
 def dated(folder: str) -> Callable[[str], str]:

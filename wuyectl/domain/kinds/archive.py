@@ -13,7 +13,9 @@ from datetime import date, datetime, timedelta
 from typing import Mapping
 
 from ...errors import NotPermitted, Refused
+from ...i18n import N_, _
 from ...timeutil import add_years, moment, read_iso, short
+from .. import codes
 from ..workflow import Action, Change, Workflow
 from . import Check, Kind, yes
 
@@ -31,9 +33,9 @@ def destroy_after(filed_on: str, years: int) -> str:
 def _refuse_lend(change: Change) -> str | None:
     record = change.record
     if record.get("confidential"):
-        return "a confidential item is never lent (档案…不可借出)"
+        return _("a confidential item is never lent (档案…不可借出)")
     if record.get("medium") == "disk":
-        return "disks are never lent"
+        return _("disks are never lent")
     return None
 
 
@@ -42,13 +44,15 @@ def _lend(change: Change) -> None:
     lent_at = read_iso(change.at)
     due = read_iso(params["due_at"]) if params.get("due_at") else lent_at + timedelta(days=MAX_LOAN_DAYS)
     if due <= lent_at:
-        raise Refused("the loan's due time must be after it is lent")
+        raise Refused(_("the loan's due time must be after it is lent"))
     approver = params.get("approved_by")
     if due - lent_at > timedelta(days=MAX_LOAN_DAYS):
         if not approver:
-            raise Refused(f"a loan longer than {MAX_LOAN_DAYS} days needs a director's approval: --approved-by NAME")
+            raise Refused(_("a loan longer than {days} days needs a director's approval: --approved-by NAME").format(
+                days=MAX_LOAN_DAYS))
         if params.get("approver_role") != "director":
-            raise NotPermitted(f"{approver} is not a director: a loan longer than {MAX_LOAN_DAYS} days needs a director")
+            raise NotPermitted(_("{approver} is not a director: a loan longer than {days} days needs a director").format(
+                approver=approver, days=MAX_LOAN_DAYS))
     loan = {"borrower": params["borrower"], "purpose": params["purpose"], "lent_at": change.at,
             "due_at": due.isoformat(timespec="seconds"), "lent_by": change.actor}
     if approver:
@@ -83,7 +87,7 @@ def _refuse_request(change: Change) -> str | None:
         return None
     today = read_iso(change.at).date()
     if today < date.fromisoformat(str(after)):
-        return f"its retention runs until {after}; it may not be destroyed before"
+        return _("its retention runs until {day}; it may not be destroyed before").format(day=after)
     return None
 
 
@@ -98,7 +102,7 @@ def _mark(who: str, when: str):
 def _destroy(change: Change) -> None:
     witnesses = [w for w in change.params.get("witnesses") or [] if w]
     if len(set(witnesses)) < 2:
-        raise Refused("destruction is carried out with at least two witnesses: --witness A --witness B")
+        raise Refused(_("destruction is carried out with at least two witnesses: --witness A --witness B"))
     change.record.setdefault("destruction", {})
     change.record["destruction"]["destroyed_at"] = change.at
     change.record["destruction"]["witnesses"] = list(dict.fromkeys(witnesses))
@@ -137,7 +141,7 @@ def _loan_overdue(item: dict, now: datetime) -> bool:
 
 
 def _destroyed(old: dict, day: date) -> str | None:
-    return "changed after it was destroyed" if old.get("status") == "destroyed" else None
+    return _("changed after it was destroyed") if old.get("status") == "destroyed" else None
 
 
 # -- checks ----------------------------------------------------------------------------------
@@ -148,14 +152,15 @@ def _open_loans(data: dict) -> list[dict]:
 def _loans_agree(data, ctx):
     status, open_loans = data.get("status"), _open_loans(data)
     if status == "lent" and len(open_loans) != 1:
-        yield ("status",), "a lent item has exactly one loan not returned"
+        yield ("status",), _("a lent item has exactly one loan not returned")
     if status != "lent" and open_loans:
-        yield ("loans",), f"a loan is not returned but the item is {status}"
+        yield ("loans",), _("a loan is not returned but the item is {status}").format(
+            status=codes.shown("archive_status", status))
 
 
 def _confidential(data, ctx):
     if data.get("category") in ALWAYS_CONFIDENTIAL and data.get("confidential") is False:
-        yield ("confidential",), "owner, tenant and staff records are always confidential"
+        yield ("confidential",), _("owner, tenant and staff records are always confidential")
 
 
 def _destruction_recorded(data, ctx):
@@ -164,9 +169,9 @@ def _destruction_recorded(data, ctx):
     destruction = data.get("destruction") or {}
     for key in DESTRUCTION:
         if not destruction.get(key):
-            yield ("destruction",), f"a destroyed item needs destruction.{key}"
+            yield ("destruction",), _("a destroyed item needs destruction.{field}").format(field=key)
     if len(set(destruction.get("witnesses") or [])) < 2:
-        yield ("destruction",), "a destruction needs at least two witnesses"
+        yield ("destruction",), _("a destruction needs at least two witnesses")
 
 
 def _borrower(data, lang, reveal):
@@ -248,8 +253,8 @@ KIND = Kind(
     retention=_destroyed,
     people={"timeline.*.by": "timeline by", "timeline.*.to": "timeline to"},
     editable=("title", "location", "note"),
-    edit_hints={"loans": "loans are recorded by wuyectl lend {id} … and --action return",
-                "destruction": "destruction is requested, reviewed and approved by actions, then wuyectl destroy {id}"},
+    edit_hints={"loans": N_("loans are recorded by wuyectl lend {id} … and --action return"),
+                "destruction": N_("destruction is requested, reviewed and approved by actions, then wuyectl destroy {id}")},
     checks=(
         Check("W-loan", "a lent item has exactly one loan out; a filed one none", _loans_agree),
         Check("W-confidential", "owner, tenant and staff records are always confidential", _confidential),

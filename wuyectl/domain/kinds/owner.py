@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from ...i18n import N_
 from . import Kind
 
 PEOPLE = ("owners", "members", "tenants")
@@ -22,7 +23,7 @@ def _phone(data, lang, reveal):
 
 
 KIND = Kind(
-    name="owner", plural="owners", folder="owners", id_form="a unit like 3-2-1201",
+    name="owner", plural="owners", folder="owners", id_form=N_("a unit like 3-2-1201"),
     aliases=("households", "household"),
     id_re=re.compile(r"[0-9A-Za-z]{1,4}-[0-9A-Za-z]{1,4}-\d{1,5}[A-Za-z]?"),
     path_of=lambda unit: f"owners/{unit.split('-')[0]}/{unit}.yaml",
@@ -65,5 +66,5 @@ KIND = Kind(
     editable=("property_type", "building_area", "usable_area", "handover_date", "move_in_date", "parking_space",
               "bicycle_garage", "occupancy", "owners", "members", "tenants", "note"),
     personal={f"{group}.*.{key}": key for group in PEOPLE for key in ("phone", "id_card")},
-    missing_message="unit {id} has no household record ({path})",
+    missing_message=N_("unit {id} has no household record ({path})"),
 )

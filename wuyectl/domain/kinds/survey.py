@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 
+from ...i18n import N_
 from . import Kind
 
 KIND = Kind(
-    name="survey", plural="surveys", folder="surveys", id_form="a campaign like 2026H2", aliases=("campaigns",),
+    name="survey", plural="surveys", folder="surveys", id_form=N_("a campaign like 2026H2"), aliases=("campaigns",),
     id_re=re.compile(r"\d{4}H[12]"),
     path_of=lambda rid: f"surveys/{rid}.yaml",
     columns=("id", "drawn_at", "population", "sampled", "complainants"),
@@ -25,6 +26,6 @@ KIND = Kind(
             "since": ("投诉统计起点", "complaints since"), "households": ("抽中户", "households drawn")},
     opened_field="drawn_at",
     people={"drawn_by": "drawn_by"},
-    edit_hints={key: "a survey sample is drawn once (wuyectl survey sample) and not edited"
+    edit_hints={key: N_("a survey sample is drawn once (wuyectl survey sample) and not edited")
                 for key in ("households", "complainants", "seed", "ratio", "population", "drawn_at", "drawn_by", "since")},
 )

@@ -12,7 +12,9 @@ from datetime import datetime
 from typing import Mapping
 
 from ...errors import BadValue
+from ...i18n import N_, _
 from ...timeutil import moment, short
+from .. import codes
 from ..workflow import DESK, FIELD_STAFF, Action, Change, Workflow
 from . import Check, Kind, dated, where, yes
 
@@ -84,26 +86,27 @@ def _refuse_escalate(change: Change) -> str | None:
     current = int(change.record.get("escalation_level") or 0)
     level = change.params.get("level")
     if current >= 3 and level is None:
-        return "is already at the company level (3)"
+        return _("is already at the company level (3)")
     if level is not None and int(level) <= current:
-        return f"is already at level {current}; --to must be higher"
+        return _("is already at level {level}; --to must be higher").format(level=current)
     return None
 
 
 def _prepare_escalate(params: dict) -> str:
     if params.get("deadline") or params.get("amount") not in (None, ""):
-        raise BadValue("--deadline and --amount are for violations")
+        raise BadValue(_("--deadline and --amount are for violations"))
     level = params.get("level")
     if level is not None and level not in (1, 2, 3):
-        raise BadValue(f"--to {level}: the levels are 1 supervisor, 2 director, 3 company")
+        raise BadValue(_("--to {level}: the levels are 1 supervisor, 2 director, 3 company").format(level=level))
     params["level"] = level
     return f" → {level}" if level is not None else ""
 
 
 def _refuse_manual_close(change: Change) -> str | None:
     if change.record.get("category") in CALLBACK_CATEGORIES:
-        return ("a resolved " + str(change.record.get("category")) + " is closed by its callback: "
-                "wuyectl open visit --type callback --ticket ID --rating …")
+        return _("a resolved {category} is closed by its callback: "
+                 "wuyectl open visit --type callback --ticket ID --rating …").format(
+            category=codes.shown("category", change.record.get("category")))
     return None
 
 
@@ -196,13 +199,13 @@ def _timeline(data: dict) -> list[dict]:
 def _starts_with_receive(data, ctx):
     timeline = _timeline(data)
     if timeline and timeline[0].get("action") != "receive":
-        yield ("timeline", 0, "action"), "the timeline must start with 'receive'"
+        yield ("timeline", 0, "action"), _("the timeline must start with 'receive'")
 
 
 def _has_assignee(data, ctx):
     status = data.get("status")
     if status in ("assigned", "in_progress") and not data.get("assignee"):
-        yield ("status",), f"status {status} needs an assignee"
+        yield ("status",), _("status {status} needs an assignee").format(status=codes.shown("status", status))
 
 
 # Imported history (source_id) came from a system with its own rules: no signatures, no callbacks.
@@ -211,14 +214,16 @@ def _signed_repair(data, ctx):
     if data.get("source_id") or status not in ("resolved", "closed") or data.get("category") not in REPAIRS:
         return
     if not data.get("signed_by") and any(e.get("action") == "resolve" for e in _timeline(data)):
-        yield ("status",), f"a {status} repair needs the owner's signature (signed_by)"
+        yield ("status",), _("a {status} repair needs the owner's signature (signed_by)").format(
+            status=codes.shown("status", status))
 
 
 def _called_back_before_closing(data, ctx):
     if data.get("source_id") or data.get("status") != "closed" or data.get("category") not in CALLBACK_CATEGORIES:
         return
     if not any(e.get("action") == "callback" for e in _timeline(data)):
-        yield ("status",), "a closed " + str(data.get("category")) + " needs a callback in its timeline"
+        yield ("status",), _("a closed {category} needs a callback in its timeline").format(
+            category=codes.shown("category", data.get("category")))
 
 
 def _callbacks_have_visits(data, ctx):
@@ -234,14 +239,15 @@ def _callbacks_have_visits(data, ctx):
             continue
         vid = event.get("visit")
         if not isinstance(vid, str) or not visits.id_re.fullmatch(vid) or not ctx.exists(visits.path_of(vid)):
-            yield ("timeline", i, "visit"), f"the callback of {event.get('at')} names no visit record ({vid or 'none'})"
+            yield ("timeline", i, "visit"), _("the callback of {at} names no visit record ({visit})").format(
+                at=event.get("at"), visit=vid or _("none"))
 
 
 def _complaint_reported(data, ctx):
     if data.get("source_id") or data.get("category") != "complaint":
         return
     if isinstance(data.get("escalation_level"), int) and data["escalation_level"] < 1:
-        yield ("escalation_level",), "a complaint is reported to the supervisor: escalation_level is at least 1"
+        yield ("escalation_level",), _("a complaint is reported to the supervisor: escalation_level is at least 1")
 
 
 # -- listing and show ------------------------------------------------------------------------
@@ -318,11 +324,11 @@ KIND = Kind(
     refs={"unit": "owner"},
     personal={"reporter.phone": "phone"},
     editable=("description", "unit", "location", "reporter", "repair_system", "damage", "result", "materials"),
-    edit_hints={"assignee": "it is recorded by assigning: wuyectl assign {id} --to NAME",
-                "department": "it is recorded by assigning: wuyectl assign {id} --to NAME --dept DEPT",
-                "escalation_level": "it is recorded by escalating: wuyectl escalate {id} --reason …",
-                "signed_at": "it is recorded with the owner's signature: --action resolve --set signed_by=NAME",
-                "visit": "it is set by the home visit that raised the complaint"},
+    edit_hints={"assignee": N_("it is recorded by assigning: wuyectl assign {id} --to NAME"),
+                "department": N_("it is recorded by assigning: wuyectl assign {id} --to NAME --dept DEPT"),
+                "escalation_level": N_("it is recorded by escalating: wuyectl escalate {id} --reason …"),
+                "signed_at": N_("it is recorded with the owner's signature: --action resolve --set signed_by=NAME"),
+                "visit": N_("it is set by the home visit that raised the complaint")},
     checks=(
         Check("W-timeline-start", "a ticket's timeline starts with its receipt", _starts_with_receive),
         Check("W-assignee", "an assigned or in-progress ticket has an assignee", _has_assignee),

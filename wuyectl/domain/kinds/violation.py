@@ -15,8 +15,11 @@ import re
 from datetime import date, datetime
 from typing import Mapping
 
+from ... import i18n
 from ...errors import BadValue, Refused
+from ...i18n import N_, _
 from ...timeutil import add_years, parse_date, read_iso
+from .. import codes
 from ..workflow import ALL_STAFF, MANAGERS, Action, Change, Workflow, read_amount
 from . import Check, Kind, where
 
@@ -51,13 +54,15 @@ def _refuse_step(change: Change) -> str | None:
     record = change.record
     step = next_step(record)
     if step is None:
-        return f"is at the last step ({record.get('step')}); close it when it is concluded"
+        return _("is at the last step ({step}); close it when it is concluded").format(
+            step=codes.shown("violation_step", record.get("step")))
     if step != "persuade" and record.get("severity") == "major" and not record.get("approval"):
-        return (f"a major violation's penalty ({step}) needs the company's approval first: "
-                "wuyectl update ID --action approve --set approver=NAME")
+        return _("a major violation's penalty ({step}) needs the company's approval first: "
+                 "wuyectl update ID --action approve --set approver=NAME").format(
+            step=codes.shown("violation_step", step))
     need = STEP_NEEDS.get(step)
     if need and change.params.get(need) in (None, ""):
-        return f"the step {step} needs --{need}"
+        return _("the step {step} needs --{option}").format(step=codes.shown("violation_step", step), option=need)
     return None
 
 
@@ -83,7 +88,7 @@ def _step_recorded(event: Mapping, after: Mapping, role_of) -> dict:
 def _approve(change: Change) -> None:
     approver = change.record.pop("approver", None)
     if not approver:
-        raise Refused("the company's approval needs the approver: --set approver=NAME")
+        raise Refused(_("the company's approval needs the approver: --set approver=NAME"))
     approval = {"approver": approver, "recorded_by": change.actor, "at": change.at}
     if change.note:
         approval["note"] = change.note
@@ -92,9 +97,9 @@ def _approve(change: Change) -> None:
 
 def _refuse_approve(change: Change) -> str | None:
     if change.record.get("severity") != "major":
-        return "only a major violation needs the company's approval"
+        return _("only a major violation needs the company's approval")
     if change.record.get("approval"):
-        return "the company's approval is already recorded"
+        return _("the company's approval is already recorded")
     return None
 
 
@@ -115,7 +120,7 @@ def _close(change: Change) -> None:
 
 def _prepare_step(params: dict) -> str:
     if params.get("level") is not None:
-        raise BadValue("--to is for tickets; a violation goes to the next step of its ladder")
+        raise BadValue(_("--to is for tickets; a violation goes to the next step of its ladder"))
     params.pop("level", None)
     if params.get("deadline"):
         params["deadline"] = parse_date(str(params["deadline"]), what="--deadline").isoformat()
@@ -155,7 +160,7 @@ def past_retention(old: dict, day: date) -> str | None:
     if not old.get("retain_until"):
         return None
     try:
-        return "changed after its retention ended" if day > date.fromisoformat(str(old["retain_until"])) else None
+        return _("changed after its retention ended") if day > date.fromisoformat(str(old["retain_until"])) else None
     except ValueError:
         return None
 
@@ -170,8 +175,8 @@ def _in_ladder_order(data, ctx):
     for i, measure in enumerate(_measures(data)):
         expected = ladder[i] if i < len(ladder) else None
         if measure.get("step") != expected:
-            yield ("measures", i, "step"), (f"step {measure.get('step')!r} out of order on the "
-                                            f"{data.get('ladder')} ladder (expected {expected})")
+            yield ("measures", i, "step"), _("step {step!r} out of order on the {ladder} ladder (expected {expected})").format(
+                step=measure.get("step"), ladder=codes.shown("ladder", data.get("ladder")), expected=expected)
             return
 
 
@@ -191,27 +196,30 @@ def _imposed_by_managers(data, ctx):
     for i, measure in _penalties(data):
         who = measure.get("by")
         if roles.get(who) not in MANAGERS:
-            yield ("measures", i, "by"), (f"{who} ({roles.get(who)}) may not impose {measure['step']}: "
-                                          f"needs a {' or '.join(sorted(MANAGERS, reverse=True))}")
+            yield ("measures", i, "by"), _("{who} ({role}) may not impose {step}: needs a {roles}").format(
+                who=who, role=codes.shown("role", roles.get(who)), step=codes.shown("violation_step", measure["step"]),
+                roles=i18n.join_or(codes.shown("role", r) for r in sorted(MANAGERS, reverse=True)))
 
 
 def _approved_first(data, ctx):
     if data.get("severity") != "major" or data.get("approval"):
         return
     for i, measure in _penalties(data):
-        yield ("measures", i, "step"), f"a major violation's {measure['step']} needs the company's approval"
+        yield ("measures", i, "step"), _("a major violation's {step} needs the company's approval").format(
+            step=codes.shown("violation_step", measure["step"]))
 
 
 def _step_is_last_measure(data, ctx):
     measures = _measures(data)
     last = measures[-1].get("step") if measures else None
     if data.get("step") != last:
-        yield ("step",), f"step is {data.get('step')!r} but the last measure is {last!r}"
+        yield ("step",), _("step is {step!r} but the last measure is {last!r}").format(step=data.get("step"), last=last)
 
 
 def _closed_at(data, ctx):
     if data.get("status") in WORKFLOW.terminal and not data.get("closed_at"):
-        yield ("status",), f"a {data.get('status')} violation needs closed_at"
+        yield ("status",), _("a {status} violation needs closed_at").format(
+            status=codes.shown("violation_status", data.get("status")))
 
 
 def _deadline(data, lang, reveal):
@@ -283,11 +291,11 @@ KIND = Kind(
     retention=past_retention,
     people={"found_by": "found_by", "timeline.*.by": "timeline by", "measures.*.by": "measure by"},
     editable=("description", "unit", "location", "evidence", "subtype", "result"),
-    edit_hints={"measures": "a measure is the next step of the ladder: wuyectl escalate {id} --reason …",
-                "step": "a measure is the next step of the ladder: wuyectl escalate {id} --reason …",
-                "approval": "it is recorded by approving: wuyectl update {id} --action approve --set approver=NAME",
-                "closed_at": "it is recorded by rectify, settle or close: wuyectl update {id} --action …",
-                "retain_until": "it is recorded by rectify, settle or close: wuyectl update {id} --action …"},
+    edit_hints={"measures": N_("a measure is the next step of the ladder: wuyectl escalate {id} --reason …"),
+                "step": N_("a measure is the next step of the ladder: wuyectl escalate {id} --reason …"),
+                "approval": N_("it is recorded by approving: wuyectl update {id} --action approve --set approver=NAME"),
+                "closed_at": N_("it is recorded by rectify, settle or close: wuyectl update {id} --action …"),
+                "retain_until": N_("it is recorded by rectify, settle or close: wuyectl update {id} --action …")},
     refs={"unit": "owner"},
     checks=(
         Check("W-ladder-order", "violation steps follow their ladder's order", _in_ladder_order,

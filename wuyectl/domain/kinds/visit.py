@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from .. import codes
+from ...i18n import N_
 from . import Kind, dated
 
 
@@ -88,7 +89,7 @@ KIND = Kind(
     opened_field="visited_at",
     people={"visitor": "visitor", "participants.*": "participant"},
     editable=("note", "opinions", "suggestions", "reasons", "participants", "topics"),
-    edit_hints={key: "a callback or survey answer is recorded once; record a new visit instead"
+    edit_hints={key: N_("a callback or survey answer is recorded once; record a new visit instead")
                 for key in ("ratings", "overall", "items")},
     refs={"unit": "owner", "ticket": "ticket"},
 )
