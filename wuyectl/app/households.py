@@ -18,6 +18,7 @@ from .tickets import phone_number
 from .spreadsheet import map_pairs, read_table
 from ..domain import codes
 from ..domain.kinds import kind_named
+from ..domain.privacy import id_card_number
 from ..errors import BadValue
 from ..store import schema, yamlio
 from ..store.office import Office
@@ -62,7 +63,7 @@ def open_owner(office: Office, actor: str | None, *, unit: str, name: str, phone
     if phone:
         owner["phone"] = phone_number(phone)
     if id_card:
-        owner["id_card"] = str(id_card).strip()
+        owner["id_card"] = id_card_number(id_card)
     record = {"id": unit, "owners": [owner]}
     if occupancy:
         record["occupancy"] = codes.resolve("occupancy", occupancy)

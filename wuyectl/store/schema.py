@@ -50,9 +50,22 @@ def _validator(name: str):
 
 @lru_cache(maxsize=None)
 def _validator_of(text: str):
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator, FormatChecker
 
-    return Draft202012Validator(_parsed(text))
+    checker = FormatChecker(formats=())
+    for name, ok in FORMATS.items():
+        checker.checks(name)(ok)
+    return Draft202012Validator(_parsed(text), format_checker=checker)
+
+
+def _id_card(value) -> bool:
+    from ..domain.privacy import id_card_problem
+
+    return not isinstance(value, str) or id_card_problem(value) is None
+
+
+# Formats the schemas use beyond JSON Schema's own (date-time is checked by its pattern).
+FORMATS = {"id-card": _id_card}
 
 
 def _fast(name: str):
@@ -70,7 +83,7 @@ def _fast_of(text: str):
         return None
     plain = {k: v for k, v in _parsed(text).items() if k not in ("$id", "$schema")}
     try:
-        return fastjsonschema.compile(plain, formats={"date-time": lambda value: True})
+        return fastjsonschema.compile(plain, formats={"date-time": lambda value: True, **FORMATS})
     except Exception:   # a schema it cannot compile: fall back to jsonschema alone
         return None
 
@@ -129,10 +142,16 @@ def _message(error) -> str:
         return f"{where}unknown field {', '.join(repr(e) for e in extras)}{hint}"
     if rule == "type":
         return f"{where}{_short(error.instance)} is not a {error.validator_value}"
+    if rule == "format" and error.validator_value == "id-card":
+        from ..domain.privacy import id_card_problem
+
+        return f"{where}{id_card_problem(error.instance)}"
+    if rule == "pattern" and _personal(error.absolute_path):
+        return f"{where}does not have the expected form"   # a personal number is never repeated
     if rule == "pattern":
-        if "date" in error.schema.get("format", "") or "T\\d{2}" in str(error.validator_value):
+        if "date" in error.schema.get("format", "") or "T[0-9]{2}" in str(error.validator_value):
             return f"{where}{_short(error.instance)} is not a time like 2026-11-22T09:14:00+08:00"
-        if str(error.validator_value).startswith("^\\d{4}-\\d{2}-\\d{2}$"):
+        if str(error.validator_value).startswith("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"):
             return f"{where}{_short(error.instance)} is not a date like 2026-11-22"
         return f"{where}{_short(error.instance)} does not have the expected form"
     if rule in ("minLength", "minItems"):
@@ -140,6 +159,13 @@ def _message(error) -> str:
     if rule in ("maxLength", "maxItems"):
         return f"{where}is too long (at most {error.validator_value})"
     return f"{where}{error.message}"
+
+
+def _personal(path) -> bool:
+    from ..domain.privacy import personal_keys
+
+    last = list(path)[-1:] or [None]
+    return last[0] in personal_keys("phone") | personal_keys("id_card")
 
 
 def _short(value) -> str:

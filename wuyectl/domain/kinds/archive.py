@@ -176,7 +176,7 @@ def _loan(data, lang, reveal):
 
 KIND = Kind(
     name="archive", plural="archive", folder="archive", id_form="A-2026-A001", aliases=("archives",),
-    id_re=re.compile(r"A-\d{4}-[A-Z]?\d{3,5}"),
+    id_re=re.compile(r"A-[0-9]{4}-[A-Z]?[0-9]{3,5}"),
     path_of=lambda rid: f"archive/{rid}.yaml",
     stem=lambda day, station: f"A-{day:%Y}-{station}",
     workflow=WORKFLOW,

@@ -8,11 +8,12 @@ from the timeline by `domain.sla`; a ticket is overdue when a clock runs past it
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Mapping
 
-from ...errors import BadValue
-from ...timeutil import short
+from ...errors import BadValue, NotPermitted, Refused
+from ...i18n import _
+from ...timeutil import iso, read_iso, short
 from ..workflow import DESK, FIELD_STAFF, Action, Change, Workflow
 from . import Check, Kind, dated, where, yes
 
@@ -24,6 +25,15 @@ ANSWERABLE = ("consult", "suggestion", "praise")
 REPAIRS = ("repair", "paid_repair")
 GOOD_RATINGS = ("satisfied", "basically_satisfied")
 DONE_FIELDS = ("result", "materials", "fee", "fee_consent", "signed_by", "signed_at", "repair_system", "damage")
+# Who may escalate a ticket up to which level (policy `escalate_max_level`, role → level): the
+# desk reports to the supervisor (level 1, 客服主管); the supervisor takes a major complaint to
+# the director (level 2, 管理处主任); the director to the company (level 3, 品质部).
+ESCALATE_MAX_LEVEL = {"clerk": 1, "supervisor": 2, "director": 3}
+LEVEL_NAMES = {0: "front desk", 1: "supervisor", 2: "director", 3: "company"}
+# A callback comes 24-48 h after the resolution (seed 001 三.4; policy
+# `callback_not_before_hours`, 0 for no bound); a repair is called back the next day (seed 003
+# 14.3.1 第二天对前日所有的维修进行回访) while `callback_repairs_next_day` holds.
+CALLBACK_NOT_BEFORE_HOURS = 24
 
 
 def _assign(change: Change) -> None:
@@ -39,6 +49,15 @@ def _assign(change: Change) -> None:
 def _signed(change: Change) -> None:
     if change.record.get("signed_by") and not change.record.get("signed_at"):
         change.record["signed_at"] = change.at
+
+
+def _resolve(change: Change) -> None:
+    """A paid repair is done only at the price the owner agreed to (seed 001 二.2: 经业主同意后
+    进行更换): fee_consent false — the owner refused the price — cannot be resolved."""
+    if change.record.get("category") == "paid_repair" and change.record.get("fee_consent") is False:
+        raise Refused(_("a paid repair cannot be resolved while the owner refuses the price (fee_consent is "
+                        "false); record the owner's consent first (--set fee_consent=true)"))
+    _signed(change)
 
 
 def _answer(change: Change) -> None:
@@ -69,10 +88,26 @@ def _reopened(state: str, event: Mapping) -> str:
     return "assigned" if event.get("to") else "received"
 
 
+def escalate_max_level(role: str, policy: Mapping | None) -> int:
+    """The highest level `role` may escalate a ticket to, by the policy (0: none)."""
+    table = dict(ESCALATE_MAX_LEVEL)
+    table.update((policy or {}).get("escalate_max_level") or {})
+    return int(table.get(role) or 0)
+
+
 def _escalate(change: Change) -> None:
     current = int(change.record.get("escalation_level") or 0)
     level = change.params.get("level")
     level = current + 1 if level is None else int(level)
+    policy = change.params.get("policy")
+    most = escalate_max_level(change.role, policy)
+    if level > most:
+        who = sorted(role for role in {*ESCALATE_MAX_LEVEL, *((policy or {}).get("escalate_max_level") or {})}
+                     if escalate_max_level(role, policy) >= level)
+        raise NotPermitted(_("{actor} ({role}) may not escalate to level {level} ({name}): a {role} escalates up "
+                             "to level {most} (policy escalate_max_level); level {level} needs {who}").format(
+            actor=change.actor, role=change.role, level=level, name=LEVEL_NAMES.get(level, level), most=most,
+            who=" or ".join(who) or "nobody"))
     change.record["escalation_level"] = level
     change.event["level"] = level
 
@@ -102,6 +137,46 @@ def _refuse_manual_close(change: Change) -> str | None:
         return ("a resolved " + str(change.record.get("category")) + " is closed by its callback: "
                 "wuyectl open visit --type callback --ticket ID --rating …")
     return None
+
+
+def resolved_at(record: Mapping) -> datetime | None:
+    """When the ticket was last resolved (the resolution a callback follows)."""
+    for event in reversed(list(record.get("timeline") or [])):
+        if isinstance(event, Mapping) and event.get("action") == "resolve":
+            try:
+                return read_iso(str(event.get("at")))
+            except ValueError:
+                return None
+    return None
+
+
+def callback_opens(record: Mapping, policy: Mapping | None) -> datetime | None:
+    """The earliest time a callback of `record` may be made (None: no bound)."""
+    policy = policy or {}
+    hours = policy.get("callback_not_before_hours", CALLBACK_NOT_BEFORE_HOURS)
+    resolved = resolved_at(record)
+    if resolved is None or not hours:
+        return None
+    if record.get("category") in REPAIRS and policy.get("callback_repairs_next_day", True):
+        nxt = (resolved + timedelta(days=1)).date()
+        return datetime(nxt.year, nxt.month, nxt.day, tzinfo=resolved.tzinfo)
+    return resolved + timedelta(hours=float(hours))
+
+
+def _refuse_callback(change: Change) -> str | None:
+    if not change.at:   # no time to judge by (listing what a state allows)
+        return None
+    opens = callback_opens(change.record, change.params.get("policy"))
+    if opens is None or read_iso(str(change.at)) >= opens:
+        return None
+    if change.record.get("category") in REPAIRS and (change.params.get("policy") or {}).get(
+            "callback_repairs_next_day", True):
+        rule = _("a repair is called back the day after it was resolved")
+    else:
+        rule = _("a callback comes at least {hours} h after the resolution").format(
+            hours=(change.params.get("policy") or {}).get("callback_not_before_hours", CALLBACK_NOT_BEFORE_HOURS))
+    return _("{rule}: not before {opens} (a problem found before then: --action reopen --note …)").format(
+        rule=rule, opens=short(iso(opens)))
 
 
 def _callback(change: Change) -> None:
@@ -151,7 +226,7 @@ WORKFLOW = Workflow(
                settable=DONE_FIELDS, requires=("result",),
                requires_by_category={"repair": ("signed_by",),
                                      "paid_repair": ("signed_by", "fee", "fee_consent")},
-               effect=_signed),
+               effect=_resolve),
         Action("report_back", ("resolved", "closed"), None, roles=DESK | FIELD_STAFF),
         Action("notify", ("resolved", "closed"), None, roles=DESK | FIELD_STAFF),
         Action("answer", ("received",), "resolved", roles=DESK, categories=ANSWERABLE,
@@ -163,6 +238,7 @@ WORKFLOW = Workflow(
         Action("escalate", OPEN_TICKET_STATES + ("resolved",), None, roles=DESK, effect=_escalate,
                refuse_if=_refuse_escalate, needs_note=True, via_command="escalate", prepare=_prepare_escalate),
         Action("callback", ("resolved",), None, roles=DESK, effect=_callback, via_command="open visit",
+               refuse_if=_refuse_callback,
                replay=_called_back, outcomes=("closed", "assigned", "received"), recorded=_callback_recorded),
     ]},
 )
@@ -209,6 +285,13 @@ def _signed_repair(data, ctx):
         return
     if not data.get("signed_by") and any(e.get("action") == "resolve" for e in _timeline(data)):
         yield ("status",), f"a {status} repair needs the owner's signature (signed_by)"
+
+
+def _consented_fee(data, ctx):
+    if data.get("source_id") or data.get("category") != "paid_repair" or data.get("status") not in ("resolved", "closed"):
+        return
+    if data.get("fee_consent") is False and any(e.get("action") == "resolve" for e in _timeline(data)):
+        yield ("fee_consent",), f"a {data.get('status')} paid repair needs the owner's consent to the price (fee_consent is false)"
 
 
 def _called_back_before_closing(data, ctx):
@@ -274,7 +357,7 @@ def _reporter(data, lang, reveal):
 
 KIND = Kind(
     name="ticket", plural="tickets", folder="tickets", id_form="T-20261122-A001",
-    id_re=re.compile(r"T-\d{8}-[A-Z]?\d{3,5}"), path_of=dated("tickets"),
+    id_re=re.compile(r"T-[0-9]{8}-[A-Z]?[0-9]{3,5}"), path_of=dated("tickets"),
     stem=lambda day, station: f"T-{day:%Y%m%d}-{station}",
     workflow=WORKFLOW,
     columns=("id", "status", "category", "channel", "where", "reporter", "phone", "assignee",
@@ -306,6 +389,7 @@ KIND = Kind(
         Check("W-timeline-start", "a ticket's timeline starts with its receipt", _starts_with_receive),
         Check("W-assignee", "an assigned or in-progress ticket has an assignee", _has_assignee),
         Check("W-signature", "a resolved repair carries the owner's signature", _signed_repair),
+        Check("W-fee-consent", "a resolved paid repair has the owner's consent to the price", _consented_fee),
         Check("W-callback", "a repair, complaint or help request is closed by its callback",
               _called_back_before_closing, audit="A-no-callback"),
         Check("W-callback-visit", "each callback in a ticket's timeline is a visit record",

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Mapping
 
 from ...errors import BadValue, Refused
+from ...i18n import _
 from ...timeutil import add_years, parse_date, read_iso
 from ..workflow import ALL_STAFF, MANAGERS, Action, Change, Workflow, read_amount
 from . import Check, Kind, where
@@ -58,6 +59,10 @@ def _refuse_step(change: Change) -> str | None:
     need = STEP_NEEDS.get(step)
     if need and change.params.get(need) in (None, ""):
         return f"the step {step} needs --{need}"
+    deadline = change.params.get("deadline")
+    if deadline and change.at and date.fromisoformat(str(deadline)) < read_iso(str(change.at)).date():
+        return _("the deadline {deadline} is before the step itself ({day}): a rectification deadline is "
+                 "today or later").format(deadline=deadline, day=read_iso(str(change.at)).date().isoformat())
     return None
 
 
@@ -209,6 +214,17 @@ def _step_is_last_measure(data, ctx):
         yield ("step",), f"step is {data.get('step')!r} but the last measure is {last!r}"
 
 
+def _deadline_after_step(data, ctx):
+    for i, measure in enumerate(_measures(data)):
+        try:
+            late = date.fromisoformat(str(measure["deadline"])) < read_iso(str(measure["at"])).date()
+        except (KeyError, TypeError, ValueError):
+            continue   # no deadline, or a value the schema reports
+        if late:
+            yield ("measures", i, "deadline"), (f"the deadline {measure['deadline']} is before the step "
+                                                f"itself ({measure['at']})")
+
+
 def _closed_at(data, ctx):
     if data.get("status") in WORKFLOW.terminal and not data.get("closed_at"):
         yield ("status",), f"a {data.get('status')} violation needs closed_at"
@@ -221,7 +237,7 @@ def _deadline(data, lang, reveal):
 
 KIND = Kind(
     name="violation", plural="violations", folder="violations", id_form="W-…",
-    id_re=re.compile(r"W-\d{8}-[A-Z]?\d{3,5}"),
+    id_re=re.compile(r"W-[0-9]{8}-[A-Z]?[0-9]{3,5}"),
     path_of=lambda rid: f"violations/{rid[2:6]}/{rid}.yaml",     # a folder per year
     stem=lambda day, station: f"W-{day:%Y%m%d}-{station}",
     workflow=WORKFLOW,
@@ -283,6 +299,7 @@ KIND = Kind(
               _imposed_by_managers, audit="A-role"),
         Check("W-approval", "a major violation's penalty follows the company's approval", _approved_first),
         Check("W-step", "a violation's step is its last measure", _step_is_last_measure),
+        Check("W-deadline", "a rectification deadline is not before the step that sets it", _deadline_after_step),
         Check("W-closed-at", "a closed violation records when it was closed", _closed_at),
     ),
 )
