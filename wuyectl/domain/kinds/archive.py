@@ -1,7 +1,8 @@
 """Archive items (档案资料): filing, loans and destruction.
 
-- Loans (文件借阅登记表): at most 3 days unless a director approves; confidential items and
-  disks are never lent; `get archive --overdue` lists loans past their due time.
+- Loans (文件借阅登记表): at most 3 days unless a director approves; to someone not on the
+  staff roster only with the director's approval (24.3.1); confidential items and disks are
+  never lent; `get archive --overdue` lists loans past their due time.
 - Destruction (过期文件处理登记表): only past retention; requested by the archivist, reviewed by
   a supervisor, approved by a director, carried out with at least two witnesses. The record
   stays, with status `destroyed`.
@@ -13,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Mapping
 
 from ...errors import NotPermitted, Refused
+from ...i18n import _
 from ...timeutil import add_years, read_iso, short
 from ..workflow import Action, Change, Workflow
 from . import Check, Kind, yes
@@ -49,6 +51,15 @@ def _lend(change: Change) -> None:
             raise Refused(f"a loan longer than {MAX_LOAN_DAYS} days needs a director's approval: --approved-by NAME")
         if params.get("approver_role") != "director":
             raise NotPermitted(f"{approver} is not a director: a loan longer than {MAX_LOAN_DAYS} days needs a director")
+    # 24.3.1: the archive is for the office's staff; anyone else borrows only with the director's
+    # approval (非管理处员工未经管理处主任批准不得查阅或借出档案).
+    if params.get("borrower_role") is None:
+        if not approver:
+            raise Refused(_("{borrower} is not on the office's staff roster: a loan outside the office needs the "
+                            "director's approval (--approved-by NAME)").format(borrower=params["borrower"]))
+        if params.get("approver_role") != "director":
+            raise NotPermitted(_("{approver} is not a director: a loan to {borrower}, outside the office, needs the "
+                                 "director's approval").format(approver=approver, borrower=params["borrower"]))
     loan = {"borrower": params["borrower"], "purpose": params["purpose"], "lent_at": change.at,
             "due_at": due.isoformat(timespec="seconds"), "lent_by": change.actor}
     if approver:
@@ -62,6 +73,7 @@ def _lend_recorded(event: Mapping, after: Mapping, role_of) -> dict:
     params = {key: loan[key] for key in ("borrower", "purpose", "due_at", "approved_by") if key in loan}
     if loan.get("approved_by"):
         params["approver_role"] = role_of(loan["approved_by"])
+    params["borrower_role"] = role_of(loan["borrower"]) if loan.get("borrower") else None
     return params
 
 
