@@ -6,12 +6,14 @@ kind computes (a ticket's clocks), what "overdue" means and which records refer 
 """
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Iterable, Mapping
 
 from ..domain import codes
 from ..domain.kinds import KINDS, Kind, or_list
 from ..errors import BadValue, Problem, did_you_mean
+from ..i18n import _
 from ..store import git, schema
 from ..store.cache import COLUMNS
 from ..store.office import Office
@@ -61,17 +63,43 @@ def _matches(data: dict, where: list[tuple[str, str]]) -> bool:
     return True
 
 
+_DURATION = re.compile(r"([0-9]+)\s*(m|min|h|d)", re.IGNORECASE)
+_UNIT = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text) -> timedelta:
+    """A span of time as typed: 30m, 90min, 2h, 1d (ASCII digits, one unit)."""
+    if isinstance(text, timedelta):
+        return text
+    match = _DURATION.fullmatch(str(text).strip())
+    try:
+        if match and len(match[1]) <= 6:
+            return timedelta(**{_UNIT[match[2].lower()]: int(match[1])})
+    except OverflowError:
+        pass
+    raise BadValue(_("--due-within '{text}': give a duration like 30m, 2h or 1d").format(text=text))
+
+
 def computed(office: Office, kind: Kind, data: dict, now) -> dict:
     """The record with what its kind computes from it and "now" (a ticket's clocks)."""
     return kind.computed(data, now, office.policy) if kind.computed else data
 
 
 def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[str, str] = (), overdue: bool = False,
-                 mine: str | None = None, problems: list | None = None) -> list[dict]:
+                 mine: str | None = None, problems: list | None = None,
+                 due_within: str | timedelta | None = None) -> list[dict]:
     """The records of `kind` that match; files that cannot be read are left out and, when
-    `problems` is given, reported there as `Problem`s."""
+    `problems` is given, reported there as `Problem`s. `due_within` (30m, 2h, 1d): only open
+    records with a time limit falling due between now and then (what is already overdue is
+    `overdue`'s)."""
     if overdue and kind.overdue is None:
         raise BadValue(f"--overdue is for {or_list([k.plural for k in KINDS.values() if k.overdue], 'and')}")
+    window = None
+    if due_within is not None:
+        if kind.due is None:
+            raise BadValue(_("--due-within is for {kinds}").format(
+                kinds=or_list([k.plural for k in KINDS.values() if k.due], "and")))
+        window = parse_duration(due_within)
     conditions = parse_where(kind, where)
     # Simple equalities the index has a column for are answered by the index itself, so only
     # the matching records are decoded.
@@ -90,6 +118,8 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[s
             continue
         data = computed(office, kind, data, now)
         if overdue and not kind.overdue(data, now):
+            continue
+        if window is not None and not any(now <= due <= now + window for due in kind.due(data, now)):
             continue
         out.append(data)
     return out

@@ -104,7 +104,7 @@ def _short_verbs():
 @click.option("--to", "borrower", required=True, help="Who borrows it.")
 @click.option("--purpose", required=True, help="What for (借阅用途).")
 @click.option("--due", default=None, help="When it comes back (default: 3 days; longer needs --approved-by a director).")
-@click.option("--approved-by", default=None, help="The director who approves a longer loan.")
+@click.option("--approved-by", default=None, help="The director who approves a longer loan, or one to someone outside the office.")
 @at_option
 @output_option("table", "ids", default="table")
 @global_options

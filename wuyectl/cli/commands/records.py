@@ -240,10 +240,12 @@ def callback(ticket, rating, items, method, note, at, output):
 @click.option("--overdue", is_flag=True, help="Tickets: a time limit breached now; violations: a rectify deadline "
                                                "passed; archive: loans not returned in time.")
 @click.option("--mine", is_flag=True, help="Only tickets assigned to the acting person.")
+@click.option("--due-within", default=None, metavar="DURATION", help="Open records with a time limit falling due "
+              "between now and then: 30m, 2h, 1d (tickets' clocks, rectify deadlines, loans).")
 @click.option("--reveal", is_flag=True, help="Show phone and ID-card numbers unmasked (permitted roles only).")
 @output_option("table", "json", "yaml", "csv", "ids")
 @global_options
-def get(kind, where, overdue, mine, reveal, output):
+def get(kind, where, overdue, mine, due_within, reveal, output):
     """List records: tickets, owners, visits, violations, archive, surveys."""
     from ... import api
     from ...domain.kinds import kind_named
@@ -255,7 +257,8 @@ def get(kind, where, overdue, mine, reveal, output):
         api.check_reveal(the_office, actor_name())
     me = the_office.actor(actor_name())["name"] if mine else None
     broken: list = []
-    rows = api.list_records(the_office, the_kind, where=where, overdue=overdue, mine=me, problems=broken)
+    rows = api.list_records(the_office, the_kind, where=where, overdue=overdue, mine=me, problems=broken,
+                            due_within=due_within)
     for problem in broken:   # listed, not hidden: the office must know a record is unreadable
         click.echo(f"{problem} (left out)", err=True)
     click.echo(out.listing(the_kind, rows, output, lang(), reveal=reveal), nl=False)

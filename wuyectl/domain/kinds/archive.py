@@ -148,6 +148,12 @@ def _loan_overdue(item: dict, now: datetime) -> bool:
     return item.get("status") == "lent" and bool(overdue_loans(item, now))
 
 
+def _loan_due(item: dict, now: datetime) -> list[datetime]:
+    if item.get("status") != "lent":
+        return []
+    return [read_iso(loan["due_at"]) for loan in _open_loans(item) if loan.get("due_at")]
+
+
 def _destroyed(old: dict, day: date) -> str | None:
     return "changed after it was destroyed" if old.get("status") == "destroyed" else None
 
@@ -228,7 +234,7 @@ KIND = Kind(
     labels={"title": ("题名", "title"), "medium": ("载体", "medium"), "confidential": ("保密", "confidential"),
             "filed_on": ("归档日期", "filed"), "destroy_after": ("可销毁日期", "destroy after"),
             "loan": ("借出", "on loan"), "archive": ("档案", "archive")},
-    overdue=_loan_overdue,
+    overdue=_loan_overdue, due=_loan_due,
     retention=_destroyed,
     people={"timeline.*.by": "timeline by", "timeline.*.to": "timeline to"},
     editable=("title", "location", "note"),

@@ -261,6 +261,14 @@ def _overdue(data: dict, now: datetime) -> bool:
     return bool(data["overdue"]) and data.get("status") not in WORKFLOW.terminal
 
 
+def _due(data: dict, now: datetime) -> list[datetime]:
+    from .. import sla
+
+    if data.get("status") in WORKFLOW.terminal:
+        return []
+    return [read_iso(row["due_at"]) for row in sla.running(data.get("sla") or []) if row.get("due_at")]
+
+
 # -- checks ----------------------------------------------------------------------------------
 def _timeline(data: dict) -> list[dict]:
     return [e for e in data.get("timeline") or [] if isinstance(e, dict)]
@@ -375,7 +383,7 @@ KIND = Kind(
     code_fields={"status": "status", "category": "category", "channel": "channel",
                  "severity": "severity", "urgency": "urgency", "department": "department"},
     opened_field="received_at",
-    computed=with_clocks, overdue=_overdue,
+    computed=with_clocks, overdue=_overdue, due=_due,
     people={"assignee": "assignee", "timeline.*.by": "timeline by", "timeline.*.to": "timeline to"},
     refs={"unit": "owner"},
     personal={"reporter.phone": "phone"},

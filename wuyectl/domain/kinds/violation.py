@@ -12,7 +12,7 @@ Closing (rectified, settled, closed) fixes the retention: general 1 year, major 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Mapping
 
 from ...errors import BadValue, Refused
@@ -156,6 +156,18 @@ def deadline_passed(violation: dict, now: datetime) -> bool:
     return now.date() > date.fromisoformat(str(measures[-1]["deadline"]))
 
 
+def deadline_due(violation: dict, now: datetime) -> list[datetime]:
+    """When the current step's deadline runs out: the end of its day (the start of the next)."""
+    measures = violation.get("measures") or []
+    if violation.get("status") != "open" or not measures or not measures[-1].get("deadline"):
+        return []
+    try:
+        day = date.fromisoformat(str(measures[-1]["deadline"])) + timedelta(days=1)
+    except ValueError:
+        return []
+    return [datetime(day.year, day.month, day.day, tzinfo=now.tzinfo)]
+
+
 def past_retention(old: dict, day: date) -> str | None:
     if not old.get("retain_until"):
         return None
@@ -282,7 +294,7 @@ KIND = Kind(
     },
     labels={"step": ("当前措施", "step"), "deadline": ("整改期限", "deadline"), "found_at": ("发现时间", "found")},
     opened_field="found_at",
-    overdue=deadline_passed,
+    overdue=deadline_passed, due=deadline_due,
     retention=past_retention,
     people={"found_by": "found_by", "timeline.*.by": "timeline by", "measures.*.by": "measure by"},
     editable=("description", "unit", "location", "evidence", "subtype", "result"),
