@@ -99,9 +99,7 @@ def test_a_tool_made_history_has_no_findings(cli, new_ticket, run):
     assert cli("update", TID, "--action", "contact", "--as", "李明").code == 0
     assert cli("update", TID, "--action", "resolve", "--set", "result=换了阀门", "--set", "signed_by=张三",
                "--as", "李明").code == 0
-    # a repair is called back the next day
-    assert cli("callback", TID, "--method", "phone", "--rating", "satisfied", "--as", "王芳",
-               env={"WUYECTL_NOW": "2026-11-23T10:00:00+08:00"}).code == 0
+    assert cli("callback", TID, "--method", "phone", "--rating", "satisfied", "--as", "王芳").code == 0
     result = run("audit")
     assert (result.code, result.err) == (0, "")
     assert result.out.startswith("no findings in 12 commits; identities are not verified")

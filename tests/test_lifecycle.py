@@ -7,9 +7,6 @@ import json
 from conftest import DIRECTOR, OPEN_REPAIR, PHONE, UNIT, ticket_path, visit_path
 
 TID = "T-20261122-A001"
-# A repair is called back the day after it was resolved (seed 003 14.3.1): "now" for callbacks.
-NEXT_DAY = {"WUYECTL_NOW": "2026-11-23T10:00:00+08:00"}
-VID = "V-20261123-A001"
 
 
 def _log(git, *args, fmt="%an%x1f%s%x1f%b%x1e"):
@@ -60,20 +57,20 @@ def test_repair_lifecycle_from_the_shell(office, run, git):
     assert record["signed_at"] == "2026-11-22T09:14:00+08:00"
 
     callback = run("open", "visit", "--type", "callback", "--ticket", TID, "--rating", "satisfied",
-                   "--method", "phone", "--note", "师傅很细心", "--as", "王芳", env=NEXT_DAY)
-    assert (callback.code, callback.out, callback.err) == (0, VID + "\n", "")
+                   "--method", "phone", "--note", "师傅很细心", "--as", "王芳")
+    assert (callback.code, callback.out, callback.err) == (0, "V-20261122-A001\n", "")
 
-    shown = _show(run, TID, env=NEXT_DAY)
+    shown = _show(run, TID)
     assert shown["status"] == "closed"
     assert [e["action"] for e in shown["timeline"]] == ["receive", "assign", "contact", "arrive", "resolve", "callback"]
     assert shown["timeline"][-1]["rating"] == "satisfied"
-    assert shown["timeline"][-1]["visit"] == VID
-    visit = office / visit_path(VID)
+    assert shown["timeline"][-1]["visit"] == "V-20261122-A001"
+    visit = office / visit_path("V-20261122-A001")
     assert visit.is_file()
     assert "ticket: T-20261122-A001" in visit.read_text(encoding="utf-8")
     # the callback is ONE commit touching both the visit and the ticket, and nothing else
     touched = git("show", "--name-only", "--format=", "HEAD").split()
-    assert sorted(touched) == sorted([ticket_path(TID), visit_path(VID)])
+    assert sorted(touched) == sorted([ticket_path(TID), visit_path("V-20261122-A001")])
 
     # -- the audit trail: one commit per successful command, authored by the actor ------
     commits = _log(git, f"-{int(git('rev-list', '--count', 'HEAD')) - start}")
@@ -86,7 +83,7 @@ def test_repair_lifecycle_from_the_shell(office, run, git):
         f"{TID} contact",
         f"{TID} arrive",
         f"{TID} resolve",
-        f"{VID} callback {TID} 满意, closed",
+        f"V-20261122-A001 callback {TID} 满意, closed",
     ]
     trailers = [_trailers(c[2]) for c in commits]
     assert [t["Wuye-Action"] for t in trailers] == [["open"], ["assign"], ["contact"], ["arrive"], ["resolve"],
@@ -94,7 +91,7 @@ def test_repair_lifecycle_from_the_shell(office, run, git):
     assert [t["Wuye-Role"] for t in trailers] == [["clerk"], ["clerk"], ["technician"], ["technician"],
                                                  ["technician"], ["clerk"]]
     assert all(TID in t["Wuye-Record"] for t in trailers)
-    assert trailers[-1]["Wuye-Record"] == [VID, TID]
+    assert trailers[-1]["Wuye-Record"] == ["V-20261122-A001", TID]
     # author of every commit is the actor, also as git records it
     assert git("log", "-1", "--format=%an|%cn").strip() == "王芳|王芳"
 
@@ -120,10 +117,10 @@ def test_dissatisfied_callback_reopens_to_the_last_assignee(office, run, cli, gi
     before = int(git("rev-list", "--count", "HEAD"))
 
     result = run("open", "visit", "--type", "callback", "--ticket", tid, "--rating", "dissatisfied",
-                 "--note", "还在漏", "--as", "王芳", env=NEXT_DAY)
-    assert (result.code, result.out, result.err) == (0, VID + "\n", "")
+                 "--note", "还在漏", "--as", "王芳")
+    assert (result.code, result.out, result.err) == (0, "V-20261122-A001\n", "")
 
-    shown = _show(cli, tid, env=NEXT_DAY)
+    shown = _show(cli, tid)
     assert shown["status"] == "assigned"
     assert shown["assignee"] == "陈洁"
     assert "signed_by" not in shown and "signed_at" not in shown
@@ -131,14 +128,14 @@ def test_dissatisfied_callback_reopens_to_the_last_assignee(office, run, cli, gi
     assert shown["timeline"][-2]["rating"] == "dissatisfied"
     assert shown["timeline"][-1]["to"] == "陈洁"
     assert int(git("rev-list", "--count", "HEAD")) == before + 1
-    assert git("log", "-1", "--format=%s").strip() == f"{VID} callback {tid} 不满意, reopened → 陈洁"
+    assert git("log", "-1", "--format=%s").strip() == f"V-20261122-A001 callback {tid} 不满意, reopened → 陈洁"
     assert sorted(git("show", "--name-only", "--format=", "HEAD").split()) == \
-        sorted([ticket_path(tid), visit_path(VID)])
+        sorted([ticket_path(tid), visit_path("V-20261122-A001")])
     # the re-dispatch clock of the second cycle: met at once (reopened to the assignee)
     redispatch = [c for c in shown["sla"] if c["stage"] == "redispatch"]
     assert [(c["state"], c["cycle"]) for c in redispatch] == [("met", 2)]
     # and the ticket goes round again
-    assert cli("update", tid, "--action", "contact", "--as", "陈洁", env=NEXT_DAY).code == 0
+    assert cli("update", tid, "--action", "contact", "--as", "陈洁").code == 0
     assert git("status", "--porcelain") == ""
 
 
@@ -245,11 +242,11 @@ def test_short_verbs_and_basically_satisfied(cli, new_ticket):
     assert cli("assign", tid, "--to", "李明", "--as", "王芳").code == 0
     assert cli("contact", tid, "--as", "李明").code == 0
     assert cli("resolve", tid, "--set", "result=换水龙头", "--set", "signed_by=张三", "--as", "李明").code == 0
-    shortcut = cli("callback", tid, "--rating", "基本满意", "--as", "王芳", env=NEXT_DAY)
-    assert (shortcut.code, shortcut.out) == (0, VID + "\n")
+    shortcut = cli("callback", tid, "--rating", "基本满意", "--as", "王芳")
+    assert (shortcut.code, shortcut.out) == (0, "V-20261122-A001\n")
     shown = json.loads(cli("show", tid, "-o", "json").out)
     assert shown["status"] == "closed"
-    visit = json.loads(cli("show", VID, "-o", "json").out)
+    visit = json.loads(cli("show", "V-20261122-A001", "-o", "json").out)
     assert visit["ratings"] == {"overall": "basically_satisfied"}
     assert visit["type"] == "callback" and visit["ticket"] == tid and visit["method"] == "phone"
 

@@ -149,8 +149,7 @@ def open_callback(office: Office, actor: str | None, *, ticket: str, rating: str
         _, loaded = tx.load(tid)
         vid = office.next_id(VISIT, when)
         change = Change(loaded.rt, find_action(TICKET.workflow, "callback"), person["name"], person["role"],
-                        stamp, note=None, params={"rating": ratings["overall"], "visit": vid,
-                                                  "policy": office.config.get("policy") or {}})
+                        stamp, note=None, params={"rating": ratings["overall"], "visit": vid})
         apply(TICKET.workflow, change, record_id=tid, through_command="open visit")
         append_events(loaded, change)
         tx.stage(loaded)

@@ -8,12 +8,12 @@ from the timeline by `domain.sla`; a ticket is overdue when a clock runs past it
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Mapping
 
 from ...errors import BadValue, NotPermitted, Refused
 from ...i18n import _
-from ...timeutil import iso, read_iso, short
+from ...timeutil import read_iso, short
 from ..workflow import DESK, FIELD_STAFF, Action, Change, Workflow
 from . import Check, Kind, dated, where, yes
 
@@ -30,10 +30,6 @@ DONE_FIELDS = ("result", "materials", "fee", "fee_consent", "signed_by", "signed
 # the director (level 2, 管理处主任); the director to the company (level 3, 品质部).
 ESCALATE_MAX_LEVEL = {"clerk": 1, "supervisor": 2, "director": 3}
 LEVEL_NAMES = {0: "front desk", 1: "supervisor", 2: "director", 3: "company"}
-# A callback comes 24-48 h after the resolution (seed 001 三.4; policy
-# `callback_not_before_hours`, 0 for no bound); a repair is called back the next day (seed 003
-# 14.3.1 第二天对前日所有的维修进行回访) while `callback_repairs_next_day` holds.
-CALLBACK_NOT_BEFORE_HOURS = 24
 
 
 def _assign(change: Change) -> None:
@@ -139,46 +135,6 @@ def _refuse_manual_close(change: Change) -> str | None:
     return None
 
 
-def resolved_at(record: Mapping) -> datetime | None:
-    """When the ticket was last resolved (the resolution a callback follows)."""
-    for event in reversed(list(record.get("timeline") or [])):
-        if isinstance(event, Mapping) and event.get("action") == "resolve":
-            try:
-                return read_iso(str(event.get("at")))
-            except ValueError:
-                return None
-    return None
-
-
-def callback_opens(record: Mapping, policy: Mapping | None) -> datetime | None:
-    """The earliest time a callback of `record` may be made (None: no bound)."""
-    policy = policy or {}
-    hours = policy.get("callback_not_before_hours", CALLBACK_NOT_BEFORE_HOURS)
-    resolved = resolved_at(record)
-    if resolved is None or not hours:
-        return None
-    if record.get("category") in REPAIRS and policy.get("callback_repairs_next_day", True):
-        nxt = (resolved + timedelta(days=1)).date()
-        return datetime(nxt.year, nxt.month, nxt.day, tzinfo=resolved.tzinfo)
-    return resolved + timedelta(hours=float(hours))
-
-
-def _refuse_callback(change: Change) -> str | None:
-    if not change.at:   # no time to judge by (listing what a state allows)
-        return None
-    opens = callback_opens(change.record, change.params.get("policy"))
-    if opens is None or read_iso(str(change.at)) >= opens:
-        return None
-    if change.record.get("category") in REPAIRS and (change.params.get("policy") or {}).get(
-            "callback_repairs_next_day", True):
-        rule = _("a repair is called back the day after it was resolved")
-    else:
-        rule = _("a callback comes at least {hours} h after the resolution").format(
-            hours=(change.params.get("policy") or {}).get("callback_not_before_hours", CALLBACK_NOT_BEFORE_HOURS))
-    return _("{rule}: not before {opens} (a problem found before then: --action reopen --note …)").format(
-        rule=rule, opens=short(iso(opens)))
-
-
 def _callback(change: Change) -> None:
     """Satisfied or basically satisfied closes the ticket; dissatisfied reopens it to its last
     assignee in the same commit (the complaint goes back to the department)."""
@@ -238,7 +194,6 @@ WORKFLOW = Workflow(
         Action("escalate", OPEN_TICKET_STATES + ("resolved",), None, roles=DESK, effect=_escalate,
                refuse_if=_refuse_escalate, needs_note=True, via_command="escalate", prepare=_prepare_escalate),
         Action("callback", ("resolved",), None, roles=DESK, effect=_callback, via_command="open visit",
-               refuse_if=_refuse_callback,
                replay=_called_back, outcomes=("closed", "assigned", "received"), recorded=_callback_recorded),
     ]},
 )
