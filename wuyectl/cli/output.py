@@ -118,7 +118,9 @@ def _timeline(data: dict, lang: str) -> str:
 def _clocks(data: dict, lang: str) -> str:
     return table([codes.field_label(c, lang) for c in ("stage", "due_at", "done_at", "state")],
                  [[codes.label("stage", c["stage"], lang) + (f" #{c['cycle']}" if c["cycle"] > 1 else ""),
-                   short(c["due_at"]), short(c["done_at"]), codes.label("sla_state", c["state"], lang)]
+                   # a window where the stage has one (a callback: not before … , by …)
+                   (short(c["not_before"]) + " – " if c.get("not_before") else "") + short(c["due_at"]),
+                   short(c["done_at"]), codes.label("sla_state", c["state"], lang)]
                   for c in data.get("sla") or []]) or "-"
 
 
