@@ -193,6 +193,23 @@ def test_a_hand_written_unit_with_other_digits_fails_its_schema(cli, write):
         "tickets/2026-11/T-20261122-A001.yaml:6:1: unit: '3-2-12\U0001d7ce1' does not have the expected form"
 
 
+def test_a_pattern_ends_at_the_end_of_the_text():
+    """A final `$` in JSON Schema (ECMA-262) is the end of the text; Python's re also matches it
+    before a final line break: the validators read it as the schema means it."""
+    from wuyectl.store import schema
+
+    ticket = {"id": "T-20261122-A001", "status": "received", "channel": "phone", "category": "repair",
+              "urgency": "normal", "unit": "3-2-1201", "description": "漏水", "escalation_level": 0,
+              "received_at": "2026-11-22T09:14:00+08:00",
+              "timeline": [{"at": "2026-11-22T09:14:00+08:00", "by": "王芳", "action": "receive"}]}
+    assert schema.problems(ticket, "ticket") == schema.problems(ticket, "ticket", many=True) == []
+    broken = dict(ticket, unit="3-2-1201\n", received_at="2026-11-22T09:14:00+08:00\n")
+    for many in (False, True):
+        assert schema.problems(broken, "ticket", many=many) == [
+            (("received_at",), "received_at: '2026-11-22T09:14:00+08:00\\n' is not a time like 2026-11-22T09:14:00+08:00"),
+            (("unit",), "unit: '3-2-1201\\n' does not have the expected form")]
+
+
 def test_no_schema_pattern_takes_other_digits():
     """JSON Schema's \\d means 0-9 (ECMA-262) but Python's re, which validates here, takes any
     Unicode digit: the schemas spell digits [0-9]. Every pattern refuses a full-width and a

@@ -44,6 +44,22 @@ def _parsed(text: str) -> dict:
     return json.loads(text)
 
 
+def _as_python(node):
+    """The schema with its patterns meaning in Python's re what they mean in JSON Schema
+    (ECMA-262): a final `$` is the end of the text, where Python's also matches before a final
+    line break ('3-2-1201\\n'). (Digits are spelled [0-9] in the schemas: Python's \\d takes
+    any script's digits.)"""
+    if isinstance(node, dict):
+        out = {key: _as_python(value) for key, value in node.items()}
+        pattern = node.get("pattern")
+        if isinstance(pattern, str) and pattern.endswith("$") and not pattern.endswith("\\$"):
+            out["pattern"] = pattern[:-1] + "\\Z"
+        return out
+    if isinstance(node, list):
+        return [_as_python(value) for value in node]
+    return node
+
+
 def _validator(name: str):
     return _validator_of(schema_text(name))
 
@@ -55,7 +71,7 @@ def _validator_of(text: str):
     checker = FormatChecker(formats=())
     for name, ok in FORMATS.items():
         checker.checks(name)(ok)
-    return Draft202012Validator(_parsed(text), format_checker=checker)
+    return Draft202012Validator(_as_python(_parsed(text)), format_checker=checker)
 
 
 def _id_card(value) -> bool:
@@ -81,7 +97,7 @@ def _fast_of(text: str):
         import fastjsonschema
     except ImportError:
         return None
-    plain = {k: v for k, v in _parsed(text).items() if k not in ("$id", "$schema")}
+    plain = {k: v for k, v in _as_python(_parsed(text)).items() if k not in ("$id", "$schema")}
     try:
         return fastjsonschema.compile(plain, formats={"date-time": lambda value: True, **FORMATS})
     except Exception:   # a schema it cannot compile: fall back to jsonschema alone
@@ -151,7 +167,7 @@ def _message(error) -> str:
     if rule == "pattern":
         if "date" in error.schema.get("format", "") or "T[0-9]{2}" in str(error.validator_value):
             return f"{where}{_short(error.instance)} is not a time like 2026-11-22T09:14:00+08:00"
-        if str(error.validator_value).startswith("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"):
+        if str(error.validator_value) in ("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z"):
             return f"{where}{_short(error.instance)} is not a date like 2026-11-22"
         return f"{where}{_short(error.instance)} does not have the expected form"
     if rule in ("minLength", "minItems"):
