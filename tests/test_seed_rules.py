@@ -272,6 +272,24 @@ def test_escalation_levels_by_role_come_from_the_policy(cli, run, repo_state):
     audit_is_clean(run)
 
 
+def test_an_escalation_written_by_hand_beyond_the_role_is_an_audit_finding(cli, office):
+    """The audit replays the step through the same engine: a clerk's level 3, forged into the
+    file and committed in the tool's words, is the same refusal, as A-role."""
+    from test_audit_replay import dump, forge, load, rows_of, trailers
+
+    tid = ticket(cli, "complaint")
+    rel = f"tickets/2026-11/{tid}.yaml"
+    data = load(office, rel)
+    data["escalation_level"] = 3
+    data["timeline"].append({"at": f"{DAY}T09:14:00+08:00", "by": "王芳", "action": "escalate",
+                             "note": "业主要求公司处理", "level": 3})
+    dump(office, rel, data)
+    commit = forge(office, f"{tid} escalate → 3\n\n" + trailers("escalate", tid, "clerk"), who="王芳")
+    found = [(r["code"], r["message"]) for r in rows_of(cli, *EN) if r["commit"] == commit]
+    assert found == [("A-role", f"{tid}: 王芳 (clerk) may not escalate to level 3 (company): a clerk escalates up "
+                                "to level 1 (policy escalate_max_level); level 3 needs director")]
+
+
 # -- 5. clocks --------------------------------------------------------------------------------
 def clocks(cli, tid, now: dict) -> dict:
     return {(r["stage"]): (r["due_at"], r["done_at"], r["state"]) for r in show(cli, tid, env=now)["sla"]}
