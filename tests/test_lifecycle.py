@@ -6,7 +6,7 @@ import pytest
 
 import json
 
-from conftest import OPEN_REPAIR, PHONE, UNIT, ticket_path, visit_path
+from conftest import DIRECTOR, OPEN_REPAIR, PHONE, UNIT, ticket_path, visit_path
 
 TID = "T-20261122-A001"
 
@@ -189,13 +189,16 @@ def test_complaints_open_escalated(run, cli):
     assert _show(cli, tid)["escalation_level"] == 0
     assert cli("escalate", tid, "--reason", "超时未修", "--as", "王芳").code == 0
     assert _show(cli, tid)["escalation_level"] == 1
-    up = run("escalate", tid, "--to", "3", "--reason", "业主投诉到公司", "--as", "赵强")
+    up = run("escalate", tid, "--to", "2", "--reason", "超时未修，报管理处主任", "--as", "赵强")
     assert up.code == 0, up.err
+    # the company level is the director's to reach (policy escalate_max_level)
+    top = run("escalate", tid, "--reason", "业主投诉到公司", "--as", DIRECTOR)
+    assert top.code == 0, top.err
     shown = _show(cli, tid)
     assert shown["escalation_level"] == 3
-    assert shown["timeline"][-1] == {"at": "2026-11-22T09:14:00+08:00", "by": "赵强", "action": "escalate",
+    assert shown["timeline"][-1] == {"at": "2026-11-22T09:14:00+08:00", "by": DIRECTOR, "action": "escalate",
                                      "note": "业主投诉到公司", "level": 3}
-    top = run("escalate", tid, "--reason", "again", "--as", "赵强")
+    top = run("escalate", tid, "--reason", "again", "--as", DIRECTOR)
     assert (top.code, top.err) == (5, f"wuyectl: {tid}: is already at the company level (3)\n")
     down = run("escalate", m["id"], "--to", "1", "--reason", "x", "--as", "赵强")
     assert (down.code, down.err) == (5, f"wuyectl: {m['id']}: is already at level 2; --to must be higher\n")

@@ -27,6 +27,9 @@ ACTORS = {"王芳": "clerk", "赵强": "supervisor", "李明": "technician"}
 FIELD_ACTIONS = {"contact", "arrive", "progress", "resolve", "report_back", "notify"}
 CALLBACK_CATEGORIES = {"repair", "paid_repair", "complaint", "help"}
 ANSWERABLE = {"consult", "suggestion", "praise"}
+# The highest level each role escalates to (the seeds: the desk reports to the supervisor, the
+# supervisor to the director, the director to the company).
+ESCALATES_TO = {"clerk": 1, "supervisor": 2, "director": 3}
 
 
 class Model:
@@ -59,6 +62,8 @@ class Model:
             out.add("escalate")
         if role == "technician":
             out &= FIELD_ACTIONS
+        if role is not None and self.level + 1 > ESCALATES_TO.get(role, 0):
+            out.discard("escalate")
         return out
 
     def apply(self, action: str, to: str, rating: str) -> None:

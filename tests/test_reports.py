@@ -20,11 +20,12 @@ The office, November 2026 (times +08:00; 李明 is maintenance, 陈洁 cleaning)
                                10:00 resolved, 10:10 back, 10:20 told,
                                12-01 09:00 callback satisfied (sms) — IN THE NEXT MONTH.  all 8 met
   T5 complaint general, walk-in, 3-2-1201   11-10 10:00 received (level 1), 10:04 assigned 陈洁,
-                               10:20 contact, 15:00 resolved, 15:30 back, 15:40 told,
-                               11-11 10:00 callback basically satisfied → closed.   6 clocks, all met
+                               10:20 contact, 10:30 on site (cleaning: 30 min from dispatch), 15:00
+                               resolved, 15:30 back, 15:40 told, 11-11 15:00 callback (24 h after the
+                               resolution at the earliest) basically satisfied → closed.  7 clocks, all met
   T6 complaint major, phone, 1-1-102   11-12 09:00 received (level 2), 09:30 assigned 李明 (dispatch
                                BREACHED), never contacted (contact due 09:40: BREACHED), no word to the
-                               owner (progress due 11-13 09:00: BREACHED); 11-13 10:00 escalated to 3.
+                               owner (progress due 11-13 09:00: BREACHED); 11-13 10:00 escalated to 3 by the director.
   T7 consult, walk-in          11-15 11:00 received, 11:01 answered on the spot: no clocks at all.
   T8 help, letter              11-16 08:00 received, 08:02 cancelled (duplicate).
 
@@ -119,15 +120,16 @@ def _build(root, now):
     t5 = ticket("T5", "2026-11-10 10:00", "complaint", "walk_in")
     assign("2026-11-10 10:04", t5, "陈洁")
     act("2026-11-10 10:20", "陈洁", t5, "contact")
+    act("2026-11-10 10:30", "陈洁", t5, "arrive")
     act("2026-11-10 15:00", "陈洁", t5, "resolve", "result=已增加保洁频次")
     act("2026-11-10 15:30", "陈洁", t5, "report_back")
     act("2026-11-10 15:40", "王芳", t5, "notify")
-    callback("2026-11-11 10:00", t5, "basically_satisfied", "phone")
+    callback("2026-11-11 15:00", t5, "basically_satisfied", "phone")
 
     t6 = ticket("T6", "2026-11-12 09:00", "complaint", "phone", unit="1-1-102", severity="major")
     assign("2026-11-12 09:30", t6, "李明")
     now("2026-11-13 10:00")
-    api.escalate(office, "赵强", [t6], reason="业主要求公司处理", to=3)
+    api.escalate(office, DIRECTOR, [t6], reason="业主要求公司处理", to=3)
 
     t7 = ticket("T7", "2026-11-15 11:00", "consult", "walk_in")
     act("2026-11-15 11:01", "王芳", t7, "answer", "result=每月25日前")
@@ -251,10 +253,10 @@ def test_the_built_office_is_valid_and_its_history_one_commit_per_action(cli, re
                                text=True, check=True).stdout)
     # template: init + 5 staff + 1 household = 7; here: archivist + import = 2;
     # tickets: T1 8 (open, assign, contact, arrive, resolve, back, told, callback), T2 14 (two rounds),
-    # T3 9 (with progress), T4 8, T5 7 (no arrive), T6 3, T7 2, T8 2 = 53;
+    # T3 9 (with progress), T4 8, T5 8, T6 3, T7 2, T8 2 = 54;
     # violations: WA 3, WB 3, WC 3, WD 5 (with approve) = 14; archive: 5 filed + 2 loans + 4 destruction = 11;
-    # survey: 1 draw + 31 forms = 32.   7 + 2 + 53 + 14 + 11 + 32 = 119
-    assert count == 119
+    # survey: 1 draw + 31 forms = 32.   7 + 2 + 54 + 14 + 11 + 32 = 120
+    assert count == 120
 
 
 # -- kpi ---------------------------------------------------------------------------------------
@@ -368,12 +370,12 @@ def test_sla_per_stage_and_breaching_now(report, ids):
     rep = report("sla", "--month", "2026-11")
     stages = {k: (r["due"], r["met"], r["breached"]) for k, r in rows(rep, "stages").items()}
     # T1, T3, T4: 8 clocks met each; T2: dispatch breached, 7 met in the first round and 8 (with
-    # re-dispatch) in the second; T5: dispatch, contact, progress, report back, notify, callback
-    # met; T6: dispatch, contact, progress breached; T7 none; T8 cancelled, not counted.
+    # re-dispatch) in the second; T5: dispatch, contact, arrive, progress, report back, notify,
+    # callback met; T6: dispatch, contact, progress breached; T7 none; T8 cancelled, not counted.
     assert stages == {
         "dispatch": (0, 4, 2),          # met T1 T3 T4 T5; breached T2 T6
         "contact": (0, 6, 1),           # met T1 T2 T2' T3 T4 T5; breached T6
-        "arrive": (0, 5, 0),            # repairs: T1 T2 T2' T3 T4
+        "arrive": (0, 6, 0),            # repairs: T1 T2 T2' T3 T4; cleaning: T5
         "resolve": (0, 5, 0),
         "report_back": (0, 6, 0),       # T1 T2 T2' T3 T4 T5
         "notify": (0, 6, 0),
@@ -396,7 +398,7 @@ def test_sla_as_of_the_end_of_the_month(report, ids):
     # then T3 was on site waiting for the promised 12-01 12:00 (resolve due) with its owner told
     # at 11-30 11:00 (progress due 12-01 11:00); T4 awaited its callback (due 12-01 23:59:59)
     assert stages == {
-        "dispatch": (0, 4, 2), "contact": (0, 6, 1), "arrive": (0, 5, 0), "resolve": (1, 4, 0),
+        "dispatch": (0, 4, 2), "contact": (0, 6, 1), "arrive": (0, 6, 0), "resolve": (1, 4, 0),
         "report_back": (0, 5, 0), "notify": (0, 5, 0), "progress": (1, 5, 1), "callback": (1, 4, 0),
         "redispatch": (0, 1, 0),
     }
@@ -505,12 +507,12 @@ def test_handover_of_the_30th(report, ids):
 
 def test_handover_escalations_and_callbacks_done(report, ids):
     rep = report("handover", "--date", "2026-11-13")
-    assert plain_rows(rep, "escalations") == [["10:00", ids["T6"], "3 公司", "赵强", "业主要求公司处理"]]
+    assert plain_rows(rep, "escalations") == [["10:00", ids["T6"], "3 公司", DIRECTOR, "业主要求公司处理"]]
     assert plain_rows(rep, "received") == []
     assert [r[0] for r in plain_rows(rep, "open")] == [ids["T6"]]
     day = report("handover", "--date", "2026-11-11")
     # a satisfied (or basically satisfied) callback closes a ticket: it is work done
-    assert plain_rows(day, "done") == [["10:00", ids["T5"], "回访", "王芳", "基本满意"]]
+    assert plain_rows(day, "done") == [["15:00", ids["T5"], "回访", "王芳", "基本满意"]]
     received = report("handover", "--date", "2026-11-12")
     assert plain_rows(received, "escalations") == [["09:00", ids["T6"], "2 管理处主任", "王芳", "投诉上报管理处主任"]]
 

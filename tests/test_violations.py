@@ -214,9 +214,10 @@ def test_retention_from_29_february_is_the_28th(cli):
 
 
 def test_get_violations_overdue_lists_passed_deadlines(cli, git):
-    late = _open(cli, "--category", "decoration", "--unit", UNIT, "--description", "违规装修")
-    _step(cli, git, late, who="王芳")
-    _step(cli, git, late, "--deadline", "2026-11-21")
+    earlier = {"WUYECTL_NOW": "2026-11-20T10:00:00+08:00"}   # the deadline set then, and now passed
+    late = _open(cli, "--category", "decoration", "--unit", UNIT, "--description", "违规装修", env=earlier)
+    _step(cli, git, late, who="王芳", env=earlier)
+    _step(cli, git, late, "--deadline", "2026-11-21", env=earlier)
     due = _open(cli, "--category", "decoration", "--unit", UNIT, "--description", "违规装修二")
     _step(cli, git, due, who="王芳")
     _step(cli, git, due, "--deadline", "2026-11-22")        # today: not passed yet

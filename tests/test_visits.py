@@ -221,7 +221,8 @@ def test_a_returned_form_rates_all_eight_items_once_per_drawn_household(cli, git
         (["--unit", unit, *ALL_GOOD, "--overall", "good"], 5,
          f"wuyectl: {unit} already returned its 2026H2 form ({vid})"),
         (["--unit", drawn[1], *ALL_GOOD[:6], "--overall", "good"], 3,
-         "wuyectl: the form rates all eight items; missing: community culture, fees"),
+         "wuyectl: the form rates all eight items; missing: community culture, fees (an item left blank on the "
+         "form: --item culture=)"),
         (["--unit", drawn[1], *ALL_GOOD[:7], "--item", "fees=很好", "--overall", "good"], 3,
          "wuyectl: unknown fees rating '很好': use one of excellent, good, pass, dissatisfied (did you mean 'good'?)"),
         (["--unit", drawn[1], *ALL_GOOD], 2,

@@ -53,12 +53,18 @@ def open_archive(office: Office, actor: str | None, *, title: str, category: str
 
 def lend(office: Office, actor: str | None, ids: Iterable[str], *, borrower: str, purpose: str,
          due_at: str | None = None, approved_by: str | None = None, at: str | None = None) -> Committed:
-    """文件借阅: at most 3 days unless a director approves; never confidential items or disks."""
+    """文件借阅: at most 3 days unless a director approves; to someone not on the staff roster
+    only with the director's approval (`approved_by`); never confidential items or disks."""
     if not borrower or not purpose:
         raise BadValue(_("a loan needs --to BORROWER and --purpose"))
     params = {"borrower": str(borrower).strip(), "purpose": str(purpose).strip()}
     if due_at:
         params["due_at"] = timeutil.iso(timeutil.parse_time(due_at, office.tz, what="--due"))
+    # Staff borrow for their work; anyone else needs the director's approval (the rule is the
+    # archive workflow's): the borrower's role on the roster, None when not on it (the roster as
+    # the audit reads it, people marked inactive included).
+    params["borrower_role"] = next((p.get("role") for p in office.config.get("staff") or []
+                                    if p.get("name") == params["borrower"]), None)
     if approved_by:
         approver = office.person(approved_by)
         params["approved_by"] = approver["name"]

@@ -26,7 +26,7 @@ from .spreadsheet import (DEFAULT_DATE_ORDER, Refusals, RowProblem, map_pairs, m
                           read_table)
 from ..domain import codes
 from ..domain.kinds import kind_named
-from ..domain.privacy import mask
+from ..domain.privacy import id_card_number, mask
 from ..errors import BadValue
 from ..i18n import _
 from ..store import schema, yamlio
@@ -231,7 +231,7 @@ def open_owner(office: Office, actor: str | None, *, unit: str, name: str | None
         if phone:
             owner["phone"] = phone_number(phone)
         if id_card:
-            owner["id_card"] = str(id_card).strip()
+            owner["id_card"] = id_card_number(id_card)
         first.append(owner)
     elif phone or id_card:
         raise BadValue(_("--phone and --id-card are the first owner's: give --name too"))

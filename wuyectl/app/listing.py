@@ -64,6 +64,23 @@ def _matches(data: dict, where: list[tuple[str, str]]) -> bool:
     return True
 
 
+_DURATION = re.compile(r"([0-9]+)\s*(m|min|h|d)", re.IGNORECASE)
+_UNIT = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text) -> timedelta:
+    """A span of time as typed: 30m, 90min, 2h, 1d (ASCII digits, one unit)."""
+    if isinstance(text, timedelta):
+        return text
+    match = _DURATION.fullmatch(str(text).strip())
+    try:
+        if match and len(match[1]) <= 6:
+            return timedelta(**{_UNIT[match[2].lower()]: int(match[1])})
+    except OverflowError:
+        pass
+    raise BadValue(_("--due-within '{text}': give a duration like 30m, 2h or 1d").format(text=text))
+
+
 def computed(office: Office, kind: Kind, data: dict, now) -> dict:
     """The record with what its kind computes from it and "now" (a ticket's clocks)."""
     return kind.computed(data, now, office.policy) if kind.computed else data
@@ -98,14 +115,22 @@ def in_order(kind: Kind, rows: list[dict]) -> list[dict]:
 
 
 def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[str, str] = (), overdue: bool = False,
-                 mine: str | None = None, problems: list | None = None, everything: bool = False) -> list[dict]:
+                 mine: str | None = None, problems: list | None = None, everything: bool = False,
+                 due_within: str | timedelta | None = None) -> list[dict]:
     """The records of `kind` that match, in the kind's order; for a kind listed open by
     default (tickets), only those not closed or cancelled unless `everything` (see
     `open_only`). Files that cannot be read are left out and, when `problems` is given,
-    reported there as `Problem`s."""
+    reported there as `Problem`s. `due_within` (30m, 2h, 1d): only open records with a time
+    limit falling due between now and then (what is already overdue is `overdue`'s)."""
     if overdue and kind.overdue is None:
         raise BadValue(_("--overdue is for {kinds}").format(
             kinds=or_list([codes.kind_noun(k.name, plural=True) for k in KINDS.values() if k.overdue], "and")))
+    window = None
+    if due_within is not None:
+        if kind.due is None:
+            raise BadValue(_("--due-within is for {kinds}").format(
+                kinds=or_list([codes.kind_noun(k.name, plural=True) for k in KINDS.values() if k.due], "and")))
+        window = parse_duration(due_within)
     conditions = parse_where(kind, where)
     terminal = set(kind.workflow.terminal) if open_only(kind, conditions, everything) else set()
     # Simple equalities the index has a column for are answered by the index itself, so only
@@ -128,6 +153,8 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[s
             continue
         data = computed(office, kind, data, now)
         if overdue and not kind.overdue(data, now):
+            continue
+        if window is not None and not any(now <= due <= now + window for due in kind.due(data, now)):
             continue
         out.append(data)
     return in_order(kind, out)

@@ -263,7 +263,7 @@ def _in_order(receipts: list[Receipt]) -> list[Receipt]:
     """By the server's clock; within one second, a push that continues from another's tip
     after it."""
     receipts = sorted(receipts, key=lambda r: r.at)
-    for _ in range(len(receipts)):
+    for _round in range(len(receipts)):
         moved = False
         for i in range(len(receipts) - 1):
             a, b = receipts[i], receipts[i + 1]

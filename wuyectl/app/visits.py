@@ -5,7 +5,8 @@
 - A survey campaign (`2026H2`) draws its sample once (`draw_sample`): 10% of households at
   random (rounded up), plus every household that complained since the last campaign or was
   dissatisfied in it (二次重点抽样). The drawn list is stored in `surveys/2026H2.yaml`; each returned form is a
-  `survey` visit of a sampled household, one per household.
+  `survey` visit of a sampled household, one per household; an item left blank on the form is
+  not rated (absent from its `items`).
 """
 from __future__ import annotations
 
@@ -81,15 +82,21 @@ def open_survey_response(office: Office, actor: str | None, *, campaign: str, un
     sample = office.read(sample_path).data
     if unit not in sample.get("households", []):
         raise Refused(_("{unit} was not drawn in the sample of {campaign}").format(unit=unit, campaign=campaign))
-    ratings = {}
+    # An item left blank on the paper form is "not rated" (`--item parking=`): kept out of the
+    # form's items, so it counts neither for nor against that item's rate. Every item is either
+    # rated or said to be blank: one forgotten while typing is refused.
+    ratings, blank = {}, []
     for key, value in items.items():
         item = codes.resolve("survey_item", key, what=_("survey item"))
+        if value is None or not str(value).strip():
+            blank.append(item)
+            continue
         ratings[item] = codes.resolve("survey_level", value, what=_("{item} rating").format(
             item=codes.shown("survey_item", item)))
-    missing = [i for i in SURVEY_ITEMS if i not in ratings]
+    missing = [i for i in SURVEY_ITEMS if i not in ratings and i not in blank]
     if missing:
-        raise BadValue(_("the form rates all eight items; missing: {items}").format(
-            items=codes.shown_list("survey_item", missing)))
+        raise BadValue(_("the form rates all eight items; missing: {items} (an item left blank on the form: "
+                         "--item {first}=)").format(items=codes.shown_list("survey_item", missing), first=missing[0]))
     with Transaction(office, person) as tx:
         # Checked under the lock: two clerks entering the same form at once cannot both succeed.
         for visit in office.index(VISIT).records():
@@ -98,7 +105,7 @@ def open_survey_response(office: Office, actor: str | None, *, campaign: str, un
                     unit=unit, campaign=campaign, id=visit["id"]))
         vid = office.next_id(VISIT, when)
         record = {"id": vid, "type": "survey", "campaign": campaign, "unit": unit, "visited_at": stamp,
-                  "visitor": person["name"], "items": {i: ratings[i] for i in SURVEY_ITEMS},
+                  "visitor": person["name"], "items": {i: ratings[i] for i in SURVEY_ITEMS if i in ratings},
                   "overall": codes.resolve("survey_level", overall, what=_("overall rating"))}
         if reasons:
             record["reasons"] = reasons

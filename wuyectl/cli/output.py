@@ -367,7 +367,9 @@ def _timeline(kind, data: dict, lang: str, limit) -> str:
 def _clocks(kind, data: dict, lang: str, limit) -> str:
     columns = ["stage", "due_at", "done_at", "state"]
     rows = [[codes.label("stage", c["stage"], lang) + (f" #{c['cycle']}" if c["cycle"] > 1 else ""),
-             short(c["due_at"]), short(c["done_at"]), codes.label("sla_state", c["state"], lang)]
+             # a window where the stage has one (a callback: not before … , by …)
+             (short(c["not_before"]) + " – " if c.get("not_before") else "") + short(c["due_at"]),
+             short(c["done_at"]), codes.label("sla_state", c["state"], lang)]
             for c in data.get("sla") or []]
     return table(*fit(columns, [codes.field_label(c, lang) for c in columns], rows, limit=limit)) or "-"
 

@@ -68,3 +68,46 @@ def mask(key: str, value):
     if key in personal_keys("id_card"):
         return mask_id_card(value)
     return value
+
+
+# -- ID-card numbers (居民身份证号码, GB 11643-1999) -------------------------------------------
+ASCII_DIGITS = frozenset("0123456789")   # str.isdigit() and \d also take ２, 𝟎, ٣ …
+ID_CARD_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CARD_CHECK = "10X98765432"   # ISO 7064 MOD 11-2: the check character for each remainder
+
+
+def ascii_digits(text: str) -> bool:
+    """`text` is one or more of 0-9 and nothing else (no full-width or other scripts' digits)."""
+    return bool(text) and set(text) <= ASCII_DIGITS
+
+
+def id_card_check_digit(first17: str) -> str:
+    return ID_CARD_CHECK[sum(int(d) * w for d, w in zip(first17, ID_CARD_WEIGHTS)) % 11]
+
+
+def id_card_problem(value) -> str | None:
+    """Why `value` is not an ID-card number, or None: 15 digits (first generation), or 17 digits
+    and the GB 11643 check character (0-9 or X). The message never repeats the number."""
+    from ..i18n import _
+
+    text = value if isinstance(value, str) else ""
+    if len(text) == 15 and ascii_digits(text):
+        return None
+    if len(text) == 18 and ascii_digits(text[:17]) and (text[17] in ASCII_DIGITS or text[17] in "Xx"):
+        if text[17].upper() == id_card_check_digit(text[:17]):
+            return None
+        return _("not an ID-card number: its check digit is wrong (GB 11643)")
+    return _("not an ID-card number: 15 digits, or 18 with the check digit (0-9 or X) last")
+
+
+def id_card_number(value) -> str:
+    """An ID-card number as typed (spaces around it dropped, a last x made X); BadValue when
+    it is not one."""
+    from ..errors import BadValue
+
+    text = str(value).strip()
+    text = text[:-1] + "X" if len(text) == 18 and text.endswith("x") else text
+    problem = id_card_problem(text)
+    if problem:
+        raise BadValue(f"--id-card: {problem}")
+    return text

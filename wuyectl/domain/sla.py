@@ -3,8 +3,9 @@
 A clock has a stage, a start, a deadline (`due_at`) and the event that stops it (`done_at`):
 - `pending`  — not started yet (the event that starts it has not happened);
 - `due`      — running, deadline not passed;
-- `met`      — stopped on or before the deadline;
-- `breached` — stopped after the deadline, or still running past it.
+- `met`      — stopped on or before the deadline (and not before `not_before`, where a stage
+               has one: a callback);
+- `breached` — stopped after the deadline (or before `not_before`), or still running past it.
 A reopened ticket (dissatisfied callback) starts a new cycle; its clocks carry `cycle: 2`.
 When a ticket is closed or cancelled, clocks still running stop: breached if their deadline
 passed before that, otherwise dropped (they no longer apply).
@@ -30,7 +31,22 @@ DEFAULT_MINUTES = {
     "progress": 24 * 60,
     "callback": 48 * 60,
     "redispatch": 120,
+    # Cleaning and greenery (保洁/绿化): on site within 30 minutes of being told (seed 001 四.4:
+    # 接到通知后30分钟内到达现场), the report back within 1 h (report_back_cleaning).
+    "arrive_cleaning": 30,
 }
+# An urgent ticket (紧急): dispatched at once — the desk phones the department (seed 002 三(三)2:
+# 立即电话通知相关部门负责人) — and someone on site within a minute (seed 001 四.3 应急响应:
+# 1分钟内到达现场; an urgent security ticket gets that arrive clock from its dispatch). The other
+# stages keep their limits. Policy `sla_minutes_urgent`.
+DEFAULT_URGENT_MINUTES = {"dispatch": 1, "arrive": 1}
+# A callback comes 24-48 h after the resolution (seed 001 三.4 需求处理完成后的24-48小时内回访), a
+# repair's the next day (seed 003 14.3.1 第二天对前日所有的维修进行回访): one made earlier is
+# still recorded (the owner was called), but its clock is breached — too early to know whether
+# the work holds. Policy `callback_not_before_hours` (0: no bound).
+CALLBACK_NOT_BEFORE_HOURS = 24
+# Departments whose handler goes on site from the dispatch itself, with the limit key.
+ARRIVE_FROM_DISPATCH = {"cleaning": "arrive_cleaning", "landscaping": "arrive_cleaning"}
 OWNER_FACING = ("receive", "contact", "arrive", "progress", "notify", "answer")
 
 
@@ -38,15 +54,32 @@ OWNER_FACING = ("receive", "contact", "arrive", "progress", "notify", "answer")
 class Policy:
     minutes: Mapping[str, int]
     callback_repairs_next_day: bool = True
+    urgent_minutes: Mapping[str, int] | None = None
+    callback_not_before_hours: float = CALLBACK_NOT_BEFORE_HOURS
 
     @classmethod
     def from_config(cls, policy: Mapping | None) -> "Policy":
         policy = policy or {}
         minutes = dict(DEFAULT_MINUTES)
         minutes.update(policy.get("sla_minutes") or {})
-        return cls(minutes, bool(policy.get("callback_repairs_next_day", True)))
+        urgent = dict(DEFAULT_URGENT_MINUTES)
+        urgent.update(policy.get("sla_minutes_urgent") or {})
+        return cls(minutes, bool(policy.get("callback_repairs_next_day", True)), urgent,
+                   float(policy.get("callback_not_before_hours", CALLBACK_NOT_BEFORE_HOURS)))
 
-    def limit(self, key: str) -> timedelta:
+    def callback_opens(self, resolved: datetime, next_day: bool) -> datetime | None:
+        """The earliest a callback of a ticket resolved at `resolved` is on time (None: no bound):
+        the start of the next day for a repair (`next_day`), else the policy's hours later."""
+        if not self.callback_not_before_hours:
+            return None
+        if next_day:
+            nxt = (resolved + timedelta(days=1)).date()
+            return datetime(nxt.year, nxt.month, nxt.day, tzinfo=resolved.tzinfo)
+        return resolved + timedelta(hours=self.callback_not_before_hours)
+
+    def limit(self, key: str, urgent: bool = False) -> timedelta:
+        if urgent and key in (self.urgent_minutes or {}):
+            return timedelta(minutes=int(self.urgent_minutes[key]))
         return timedelta(minutes=int(self.minutes[key]))
 
 
@@ -88,6 +121,11 @@ def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
     status = ticket.get("status") if len(events) == len(every) else status_after(events)
     category = ticket.get("category")
     department = ticket.get("department")
+    urgent = ticket.get("urgency") == "urgent"
+
+    def limit(key: str) -> timedelta:
+        return policy.limit(key, urgent)
+
     stop = None
     if status in WORKFLOW.terminal:
         stop = _first(reversed(events), FINISHING, None) or events[-1][0]
@@ -97,12 +135,13 @@ def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
     cycles = [events[a:b] for a, b in zip(cuts, cuts[1:] + [len(events)])]
     out: list[dict] = []
 
-    def clock(stage, cycle, start, due, done):
+    def clock(stage, cycle, start, due, done, not_before=None):
         if start is None:
             out.append(_row(stage, cycle, None, None, None, "pending"))
             return
         if done is not None:
-            out.append(_row(stage, cycle, start, due, done, "met" if done <= due else "breached"))
+            on_time = done <= due and (not_before is None or done >= not_before)
+            out.append(_row(stage, cycle, start, due, done, "met" if on_time else "breached", not_before))
             return
         if stop is not None:
             if due < stop:
@@ -110,7 +149,7 @@ def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
                 row["stopped_at"] = iso(stop)   # the ticket was closed or cancelled: not running
                 out.append(row)
             return
-        out.append(_row(stage, cycle, start, due, None, "breached" if now > due else "due"))
+        out.append(_row(stage, cycle, start, due, None, "breached" if now > due else "due", not_before))
 
     answered = any(e.get("action") == "answer" for _, e in events) and not any(
         e.get("action") == "assign" for _, e in events)
@@ -122,17 +161,17 @@ def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
             if status == "cancelled" and not any(e.get("action") == "assign" for _, e in cyc):
                 continue
             assigned = _first(cyc, ("assign",), begin)
-            clock("dispatch", number, begin, begin + policy.limit("dispatch"), assigned)
+            clock("dispatch", number, begin, begin + limit("dispatch"), assigned)
         else:
             assigned = _first(cyc, ("assign",), begin)
             reopened_to = next((at for at, e in cyc if e.get("action") == "reopen" and e.get("to")), None)
             assigned = reopened_to or assigned
-            clock("redispatch", number, begin, begin + policy.limit("redispatch"), assigned)
+            clock("redispatch", number, begin, begin + limit("redispatch"), assigned)
         if assigned is None:
             continue
-        limit = policy.limit("contact_maintenance" if department == "maintenance" else "contact_other")
+        reach = limit("contact_maintenance" if department == "maintenance" else "contact_other")
         contacted = _first(cyc, ("contact",), assigned)
-        clock("contact", number, assigned, assigned + limit, contacted)
+        clock("contact", number, assigned, assigned + reach, contacted)
 
         resolved = _first(cyc, ("resolve",), assigned)
         if category in REPAIRS:
@@ -145,48 +184,51 @@ def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
                     appointment = read_iso(appointment)
                     start = max(start, appointment)
                 arrived = _first(cyc, ("arrive",), contacted)
-                clock("arrive", number, start, start + policy.limit("arrive"), arrived)
+                clock("arrive", number, start, start + limit("arrive"), arrived)
                 if arrived is None:
                     clock("resolve", number, None, None, None)
                 else:
                     promised = ticket.get("promised_at")
-                    due = read_iso(promised) if promised else arrived + policy.limit("resolve")
+                    due = read_iso(promised) if promised else arrived + limit("resolve")
                     clock("resolve", number, arrived, due, resolved)
+        elif department in ARRIVE_FROM_DISPATCH or (urgent and department == "security"):
+            # On site from the dispatch; resolving it on site shows the handler got there.
+            key = ARRIVE_FROM_DISPATCH.get(department, "arrive")
+            clock("arrive", number, assigned, assigned + limit(key), _first(cyc, ("arrive", "resolve"), assigned))
 
         # progress: while unresolved, the owner hears from us at least every 24 h.
         updates = [at for at, e in cyc if e.get("action") in OWNER_FACING and (resolved is None or at <= resolved)]
         last = begin
         breach = None
         for at in updates + ([resolved] if resolved else []):
-            if at - last > policy.limit("progress") and breach is None:
+            if at - last > limit("progress") and breach is None:
                 breach = (last, at)
             if resolved and at >= resolved:
                 break
             last = max(last, at)
         if breach:
-            out.append(_row("progress", number, breach[0], breach[0] + policy.limit("progress"), breach[1], "breached"))
+            out.append(_row("progress", number, breach[0], breach[0] + limit("progress"), breach[1], "breached"))
         elif resolved:
-            clock("progress", number, last, last + policy.limit("progress"), resolved)
+            clock("progress", number, last, last + limit("progress"), resolved)
         else:
-            clock("progress", number, last, last + policy.limit("progress"), None)
+            clock("progress", number, last, last + limit("progress"), None)
 
         if resolved is None:
             continue
-        back = policy.limit("report_back_cleaning" if department in ("cleaning", "landscaping") else "report_back")
+        back = limit("report_back_cleaning" if department in ("cleaning", "landscaping") else "report_back")
         clock("report_back", number, resolved, resolved + back, _first(cyc, ("report_back",), resolved))
-        clock("notify", number, resolved, resolved + policy.limit("notify"),
+        clock("notify", number, resolved, resolved + limit("notify"),
               _first(cyc, ("notify", "callback"), resolved))
         if category in CALLBACK_CATEGORIES:
-            if category in REPAIRS and policy.callback_repairs_next_day:
-                due = end_of_next_day(resolved)
-            else:
-                due = resolved + policy.limit("callback")
-            clock("callback", number, resolved, due, _first(cyc, ("callback",), resolved))
+            next_day = category in REPAIRS and policy.callback_repairs_next_day
+            due = end_of_next_day(resolved) if next_day else resolved + limit("callback")
+            clock("callback", number, resolved, due, _first(cyc, ("callback",), resolved),
+                  not_before=policy.callback_opens(resolved, next_day))
     return out
 
 
-def _row(stage, cycle, start, due, done, state) -> dict:
-    return {
+def _row(stage, cycle, start, due, done, state, not_before=None) -> dict:
+    row = {
         "stage": stage,
         "cycle": cycle,
         "started_at": iso(start) if start else None,
@@ -194,6 +236,9 @@ def _row(stage, cycle, start, due, done, state) -> dict:
         "done_at": iso(done) if done else None,
         "state": state,
     }
+    if not_before is not None:
+        row["not_before"] = iso(not_before)   # done earlier is breached too (a callback's window)
+    return row
 
 
 def running(rows: list[dict]) -> list[dict]:

@@ -308,6 +308,7 @@ HEADINGS = {
     "kind": ("记录类别", "kind"), "total": ("总数", "total"), "opened": ("本期新增", "opened"),
     "open": ("未结", "open"), "overdue": ("逾期", "overdue"), "state": ("状态", "state"),
     "within_24h": ("24小时内", "within 24 h"), "within_72h": ("72小时内", "within 72 h"), "forms": ("回收份数", "forms"),
+    "rated": ("评价份数", "rated"),
 }
 
 

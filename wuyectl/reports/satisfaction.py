@@ -9,7 +9,8 @@ from .base import Figure, OfficeData, Percent, new_report, percent, rate, sectio
 
 TITLE = ("客户意见征询分析报告", "Satisfaction survey")
 ITEM = Figure("item_rate", "分项满意率", "item satisfaction",
-              "returned forms that do not rate the item 'dissatisfied'", "forms returned")
+              "returned forms that rate the item, but not 'dissatisfied'",
+              "returned forms that rate the item (an item left blank is not rated and not counted)")
 OVERALL = Figure("overall_rate", "总体满意率", "overall satisfaction",
                  "returned forms whose overall rating is not 'dissatisfied'", "forms returned")
 RESPONSE = Figure("response_rate", "回收率", "response rate", "forms returned", "households drawn in the sample")
@@ -43,17 +44,20 @@ def build(data: OfficeData, period, as_of, lang: str, campaign: str):
     minimum = float(policy.get("min_response_rate", 0.7)) * 100
     points = penalty_points(response, minimum, float(policy.get("penalty_step_points", 5)))
 
-    def adjusted(numerator: int) -> Percent:
-        value = rate(numerator, returned)
+    def adjusted(numerator: int, denominator: int) -> Percent:
+        value = rate(numerator, denominator)
         return Percent.points(None if value is None else max(value - points, 0))
 
     rows, keys = [], []
     for item in codes.choices("survey_item"):
-        good = sum(1 for f in forms if (f.get("items") or {}).get(item) != "dissatisfied")
-        rows.append([codes.label("survey_item", item, lang), returned, good, percent(good, returned), adjusted(good)])
+        answers = [(f.get("items") or {}).get(item) for f in forms]
+        rated = sum(1 for a in answers if a is not None)
+        good = sum(1 for a in answers if a is not None and a != "dissatisfied")
+        rows.append([codes.label("survey_item", item, lang), returned, rated, good, percent(good, rated),
+                     adjusted(good, rated)])
         keys.append(item)
     good = sum(1 for f in forms if f.get("overall") != "dissatisfied")
-    rows.append([OVERALL.label(lang), returned, good, percent(good, returned), adjusted(good)])
+    rows.append([OVERALL.label(lang), returned, returned, good, percent(good, returned), adjusted(good, returned)])
     keys.append("overall")
 
     earlier = [s for s in data.surveys if s.get("id", "") < campaign]
@@ -75,7 +79,7 @@ def build(data: OfficeData, period, as_of, lang: str, campaign: str):
     report.sections += [
         section("summary", ("概况", "Summary"), ["figure", "value", "numerator", "denominator"], facts, lang,
                 keys=["sample_ratio", "response_rate", "adjustment_points", "complainants_sampled"]),
-        section("items", ("分项满意率", "Per item"), ["item", "forms", "not_dissatisfied", "rate", "adjusted"], rows, lang,
+        section("items", ("分项满意率", "Per item"), ["item", "forms", "rated", "not_dissatisfied", "rate", "adjusted"], rows, lang,
                 keys=keys),
     ]
     if missed:

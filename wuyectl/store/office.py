@@ -292,7 +292,7 @@ class Office:
         for name in names:
             if name.startswith(stem) and name.endswith(".yaml"):
                 digits = name[len(stem):-5]
-                if digits.isdigit():
+                if digits.isascii() and digits.isdigit():
                     highest = max(highest, int(digits))
         return f"{stem}{highest + 1:03d}"
 

@@ -45,15 +45,44 @@ def _parsed(text: str) -> dict:
     return json.loads(text)
 
 
+def _as_python(node):
+    """The schema with its patterns meaning in Python's re what they mean in JSON Schema
+    (ECMA-262): a final `$` is the end of the text, where Python's also matches before a final
+    line break ('3-2-1201\\n'). (Digits are spelled [0-9] in the schemas: Python's \\d takes
+    any script's digits.)"""
+    if isinstance(node, dict):
+        out = {key: _as_python(value) for key, value in node.items()}
+        pattern = node.get("pattern")
+        if isinstance(pattern, str) and pattern.endswith("$") and not pattern.endswith("\\$"):
+            out["pattern"] = pattern[:-1] + "\\Z"
+        return out
+    if isinstance(node, list):
+        return [_as_python(value) for value in node]
+    return node
+
+
 def _validator(name: str):
     return _validator_of(schema_text(name))
 
 
 @lru_cache(maxsize=None)
 def _validator_of(text: str):
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator, FormatChecker
 
-    return Draft202012Validator(_parsed(text))
+    checker = FormatChecker(formats=())
+    for name, ok in FORMATS.items():
+        checker.checks(name)(ok)
+    return Draft202012Validator(_as_python(_parsed(text)), format_checker=checker)
+
+
+def _id_card(value) -> bool:
+    from ..domain.privacy import id_card_problem
+
+    return not isinstance(value, str) or id_card_problem(value) is None
+
+
+# Formats the schemas use beyond JSON Schema's own (date-time is checked by its pattern).
+FORMATS = {"id-card": _id_card}
 
 
 def _fast(name: str):
@@ -69,9 +98,9 @@ def _fast_of(text: str):
         import fastjsonschema
     except ImportError:
         return None
-    plain = {k: v for k, v in _parsed(text).items() if k not in ("$id", "$schema")}
+    plain = {k: v for k, v in _as_python(_parsed(text)).items() if k not in ("$id", "$schema")}
     try:
-        return fastjsonschema.compile(plain, formats={"date-time": lambda value: True})
+        return fastjsonschema.compile(plain, formats={"date-time": lambda value: True, **FORMATS})
     except Exception:   # a schema it cannot compile: fall back to jsonschema alone
         return None
 
@@ -144,10 +173,16 @@ def _message(error) -> str:
         return where + _("unknown field {fields}{hint}").format(fields=", ".join(repr(e) for e in extras), hint=hint)
     if rule == "type":
         return where + _("{value} is not a {type}").format(value=value, type=_type(error.validator_value))
+    if rule == "format" and error.validator_value == "id-card":
+        from ..domain.privacy import id_card_problem
+
+        return where + id_card_problem(error.instance)
+    if rule == "pattern" and _personal(error.absolute_path):
+        return where + _("does not have the expected form")   # a personal number is never repeated
     if rule == "pattern":
-        if "date" in error.schema.get("format", "") or "T\\d{2}" in str(error.validator_value):
+        if "date" in error.schema.get("format", "") or "T[0-9]{2}" in str(error.validator_value):
             return where + _("{value} is not a time like 2026-11-22T09:14:00+08:00").format(value=value)
-        if str(error.validator_value).startswith("^\\d{4}-\\d{2}-\\d{2}$"):
+        if str(error.validator_value) in ("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z"):
             return where + _("{value} is not a date like 2026-11-22").format(value=value)
         return where + _("{value} does not have the expected form").format(value=value)
     if rule in ("minLength", "minItems"):
@@ -155,6 +190,13 @@ def _message(error) -> str:
     if rule in ("maxLength", "maxItems"):
         return where + _("is too long (at most {limit})").format(limit=error.validator_value)
     return f"{where}{error.message}"
+
+
+def _personal(path) -> bool:
+    from ..domain.privacy import personal_keys
+
+    last = list(path)[-1:] or [None]
+    return last[0] in personal_keys("phone") | personal_keys("id_card")
 
 
 def _short(value) -> str:

@@ -145,7 +145,7 @@ def _short_verbs():
 @click.option("--due", default=None, metavar="TIME",
               help="When it comes back (default: 3 days; longer needs --approved-by a director).")
 @click.option("--approved-by", default=None, metavar="NAME", shell_complete=completion.staff,
-              help="The director who approves a longer loan.")
+              help="The director who approves a longer loan, or one to someone outside the office.")
 @at_option
 @output_option("table", "ids", default="table")
 @global_options

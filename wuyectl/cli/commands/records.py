@@ -292,10 +292,12 @@ def callback(ticket, rating, items, method, note, at, output):
 @click.option("--mine", is_flag=True, help="Only tickets assigned to the acting person.")
 @click.option("--all", "everything", is_flag=True,
               help="Tickets: closed and cancelled ones too (by default only the open ones are listed).")
+@click.option("--due-within", default=None, metavar="DURATION", help="Open records with a time limit falling due "
+              "between now and then: 30m, 2h, 1d (tickets' clocks, rectify deadlines, loans).")
 @click.option("--reveal", is_flag=True, help="Show phone and ID-card numbers unmasked (permitted roles only).")
 @output_option("table", "json", "yaml", "csv", "xlsx", "ids")
 @global_options
-def get(kind, file, where, overdue, mine, everything, reveal, output):
+def get(kind, file, where, overdue, mine, everything, due_within, reveal, output):
     """List records: tickets (the open ones, newest first; --all for every one), owners,
     visits, violations, archive, surveys. csv (UTF-8 with BOM) and xlsx are for Excel: whole
     values under a title row with the time and the filter; xlsx needs FILE, and any other
@@ -317,7 +319,7 @@ def get(kind, file, where, overdue, mine, everything, reveal, output):
     me = the_office.actor(actor_name())["name"] if mine else None
     broken: list = []
     rows = api.list_records(the_office, the_kind, where=where, overdue=overdue, mine=me, problems=broken,
-                            everything=everything)
+                            everything=everything, due_within=due_within)
     for problem in broken:   # listed, not hidden: the office must know a record is unreadable
         click.echo(_("{problem} (left out)").format(problem=problem), err=True)
     language = lang()

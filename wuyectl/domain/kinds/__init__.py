@@ -81,6 +81,9 @@ class Kind:
     opened_field: str | None = None                # the first business time (received_at …)
     computed: Callable[[dict, datetime, Any], dict] | None = None   # (record, now, policy) → with clocks
     overdue: Callable[[dict, datetime], bool] | None = None         # of the computed record
+    # The times the open record's running limits fall due (`get --due-within`), of the computed
+    # record and "now": a ticket's running clocks, a violation's rectify deadline, a loan's due.
+    due: Callable[[dict, datetime], list[datetime]] | None = None
     retention: Callable[[dict, date], str | None] | None = None     # why a change now is past it
     # -- references and people -----------------------------------------------------------
     people: Mapping[str, str] = field(default_factory=dict)   # path of staff names → how messages name it

@@ -1,7 +1,8 @@
 """Archive items (档案资料): filing, loans and destruction.
 
-- Loans (文件借阅登记表): at most 3 days unless a director approves; confidential items and
-  disks are never lent; `get archive --overdue` lists loans past their due time.
+- Loans (文件借阅登记表): at most 3 days unless a director approves; to someone not on the
+  staff roster only with the director's approval (24.3.1); confidential items and disks are
+  never lent; `get archive --overdue` lists loans past their due time.
 - Destruction (过期文件处理登记表): only past retention; requested by the archivist, reviewed by
   a supervisor, approved by a director, carried out with at least two witnesses. The record
   stays, with status `destroyed`.
@@ -53,6 +54,15 @@ def _lend(change: Change) -> None:
         if params.get("approver_role") != "director":
             raise NotPermitted(_("{approver} is not a director: a loan longer than {days} days needs a director").format(
                 approver=approver, days=MAX_LOAN_DAYS))
+    # 24.3.1: the archive is for the office's staff; anyone else borrows only with the director's
+    # approval (非管理处员工未经管理处主任批准不得查阅或借出档案).
+    if params.get("borrower_role") is None:
+        if not approver:
+            raise Refused(_("{borrower} is not on the office's staff roster: a loan outside the office needs the "
+                            "director's approval (--approved-by NAME)").format(borrower=params["borrower"]))
+        if params.get("approver_role") != "director":
+            raise NotPermitted(_("{approver} is not a director: a loan to {borrower}, outside the office, needs the "
+                                 "director's approval").format(approver=approver, borrower=params["borrower"]))
     loan = {"borrower": params["borrower"], "purpose": params["purpose"], "lent_at": change.at,
             "due_at": due.isoformat(timespec="seconds"), "lent_by": change.actor}
     if approver:
@@ -66,6 +76,7 @@ def _lend_recorded(event: Mapping, after: Mapping, role_of) -> dict:
     params = {key: loan[key] for key in ("borrower", "purpose", "due_at", "approved_by") if key in loan}
     if loan.get("approved_by"):
         params["approver_role"] = role_of(loan["approved_by"])
+    params["borrower_role"] = role_of(loan["borrower"]) if loan.get("borrower") else None
     return params
 
 
@@ -140,6 +151,12 @@ def _loan_overdue(item: dict, now: datetime) -> bool:
     return item.get("status") == "lent" and bool(overdue_loans(item, now))
 
 
+def _loan_due_times(item: dict, now: datetime) -> list[datetime]:
+    if item.get("status") != "lent":
+        return []
+    return [read_iso(loan["due_at"]) for loan in _open_loans(item) if loan.get("due_at")]
+
+
 def _destroyed(old: dict, day: date) -> str | None:
     return _("changed after it was destroyed") if old.get("status") == "destroyed" else None
 
@@ -192,7 +209,7 @@ def _loan(data, lang, reveal):
 
 KIND = Kind(
     name="archive", plural="archive", folder="archive", id_form="A-2026-A001", aliases=("archives",),
-    id_re=re.compile(r"A-\d{4}-[A-Z]?\d{3,5}"),
+    id_re=re.compile(r"A-[0-9]{4}-[A-Z]?[0-9]{3,5}"),
     path_of=lambda rid: f"archive/{rid}.yaml",
     stem=lambda day, station: f"A-{day:%Y}-{station}",
     workflow=WORKFLOW,
@@ -249,7 +266,7 @@ KIND = Kind(
             "requested_at": ("申请时间", "requested"), "reviewed_by": ("审核人", "reviewed by"),
             "reviewed_at": ("审核时间", "reviewed"), "approved_at": ("批准时间", "approved"),
             "destroyed_at": ("销毁时间", "destroyed"), "witnesses": ("监销人", "witnesses")},
-    overdue=_loan_overdue,
+    overdue=_loan_overdue, due=_loan_due_times,
     retention=_destroyed,
     people={"timeline.*.by": "timeline by", "timeline.*.to": "timeline to"},
     editable=("title", "location", "note"),

@@ -25,7 +25,7 @@ def _phone(data, lang, reveal):
 KIND = Kind(
     name="owner", plural="owners", folder="owners", id_form=N_("a unit like 3-2-1201"),
     aliases=("households", "household"),
-    id_re=re.compile(r"[0-9A-Za-z]{1,4}-[0-9A-Za-z]{1,4}-\d{1,5}[A-Za-z]?"),
+    id_re=re.compile(r"[0-9A-Za-z]{1,4}-[0-9A-Za-z]{1,4}-[0-9]{1,5}[A-Za-z]?"),
     path_of=lambda unit: f"owners/{unit.split('-')[0]}/{unit}.yaml",
     columns=("id", "name", "phone", "occupancy"),
     cells={"name": _names, "phone": _phone},

@@ -10,7 +10,7 @@ from . import Kind
 
 KIND = Kind(
     name="survey", plural="surveys", folder="surveys", id_form=N_("a campaign like 2026H2"), aliases=("campaigns",),
-    id_re=re.compile(r"\d{4}H[12]"),
+    id_re=re.compile(r"[0-9]{4}H[12]"),
     path_of=lambda rid: f"surveys/{rid}.yaml",
     columns=("id", "drawn_at", "population", "sampled", "complainants"),
     cells={"sampled": lambda d, lang, reveal: str(len(d.get("households") or [])),

@@ -11,9 +11,9 @@ import re
 from datetime import datetime
 from typing import Mapping
 
-from ...errors import BadValue
+from ...errors import BadValue, NotPermitted, Refused
 from ...i18n import N_, _
-from ...timeutil import moment, short
+from ...timeutil import moment, read_iso, short
 from .. import codes
 from ..workflow import DESK, FIELD_STAFF, Action, Change, Workflow
 from . import Check, Kind, dated, where, yes
@@ -29,6 +29,11 @@ GOOD_RATINGS = ("satisfied", "basically_satisfied")
 # closing or its cancellation. A figure measured by any other event cannot be judged on it.
 IMPORTED_ACTIONS = ("receive", "resolve", "close", "cancel")
 DONE_FIELDS = ("result", "materials", "fee", "fee_consent", "signed_by", "signed_at", "repair_system", "damage")
+# Who may escalate a ticket up to which level (policy `escalate_max_level`, role → level): the
+# desk reports to the supervisor (level 1, 客服主管); the supervisor takes a major complaint to
+# the director (level 2, 管理处主任); the director to the company (level 3, 品质部).
+ESCALATE_MAX_LEVEL = {"clerk": 1, "supervisor": 2, "director": 3}
+LEVEL_NAMES = {0: "front desk", 1: "supervisor", 2: "director", 3: "company"}
 
 
 def _assign(change: Change) -> None:
@@ -44,6 +49,15 @@ def _assign(change: Change) -> None:
 def _signed(change: Change) -> None:
     if change.record.get("signed_by") and not change.record.get("signed_at"):
         change.record["signed_at"] = change.at
+
+
+def _resolve(change: Change) -> None:
+    """A paid repair is done only at the price the owner agreed to (seed 001 二.2: 经业主同意后
+    进行更换): fee_consent false — the owner refused the price — cannot be resolved."""
+    if change.record.get("category") == "paid_repair" and change.record.get("fee_consent") is False:
+        raise Refused(_("a paid repair cannot be resolved while the owner refuses the price (fee_consent is "
+                        "false); record the owner's consent first (--set fee_consent=true)"))
+    _signed(change)
 
 
 def _answer(change: Change) -> None:
@@ -74,10 +88,26 @@ def _reopened(state: str, event: Mapping) -> str:
     return "assigned" if event.get("to") else "received"
 
 
+def escalate_max_level(role: str, policy: Mapping | None) -> int:
+    """The highest level `role` may escalate a ticket to, by the policy (0: none)."""
+    table = dict(ESCALATE_MAX_LEVEL)
+    table.update((policy or {}).get("escalate_max_level") or {})
+    return int(table.get(role) or 0)
+
+
 def _escalate(change: Change) -> None:
     current = int(change.record.get("escalation_level") or 0)
     level = change.params.get("level")
     level = current + 1 if level is None else int(level)
+    policy = change.params.get("policy")
+    most = escalate_max_level(change.role, policy)
+    if level > most:
+        who = sorted(role for role in {*ESCALATE_MAX_LEVEL, *((policy or {}).get("escalate_max_level") or {})}
+                     if escalate_max_level(role, policy) >= level)
+        raise NotPermitted(_("{actor} ({role}) may not escalate to level {level} ({name}): a {role} escalates up "
+                             "to level {most} (policy escalate_max_level); level {level} needs {who}").format(
+            actor=change.actor, role=change.role, level=level, name=LEVEL_NAMES.get(level, level), most=most,
+            who=" or ".join(who) or "nobody"))
     change.record["escalation_level"] = level
     change.event["level"] = level
 
@@ -157,7 +187,7 @@ WORKFLOW = Workflow(
                settable=DONE_FIELDS, requires=("result",),
                requires_by_category={"repair": ("signed_by",),
                                      "paid_repair": ("signed_by", "fee", "fee_consent")},
-               effect=_signed),
+               effect=_resolve),
         Action("report_back", ("resolved", "closed"), None, roles=DESK | FIELD_STAFF),
         Action("notify", ("resolved", "closed"), None, roles=DESK | FIELD_STAFF),
         Action("answer", ("received",), "resolved", roles=DESK, categories=ANSWERABLE,
@@ -191,6 +221,14 @@ def _overdue(data: dict, now: datetime) -> bool:
     return bool(data["overdue"]) and data.get("status") not in WORKFLOW.terminal
 
 
+def _due(data: dict, now: datetime) -> list[datetime]:
+    from .. import sla
+
+    if data.get("status") in WORKFLOW.terminal:
+        return []
+    return [read_iso(row["due_at"]) for row in sla.running(data.get("sla") or []) if row.get("due_at")]
+
+
 # -- checks ----------------------------------------------------------------------------------
 def _timeline(data: dict) -> list[dict]:
     return [e for e in data.get("timeline") or [] if isinstance(e, dict)]
@@ -216,6 +254,13 @@ def _signed_repair(data, ctx):
     if not data.get("signed_by") and any(e.get("action") == "resolve" for e in _timeline(data)):
         yield ("status",), _("a {status} repair needs the owner's signature (signed_by)").format(
             status=codes.shown("status", status))
+
+
+def _consented_fee(data, ctx):
+    if data.get("source_id") or data.get("category") != "paid_repair" or data.get("status") not in ("resolved", "closed"):
+        return
+    if data.get("fee_consent") is False and any(e.get("action") == "resolve" for e in _timeline(data)):
+        yield ("fee_consent",), f"a {data.get('status')} paid repair needs the owner's consent to the price (fee_consent is false)"
 
 
 def _called_back_before_closing(data, ctx):
@@ -295,7 +340,7 @@ def _reporter(data, lang, reveal):
 
 KIND = Kind(
     name="ticket", plural="tickets", folder="tickets", id_form="T-20261122-A001",
-    id_re=re.compile(r"T-\d{8}-[A-Z]?\d{3,5}"), path_of=dated("tickets"),
+    id_re=re.compile(r"T-[0-9]{8}-[A-Z]?[0-9]{3,5}"), path_of=dated("tickets"),
     stem=lambda day, station: f"T-{day:%Y%m%d}-{station}",
     workflow=WORKFLOW,
     columns=("id", "status", "category", "channel", "where", "reporter", "phone", "assignee",
@@ -319,7 +364,7 @@ KIND = Kind(
     code_fields={"status": "status", "category": "category", "channel": "channel",
                  "severity": "severity", "urgency": "urgency", "department": "department"},
     opened_field="received_at",
-    computed=with_clocks, overdue=_overdue,
+    computed=with_clocks, overdue=_overdue, due=_due,
     people={"assignee": "assignee", "timeline.*.by": "timeline by", "timeline.*.to": "timeline to"},
     refs={"unit": "owner"},
     personal={"reporter.phone": "phone"},
@@ -333,6 +378,7 @@ KIND = Kind(
         Check("W-timeline-start", "a ticket's timeline starts with its receipt", _starts_with_receive),
         Check("W-assignee", "an assigned or in-progress ticket has an assignee", _has_assignee),
         Check("W-signature", "a resolved repair carries the owner's signature", _signed_repair),
+        Check("W-fee-consent", "a resolved paid repair has the owner's consent to the price", _consented_fee),
         Check("W-callback", "a repair, complaint or help request is closed by its callback",
               _called_back_before_closing, audit="A-no-callback"),
         Check("W-callback-visit", "each callback in a ticket's timeline is a visit record",

@@ -12,7 +12,7 @@ Closing (rectified, settled, closed) fixes the retention: general 1 year, major 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Mapping
 
 from ... import i18n
@@ -63,6 +63,10 @@ def _refuse_step(change: Change) -> str | None:
     need = STEP_NEEDS.get(step)
     if need and change.params.get(need) in (None, ""):
         return _("the step {step} needs --{option}").format(step=codes.shown("violation_step", step), option=need)
+    deadline = change.params.get("deadline")
+    if deadline and change.at and date.fromisoformat(str(deadline)) < read_iso(str(change.at)).date():
+        return _("the deadline {deadline} is before the step itself ({day}): a rectification deadline is "
+                 "today or later").format(deadline=deadline, day=read_iso(str(change.at)).date().isoformat())
     return None
 
 
@@ -156,6 +160,18 @@ def deadline_passed(violation: dict, now: datetime) -> bool:
     return now.date() > date.fromisoformat(str(measures[-1]["deadline"]))
 
 
+def deadline_due(violation: dict, now: datetime) -> list[datetime]:
+    """When the current step's deadline runs out: the end of its day (the start of the next)."""
+    measures = violation.get("measures") or []
+    if violation.get("status") != "open" or not measures or not measures[-1].get("deadline"):
+        return []
+    try:
+        day = date.fromisoformat(str(measures[-1]["deadline"])) + timedelta(days=1)
+    except ValueError:
+        return []
+    return [datetime(day.year, day.month, day.day, tzinfo=now.tzinfo)]
+
+
 def past_retention(old: dict, day: date) -> str | None:
     if not old.get("retain_until"):
         return None
@@ -216,6 +232,17 @@ def _step_is_last_measure(data, ctx):
         yield ("step",), _("step is {step!r} but the last measure is {last!r}").format(step=data.get("step"), last=last)
 
 
+def _deadline_after_step(data, ctx):
+    for i, measure in enumerate(_measures(data)):
+        try:
+            late = date.fromisoformat(str(measure["deadline"])) < read_iso(str(measure["at"])).date()
+        except (KeyError, TypeError, ValueError):
+            continue   # no deadline, or a value the schema reports
+        if late:
+            yield ("measures", i, "deadline"), (f"the deadline {measure['deadline']} is before the step "
+                                                f"itself ({measure['at']})")
+
+
 def _closed_at(data, ctx):
     if data.get("status") in WORKFLOW.terminal and not data.get("closed_at"):
         yield ("status",), _("a {status} violation needs closed_at").format(
@@ -229,7 +256,7 @@ def _deadline(data, lang, reveal):
 
 KIND = Kind(
     name="violation", plural="violations", folder="violations", id_form="W-…",
-    id_re=re.compile(r"W-\d{8}-[A-Z]?\d{3,5}"),
+    id_re=re.compile(r"W-[0-9]{8}-[A-Z]?[0-9]{3,5}"),
     path_of=lambda rid: f"violations/{rid[2:6]}/{rid}.yaml",     # a folder per year
     stem=lambda day, station: f"W-{day:%Y%m%d}-{station}",
     workflow=WORKFLOW,
@@ -287,7 +314,7 @@ KIND = Kind(
             "retain_until": ("保存至", "keep until"), "amount": ("金额", "amount"),
             "approved_by": ("批准人", "approved by")},
     opened_field="found_at",
-    overdue=deadline_passed,
+    overdue=deadline_passed, due=deadline_due,
     retention=past_retention,
     people={"found_by": "found_by", "timeline.*.by": "timeline by", "measures.*.by": "measure by"},
     editable=("description", "unit", "location", "evidence", "subtype", "result"),
@@ -304,6 +331,7 @@ KIND = Kind(
               _imposed_by_managers, audit="A-role"),
         Check("W-approval", "a major violation's penalty follows the company's approval", _approved_first),
         Check("W-step", "a violation's step is its last measure", _step_is_last_measure),
+        Check("W-deadline", "a rectification deadline is not before the step that sets it", _deadline_after_step),
         Check("W-closed-at", "a closed violation records when it was closed", _closed_at),
     ),
 )

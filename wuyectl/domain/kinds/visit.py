@@ -32,7 +32,7 @@ def _rating(data, lang, reveal):
 
 KIND = Kind(
     name="visit", plural="visits", folder="visits", id_form="V-…",
-    id_re=re.compile(r"V-\d{8}-[A-Z]?\d{3,5}"), path_of=dated("visits"),
+    id_re=re.compile(r"V-[0-9]{8}-[A-Z]?[0-9]{3,5}"), path_of=dated("visits"),
     stem=lambda day, station: f"V-{day:%Y%m%d}-{station}",
     columns=("id", "type", "ticket", "unit", "rating", "method", "visited_at", "visitor"),
     cells={"rating": _rating},
