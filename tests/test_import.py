@@ -74,6 +74,7 @@ def test_dates_are_read_in_the_order_given(text, order, expected):
     assert read_datetime(text, order) == expected
 
 
+@pytest.mark.lang("en")
 def test_numbers_that_read_both_ways_are_refused_under_the_default():
     with pytest.raises(AmbiguousDate) as caught:
         read_datetime("04/03/2017")
@@ -146,11 +147,12 @@ def test_every_problem_of_a_row_is_on_its_line(cli, tmp_path):
     assert owners.err.splitlines()[0] == (
         f"{roster}:2: unit '5栋1单元' is not 3-2-1201 / 3栋2单元1201; 入伙日期: '2020-13-45' is not a date; "
         "建筑面积: '很大' is not a number; 联系电话: '*380x' is not a phone number; "
-        "unknown 性别 '男的': use one of male, female (did you mean '男'?)")
+        "unknown 性别 '男的': use one of male, female (did you mean 'male'?)")
     # a phone or ID-card number is masked in an error, as wherever else it is shown
     card = write_csv(tmp_path / "card.csv", "房号,业主姓名,身份证号\n5-1-101,甲,11010119900101123A\n")
     masked = cli("import", "owners", card, "--as", "王芳", "--lang", "en")
-    assert masked.err.splitlines()[0].startswith(f"{card}:2: id_card: '1101**********123A' ")
+    assert masked.err.splitlines()[0] == (f"{card}:2: id_card: not an ID-card number: 15 digits, or 18 with the "
+                                          "check digit (0-9 or X) last")
     assert "11010119900101123A" not in masked.err
 
 
@@ -373,7 +375,7 @@ def test_map_finds_the_header_below_title_rows(cli, tmp_path):
 
 TENANT_FORM = ("租住人员信息登记表,,,,,,,\n"
                "房号,业主及联系方式,租住人姓名,身份证地址及号码,联系方式,入住日期,租住期限,备注\n"
-               "3-2-1201,张三 13900139000,周租,北京市东城区 110101199001011234,13900000001,2025-03-01,"
+               "3-2-1201,张三 13900139000,周租,北京市东城区 110101199001011237,13900000001,2025-03-01,"
                "2025-03-01至2026-02-28,\n"
                "3栋2单元1201,张三,吴租,,13900000002,2025/4/1,2026-03-31,\n"
                "9-9-901,无,郑租,,13900000003,2025-04-01,一年,\n")
@@ -392,7 +394,7 @@ def test_tenants_from_the_seed_form_join_their_households(cli, git, tmp_path):
     assert commits(git) == start + 1
     record = json.loads(cli("show", "3-2-1201", "-o", "json", "--reveal", "--as", DIRECTOR).out)
     assert record["tenants"] == [
-        {"name": "周租", "id_card": "110101199001011234", "phone": "13900000001", "move_in_date": "2025-03-01",
+        {"name": "周租", "id_card": "110101199001011237", "phone": "13900000001", "move_in_date": "2025-03-01",
          "lease_end": "2026-02-28"},
         {"name": "吴租", "phone": "13900000002", "move_in_date": "2025-04-01", "lease_end": "2026-03-31"}]
     again = cli("import", "tenants", path, "--skip-bad", "--as", "王芳", "--lang", "en")
@@ -412,12 +414,12 @@ def test_members_by_map(cli, tmp_path):
 
 def test_open_owner_takes_every_owner_member_and_tenant(cli, git):
     made = cli("open", "owner", "--unit", "6-1-101", "--name", "甲", "--phone", "13700000001",
-               "--owner", "乙,phone=13700000002,身份证号=110101199001011234", "--member", "丙,relation=子,出生日期=2010-05-06",
+               "--owner", "乙,phone=13700000002,身份证号=110101199001011237", "--member", "丙,relation=子,出生日期=2010-05-06",
                "--tenant", "丁,电话=13900000009,租期至=2027-06-30", "--as", "王芳")
     assert (made.code, made.out) == (0, "6-1-101\n"), made.err
     record = json.loads(cli("show", "6-1-101", "-o", "json", "--reveal", "--as", DIRECTOR).out)
     assert record["owners"] == [{"name": "甲", "phone": "13700000001"},
-                                {"name": "乙", "phone": "13700000002", "id_card": "110101199001011234"}]
+                                {"name": "乙", "phone": "13700000002", "id_card": "110101199001011237"}]
     assert record["members"] == [{"name": "丙", "relation": "子", "birth_date": "2010-05-06"}]
     assert record["tenants"] == [{"name": "丁", "phone": "13900000009", "lease_end": "2027-06-30"}]
     assert "13700000002" not in git("log", "-1", "--format=%B")

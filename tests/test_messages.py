@@ -243,9 +243,10 @@ def test_the_survey_error_names_the_items_the_way_they_were_typed(cli, write, tm
     form = ["open", "visit", "--type", "survey", "--campaign", "2026H2", "--unit", unit, *items,
             "--overall", "良好", "--as", "王芳"]
     result = cli(*form)
-    assert (result.code, result.err) == (3, "wuyectl: 问卷须评全部八项；缺少：社区文化、费用管理\n")
+    assert (result.code, result.err) == (3, "wuyectl: 问卷须评全部八项；缺少：社区文化、费用管理（问卷上留空的项目：--item 社区文化=）\n")
     english = cli(*form, "--lang", "en")
-    assert english.err == "wuyectl: the form rates all eight items; missing: community culture, fees\n"
+    assert english.err == ("wuyectl: the form rates all eight items; missing: community culture, fees (an item left "
+                           "blank on the form: --item culture=)\n")
     wrong = cli(*form[:-4], "--item", "文化=良好", "--overall", "良好", "--as", "王芳")
     assert wrong.err == ("wuyectl: 未知的调查项目 '文化'：请用 安全防范、车辆管理、客户服务、维修服务、清洁保洁、"
                          "园林绿化、社区文化、费用管理 之一（是不是 '社区文化'？）\n")

@@ -127,6 +127,7 @@ def test_valid_id_card_numbers_are_kept_with_a_capital_x(cli):
     assert revealed["owners"][0]["id_card"] == "110105491231002"
 
 
+@pytest.mark.lang("en")
 def test_the_check_digit_of_gb_11643():
     from wuyectl.domain.privacy import id_card_check_digit, id_card_problem
 
@@ -421,8 +422,9 @@ def test_get_due_within_lists_open_records_due_soon(cli, run, archivist_and_item
         return result.out.split()
 
     assert due("tickets", "3m", at("09:01")) == []
-    assert due("tickets", "4m", at("09:01")) == [waiting, assigned]        # 09:05 is within 4 minutes
-    assert due("tickets", "30m", at("09:04")) == [waiting, assigned]
+    # (newest first: both were received at 09:00, the later number first)
+    assert due("tickets", "4m", at("09:01")) == [assigned, waiting]        # 09:05 is within 4 minutes
+    assert due("tickets", "30m", at("09:04")) == [assigned, waiting]
     # past its limit is overdue, not due soon
     assert due("tickets", "30m", at("09:06")) == [assigned]
     # a day ahead: the assigned one's progress clock (the owner hears from us within 24 h); the

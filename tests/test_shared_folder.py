@@ -203,9 +203,8 @@ def test_the_hook_without_wuyectl_refuses_and_says_why(office, tmp_path):
     head = git_in(office, "rev-parse", "HEAD")
     proc = _hand_commit(office, str(bare_bin))
     assert proc.returncode == 1
-    assert proc.stderr.startswith("wuyectl pre-commit hook: cannot find wuyectl (no `wuyectl` command on PATH, no "
-                                  "python3 that can import it), so the records of this commit cannot be checked: "
-                                  "the commit is refused.")
+    assert proc.stderr.startswith("wuyectl pre-commit 钩子：找不到 wuyectl（PATH 中没有 `wuyectl` 命令，也没有能导入它的 "
+                                  "python3），无法检查本次提交的记录：拒绝提交。")   # in the office's language
     assert git_in(office, "rev-parse", "HEAD") == head
 
 
@@ -217,7 +216,7 @@ def test_the_hook_finds_python3_with_wuyectl_when_there_is_no_command(office, tm
     python3.chmod(0o755)
     proc = _hand_commit(office, f"{only_python}{os.pathsep}/usr/bin{os.pathsep}/bin")
     assert proc.returncode == 1
-    assert f"{ticket_path('T-20261122-A009')}:3:1: bad YAML" in proc.stdout + proc.stderr   # the validator ran
+    assert f"{ticket_path('T-20261122-A009')}:3:1: YAML 格式错误" in proc.stdout + proc.stderr   # the validator ran
     assert "cannot find wuyectl" not in proc.stderr
 
 

@@ -22,7 +22,7 @@ from typing import Iterable, Mapping
 
 from .office import acting
 from .tickets import phone_number
-from .spreadsheet import (DEFAULT_DATE_ORDER, Refusals, RowProblem, map_pairs, match_heading, read_day,
+from .spreadsheet import (DEFAULT_DATE_ORDER, Refusals, RowProblem, map_pairs, match_heading, position, read_day,
                           read_table)
 from ..domain import codes
 from ..domain.kinds import kind_named
@@ -479,8 +479,8 @@ def import_owners(office: Office, actor: str | None, path: str, *, mapping: Iter
             problems.append(RowProblem(_("no unit"), _("no unit (房号)")))
         elif OWNER.id_re.fullmatch(unit):
             if unit in seen:
-                problems.append(RowProblem(_("unit repeats"), _("unit {unit} repeats {word} {first}").format(
-                    unit=unit, word=table.word, first=seen[unit])))
+                problems.append(RowProblem(_("unit repeats"), _("unit {unit} repeats {where}").format(
+                    unit=unit, where=position(table.word, seen[unit]))))
             elif os.path.exists(office.abspath(OWNER.path_of(unit))):
                 problems.append(RowProblem(_("already on file"),
                                            _("unit {unit} already has a household record").format(unit=unit)))

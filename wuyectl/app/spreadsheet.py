@@ -24,7 +24,7 @@ from datetime import date, datetime
 from typing import Callable, Iterable
 
 from ..errors import BadValue, did_you_mean
-from ..i18n import _
+from ..i18n import _, ngettext
 
 HEADER_SEARCH = 20   # non-blank rows looked at for the header row
 
@@ -37,6 +37,14 @@ class Table:
     rows: list[tuple[int, list]]
     word: str = "line"
     header_at: int = 1
+
+
+def position(word: str, numbers: str | int, count: int = 1) -> str:
+    """Where in the file, as the user reads it: "line 5" of a CSV, "row 5" of a workbook
+    ("lines 2, 3, …": `count` numbers joined)."""
+    if word == "line":
+        return ngettext("line {n}", "lines {n}", count).format(n=numbers)
+    return ngettext("row {n}", "rows {n}", count).format(n=numbers)
 
 
 def read_table(path: str, is_header: Callable[[list[str]], bool] | None = None) -> Table:

@@ -32,8 +32,8 @@ from ..domain import codes
 from ..domain.kinds.ticket import KIND as TICKET
 from ..errors import BadValue, did_you_mean
 from ..i18n import _
-from .spreadsheet import (DEFAULT_DATE_ORDER, DATE_ORDERS, Refusals, RowError, RowProblem, map_pairs, read_datetime,
-                          read_table, time_problem)
+from .spreadsheet import (DEFAULT_DATE_ORDER, DATE_ORDERS, Refusals, RowError, RowProblem, map_pairs, position,
+                          read_datetime, read_table, time_problem)
 from ..store import yamlio
 from ..store.office import Office
 from ..store.transaction import Transaction, escape_controls
@@ -198,8 +198,8 @@ def import_tickets(office: Office, actor: str | None, path: str, *, mapping: Ite
             problems = []
         sid = record["source_id"] if record else str(_cell(cells, columns["source_id"][0]))
         if sid and sid in seen:
-            problems.append(RowProblem(_("source ID repeats"), _("source ID {sid} repeats {word} {first}").format(
-                sid=sid, word=table.word, first=seen[sid])))
+            problems.append(RowProblem(_("source ID repeats"), _("source ID {sid} repeats {where}").format(
+                sid=sid, where=position(table.word, seen[sid]))))
         elif sid and sid in known:
             problems.append(RowProblem(_("already imported"), _("source ID {sid} is already imported").format(sid=sid)))
         if sid:

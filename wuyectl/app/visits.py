@@ -20,6 +20,7 @@ from .tickets import require_unit, ticket_record
 from ..domain import codes
 from ..domain.kinds import kind_named
 from ..errors import BadValue, NotFound, Refused
+from .. import i18n
 from ..i18n import _
 from ..store import yamlio
 from ..store.office import Office
@@ -96,7 +97,10 @@ def open_survey_response(office: Office, actor: str | None, *, campaign: str, un
     missing = [i for i in SURVEY_ITEMS if i not in ratings and i not in blank]
     if missing:
         raise BadValue(_("the form rates all eight items; missing: {items} (an item left blank on the form: "
-                         "--item {first}=)").format(items=codes.shown_list("survey_item", missing), first=missing[0]))
+                         "--item {first}=)").format(items=codes.shown_list("survey_item", missing),
+                                   # as the user would type it: the Chinese label, or the code
+                                   first=codes.label("survey_item", missing[0], "zh") if i18n.language() == "zh"
+                                   else missing[0]))
     with Transaction(office, person) as tx:
         # Checked under the lock: two clerks entering the same form at once cannot both succeed.
         for visit in office.index(VISIT).records():

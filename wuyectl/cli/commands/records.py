@@ -459,18 +459,19 @@ SHOWN_POSITIONS = 5
 def _refusals(name: str, refused) -> None:
     """The first refused rows in full (`FILE:LINE: every problem`), then, when there are more,
     a count per reason with the first positions, and the distinct unmapped values with counts."""
+    from ...app.spreadsheet import position
     from ...i18n import _
 
     lines = refused.lines()
-    for position, message in lines[:SHOWN_ROWS]:
-        click.echo(f"{name}:{position}: {message}", err=True)
+    for number, message in lines[:SHOWN_ROWS]:
+        click.echo(f"{name}:{number}: {message}", err=True)
     if len(lines) <= SHOWN_ROWS:
         return
     click.echo(_("… {n} more row(s) not taken; all {total} by reason:").format(n=len(lines) - SHOWN_ROWS,
                                                                               total=len(lines)), err=True)
     for reason, count, positions in refused.reasons():
         shown = ", ".join(str(p) for p in positions[:SHOWN_POSITIONS]) + (", …" if count > SHOWN_POSITIONS else "")
-        click.echo(f"  {reason}: {count} ({_('lines') if refused.word == 'line' else _('rows')} {shown})", err=True)
+        click.echo(f"  {reason}: {count} ({position(refused.word, shown, count)})", err=True)
     unmapped = refused.unmapped()
     if unmapped:
         click.echo(_("values not mapped:"), err=True)
