@@ -449,8 +449,10 @@ def test_kpis_a_source_cannot_support_are_na_imported(cli, tmp_path):
                                                "2,2026-10-02 09:00,2026-10-02 10:00,Noise\n"
                                                "3,2026-10-03 09:00,,Noise\n")
     assert tickets(cli, tmp_path, path).code == 0
-    rep = report_json(cli, "kpi", "--month", "2026-10")
+    rep = report_json(cli, "kpi", "--month", "2026-10", "--lang", "en")
     figures = {k: (r["value"], r["numerator"], r["denominator"]) for k, r in rows(rep, "figures").items()}
+    chinese = report_json(cli, "kpi", "--month", "2026-10")
+    assert rows(chinese, "figures")["dispatch_on_time"]["value"] == "不适用（导入）"
     assert figures == {
         "received": (3, 3, None),
         "dispatch_on_time": ("n/a (imported)", 0, 0),      # no dispatch in the source: not 0%

@@ -23,7 +23,9 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -327,8 +329,9 @@ def test_a_live_writer_on_another_computer_is_waited_for_then_refused(run, offic
     before = repo_state()
     record = _record(office)
     result = run(*OPEN_REPAIR, "--as", "王芳", env={**EN, "WUYECTL_LOCK_TIMEOUT": "0.5"})
-    since = time.strftime("%H:%M:%S", time.localtime(record["since"]))
-    stale = time.strftime("%H:%M:%S", time.localtime(record["beat"] + 300))
+    office_clock = ZoneInfo("Asia/Shanghai")   # the times are the office's, whatever this computer's zone
+    since = datetime.fromtimestamp(record["since"], office_clock).strftime("%H:%M:%S")
+    stale = datetime.fromtimestamp(record["beat"] + 300, office_clock).strftime("%H:%M:%S")
     assert (result.code, result.out) == (8, "")
     assert result.err == (f"wuyectl: the office repo is being written by 王芳 (user wangfang) on pc-front-desk-2, "
                           f"pid 4242, since {since}; waited 0.5 s — try again (file locks may not reach between "

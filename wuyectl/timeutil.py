@@ -195,6 +195,13 @@ def moment(value, tz: tzinfo | None = None) -> datetime | None:
     return when.astimezone(zone_) if zone_ else when
 
 
+def clock(seconds: float) -> str:
+    """'09:14:03': a moment given as seconds since the epoch (a lock's record), on the office's
+    clock when a command has opened it (`shown_in`), else this computer's."""
+    when = datetime.fromtimestamp(seconds, _SHOWN_IN.get()) if _SHOWN_IN.get() else datetime.fromtimestamp(seconds)
+    return when.strftime("%H:%M:%S")
+
+
 def short(value, tz: tzinfo | None = None) -> str:
     """'2026-11-22 09:14' for people: the instant in the office's timezone (see `moment`), so an
     event stored as 01:39+00:00 shows 09:39 in Shanghai. Text that is not a time is shown as is."""

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from typing import Callable, Iterable
 
 from ..errors import BadValue, did_you_mean
-from ..i18n import _, ngettext
+from ..i18n import N_, _, ngettext, pgettext
 
 HEADER_SEARCH = 20   # non-blank rows looked at for the header row
 
@@ -141,8 +141,8 @@ def map_pairs(mapping: Iterable[str], fields) -> list[tuple[str, str]]:
 # -- dates and times -----------------------------------------------------------------------
 DATE_ORDERS = ("ymd", "dmy", "mdy")
 DEFAULT_DATE_ORDER = "ymd"
-DATE_HELP = ("2017-03-13 10:00, 2017/03/13 10:00, 2017年3月13日 10:00, 13/03/2017 10:00 or Mar 13, 2017 10:00 AM "
-             "(04/03/2017: --date-order dmy or mdy)")
+DATE_HELP = N_("2017-03-13 10:00, 2017/03/13 10:00, 2017年3月13日 10:00, 13/03/2017 10:00 or Mar 13, 2017 10:00 "
+               "AM (04/03/2017: --date-order dmy or mdy)")
 _YEAR_FIRST = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?=$|[\sT])")
 _YEAR_LAST = re.compile(r"(\d{1,2})([-/. ])(\d{1,2})\2(\d{4})(?=$|[\sT])")
 _SHORT_YEAR = re.compile(r"\d{1,2}([-/.])\d{1,2}\1\d{2}(?=$|\s)")
@@ -239,12 +239,17 @@ def read_datetime(value, order: str = DEFAULT_DATE_ORDER) -> datetime:
         raise ValueError(str(exc).split(": '")[0]) from None
 
 
+def problems_text(problems) -> str:
+    """Every problem of one row on its one line: 'a; b' ('a；b')."""
+    return pgettext("problems of a row", "; ").join(p.message for p in problems)
+
+
 def time_problem(text, problem: ValueError) -> str:
     """The one line for a time that cannot be read: why, and the forms that are read (or, for
     numbers that read both ways, the two dates and the option that chooses)."""
     if isinstance(problem, AmbiguousDate):
         return _("cannot read the time '{text}': {reason}").format(text=text, reason=problem)
-    return _("cannot read the time '{text}' ({reason}); use {forms}").format(text=text, reason=problem, forms=DATE_HELP)
+    return _("cannot read the time '{text}' ({reason}); use {forms}").format(text=text, reason=problem, forms=_(DATE_HELP))
 
 
 def read_day(value, order: str = DEFAULT_DATE_ORDER) -> str:
@@ -272,7 +277,7 @@ class RowError(ValueError):
 
     def __init__(self, problems: list[RowProblem]):
         self.problems = list(problems)
-        super().__init__("; ".join(p.message for p in self.problems))
+        super().__init__(problems_text(self.problems))
 
 
 @dataclass
@@ -293,7 +298,7 @@ class Refusals:
 
     def lines(self) -> list[tuple[int, str]]:
         """(position, every problem of the row in one line), in file order."""
-        return [(position, "; ".join(p.message for p in problems)) for position, problems in sorted(self.rows, key=lambda r: r[0])]
+        return [(position, problems_text(problems)) for position, problems in sorted(self.rows, key=lambda r: r[0])]
 
     def reasons(self) -> list[tuple[str, int, list[int]]]:
         """(reason, rows, their positions in order), most rows first."""

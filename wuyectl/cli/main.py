@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import click
@@ -56,6 +57,15 @@ def _line(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
+def _usage_message(text: str) -> str:
+    """Click's usage error as one line: its list of choices ("Choose from:\\n\\ta,\\n\\tb") joined
+    with commas; in Chinese, the full stop it puts after the option is a Chinese one."""
+    text = text.replace(",\n\t", ", ").replace(":\n\t", ": ")
+    if i18n.language() == "zh":
+        text = re.sub(r"'\.( |$)", "'。", text)
+    return text
+
+
 # click ≥ 8.2 raises this for a group given nothing (8.1 printed the help and exited 0 itself)
 _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
@@ -81,7 +91,7 @@ def main(argv=None) -> None:
         ctx = getattr(exc, "ctx", None)
         if ctx is not None:
             hint = _(" (see '{command} --help')").format(command=ctx.command_path)
-        click.echo(_line(f"wuyectl: {exc.format_message()}{hint}"), err=True)
+        click.echo(_line(f"wuyectl: {_usage_message(exc.format_message())}{hint}"), err=True)
         sys.exit(Exit.USAGE if isinstance(exc, click.UsageError) else Exit.BAD_VALUE)
     except Invalid as exc:
         click.echo(_line(str(exc)), err=True)

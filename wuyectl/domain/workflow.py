@@ -170,6 +170,16 @@ def find_action(workflow: Workflow, name: str) -> Action:
     code = codes.lookup("action", text, allowed=workflow.actions)
     if code is not None:
         return workflow.actions[code]
+    other = codes.lookup("action", text)
+    if other is not None:   # another kind's step (`request-destruction` on a ticket): say whose
+        from .kinds import KINDS
+
+        owners = [codes.kind_noun(k.name) if i18n.language() != "en" else k.workflow.kind
+                  for k in KINDS.values() if k.workflow is not None and other in k.workflow.actions]
+        raise BadValue(_("a {kind} has no step \u201c{action}\u201d: it is a step of {owners} (a {kind} takes "
+                         "{actions})").format(kind=_noun(workflow), action=codes.shown("action", other),
+                                              owners=i18n.join_or(owners),
+                                              actions=codes.shown_list("action", workflow.actions)))
     names = {spelling: codes.shown("action", a) for a in workflow.actions for spelling in codes.spellings("action", a)}
     raise BadValue(_("unknown {kind} action '{name}': use one of {actions}{hint}").format(
         name=name, kind=_noun(workflow), actions=codes.shown_list("action", workflow.actions),

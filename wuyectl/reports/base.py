@@ -61,14 +61,14 @@ class Figure:
             text += f"; excludes {self.excludes}"
         if not unsupported_by_imports(self.measures):
             return text
-        return text + f"; imported tickets with only their source's events are left out ({IMPORTED} if none is left)"
+        return text + f"; imported tickets with only their source's events are left out ({IMPORTED['en']} if none is left)"
 
 
 # Imported history carries only the events its import wrote (ticket.IMPORTED_ACTIONS): its
 # receipt, resolution and closing, or cancellation. A figure measured by any other event
 # (dispatch, callbacks, the time-limit clocks) cannot be judged on such a ticket: the figure
 # leaves it out, and reads IMPORTED when that leaves nothing to count. One rule, every figure.
-IMPORTED = "n/a (imported)"
+IMPORTED = {"zh": "不适用（导入）", "en": "n/a (imported)"}
 CLOCK_EVENTS = ("assign", "contact", "arrive", "progress", "report_back", "notify", "callback")   # what clocks wait for
 
 
@@ -268,7 +268,7 @@ def figures_section(figures: list[tuple], lang: str, name: str = "figures",
         if figure.denominator is None:
             value = numerator
         elif not denominator and left_out:
-            value = IMPORTED
+            value = IMPORTED[lang]
         else:
             value = percent(numerator, denominator or 0)
         rows.append([figure.label(lang), value, numerator, denominator if figure.denominator else None])

@@ -31,6 +31,7 @@ import time
 
 from ..errors import Conflict, RepoError
 from ..i18n import _
+from ..timeutil import clock
 from . import shared
 
 DEFAULT_TIMEOUT = 30.0
@@ -117,7 +118,7 @@ def live_elsewhere(record: dict | None, *, host: str, now: float) -> bool:
 def describe(record: dict) -> str:
     """'刘主任 (user liu) on PC-2, pid 4242, since 09:14:03' for the messages."""
     since = record.get("since")
-    when = time.strftime("%H:%M:%S", time.localtime(since)) if isinstance(since, (int, float)) else "?"
+    when = clock(since) if isinstance(since, (int, float)) else "?"
     return _("{who} (user {user}) on {host}, pid {pid}, since {when}").format(
         who=record.get("who", "?"), user=record.get("user", "?"), host=record.get("host", "?"),
         pid=record.get("pid", "?"), when=when)
@@ -178,8 +179,7 @@ class RepoLock:
                 return
             if time.monotonic() >= deadline:
                 beat = record.get("beat", record.get("since"))
-                stale_at = time.strftime("%H:%M:%S", time.localtime(beat + STALE_AFTER)) \
-                    if isinstance(beat, (int, float)) else "?"
+                stale_at = clock(beat + STALE_AFTER) if isinstance(beat, (int, float)) else "?"
                 if record.get("host") == self.host:
                     hint = _("the lock file is not locked by the system here, yet that process still runs")
                 else:

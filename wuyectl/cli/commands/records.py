@@ -327,6 +327,7 @@ def get(kind, file, where, overdue, mine, everything, due_within, reveal, output
     chosen = [codes.field_label("open_only", language)] if open_only(the_kind, parse_where(the_kind, where),
                                                                         everything) else []
     chosen += [f"--where {w}" for w in where] + (["--overdue"] if overdue else []) + ([f"--mine ({me})"] if me else [])
+    chosen += [f"--due-within {due_within}"] if due_within else []
     about = out.About(codes.field_label(the_kind.plural, language),
                       [(codes.field_label("as_of", language), out.as_of_text(the_office.now())),
                        (codes.field_label("filter", language),
@@ -445,7 +446,8 @@ def import_(what, path, mapping, dry_run, skip_bad, date_order, timezone, catego
     elif result.written:
         click.echo(_("imported {what}").format(what=done) + (_("; skipped {n} bad row(s)").format(n=bad) if bad else ""))
     elif bad:
-        click.echo(_("{n} bad row(s); nothing written (fix them, or --skip-bad)").format(n=bad), err=True)
+        click.echo((_("{n} bad row(s) and no good one; nothing written") if skip_bad else
+                    _("{n} bad row(s); nothing written (fix them, or --skip-bad)")).format(n=bad), err=True)
     else:
         click.echo(_("no rows to import"))
     if bad and not (skip_bad and result.good):
@@ -460,6 +462,7 @@ def _refusals(name: str, refused) -> None:
     """The first refused rows in full (`FILE:LINE: every problem`), then, when there are more,
     a count per reason with the first positions, and the distinct unmapped values with counts."""
     from ...app.spreadsheet import position
+    from ...domain import codes
     from ...i18n import _
 
     lines = refused.lines()
@@ -476,7 +479,7 @@ def _refusals(name: str, refused) -> None:
     if unmapped:
         click.echo(_("values not mapped:"), err=True)
         for what, value, count in unmapped:
-            click.echo(f"  {what} '{value}': {count}", err=True)
+            click.echo(f"  {codes.noun(what)} '{value}': {count}", err=True)
 
 
 @click.group()
@@ -622,6 +625,7 @@ def audit(since, remote, output):
     when (event time against commit time), and merges against git's own merge. Exits 7 when it
     finds anything. See the README's audit section for what this proves and what it does not."""
     from ... import api
+    from ...domain import codes
     from ...errors import Exit
     from .. import output as out
 
@@ -638,13 +642,14 @@ def audit(since, remote, output):
         found += compare_with_remote(the_office, remote)
     rows = [f.as_dict() for f in found]
     columns = ["commit", "date", "author", "code", "path", "message"]
+    headings = [codes.field_label(c, lang()) for c in columns]
     if output == "json":
         click.echo(out.to_json(rows))
     elif output == "csv":
-        click.echo(out.to_csv(columns, [[r[c] for c in columns] for r in rows]), nl=False)
+        click.echo(out.to_csv(headings, [[r[c] for c in columns] for r in rows]), nl=False)
     elif rows:
-        click.echo(out.table(columns, [[r["commit"], out.short(r["date"]), r["author"], r["code"], r["path"], r["message"]]
-                                       for r in rows]))
+        click.echo(out.table(headings, [[r["commit"], out.short(r["date"]), r["author"], r["code"], r["path"],
+                                         r["message"]] for r in rows]))
     if rows:
         click.echo(_("{count} finding(s)").format(count=len(rows)), err=True)
         raise SystemExit(Exit.INVALID)

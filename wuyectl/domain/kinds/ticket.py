@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Mapping
 
 from ...errors import BadValue, NotPermitted, Refused
+from ... import i18n
 from ...i18n import N_, _
 from ...timeutil import moment, read_iso, short
 from .. import codes
@@ -33,9 +34,6 @@ DONE_FIELDS = ("result", "materials", "fee", "fee_consent", "signed_by", "signed
 # desk reports to the supervisor (level 1, 客服主管); the supervisor takes a major complaint to
 # the director (level 2, 管理处主任); the director to the company (level 3, 品质部).
 ESCALATE_MAX_LEVEL = {"clerk": 1, "supervisor": 2, "director": 3}
-LEVEL_NAMES = {0: "front desk", 1: "supervisor", 2: "director", 3: "company"}
-
-
 def _assign(change: Change) -> None:
     record, params = change.record, change.params
     record["assignee"] = params["to"]
@@ -106,8 +104,9 @@ def _escalate(change: Change) -> None:
                      if escalate_max_level(role, policy) >= level)
         raise NotPermitted(_("{actor} ({role}) may not escalate to level {level} ({name}): a {role} escalates up "
                              "to level {most} (policy escalate_max_level); level {level} needs {who}").format(
-            actor=change.actor, role=change.role, level=level, name=LEVEL_NAMES.get(level, level), most=most,
-            who=" or ".join(who) or "nobody"))
+            actor=change.actor, role=codes.shown("role", change.role), level=level,
+            name=codes.shown("escalation_level", str(level)), most=most,
+            who=i18n.join_or(codes.shown("role", r) for r in who) or _("nobody")))
     change.record["escalation_level"] = level
     change.event["level"] = level
 
