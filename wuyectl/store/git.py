@@ -233,29 +233,35 @@ class CatFile:
         self.close()
 
 
-def object_format(gitdir: str) -> str:
-    """The repository's object format, `extensions.objectformat` of its own config file
-    ("sha1" when unset), read from the file: git reads the repository format from that file
-    alone (no includes), and a git process per command would cost more than the reading."""
+def config_values(config: str, section: str, name: str) -> list[str | None]:
+    """Every value of `section.name` in one git config file, in order (the last wins, as in
+    git; None for a bare `name` line, git's "true"), read from the file itself: no includes,
+    as git reads a repository's own format settings, and cheaper than a git process."""
     try:
-        with open(os.path.join(gitdir, "config"), encoding="utf-8", errors="replace") as fh:
+        with open(config, encoding="utf-8", errors="replace") as fh:
             text = fh.read()
     except OSError:
-        return "sha1"
-    found = "sha1"
-    section = ""
+        return []
+    found: list[str | None] = []
+    current = ""
     for line in text.splitlines():
         line = line.strip()
-        if line.startswith("["):                      # [extensions] (a key may follow on the line)
+        if line.startswith("["):                      # [core] (a key may follow on the line)
             header, _, line = line[1:].partition("]")
-            section = header.strip().split(" ")[0].lower()
+            current = header.strip().split(" ")[0].lower()
             line = line.strip()
-        if not line or line[0] in "#;" or section != "extensions":
+        if not line or line[0] in "#;" or current != section:
             continue
-        key, _, value = line.partition("=")
-        if key.strip().lower() == "objectformat":
-            found = value.split("#")[0].split(";")[0].strip().strip('"').strip().lower() or "sha1"
+        key, eq, value = line.partition("=")
+        if key.strip().lower() == name:
+            found.append(value.split("#")[0].split(";")[0].strip().strip('"').strip() if eq else None)
     return found
+
+
+def object_format(gitdir: str) -> str:
+    """The repository's object format, `extensions.objectformat` ("sha1" when unset)."""
+    values = config_values(os.path.join(gitdir, "config"), "extensions", "objectformat")
+    return (values[-1] or "sha1").lower() if values else "sha1"
 
 
 def require_sha1(gitdir: str, where: str) -> None:

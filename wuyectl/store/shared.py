@@ -58,30 +58,10 @@ def parse_setting(value: str | None) -> int:
 
 def _read_setting(config: str) -> int:
     """core.sharedRepository from one git config file (the last one given wins, as in git)."""
-    try:
-        with open(config, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
-    except OSError:
-        return PERM_UMASK
-    found = PERM_UMASK
-    section = ""
-    for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("["):
-            header, _, line = line[1:].partition("]")
-            section = header.strip().split(" ")[0].lower()
-            line = line.strip()
-        if not line or line[0] in "#;" or section != "core":
-            continue
-        key, eq, value = line.partition("=")
-        if key.strip().lower() != "sharedrepository":
-            continue
-        if not eq:
-            found = parse_setting(None)
-            continue
-        value = value.split("#")[0].split(";")[0].strip().strip('"').strip()
-        found = parse_setting(value)
-    return found
+    from .git import config_values
+
+    values = config_values(config, "core", "sharedrepository")
+    return parse_setting(values[-1]) if values else PERM_UMASK
 
 
 def setting(config: str) -> int:
