@@ -207,7 +207,8 @@ def test_report_back_spelled_as_its_verb():
 def test_another_kinds_action_label_is_not_this_kinds(cli, ticket):
     result = cli("update", ticket, "--action", "归还", "--as", "王芳", "--lang", "en")
     assert result.code == 3
-    assert result.err.startswith("wuyectl: unknown ticket action '归还': use one of assign, contact, ")
+    assert result.err.startswith("wuyectl: a ticket has no step “return”: it is a step of archive item (a ticket "
+                                 "takes assign, contact, ")
 
 
 def test_visit_type_by_label(cli, api_office):

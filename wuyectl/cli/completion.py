@@ -37,7 +37,7 @@ def _quiet(completer):
 
 def _office(ctx):
     from ..store.office import Office
-    from .options import settings
+    from .context import settings
 
     return Office.open(settings(ctx).get("repo"))
 

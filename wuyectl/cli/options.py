@@ -6,15 +6,7 @@ import sys
 
 import click
 
-_KEY = "wuyectl.settings"
-_seen: list[dict] = []   # this invocation's settings, for messages printed once click's context is gone
-
-
-def settings(ctx: click.Context | None = None) -> dict:
-    ctx = ctx or click.get_current_context()
-    found = ctx.find_root().meta.setdefault(_KEY, {})
-    _seen[:] = [found]
-    return found
+from .context import seen as _seen, settings  # noqa: F401  (settings: the options' store, read here and by commands)
 
 
 def _store(name):

@@ -58,7 +58,7 @@ def parse_setting(value: str | None) -> int:
 
 def _read_setting(config: str) -> int:
     """core.sharedRepository from one git config file (the last one given wins, as in git)."""
-    from .git import config_values
+    from .gitconfig import config_values
 
     values = config_values(config, "core", "sharedrepository")
     return parse_setting(values[-1]) if values else PERM_UMASK
