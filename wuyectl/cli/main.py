@@ -60,7 +60,7 @@ def _line(text: str) -> str:
 def _usage_message(text: str) -> str:
     """Click's usage error as one line: its list of choices ("Choose from:\\n\\ta,\\n\\tb") joined
     with commas; in Chinese, the full stop it puts after the option is a Chinese one."""
-    text = text.replace(",\n\t", ", ").replace(":\n\t", ": ")
+    text = text.replace(",\n\t", ", ").replace(":\n\t", ": ").replace("：\n\t", "：")
     if i18n.language() == "zh":
         text = re.sub(r"'\.( |$)", "'。", text)
     return text
