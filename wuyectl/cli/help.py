@@ -11,6 +11,10 @@ goes through, for every command, however it was made (report commands, short ver
 - `Command.get_short_help_str`: a command's line in its group's list (its short help, or the
   first sentence of its help);
 - `Option.get_help_record`: an option's help (click adds `[default: …]`, `[required]` after).
+- `Command.get_help_option`: the help option keeps its msgid (click makes it once per command,
+  in the language of that moment), so it is translated when shown;
+- `click.formatting.wrap_text`: Chinese is wrapped by the two columns a character takes, and
+  between any two characters (English goes to click's own).
 
 click's own words (Usage:, Options, Show this message and exit. …) come from click's `_`,
 which `i18n.translate_click()` already sends to the catalogue. In English nothing changes:
@@ -23,6 +27,7 @@ import inspect
 import re
 import unicodedata
 from contextlib import contextmanager
+from functools import lru_cache
 
 import click
 
@@ -34,6 +39,14 @@ def _generated() -> list[str]:
     """The code lists `code_help()` writes (`phone 电话, walk_in 来访 …`), longest first: an
     option's help that ends with one is translated without it and the list kept as it is."""
     from ..domain import codes
+
+    return _lists(tuple((group, tuple(table.items())) for group, table in codes.CODES.items()))
+
+
+@lru_cache(maxsize=4)
+def _lists(_table: tuple) -> list[str]:
+    """(for the codes table as it is now: a kind registered later adds codes)"""
+    from ..domain import codes
     from .options import code_help
 
     lists = {code_help(group, aliases=aliases) for group in codes.CODES for aliases in range(6)}
@@ -41,7 +54,8 @@ def _generated() -> list[str]:
 
 
 def split(text: str) -> tuple[str, str]:
-    """(template, generated code list) of an option's help; ("", "") for none."""
+    """(the words before it, the generated code list) of an option's help; (text, "") for a
+    help without one."""
     if not text:
         return "", ""
     for listed in _generated():
@@ -162,32 +176,42 @@ def _joined(lines: list[str]) -> str:
 
 
 def _fill(text: str, width: int, first: str, rest: str) -> str:
-    lines, line, content, space, held = [], first, False, "", ""
+    """Greedy filling, token by token (a Chinese character, a run of other letters): no line
+    starts with a closing mark (the character before it goes down with it) or ends with an
+    opening one."""
+    lines: list[str] = []
+    indent, pieces = first, []          # pieces: (space before, token) of the current line
+    space, held = "", ""
     for token in _TOKENS.findall(text):
         if token.isspace():
-            space = token if content else ""
+            space = token if pieces else ""
             continue
         if token in _OPENING:
             held += token
             continue
         token, held = held + token, ""
-        piece = space + token
-        fits = _width(line) + _width(piece) <= width
-        if content and not fits and not (token[0] in _CLOSING and len(token) == 1):
-            lines.append(line)
-            line, piece = rest, token
-        line += piece
-        content, space = True, ""
-    lines.append(line + held)
+        used = _width(indent) + sum(_width(a + b) for a, b in pieces)
+        if pieces and used + _width(space + token) > width:
+            carried = []
+            if token in _CLOSING and len(pieces) > 1:
+                carried = [("", pieces.pop()[1])]
+            lines.append(indent + "".join(a + b for a, b in pieces))
+            indent, pieces, space = rest, carried, ""
+        pieces.append((space, token))
+        space = ""
+    lines.append(indent + "".join(a + b for a, b in pieces) + held)
     return "\n".join(lines)
 
 
 def wrap_text(text: str, width: int = 78, initial_indent: str = "", subsequent_indent: str = "",
               preserve_paragraphs: bool = False) -> str:
-    """click's `wrap_text`, for a Chinese help text (English goes to click's own, as before)."""
-    if language() == "en" or not _wide(text):
+    """click's `wrap_text`, for a Chinese help text or usage line (`用法：` before it); English
+    goes to click's own, as before."""
+    if language() == "en" or not (_wide(text) or _wide(initial_indent)):
         return _originals["wrap"](text, width, initial_indent, subsequent_indent, preserve_paragraphs)
     text = text.expandtabs()
+    if not subsequent_indent.strip() and len(subsequent_indent) == len(initial_indent):
+        subsequent_indent = " " * _width(initial_indent)     # under a usage line's arguments
     if not preserve_paragraphs:
         return _fill(_joined(text.splitlines()), width, initial_indent, subsequent_indent)
     paragraphs: list[tuple[int, bool, list[str]]] = []
@@ -310,7 +334,7 @@ def msgids(root: click.Command, name: str = "wuyectl") -> dict[str, str]:
     saved = i18n._resolver
     i18n.use(lambda: "en")
     try:
-        for path, command, ctx in walk(root, click.Context(root, info_name=name)):
+        for path, command, ctx in walk(root, click.Context(root, info_name=name, **root.context_settings)):
             where = "/".join(("--help", name, *path))
             recorder = _Recorder(width=ctx.terminal_width, max_width=ctx.max_content_width)
             command.format_help(ctx, recorder)
