@@ -39,7 +39,7 @@ def columns(line: str) -> int:
 def test_root_help_in_chinese_by_default(cli):
     out = cli("--help").out
     assert out.startswith("用法： wuyectl [OPTIONS] COMMAND [ARGS]...\n\n  wuyectl — 物业客服中心的工作工具。\n")
-    for section in ("\n选项:\n", "\n命令:\n", "\n退出码:\n"):
+    for section in ("\n选项：\n", "\n命令：\n", "\n退出码：\n"):
         assert section in out
     assert "  --as NAME       操作人 [WUYECTL_USER，其次为 git config user.name]。\n" in out
     assert "  -h, --help      显示此帮助并退出。\n" in out
@@ -53,7 +53,7 @@ def test_root_help_in_chinese_by_default(cli):
 
 def test_open_ticket_help_in_chinese_by_default(cli):
     out = cli("open", "ticket", "--help").out
-    assert out.startswith("用法： wuyectl open ticket [OPTIONS]\n\n  登记一项诉求（受理），并显示新工单。\n\n选项:\n")
+    assert out.startswith("用法： wuyectl open ticket [OPTIONS]\n\n  登记一项诉求（受理），并显示新工单。\n\n选项：\n")
     assert "  --description TEXT              业主咨询或反映的内容。  [必填]\n" in out
     assert "  --place TEXT                    公共区域：具体地点（如 地下车库B区）。\n" in out
     # a code list made from the codes table stays as made; the words before it are translated
@@ -70,7 +70,7 @@ def test_a_report_page_update_actions_and_a_group_in_chinese(cli):
     report = cli("report").out
     assert "  kpi           服务质量指标：受理、受理及时、完成、回访、满意、超时。\n" in report
     update = cli("update", "--help").out
-    assert "\n操作（代码、中文名称或别名均可）:\n" in update
+    assert "\n操作（代码、中文名称或别名均可）：\n" in update
     assert "cancel 取消；以下须用各自的命令：assign" in update.replace("\n             ", "")
 
 

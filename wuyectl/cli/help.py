@@ -112,7 +112,9 @@ class HelpFormatter(click.HelpFormatter):
     """click's formatter, with the headings and texts in the current language."""
 
     def write_heading(self, heading: str) -> None:
-        super().write_heading(translate(heading))
+        if language() == "en":
+            return super().write_heading(heading)
+        self.write(f"{'':>{self.current_indent}}{translate(heading)}：\n")     # 选项：, not 选项:
 
     def write_text(self, text: str) -> None:
         super().write_text(translate(text))
