@@ -2,6 +2,8 @@
 uses, and <TAB> that completes kinds, IDs, staff names and codes.
 
 - `wuyectl` alone, and every group alone (`report`, `staff` …), prints its help, exit 0.
+- The help speaks the user's language (Chinese by default: tests/test_help_zh.py); the checks
+  of its English words here ask for English (--lang en, WUYECTL_LANG=en).
 - `wuyectl --help` lists the exit codes, from `errors.Exit` (the README's table says the same).
 - No help text points at SPEC (users do not have it); every option of every command has help;
   `update --help` lists the actions of every kind, from the kinds' workflow tables.
@@ -44,19 +46,22 @@ GROUPS = [path for path, command, _ in TREE if isinstance(command, click.Group)]
 
 # -- help that reads normally ---------------------------------------------------------------
 
+EN = {"WUYECTL_LANG": "en"}
+
+
 def test_wuyectl_alone_prints_its_help_and_exits_0(run):
-    bare = run()
+    bare = run(env=EN)
     assert (bare.code, bare.err) == (0, "")
-    assert bare.out == run("--help").out
+    assert bare.out == run("--help", env=EN).out
     assert bare.out.startswith("Usage: wuyectl [OPTIONS] COMMAND [ARGS]...\n\n")
     assert "\\n" not in bare.out and bare.out.count("\n") > 40
 
 
 @pytest.mark.parametrize("path", [p for p in GROUPS if p], ids=" ".join)
 def test_every_group_alone_prints_its_help_and_exits_0(cli, path):
-    alone = cli(*path)
+    alone = cli(*path, env=EN)
     assert (alone.code, alone.err) == (0, "")
-    assert alone.out == cli(*path, "--help").out
+    assert alone.out == cli(*path, "--help", env=EN).out
     assert alone.out.startswith(f"Usage: wuyectl {' '.join(path)} [OPTIONS] COMMAND [ARGS]...\n")
 
 
@@ -65,7 +70,7 @@ def test_the_groups_walked_include_the_issues(cli):
 
 
 def test_root_help_lists_the_exit_codes_from_errors_exit(cli):
-    out = cli("--help").out
+    out = cli("--help", env=EN).out
     section = out.split("\nExit codes:\n", 1)[1]
     listed = {}
     for line in section.splitlines():
@@ -87,8 +92,11 @@ def test_readme_exit_code_table_is_errors_exit():
 
 @pytest.mark.parametrize("path", [p for p, _, _ in TREE], ids=lambda p: " ".join(p) or "wuyectl")
 def test_no_help_text_sends_users_to_spec(cli, path):
-    out = cli(*path, "--help").out
+    out = cli(*path, "--help", env=EN).out
     assert out.startswith("Usage:")
+    assert "SPEC" not in out and "§" not in out
+    out = cli(*path, "--help").out
+    assert out.startswith("用法：")
     assert "SPEC" not in out and "§" not in out
 
 
@@ -128,7 +136,7 @@ def _actions_section(out: str) -> dict[str, str]:
 
 
 def test_update_help_lists_the_actions_of_every_kind(cli):
-    rows = _actions_section(cli("update", "--help").out)
+    rows = _actions_section(cli("update", "--help", env=EN).out)
     expected = {k.name for k in KINDS.values() if k.workflow.actions}
     assert set(rows) == expected == {"ticket", "violation", "archive"}
     for name in expected:
@@ -154,7 +162,7 @@ def test_update_help_lists_a_new_kinds_actions(cli):
                                     actions={"collect": Action("collect", ("held",), "collected", ALL_STAFF)}),
                   codes={"action": {"collect": ("取件", "collect")}}))
     try:
-        rows = _actions_section(cli("update", "--help").out)
+        rows = _actions_section(cli("update", "--help", env=EN).out)
         assert rows["parcel"] == "collect 取件"
     finally:
         unregister("parcel")

@@ -19,7 +19,7 @@ COMMANDS = [path for path, _ in _commands(root)]
 
 @pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "wuyectl")
 def test_every_command_has_help(cli, path):
-    result = cli(*path, "--help")
+    result = cli(*path, "--help", env={"WUYECTL_LANG": "en"})     # the English page (Chinese: test_help_zh)
     assert result.code == 0, result.err
     assert result.out.startswith(f"Usage: wuyectl {' '.join(path)}".rstrip())
     assert result.err == ""

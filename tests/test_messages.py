@@ -51,6 +51,8 @@ def test_the_extractor_finds_the_messages_of_the_code(extracted):
             "is not in it ({ids}); fetch and reset to {upstream}, don't push") in ids         # ngettext
     assert (", ", "list separator") in extracted                                              # pgettext
     assert "Missing option" in ids                                                            # click's
+    assert "Usage:" in ids                                                                    # click's help
+    assert "Register a request (受理). Prints the new ticket." in ids                        # a command's help
 
 
 def test_every_message_has_its_chinese_and_no_other(extracted, catalogue):

@@ -4,12 +4,15 @@
     python tools/messages.py update     # after changing or adding messages
     python tools/messages.py check      # what tests/test_messages.py checks, as a list
 
-`update` extracts every msgid from wuyectl/ (`_()`, `ngettext()`, `pgettext()`, `N_()`) and
-the click messages below, merges them into wuyectl/locale/zh/LC_MESSAGES/wuyectl.po (the
+`update` extracts every msgid from wuyectl/ (`_()`, `ngettext()`, `pgettext()`, `N_()`),
+the click messages below and the help of every command (`help_messages()`: the live click
+tree of wuyectl.cli.main, walked by wuyectl/cli/help.py — each help text, short help,
+epilog, report paragraph, section heading and option help, an option's generated code list
+left out), merges them into wuyectl/locale/zh/LC_MESSAGES/wuyectl.po (the
 Chinese of every msgid already there is kept; a new one comes in with an empty msgstr, a
 gone one is dropped) and compiles wuyectl.mo beside it. Then write the Chinese of each empty
 msgstr in the .po and run `update` again: the .mo is what `pip install .` ships.
-`check` lists what is missing: an empty or fuzzy translation, a stale msgid, a placeholder
+`check` lists what is missing (so a help text without its Chinese fails too): an empty or fuzzy translation, a stale msgid, a placeholder
 ({name}) that the Chinese does not keep, a .mo older than its .po.
 """
 from __future__ import annotations
@@ -25,11 +28,17 @@ PACKAGE = ROOT / "wuyectl"
 PO = PACKAGE / "locale" / "zh" / "LC_MESSAGES" / "wuyectl.po"
 MO = PO.with_suffix(".mo")
 
-# Click's own messages that a user of wuyectl can meet (a usage error): translated through
-# this catalogue too (`i18n.translate_click()`). Its help-page words (Usage:, Options …) are
-# not here: the help is English, like the commands' own help texts. A msgid click no longer
-# has is reported by `check`.
+# Click's own messages that a user of wuyectl can meet (a usage error, the words of a help
+# page): translated through this catalogue too (`i18n.translate_click()`). A msgid click no
+# longer has is reported by `check`.
 CLICK_MESSAGES = [
+    "Usage:",
+    "Options",
+    "Commands",
+    "Show this message and exit.",
+    "Show the version and exit.",
+    "default: {default}",
+    "env var: {var}",
     ("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"),
     "Missing command.",
     "Value must be an iterable.",
@@ -77,8 +86,19 @@ def _key(message_id) -> str:
     return message_id[0] if isinstance(message_id, (tuple, list)) else message_id
 
 
+def help_messages() -> dict[str, str]:
+    """{msgid: where it is shown} for every command's --help (wuyectl/cli/help.py)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from wuyectl.cli import help as help_pages
+    from wuyectl.cli.main import cli
+
+    return help_pages.msgids(cli)
+
+
 def extracted():
-    """The template: every msgid of wuyectl/ and CLICK_MESSAGES, as a Babel Catalog."""
+    """The template: every msgid of wuyectl/, CLICK_MESSAGES and the help pages, as a Babel
+    Catalog."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
 
@@ -89,6 +109,8 @@ def extracted():
         template.add(message, None, [(f"wuyectl/{filename}", lineno)], auto_comments=comments, context=context)
     for message in CLICK_MESSAGES:
         template.add(message, None, [("click", 0)])
+    for message, where in help_messages().items():
+        template.add(message, None, [(where, 0)])
     return template
 
 

@@ -12,9 +12,12 @@ The language is chosen where the command line knows it (--lang, WUYECTL_LANG, th
 1. `_()`, `ngettext()`, `pgettext()` translate now; `N_()` only marks a text declared ahead
    (a kind's hint, a table of reasons) that is translated with `_()` where it is shown.
 2. `join()` / `join_or()` list items the language's way (`a, b or c` · `a、b或c`).
-3. `translate_click()` sends click's own messages (usage errors) through this catalogue.
-4. `python tools/messages.py update` extracts the msgids (Babel), merges them into the .po
-   and compiles the .mo; tests/test_messages.py fails while one lacks its Chinese.
+3. `translate_click()` sends click's own messages (usage errors, the words of a help page)
+   through this catalogue; the commands' help texts are translated where click renders
+   them (`wuyectl/cli/help.py`, installed by cli/main.py).
+4. `python tools/messages.py update` extracts the msgids (Babel, and the help of the click
+   tree), merges them into the .po and compiles the .mo; tests/test_messages.py fails while
+   one lacks its Chinese.
 """
 from __future__ import annotations
 

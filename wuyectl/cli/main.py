@@ -10,6 +10,7 @@ import click
 from .. import __version__, i18n
 from ..errors import Exit, Invalid, WuyeError
 from ..i18n import _
+from . import help as help_pages
 from . import options
 from .options import global_options
 
@@ -49,6 +50,8 @@ def _register() -> None:
 
 
 _register()
+# Help pages in the user's language (cli/help.py): click's help rendering, for every command.
+help_pages.install()
 
 
 def _line(text: str) -> str:
