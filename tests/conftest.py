@@ -141,6 +141,7 @@ def cli(office):
     """The CLI in-process (same `main()`, same exit codes), cwd = the office."""
     from click.testing import CliRunner
 
+    from wuyectl import i18n
     from wuyectl.cli.main import main
 
     def _cli(*args, input=None, env=None) -> Result:
@@ -151,6 +152,8 @@ def cli(office):
                 main([str(a) for a in args])
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            finally:
+                i18n.use(None)   # as when the process ends: the next call chooses its language anew
             out, err = streams[0].getvalue(), streams[1].getvalue()
         result = Result(code, out.decode("utf-8"), err.decode("utf-8"))
         assert "Traceback" not in result.err, result.err

@@ -195,7 +195,7 @@ def test_an_action_is_named_by_its_label_not_its_code(cli, ticket):
 
 def test_click_usage_errors_are_translated_too(cli, ticket):
     missing = ["assign", ticket, "--as", "王芳"]
-    assert cli(*missing).err == "wuyectl: 缺少选项 '--to'.（见 'wuyectl assign --help'）\n"
+    assert cli(*missing).err == "wuyectl: 缺少选项 '--to'。（见 'wuyectl assign --help'）\n"
     # --lang after the command is read before the missing option is noticed
     assert cli(*missing, "--lang", "en").err == "wuyectl: Missing option '--to'. (see 'wuyectl assign --help')\n"
     assert cli("frobnicate").err == "wuyectl: 没有命令 'frobnicate'。（见 'wuyectl --help'）\n"

@@ -75,3 +75,10 @@ def test_the_export_title_row_states_due_within(cli, ticket):
     title = result.out.lstrip("\ufeff").splitlines()[0]
     assert "--due-within 1d" in title
 
+
+
+def test_lang_after_help_still_chooses_the_language(run):
+    english = run("get", "--help", "--lang", "en")
+    assert english.code == 0 and english.out.startswith("Usage: wuyectl get [OPTIONS] KIND [FILE]\n")
+    chinese = run("get", "--help")
+    assert chinese.code == 0 and chinese.out.startswith("用法： wuyectl get [OPTIONS] KIND [FILE]\n")

@@ -41,6 +41,7 @@ CLICK_MESSAGES = [
     "env var: {var}",
     ("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})"),
     "Missing command.",
+    "Choose from:\n\t{choices}",
     "Value must be an iterable.",
     ("Takes {nargs} values but 1 was given.", "Takes {nargs} values but {len} were given."),
     ("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)"),

@@ -76,7 +76,7 @@ _NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
 def main(argv=None) -> None:
     # Messages in the language labels use (--lang, WUYECTL_LANG, the office's, else Chinese),
     # click's own usage errors included.
-    i18n.use(options.message_language())
+    i18n.use(options.message_language(argv))
     i18n.translate_click()
     try:
         cli.main(args=argv, prog_name="wuyectl", standalone_mode=False)

@@ -124,12 +124,30 @@ def _language_of(s: dict) -> str:
     return "zh"
 
 
-def message_language():
+def typed_language(argv) -> str | None:
+    """The --lang typed anywhere on the command line (the last one, as click keeps), read
+    before click does: `--help` shows its page as soon as click reaches it, and an earlier
+    `--help --lang en` must still be English."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    found = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        value = args[i + 1] if arg == "--lang" and i + 1 < len(args) else arg[7:] if arg.startswith("--lang=") else None
+        if value in ("zh", "en"):
+            found = value
+    return found
+
+
+def message_language(argv=None):
     """The language of this invocation's messages, for `i18n.use`: as `lang()`, also once
     click's context is gone (main prints a usage error after it)."""
     _seen.clear()
+    typed = typed_language(argv)
 
     def resolve() -> str | None:
+        if typed:
+            return typed
         if click.get_current_context(silent=True) is not None:
             return lang()
         return _language_of(_seen[0]) if _seen else None
