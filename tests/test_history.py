@@ -126,7 +126,7 @@ def test_import_and_resolution_times_right_to_the_second(cli, git, office, tmp_p
     # importing the same file again takes nothing: every source ID is already there
     again = _import(cli, part, "--skip-bad")
     assert again.code == 7
-    assert again.err.splitlines()[-1] == "1500 bad row(s); nothing written (fix them, or --skip-bad)"
+    assert again.err.splitlines()[-1] == "1500 bad row(s) and no good one; nothing written"
     assert f"  already imported: {taken} " in again.err
 
 

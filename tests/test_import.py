@@ -469,5 +469,5 @@ def test_kpis_a_source_cannot_support_are_na_imported(cli, tmp_path):
     assert cli("assign", open_one, "--to", "李明", "--as", "王芳").code == 0
     figures = rows(report_json(cli, "kpi", "--month", "2026-10"), "figures")
     assert (figures["dispatch_on_time"]["value"], figures["dispatch_on_time"]["denominator"]) == ("0.0%", 1)
-    help_text = " ".join(cli("report", "kpi", "--help").out.split())
+    help_text = " ".join(cli("report", "kpi", "--help", "--lang", "en").out.split())
     assert "imported tickets with only their source's events are left out (n/a (imported) if none is left)" in help_text

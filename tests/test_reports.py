@@ -746,6 +746,7 @@ def _flat(text: str) -> str:
     return "".join(text.split())
 
 
+@pytest.mark.lang("en")   # the help's English is each figure's own statement of its formula
 @pytest.mark.parametrize("name", ["kpi", "sla", "callbacks", "complaints", "satisfaction", "workload", "handover",
                                   "violations", "archive"])
 def test_each_reports_help_states_its_formulas(cli, name):
@@ -765,6 +766,7 @@ def test_each_reports_help_states_its_formulas(cli, name):
             assert option in result.out
 
 
+@pytest.mark.lang("en")
 def test_kpi_help_names_numerator_denominator_and_exclusions(cli):
     text = _flat(cli("report", "kpi", "--help").out)
     assert _flat("dispatch on time (受理及时率) = tickets whose dispatch clock was met ÷ tickets received in the "
@@ -773,6 +775,7 @@ def test_kpi_help_names_numerator_denominator_and_exclusions(cli):
     assert _flat("satisfaction (满意率) = callbacks in the period rated satisfied or basically satisfied ÷") in text
 
 
+@pytest.mark.lang("en")
 def test_satisfaction_help_states_the_adjustment(cli):
     text = _flat(cli("report", "satisfaction", "--help").out)
     assert _flat("every full 5 points below 70 lower each satisfaction rate by 1 point") in text

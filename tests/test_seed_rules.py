@@ -194,6 +194,7 @@ def test_a_hand_written_unit_with_other_digits_fails_its_schema(cli, write):
         "tickets/2026-11/T-20261122-A001.yaml:6:1: unit: '3-2-12\U0001d7ce1' does not have the expected form"
 
 
+@pytest.mark.lang("en")
 def test_a_pattern_ends_at_the_end_of_the_text():
     """A final `$` in JSON Schema (ECMA-262) is the end of the text; Python's re also matches it
     before a final line break: the validators read it as the schema means it."""
