@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from .. import i18n
 from ..errors import BadValue, did_you_mean
@@ -258,9 +259,11 @@ def spellings(group: str, code: str) -> tuple[str, ...]:
     return (code, entry[0], entry[1], *(entry[2] if len(entry) > 2 else ()))
 
 
+@lru_cache(maxsize=8192)
 def typed(text) -> str:
     """A spelling as compared: NFKC (full-width ＡＰＰ is APP), case-folded, and `-`, space
-    and `_` alike (walk-in = walk_in = walk in)."""
+    and `_` alike (walk-in = walk_in = walk in). Kept once worked out: `lookup` compares the
+    value with every spelling of the group, on every row of an import."""
     folded = unicodedata.normalize("NFKC", str(text)).strip().casefold()
     return re.sub(r"[\s_-]+", "_", folded)
 
