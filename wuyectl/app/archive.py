@@ -8,7 +8,7 @@ from .records import Committed, act
 from ..domain import codes
 from ..domain.kinds.archive import ALWAYS_CONFIDENTIAL, FILERS, KIND as ARCHIVE, destroy_after
 from ..errors import BadValue, NotPermitted
-from ..i18n import _, join_or
+from ..i18n import _
 from ..store import yamlio
 from ..store.office import Office
 from ..store.transaction import Transaction
@@ -22,7 +22,7 @@ def open_archive(office: Office, actor: str | None, *, title: str, category: str
     if person["role"] not in FILERS:
         raise NotPermitted(_("{name} ({role}) may not file archive items: needs {roles}").format(
             name=person["name"], role=codes.shown("role", person["role"]),
-            roles=join_or(codes.shown("role", r) for r in FILERS)))
+            roles=codes.shown_or("role", FILERS)))
     when = office.at(at)
     stamp = timeutil.iso(when)
     category = codes.resolve("archive_category", category, what=_("archive category"))

@@ -15,7 +15,7 @@ from datetime import timedelta
 from ..domain.findings import AUDIT, Finding
 from ..domain.privacy import mask
 from ..store import git
-from ..store.office import Office
+from ..store.office import Office, backdate_limit
 from ..timeutil import read_iso
 from .replay import Reader, tool_trailers
 
@@ -78,7 +78,7 @@ def changes(old: dict | None, new: dict | None) -> list[dict]:
 def record_log(office: Office, record_id: str) -> list[dict]:
     kind, rel = office.locate(record_id)
     path = office.git_path(rel)
-    limit = _backdate_limit(office)
+    limit = backdate_limit(office.config.get("policy"))
     # --full-history: a merge that dropped the record (an "evil merge") does not hide its past
     history = _commits(office, ["--full-history", "--", path])
     if not history and not os.path.isfile(office.abspath(rel)):
@@ -105,12 +105,6 @@ def record_log(office: Office, record_id: str) -> list[dict]:
                 "changes": changes(parent, blobs.at(commit, path)),
             })
     return out
-
-
-def _backdate_limit(office: Office) -> int:
-    from ..store.office import BACKDATE_LIMIT_DAYS
-
-    return (office.config.get("policy") or {}).get("backdate_limit_days", BACKDATE_LIMIT_DAYS)
 
 
 def audit(office: Office, since: str | None = None, *, checkpoint: bool = True) -> list[Finding]:

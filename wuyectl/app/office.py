@@ -11,7 +11,7 @@ from ..domain import codes
 from ..domain.kinds import KINDS
 from ..domain.workflow import MANAGERS
 from ..errors import BadValue, NotPermitted, RepoError
-from ..i18n import _, join_or
+from ..i18n import _
 from ..store import git, schema, yamlio
 from ..store.office import CONFIG, Office
 from ..store.transaction import Transaction, atomic_write, check_one_line
@@ -226,7 +226,7 @@ def add_staff(office: Office, actor: str | None, name: str, role: str, departmen
     if person["role"] not in MANAGERS:
         raise NotPermitted(_("{name} ({role}) may not add staff: needs {roles}").format(
             name=person["name"], role=codes.shown("role", person["role"]),
-            roles=join_or(codes.shown("role", r) for r in ("supervisor", "director"))))
+            roles=codes.shown_or("role", ("supervisor", "director"))))
     role = codes.resolve("role", role)
     if department:
         department = codes.resolve("department", department)
@@ -276,7 +276,7 @@ def check_reveal(office: Office, actor: str | None) -> None:
         roles = (office.config.get("policy") or {}).get("reveal_roles", DEFAULT_REVEAL_ROLES)
         raise NotPermitted(_("{name} ({role}) may not --reveal personal numbers: needs {roles}").format(
             name=person["name"], role=codes.shown("role", person["role"]),
-            roles=join_or(codes.shown("role", r) for r in roles)))
+            roles=codes.shown_or("role", roles)))
 
 
 def set_key(office: Office, actor: str | None, name: str, key_text: str | None = None,
@@ -298,7 +298,7 @@ def set_key(office: Office, actor: str | None, name: str, key_text: str | None =
         raise NotPermitted(_("{actor} ({role}) may not set {name}'s key or login: "
                              "needs {roles} (or {name} themself)").format(
             actor=person["name"], role=codes.shown("role", person["role"]), name=name,
-            roles=join_or(codes.shown("role", r) for r in ("supervisor", "director"))))
+            roles=codes.shown_or("role", ("supervisor", "director"))))
     if key_text is None and login is None:
         raise BadValue(_("nothing to set: give a key file (--file KEY.pub), a login (--login USER), or both"))
     key = signing.parse_public_key(key_text, what=key_source) if key_text is not None else None

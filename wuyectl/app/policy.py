@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..domain import codes
 from ..domain.workflow import POLICY_MAKERS
 from ..errors import BadValue, NotPermitted, Refused
-from ..i18n import _, join_or
+from ..i18n import _
 from ..store import yamlio
 from ..store.office import CONFIG, Office
 from ..store.transaction import Transaction
@@ -32,7 +32,7 @@ def set_policy(office: Office, actor: str | None, key: str, value) -> str | None
     if person["role"] not in POLICY_MAKERS:
         raise NotPermitted(_("{name} ({role}) may not change the policy: needs {roles}").format(
             name=person["name"], role=codes.shown("role", person["role"]),
-            roles=join_or(codes.shown("role", r) for r in sorted(POLICY_MAKERS))))
+            roles=codes.shown_or("role", sorted(POLICY_MAKERS))))
     parts = [p.strip() for p in str(key).split(".")]
     if not all(parts):
         raise BadValue(_("'{key}' is not a policy setting (e.g. backdate_limit_days, sla_minutes.dispatch)").format(key=key))

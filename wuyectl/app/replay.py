@@ -53,7 +53,7 @@ from ..domain import codes
 from ..errors import NotPermitted, RepoError, WuyeError
 from ..i18n import _
 from ..store import fastyaml, git, yamlio
-from ..store.office import BACKDATE_LIMIT_DAYS, CONFIG, FUTURE_SLACK_S
+from ..store.office import CONFIG, FUTURE_SLACK_S, backdate_limit
 from ..timeutil import read_iso
 from . import sync
 
@@ -580,7 +580,7 @@ class Replay:
         except ValueError:
             self._find(commit, "A-event-time", "", _("Wuye-At {at} is not a time").format(at=at))
             return
-        limit = trust.policy.get("backdate_limit_days", BACKDATE_LIMIT_DAYS)
+        limit = backdate_limit(trust.policy)
         for code, message in time_bounded(at, when, recorded, limit, before=_("the commit"),
                                           after=_("the commit was made ({at})").format(at=commit.committed)):
             self._find(commit, code, "", message)
@@ -763,7 +763,7 @@ class Replay:
 
             fd, path = tempfile.mkstemp(prefix="wuyectl-attributes-")
             with os.fdopen(fd, "wb") as fh:
-                fh.write(b"*.yaml merge=wuyectl\n")
+                fh.write(sync.ATTRIBUTES)
             self._attributes_file = path
         return self._attributes_file
 

@@ -299,7 +299,7 @@ def compare_with_remote(office: Office, remote: str) -> list[Finding]:
     commits "older" than another office's push while doing nothing wrong. A clone that never
     synced with `remote` has nothing agreed, and gets no findings.
     """
-    from .sync import last_synced
+    from .sync import last_synced, missing
 
     top = office.top
     branch = git.out(top, ["symbolic-ref", "--short", "-q", "HEAD"], check=False).strip()
@@ -328,8 +328,7 @@ def compare_with_remote(office: Office, remote: str) -> list[Finding]:
             for commit in receipt.commits:
                 receipt_of.setdefault(commit, receipt)
     found: list[Finding] = []
-    lost = [c for c in git.out(top, ["rev-list", "--reverse", "--topo-order", agreed, "--not", "HEAD"]).split()
-            if c in server]
+    lost = [c for c in missing(top, agreed, "HEAD") if c in server]
     for commit, author, when in _described(top, lost):
         receipt = receipt_of.get(commit)
         how = (_("received by {remote} at {at} from {pusher}").format(remote=remote, at=receipt.at,
@@ -358,13 +357,13 @@ def _times_against_receipts(office: Office, receipt_of: dict, remote: str) -> li
     """A commit's event time (`Wuye-At`) against when the server received it: not after it
     (`A-event-time`), and not earlier by more than the policy's backdating limit
     (`A-backdated`) — the server's clock, not the committer's, bounds the time."""
-    from ..store.office import BACKDATE_LIMIT_DAYS
+    from ..store.office import backdate_limit
     from ..timeutil import read_iso
     from .replay import time_bounded, tool_trailers
 
     if not receipt_of:
         return []
-    limit = (office.config.get("policy") or {}).get("backdate_limit_days", BACKDATE_LIMIT_DAYS)
+    limit = backdate_limit(office.config.get("policy"))
     text = git.out(office.top, ["log", "--no-walk=unsorted", "--format=%H%x1f%an%x1f%B%x1e", "--stdin"],
                    input="\n".join(receipt_of).encode(), check=False)
     found: list[Finding] = []

@@ -95,6 +95,9 @@ def _show(value) -> str:
     return repr(masked(value)) if isinstance(value, (dict, list)) else repr(value)
 
 
+ATTRIBUTES = b"*.yaml merge=wuyectl\n"   # the attributes file `merge_options` is given
+
+
 def merge_options(attributes: str) -> list[str]:
     """git's options for merging record files field by field with `merge_files` (this merge
     driver), given a private attributes file that names it for *.yaml. The audit's check of a
@@ -154,7 +157,7 @@ def _sync(office: Office, actor: str | None, remote: str) -> dict:
         upstream = f"{remote}/{branch}"
         agreed = last_synced(top, remote, branch)
         if agreed is not None and not git.is_ancestor(top, agreed, "HEAD"):
-            lost = _missing(top, agreed, "HEAD")
+            lost = missing(top, agreed, "HEAD")
             raise Conflict(ngettext(
                 "sync refused, nothing pushed: the local history was rewritten: {count} commit on {upstream} "
                 "is not in it ({ids}); fetch and reset to {upstream}, don't push",
@@ -166,7 +169,7 @@ def _sync(office: Office, actor: str | None, remote: str) -> dict:
         git.run(top, ["fetch", "-q", remote])
         there = git.commit_of(top, tracking)
         if agreed is not None and there is not None and not git.is_ancestor(top, agreed, there):
-            lost = _missing(top, agreed, there)
+            lost = missing(top, agreed, there)
             if seen is not None:   # as before this sync: the next one refuses the same way
                 git.run(top, ["update-ref", tracking, seen], check=False)
             raise Conflict(ngettext(
@@ -175,7 +178,7 @@ def _sync(office: Office, actor: str | None, remote: str) -> dict:
                 "sync refused, nothing pushed: the history on {upstream} was rewritten: {count} commits this "
                 "clone synced are not in it ({ids}); the server's history must be put back",
                 len(lost)).format(count=len(lost), upstream=upstream, ids=_ids(lost)))
-        has_upstream = f"refs/remotes/{upstream}" in [ref.path for ref in repo.remotes[remote].refs]
+        has_upstream = there is not None
         old = git.head(top)
         merged = False
         behind = has_upstream and old is not None and repo.is_ancestor("HEAD", upstream)
@@ -185,7 +188,7 @@ def _sync(office: Office, actor: str | None, remote: str) -> dict:
             git.run(top, ["merge", "-q", "--ff-only", upstream])
         elif has_upstream and not repo.is_ancestor(upstream, "HEAD"):
             attributes = os.path.join(tx.state_dir, "attributes")
-            atomic_write(attributes, b"*.yaml merge=wuyectl\n")
+            atomic_write(attributes, ATTRIBUTES)
             proc = git.run(top, [*merge_options(attributes), "merge", "--no-commit", "--no-ff", "-q", upstream],
                            env=tx.identity(), check=False)
             if proc.returncode != 0:
@@ -249,12 +252,9 @@ def last_synced(top: str, remote: str, branch: str) -> str | None:
 
 
 
-def _missing(top: str, had: str, has: str) -> list[str]:
+def missing(top: str, had: str, has: str) -> list[str]:
     """The commits of `had` that `has` lacks, oldest first."""
     return git.out(top, ["rev-list", "--reverse", "--topo-order", had, "--not", has]).split()
-
-
-
 
 
 def _ids(ids: list[str], shown: int = 3) -> str:

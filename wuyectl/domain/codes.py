@@ -217,6 +217,11 @@ def shown_list(group: str, items) -> str:
     return i18n.join(shown(group, code) for code in items)
 
 
+def shown_or(group: str, items) -> str:
+    """Labels of codes as alternatives: 'clerk, director or supervisor' · '客服、管理处主任或客服主管'."""
+    return i18n.join_or(shown(group, code) for code in items)
+
+
 def noun(name: str) -> str:
     """A field or a thing named in a message (category, department …), in the language of
     messages: its heading where there is one, else the name itself."""

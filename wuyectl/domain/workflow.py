@@ -174,8 +174,7 @@ def find_action(workflow: Workflow, name: str) -> Action:
     if other is not None:   # another kind's step (`request-destruction` on a ticket): say whose
         from .kinds import KINDS
 
-        owners = [codes.kind_noun(k.name) if i18n.language() != "en" else k.workflow.kind
-                  for k in KINDS.values() if k.workflow is not None and other in k.workflow.actions]
+        owners = [_noun(k.workflow) for k in KINDS.values() if k.workflow is not None and other in k.workflow.actions]
         raise BadValue(_("a {kind} has no step \u201c{action}\u201d: it is a step of {owners} (a {kind} takes "
                          "{actions})").format(kind=_noun(workflow), action=codes.shown("action", other),
                                               owners=i18n.join_or(owners),
@@ -210,7 +209,7 @@ def apply(workflow: Workflow, change: Change, *, record_id: str, sets: Mapping[s
     if change.role not in roles:
         raise NotPermitted(_("{actor} ({role}) may not {action} {id}: needs {roles}").format(
             actor=change.actor, role=codes.shown("role", change.role), action=codes.shown("action", action.name),
-            id=record_id, roles=i18n.join_or(codes.shown("role", r) for r in sorted(roles))))
+            id=record_id, roles=codes.shown_or("role", sorted(roles))))
     if action.refuse_if:
         reason = action.refuse_if(change)
         if reason:

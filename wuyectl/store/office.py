@@ -17,6 +17,11 @@ from . import git, schema, yamlio
 CONFIG = "wuye.yaml"
 DEFAULT_TZ = "Asia/Shanghai"
 BACKDATE_LIMIT_DAYS = 31   # paper forms entered later; older than this is a typo or needs the policy changed
+
+
+def backdate_limit(policy) -> int:
+    """How many days back an event may be dated, by a `policy:` section (the default if unset)."""
+    return (policy or {}).get("backdate_limit_days", BACKDATE_LIMIT_DAYS)
 FUTURE_SLACK_S = 300   # clocks of two PCs differ a little; an event later than that is a typo
 
 
@@ -236,7 +241,7 @@ class Office:
         if (when - real).total_seconds() > FUTURE_SLACK_S:
             raise BadValue(_("{source} {time} is in the future (by this computer's clock)").format(
                 source=source, time=timeutil.iso(when)))
-        limit = (self.config.get("policy") or {}).get("backdate_limit_days", BACKDATE_LIMIT_DAYS)
+        limit = backdate_limit(self.config.get("policy"))
         if (real - when).total_seconds() > limit * 86400:
             raise BadValue(_("{source} {time} is more than {limit} days ago "
                              "(policy backdate_limit_days in {config})").format(

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Mapping
 
 from ...errors import BadValue, NotPermitted, Refused
-from ... import i18n
 from ...i18n import N_, _
 from ...timeutil import moment, read_iso, short
 from .. import codes
@@ -106,7 +105,7 @@ def _escalate(change: Change) -> None:
                              "to level {most} (policy escalate_max_level); level {level} needs {who}").format(
             actor=change.actor, role=codes.shown("role", change.role), level=level,
             name=codes.shown("escalation_level", str(level)), most=most,
-            who=i18n.join_or(codes.shown("role", r) for r in who) or _("nobody")))
+            who=codes.shown_or("role", who) or _("nobody")))
     change.record["escalation_level"] = level
     change.event["level"] = level
 

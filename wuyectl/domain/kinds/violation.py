@@ -15,7 +15,6 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Mapping
 
-from ... import i18n
 from ...errors import BadValue, Refused
 from ...i18n import N_, _
 from ...timeutil import add_years, parse_date, read_iso
@@ -214,7 +213,7 @@ def _imposed_by_managers(data, ctx):
         if roles.get(who) not in MANAGERS:
             yield ("measures", i, "by"), _("{who} ({role}) may not impose {step}: needs a {roles}").format(
                 who=who, role=codes.shown("role", roles.get(who)), step=codes.shown("violation_step", measure["step"]),
-                roles=i18n.join_or(codes.shown("role", r) for r in sorted(MANAGERS, reverse=True)))
+                roles=codes.shown_or("role", sorted(MANAGERS, reverse=True)))
 
 
 def _approved_first(data, ctx):
