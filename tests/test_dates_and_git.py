@@ -4,7 +4,7 @@
 - `timeutil.parse_loose`: the forms strptime does not read ('22 Nov 2026', 'Nov 22, 2026',
   '2026-11-22 00:00:00'), and the slips it refuses instead of guessing (a partial date, a
   two-digit year, day/month swapped, a zone by name).
-- `households.read_date` and the roster import; `ticket_import.parse_local` and the ticket
+- `spreadsheet.read_day` and the roster import; `ticket_import.parse_local` and the ticket
   history import (US month/day order under --date-order mdy; tests/test_import.py has the rest).
 - `timeutil.add_years` from 29 February.
 - `replay.Reader` / `store.git.CatFile`: a missing path is None, bad YAML the marker, and the
@@ -23,7 +23,7 @@ from conftest import DIRECTOR, UNIT
 from helpers_kinds import write_csv
 
 from wuyectl import timeutil
-from wuyectl.app.households import read_date
+from wuyectl.app.spreadsheet import read_day
 from wuyectl.app.ticket_import import parse_local
 
 # Messages are asserted in English here (the default is Chinese: tests/test_messages.py).
@@ -37,7 +37,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 @pytest.mark.parametrize("text", ["22 Nov 2026", "2026-11-22 00:00:00", "Nov 22, 2026", "November 22, 2026",
                                   "22nd of November 2026", "11/22/2026", "Sun, 22 Nov 2026", "2026-11-22T09:14:00+08:00"])
 def test_read_date_takes_the_forms_dateutil_reads(text):
-    assert read_date(text) == "2026-11-22"
+    assert read_day(text) == "2026-11-22"
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -49,7 +49,7 @@ def test_read_date_takes_the_forms_dateutil_reads(text):
     ("2028-02-29", "2028-02-29"),
 ])
 def test_read_date_keeps_the_forms_it_read(text, expected):
-    assert read_date(text) == expected
+    assert read_day(text) == expected
 
 
 @pytest.mark.parametrize("text", [
@@ -61,7 +61,7 @@ def test_read_date_keeps_the_forms_it_read(text, expected):
 ])
 def test_read_date_refuses_what_is_not_a_whole_date(text):
     with pytest.raises(ValueError):
-        read_date(text)
+        read_day(text)
 
 
 def test_parse_loose_keeps_a_written_offset_and_refuses_zone_names():

@@ -170,10 +170,6 @@ def shown_in(tz: tzinfo | None) -> Iterator[None]:
         _SHOWN_IN.reset(token)
 
 
-def display_zone() -> tzinfo | None:
-    return _SHOWN_IN.get()
-
-
 def moment(value, tz: tzinfo | None = None) -> datetime | None:
     """A stored time as an aware datetime in the office's timezone (`tz`, else the zone set by
     `shown_in`, else the time's own offset); None for no time or text that is not one."""
@@ -198,8 +194,7 @@ def moment(value, tz: tzinfo | None = None) -> datetime | None:
 def clock(seconds: float) -> str:
     """'09:14:03': a moment given as seconds since the epoch (a lock's record), on the office's
     clock when a command has opened it (`shown_in`), else this computer's."""
-    when = datetime.fromtimestamp(seconds, _SHOWN_IN.get()) if _SHOWN_IN.get() else datetime.fromtimestamp(seconds)
-    return when.strftime("%H:%M:%S")
+    return datetime.fromtimestamp(seconds, _SHOWN_IN.get()).strftime("%H:%M:%S")   # (no zone: this computer's)
 
 
 def short(value, tz: tzinfo | None = None) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
@@ -86,7 +87,6 @@ for _field, _names in PERSON.items():   # plain headings: the owner's (入住日
 for _group in GROUPS:
     for _field in PERSON:
         HEADINGS.setdefault(f"{_group}.{_field}", ())
-FIELDS = set(HEADINGS)
 
 DATE_FIELDS = {"birth_date", "move_in_date", "lease_end", "handover_date"}
 NUMBER_FIELDS = {"building_area", "usable_area"}
@@ -114,13 +114,6 @@ def read_unit(value) -> str:
         if OWNER.id_re.fullmatch(unit):
             return unit
     raise ValueError(_("unit '{text}' is not {forms}").format(text=text, forms=UNIT_FORMS))
-
-
-def read_date(value, order: str = DEFAULT_DATE_ORDER) -> str:
-    """A whole date as ISO text: 2026-11-22, 2026/11/22, 2026.11.22, 20261122, 2026年11月22日, a
-    spreadsheet date, 22/11/2026 (numbers with the year last follow `order`, see
-    `spreadsheet.read_datetime`), 22 Nov 2026 … ValueError when it is not a whole date."""
-    return read_day(value, order)
 
 
 def _text(value) -> str:
@@ -282,7 +275,7 @@ def add_people(office: Office, actor: str | None, unit: str, *, owners: Iterable
                 added.append(key[:-1])
         tx.stage(loaded)
         _checked(loaded.data, loaded.relpath)
-        what = ", ".join(f"{n} {g}{'s' if n > 1 else ''}" for g, n in _counts(added))
+        what = ", ".join(f"{n} {g}{'s' if n > 1 else ''}" for g, n in Counter(added).items())
         return tx.commit(f"{unit} edit: add {what}", action="edit", records=[unit])
 
 
@@ -291,13 +284,6 @@ def _listed(loaded, key: str):
     if loaded.rt.get(key) is None:
         loaded.rt[key] = yamlio.new_map({key: []})[key]
     return loaded.rt[key]
-
-
-def _counts(items: list[str]) -> list[tuple[str, int]]:
-    out: dict[str, int] = {}
-    for item in items:
-        out[item] = out.get(item, 0) + 1
-    return list(out.items())
 
 
 # -- imports ---------------------------------------------------------------------------------
@@ -570,7 +556,7 @@ def import_people(office: Office, actor: str | None, path: str, group: str, *, m
         if problems:
             result.refused.add(number, problems)
             continue
-        households[unit] = {**households[unit], key: list(households[unit].get(key) or []) + [one]}
+        households[unit] = trial
         good.append((unit, one))
     result.good = len(good)
     result.taken = len(good) if (skip_bad or not result.refused) else 0

@@ -86,8 +86,6 @@ def refuse_unsafe(stderr: bytes) -> None:
     import re
     import shlex
 
-    from ..i18n import _
-
     found = re.search(r"dubious ownership in repository at '(.*)'", text)
     path = found.group(1) if found else "?"
     owner = "?"

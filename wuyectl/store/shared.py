@@ -321,7 +321,7 @@ def share_tree(top: str, gitdir: str) -> list[str]:
     group = os.stat(top).st_gid
     me = os.geteuid()
     failed: list[str] = []
-    roots = [top] if _within(gitdir, top) else [top, gitdir]
+    roots = [top] if within(gitdir, top) else [top, gitdir]
     for root in roots:
         for folder, dirs, files in os.walk(root):
             for path in [folder, *(os.path.join(folder, f) for f in files)]:
@@ -342,6 +342,7 @@ def share_tree(top: str, gitdir: str) -> list[str]:
     return failed
 
 
-def _within(path: str, root: str) -> bool:
+def within(path: str, root: str) -> bool:
+    """Whether `path` is `root` or inside it, after symbolic links."""
     path, root = os.path.realpath(path), os.path.realpath(root)
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)

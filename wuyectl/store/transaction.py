@@ -364,7 +364,7 @@ class Transaction:
         base = git.head(top)
         merge_head = None
         if base:
-            merge_head = git.out(top, ["rev-parse", "-q", "--verify", "MERGE_HEAD"], check=False).strip() or None
+            merge_head = git.commit_of(top, "MERGE_HEAD")
         if not rels and not merge_head:   # (a merge is committed even if its tree is HEAD's)
             raise RepoError(_("nothing to commit"))
         paths = [self.office.git_path(r) for r in rels]
@@ -621,10 +621,6 @@ def _put_back(office: Office, paths: list[str], *, merge: bool = False) -> None:
         git.run(office.top, ["merge", "--quit"], check=False)
 
 
-def _within(folder: str, root: str) -> bool:
-    return folder == root or folder.startswith(root.rstrip(os.sep) + os.sep)
-
-
 def confined(office: Office, gitdir: str, paths) -> list[str]:
     """Those of the journal's `paths` that name a file of the work tree: relative, no `.`,
     `..` or empty segment, not into a `.git` folder, their folder inside the work tree (after
@@ -640,7 +636,7 @@ def confined(office: Office, gitdir: str, paths) -> list[str]:
         if any(part in ("", ".", "..") or part.lower() == ".git" for part in parts):
             continue
         folder = os.path.realpath(os.path.join(top, *parts[:-1]))
-        if not _within(folder, top) or _within(folder, real_gitdir):
+        if not shared.within(folder, top) or shared.within(folder, real_gitdir):
             continue
         if os.path.isdir(os.path.join(folder, parts[-1])):
             continue   # a journal names files; a folder would put back every file in it
