@@ -183,6 +183,7 @@ def _fill(text: str, width: int, first: str, rest: str) -> str:
     opening one."""
     lines: list[str] = []
     indent, pieces = first, []          # pieces: (space before, token) of the current line
+    used = _width(indent)               # the current line's width so far
     space, held = "", ""
     for token in _TOKENS.findall(text):
         if token.isspace():
@@ -192,14 +193,15 @@ def _fill(text: str, width: int, first: str, rest: str) -> str:
             held += token
             continue
         token, held = held + token, ""
-        used = _width(indent) + sum(_width(a + b) for a, b in pieces)
         if pieces and used + _width(space + token) > width:
             carried = []
             if token in _CLOSING and len(pieces) > 1:
                 carried = [("", pieces.pop()[1])]
             lines.append(indent + "".join(a + b for a, b in pieces))
             indent, pieces, space = rest, carried, ""
+            used = _width(indent) + sum(_width(b) for _a, b in carried)
         pieces.append((space, token))
+        used += _width(space + token)
         space = ""
     lines.append(indent + "".join(a + b for a, b in pieces) + held)
     return "\n".join(lines)

@@ -88,11 +88,12 @@ def fit(columns: list[str], headers: list[str], rows: list[list[str]], *, limit:
               if w is not None}
     keep = list(range(len(columns)))
 
-    def natural(i):   # tabulate keeps two columns beside each heading (its MIN_PADDING)
-        return max([width(headers[i]) + 2] + [width(r[i]) for r in rows])
+    # each column's own width, measured once (tabulate keeps two columns beside each heading:
+    # its MIN_PADDING); the narrowing below asks for them again and again
+    naturals = [max([width(headers[i]) + 2] + [width(r[i]) for r in rows]) for i in range(len(columns))]
 
     def wide(i):
-        return min(natural(i), limits[i]) if i in limits else natural(i)
+        return min(naturals[i], limits[i]) if i in limits else naturals[i]
 
     if limit:
         for name in narrow:
@@ -110,7 +111,7 @@ def fit(columns: list[str], headers: list[str], rows: list[list[str]], *, limit:
         spare = limit - (sum(wide(i) for i in keep) + 2 * (len(keep) - 1))
         for i in [i for i in keep if i in limits]:
             default = max((clip_widths or {})[columns[i]], width(headers[i]) + 2)
-            grow = max(min(spare, default - limits[i], natural(i) - limits[i]), 0)
+            grow = max(min(spare, default - limits[i], naturals[i] - limits[i]), 0)
             limits[i] += grow
             spare -= grow
     return ([headers[i] for i in keep],

@@ -36,7 +36,6 @@ def init(directory, name, station, timezone, language, code, no_hooks, shared, i
 
     from ... import api
     from ...app.office import foreign_hook, share_group
-    from ...i18n import _
 
     director = actor_name()
     if not director:

@@ -144,7 +144,6 @@ def household_add(unit, owners, members, tenants):
     """Add owners, members or tenants to a household on file (one commit, an edit of the
     household)."""
     from ... import api
-    from ...i18n import _
 
     commit = api.add_people(office(), actor_name(), unit, owners=owners, members=members, tenants=tenants)
     click.echo(_("{unit}: committed {commit}").format(unit=unit, commit=commit[:10]))
@@ -307,7 +306,6 @@ def get(kind, file, where, overdue, mine, everything, due_within, reveal, output
     from ...domain import codes
     from ...domain.kinds import kind_named
     from ...errors import UsageError
-    from ...i18n import _
     from .. import output as out
 
     if output == "xlsx" and not file:
@@ -323,15 +321,16 @@ def get(kind, file, where, overdue, mine, everything, due_within, reveal, output
     for problem in broken:   # listed, not hidden: the office must know a record is unreadable
         click.echo(_("{problem} (left out)").format(problem=problem), err=True)
     language = lang()
-    # The export's title row: what, as of when, chosen how (the options as typed).
-    chosen = [codes.field_label("open_only", language)] if open_only(the_kind, parse_where(the_kind, where),
-                                                                        everything) else []
-    chosen += [f"--where {w}" for w in where] + (["--overdue"] if overdue else []) + ([f"--mine ({me})"] if me else [])
-    chosen += [f"--due-within {due_within}"] if due_within else []
-    about = out.About(codes.field_label(the_kind.plural, language),
-                      [(codes.field_label("as_of", language), out.as_of_text(the_office.now())),
-                       (codes.field_label("filter", language),
-                        " ".join(chosen) or codes.field_label("all", language))])
+    about = None
+    if output in ("csv", "xlsx"):   # the export's title row: what, as of when, chosen how (as typed)
+        chosen = [codes.field_label("open_only", language)] if open_only(the_kind, parse_where(the_kind, where),
+                                                                            everything) else []
+        chosen += [f"--where {w}" for w in where] + (["--overdue"] if overdue else [])
+        chosen += ([f"--mine ({me})"] if me else []) + ([f"--due-within {due_within}"] if due_within else [])
+        about = out.About(codes.field_label(the_kind.plural, language),
+                          [(codes.field_label("as_of", language), out.as_of_text(the_office.now())),
+                           (codes.field_label("filter", language),
+                            " ".join(chosen) or codes.field_label("all", language))])
     text = out.listing(the_kind, rows, output, language, reveal=reveal, about=about, path=file,
                        limit=None if file else out.terminal_width())
     if file:
@@ -400,7 +399,6 @@ def import_(what, path, mapping, dry_run, skip_bad, date_order, timezone, catego
 
     from ... import api
     from ...errors import Exit
-    from ...i18n import _
 
     name = click.format_filename(path)
     if what == "tickets":
@@ -463,7 +461,6 @@ def _refusals(name: str, refused) -> None:
     a count per reason with the first positions, and the distinct unmapped values with counts."""
     from ...app.spreadsheet import position
     from ...domain import codes
-    from ...i18n import _
 
     lines = refused.lines()
     for number, message in lines[:SHOWN_ROWS]:

@@ -35,7 +35,6 @@ def within(day, what: str):
     from datetime import date
 
     from ...errors import BadValue
-    from ...i18n import _
 
     if not date(*FIRST_DAY) <= day <= date(*LAST_DAY):
         raise BadValue(_("{what} {day} is outside the dates a report can cover ({first} to {last})").format(
