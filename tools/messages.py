@@ -163,9 +163,10 @@ def update() -> None:
     write_po(buffer, catalog, width=0, ignore_obsolete=True, include_previous=False, sort_output=True,
              include_lineno=False)
     PO.write_bytes(buffer.getvalue())
-    MO.write_bytes(compiled(read_po()))
-    missing = [m for m in problems() if m]
-    print(f"{PO.relative_to(ROOT)}: {len([m for m in read_po() if m.id])} messages; {MO.relative_to(ROOT)} compiled")
+    written = read_po()
+    MO.write_bytes(compiled(written))
+    missing = [m for m in problems(template, written) if m]
+    print(f"{PO.relative_to(ROOT)}: {len([m for m in written if m.id])} messages; {MO.relative_to(ROOT)} compiled")
     for line in missing:
         print("  " + line)
 
@@ -177,13 +178,14 @@ def placeholders(text: str) -> list[str]:
     return sorted(_PLACEHOLDER.findall(text or ""))
 
 
-def problems() -> list[str]:
-    """What is wrong with the catalogue, one line each (empty: nothing)."""
+def problems(template=None, catalog=None) -> list[str]:
+    """What is wrong with the catalogue, one line each (empty: nothing); `update` hands in the
+    messages it has just extracted and the catalogue it has just written."""
     import gettext
 
     out = []
-    wanted = {(_key(m.id), m.context) for m in extracted() if m.id}
-    catalog = read_po()
+    wanted = {(_key(m.id), m.context) for m in (template if template is not None else extracted()) if m.id}
+    catalog = catalog if catalog is not None else read_po()
     have = {(_key(m.id), m.context): m for m in catalog if m.id}
     for key in sorted(wanted - set(have), key=str):
         out.append(f"not in the catalogue (run tools/messages.py update): {key[0]!r}")
