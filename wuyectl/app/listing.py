@@ -116,12 +116,19 @@ def in_order(kind: Kind, rows: list[dict]) -> list[dict]:
 
 def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[str, str] = (), overdue: bool = False,
                  mine: str | None = None, problems: list | None = None, everything: bool = False,
-                 due_within: str | timedelta | None = None) -> list[dict]:
+                 due_within: str | timedelta | None = None, actor: str | None = None,
+                 reveal: bool = False) -> list[dict]:
     """The records of `kind` that match, in the kind's order; for a kind listed open by
     default (tickets), only those not closed or cancelled unless `everything` (see
     `open_only`). Files that cannot be read are left out and, when `problems` is given,
     reported there as `Problem`s. `due_within` (30m, 2h, 1d): only open records with a time
-    limit falling due between now and then (what is already overdue is `overdue`'s)."""
+    limit falling due between now and then (what is already overdue is `overdue`'s).
+
+    A condition on a personal field (`reporter.phone=…`) is a search by a personal number: only
+    `actor`, in a role allowed to reveal, may make it (anyone else could test guesses against
+    the masks), and sealed values are opened only where their mask matches. `reveal`: the
+    records come back with their personal values in clear (the caller checked the role)."""
+    from .privacy import matches, personal_condition, reveal_opener, revealed
     if overdue and kind.overdue is None:
         raise BadValue(_("--overdue is for {kinds}").format(
             kinds=or_list([codes.kind_noun(k.name, plural=True) for k in KINDS.values() if k.overdue], "and")))
@@ -132,6 +139,9 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[s
                 kinds=or_list([codes.kind_noun(k.name, plural=True) for k in KINDS.values() if k.due], "and")))
         window = parse_duration(due_within)
     conditions = parse_where(kind, where)
+    personal = [(personal_condition(kind, k), v) for k, v in conditions if personal_condition(kind, k)]
+    conditions = [(k, v) for k, v in conditions if not personal_condition(kind, k)]
+    opener = reveal_opener(office, actor) if personal or reveal else None
     terminal = set(kind.workflow.terminal) if open_only(kind, conditions, everything) else set()
     # Simple equalities the index has a column for are answered by the index itself, so only
     # the matching records are decoded.
@@ -157,6 +167,10 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[s
         if window is not None and not any(now <= due <= now + window for due in kind.due(data, now)):
             continue
         out.append(data)
+    for path, value in personal:
+        out = matches(kind, out, path, value, opener)
+    if reveal:
+        out = [revealed(kind, data, opener) for data in out]
     return in_order(kind, out)
 
 
@@ -181,17 +195,21 @@ def commits_of(office: Office, relpath: str, limit: int = 50, since: str | None 
     return out
 
 
-def show(office: Office, record_id: str) -> dict:
+def show(office: Office, record_id: str, *, actor: str | None = None, reveal: bool = False) -> dict:
     """One record (with what its kind computes), the records that refer to it (a household:
-    its tickets, visits and violations), and its commits."""
+    its tickets, visits and violations), and its commits. `reveal`: personal values in clear
+    (for `actor`, who must be allowed to see them)."""
+    from .privacy import reveal_opener, revealed
+
     kind, loaded = office.load(record_id)
     now = office.now()
-    data = computed(office, kind, loaded.data, now)
+    opener = reveal_opener(office, actor) if reveal else None
+    data = computed(office, kind, revealed(kind, loaded.data, opener), now)
     result = {"kind": kind.name, "path": loaded.relpath, "record": data}
     if kind.show_referrers:
         result["related"] = {
-            other.plural: in_order(other, [computed(office, other, r, now) for r in office.index(other).records()
-                                           if r.get(key) == data.get("id")])
+            other.plural: in_order(other, [computed(office, other, revealed(other, r, opener), now)
+                                           for r in office.index(other).records() if r.get(key) == data.get("id")])
             for other in KINDS.values() for key, target in other.refs.items() if target == kind.name}
     first = data.get(kind.opened_field) if kind.opened_field else None
     result["history"] = commits_of(office, loaded.relpath, since=first if isinstance(first, str) else None)

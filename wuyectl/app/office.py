@@ -9,6 +9,7 @@ from typing import Mapping
 
 from ..domain import codes
 from ..domain.kinds import KINDS
+from ..domain.privacy import reveal_roles
 from ..domain.workflow import MANAGERS
 from ..errors import BadValue, NotPermitted, RepoError
 from ..i18n import _
@@ -17,7 +18,6 @@ from ..store.office import CONFIG, Office
 from ..store.transaction import Transaction, atomic_write, check_one_line
 from .. import timeutil
 
-DEFAULT_REVEAL_ROLES = ("director", "supervisor", "archivist")
 
 
 def acting(office: Office, name: str | None) -> dict:
@@ -264,8 +264,7 @@ def add_staff(office: Office, actor: str | None, name: str, role: str, departmen
 
 
 def may_reveal(office: Office, person: Mapping) -> bool:
-    roles = (office.config.get("policy") or {}).get("reveal_roles", DEFAULT_REVEAL_ROLES)
-    return person.get("role") in roles
+    return person.get("role") in reveal_roles(office.config) and person.get("active", True) is not False
 
 
 def check_reveal(office: Office, actor: str | None) -> None:
@@ -273,7 +272,7 @@ def check_reveal(office: Office, actor: str | None) -> None:
 
     person = vouched(office, office.actor(actor))
     if not may_reveal(office, person):
-        roles = (office.config.get("policy") or {}).get("reveal_roles", DEFAULT_REVEAL_ROLES)
+        roles = reveal_roles(office.config)
         raise NotPermitted(_("{name} ({role}) may not --reveal personal numbers: needs {roles}").format(
             name=person["name"], role=codes.shown("role", person["role"]),
             roles=codes.shown_or("role", roles)))

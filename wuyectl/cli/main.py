@@ -40,9 +40,9 @@ def cli():
 
 
 def _register() -> None:
-    from .commands import actions, office, records, reports, server
+    from .commands import actions, office, privacy, records, reports, server
 
-    for module in (office, records, actions, reports, server):
+    for module in (office, records, actions, reports, server, privacy):
         for command in module.COMMANDS:
             cli.add_command(command)
     # SPEC's word for a violation's next step; the same command as escalate.

@@ -1,11 +1,24 @@
-"""Personal data (档案…不可传播): phone and ID-card numbers are masked wherever shown.
+"""Personal data (档案…不可传播): phone and ID-card numbers are masked wherever shown, and
+sealed (encrypted) in the record files once the office is encrypted.
 
 Each kind declares which of its fields are personal (`Kind.personal`: path → "phone" or
 "id_card"); a value under such a key is masked in every listing, show, report, log and export.
+
+A sealed value is one string, so a file stays plain YAML and every other field stays readable
+and hand-editable:
+
+    phone: enc:1:3-2-1201.5f0c9e21:150****4421:Xq3…(base64url)
+
+— the format version, the data key it was sealed with (`SUBJECT.ID`: the household, or the
+record itself for one that belongs to none), the mask every role may see, and the ciphertext
+(store/keys.py: HPKE to that key). This module knows the form, not the cryptography: it finds
+a record's personal values (`personal_values`), builds and reads the string, and masks it.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from typing import Iterator
 
 
 @lru_cache(maxsize=None)
@@ -24,7 +37,79 @@ def personal_keys(what: str) -> frozenset[str]:
 ALWAYS = {"phone": {"phone", "mobile", "tel"}, "id_card": {"id_card", "id_number"}}
 
 
+# Who may see personal numbers unmasked when the policy does not say (policy `reveal_roles`).
+DEFAULT_REVEAL_ROLES = ("director", "supervisor", "archivist")
+
+
+def reveal_roles(config) -> tuple[str, ...]:
+    """The roles that may see personal numbers unmasked, by wuye.yaml's policy."""
+    return tuple(((config or {}).get("policy") or {}).get("reveal_roles", DEFAULT_REVEAL_ROLES))
+
+
+# -- sealed values ---------------------------------------------------------------------------
+SEALED_PREFIX = "enc:1:"
+SEALED_RE = re.compile(r"enc:1:(?P<key>[0-9A-Za-z-]{1,40}\.[0-9a-f]{8}):(?P<mask>[0-9A-Za-z*+ -]{0,24})"
+                       r":(?P<payload>[A-Za-z0-9_-]{40,400})")
+
+
+def is_sealed(value) -> bool:
+    return isinstance(value, str) and value.startswith(SEALED_PREFIX)
+
+
+def sealed_parts(value) -> tuple[str, str, str] | None:
+    """(key id, mask, payload) of a sealed value, or None if `value` is not one."""
+    found = SEALED_RE.fullmatch(value) if is_sealed(value) else None
+    return (found["key"], found["mask"], found["payload"]) if found else None
+
+
+def sealed_text(key_id: str, mask_text: str, payload: str) -> str:
+    return f"{SEALED_PREFIX}{key_id}:{mask_text}:{payload}"
+
+
+def subject_of_key(key_id: str) -> str:
+    return key_id.rsplit(".", 1)[0]
+
+
+def _pattern_parts(pattern: str) -> tuple[str, ...]:
+    return tuple(pattern.split("."))
+
+
+def personal_values(kind, data) -> Iterator[tuple[object, object, str, str]]:
+    """(container, key, sort, path) of every personal value present in `data` (plain data or
+    a ruamel tree) by `kind.personal`'s paths (`owners.*.phone`: `*` is every list item);
+    `path` is dotted with list indexes (`owners.0.phone`). Empty values are skipped."""
+    for pattern, sort in kind.personal.items():
+        yield from _walk(data, _pattern_parts(pattern), sort, ())
+
+
+def _walk(node, parts, sort, at):
+    if not parts:
+        return
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                yield from _walk(item, rest, sort, at + (str(i),))
+        return
+    if not isinstance(node, dict) or head not in node:
+        return
+    if not rest:
+        value = node[head]
+        if value not in (None, ""):
+            yield node, head, sort, ".".join(at + (head,))
+        return
+    yield from _walk(node[head], rest, sort, at + (head,))
+
+
+def mask_as(sort: str, value) -> str:
+    """`value` masked as a `sort` ("phone", "id_card") number."""
+    return mask_id_card(value) if sort == "id_card" else mask_phone(value)
+
+
 def mask_phone(value) -> str:
+    if is_sealed(value):
+        parts = sealed_parts(value)
+        return parts[1] if parts else "********"
     text = "" if value is None else str(value)
     if len(text) <= 4:
         return "*" * len(text)
@@ -34,6 +119,9 @@ def mask_phone(value) -> str:
 
 
 def mask_id_card(value) -> str:
+    if is_sealed(value):
+        parts = sealed_parts(value)
+        return parts[1] if parts else "********"
     text = "" if value is None else str(value)
     if len(text) <= 8:
         return "*" * len(text)

@@ -76,8 +76,11 @@ def _validator_of(text: str):
 
 
 def _id_card(value) -> bool:
-    from ..domain.privacy import id_card_problem
+    """An ID-card number (GB 11643), or one sealed in its well-formed encrypted form."""
+    from ..domain.privacy import id_card_problem, is_sealed, sealed_parts
 
+    if is_sealed(value):
+        return sealed_parts(value) is not None
     return not isinstance(value, str) or id_card_problem(value) is None
 
 
@@ -174,8 +177,10 @@ def _message(error) -> str:
     if rule == "type":
         return where + _("{value} is not a {type}").format(value=value, type=_type(error.validator_value))
     if rule == "format" and error.validator_value == "id-card":
-        from ..domain.privacy import id_card_problem
+        from ..domain.privacy import id_card_problem, is_sealed
 
+        if is_sealed(error.instance):
+            return where + _("not a well-formed sealed value (enc:1:KEY:MASK:CIPHERTEXT)")
         return where + id_card_problem(error.instance)
     if rule == "pattern" and _personal(error.absolute_path):
         return where + _("does not have the expected form")   # a personal number is never repeated

@@ -34,7 +34,7 @@ from ..errors import BadValue, Conflict, Invalid, Problem, RepoError, WuyeError
 from ..i18n import _
 from . import fastyaml, git, shared, yamlio
 from .lock import RepoLock
-from .office import Loaded, Office
+from .office import CONFIG, Loaded, Office
 
 BATCH_SYNC_AFTER = 20
 
@@ -390,25 +390,68 @@ class Transaction:
                                        merge_head=merge_head)
 
     def _render(self) -> dict[str, bytes]:
-        """The bytes of every staged file; raises Invalid if any is not valid."""
+        """The bytes of every staged file; raises Invalid if any is not valid. Records are
+        validated as given (a personal number is checked in clear), then, in an encrypted
+        office, their personal values are sealed before anything is written."""
         from .validate import validate_staged
 
-        texts: dict[str, bytes] = {}
         for rel, loaded in self.staged.items():
-            if rel in self.verbatim:
-                texts[rel] = self.verbatim[rel]
-                continue
-            loaded.rt = _normalise(loaded.rt)
-            # A new file has no comments to keep: the fast writer gives the same layout.
-            text = fastyaml.dump(loaded.rt) if rel in self.created else yamlio.dump(loaded.rt)
-            texts[rel] = text.encode("utf-8")
-            loaded.data = yamlio.to_plain(loaded.rt)
+            if rel not in self.verbatim:
+                loaded.rt = _normalise(loaded.rt)
+                loaded.data = yamlio.to_plain(loaded.rt)
         problems: list[Problem] = []
         for rel, loaded in self.staged.items():
             problems.extend(validate_staged(self.office, rel, loaded, self.staged, as_written=rel in self.verbatim))
         if problems:
             raise Invalid(problems)
+        sealed = self._seal()
+        texts: dict[str, bytes] = {}
+        for rel, loaded in self.staged.items():
+            if rel in self.verbatim and rel not in sealed:
+                texts[rel] = self.verbatim[rel]
+                continue
+            # A new file has no comments to keep: the fast writer gives the same layout.
+            text = fastyaml.dump(loaded.rt) if rel in self.created else yamlio.dump(loaded.rt)
+            texts[rel] = text.encode("utf-8")
+            loaded.data = yamlio.to_plain(loaded.rt)
         return texts
+
+    def encrypting(self) -> bool:
+        """Personal values are sealed in this office (wuye.yaml `encrypted: true`, as staged)."""
+        staged = self.staged.get(CONFIG)
+        config = staged.data if staged is not None else self.office.config
+        return bool((config or {}).get("encrypted"))
+
+    def _seal(self) -> set[str]:
+        """Seal every clear personal value of the staged records (store/keys.py); the paths
+        whose tree changed."""
+        if not self.encrypting():
+            return set()
+        from ..domain.kinds import kind_of_path, subject_of
+        from ..domain.privacy import is_sealed, personal_values
+        from .keys import Keystore, Sealer
+
+        changed: set[str] = set()
+        sealer = None
+        for rel, loaded in self.staged.items():
+            kind = kind_of_path(rel)
+            if kind is None or not kind.personal:
+                continue
+            clear = [(box, key, sort) for box, key, sort, _path in personal_values(kind, loaded.rt)
+                     if not is_sealed(box[key])]
+            if not clear:
+                continue
+            if sealer is None:
+                store = Keystore(self.gitdir)
+                if not store.exists():
+                    store.create(self.staged[CONFIG].data if CONFIG in self.staged else self.office.config,
+                                 self.actor["name"], self.office.now().isoformat(timespec="seconds"))
+                sealer = Sealer(store, self.office.now().isoformat(timespec="seconds"))
+            subject = subject_of(kind, loaded.data)
+            for box, key, sort in clear:
+                box[key] = sealer.seal(subject, sort, str(box[key]))
+            changed.add(rel)
+        return changed
 
     def _commit_journalled(self, base: str | None, paths: list[str], journalled: dict[str, bool],
                            subject: str, action: str, records: list[str], at: str | None, *,

@@ -317,7 +317,7 @@ def get(kind, file, where, overdue, mine, everything, due_within, reveal, output
     me = the_office.actor(actor_name())["name"] if mine else None
     broken: list = []
     rows = api.list_records(the_office, the_kind, where=where, overdue=overdue, mine=me, problems=broken,
-                            everything=everything, due_within=due_within)
+                            everything=everything, due_within=due_within, actor=actor_name(), reveal=reveal)
     for problem in broken:   # listed, not hidden: the office must know a record is unreadable
         click.echo(_("{problem} (left out)").format(problem=problem), err=True)
     language = lang()
@@ -356,8 +356,8 @@ def show(record_id, reveal, output):
     the_office = office()
     if reveal:
         api.check_reveal(the_office, actor_name())
-    click.echo(out.record(api.show(the_office, record_id), output, lang(), reveal=reveal, limit=out.terminal_width()),
-               nl=False)
+    click.echo(out.record(api.show(the_office, record_id, actor=actor_name(), reveal=reveal), output, lang(),
+                          reveal=reveal, limit=out.terminal_width()), nl=False)
 
 
 @click.command("import")

@@ -89,6 +89,9 @@ class Kind:
     people: Mapping[str, str] = field(default_factory=dict)   # path of staff names → how messages name it
     refs: Mapping[str, str] = field(default_factory=dict)   # field → the kind its value names
     personal: Mapping[str, str] = field(default_factory=dict)   # path → "phone" | "id_card"
+    # Whose data key seals the personal values (store/keys.py): the household the record
+    # belongs to, so that erasing a household erases them too; None: the record's own ID.
+    key_subject: Callable[[dict], str | None] | None = None
     missing_message: str = N_("{kind} {id} does not exist")     # N_(): translated where shown
     # -- rules ---------------------------------------------------------------------------
     checks: tuple[Check, ...] = ()
@@ -113,6 +116,11 @@ class Kind:
     def missing(self, record_id: str) -> str:
         return _(self.missing_message).format(kind=codes.kind_noun(self.name), id=record_id,
                                               path=self.path_of(record_id))
+
+
+def subject_of(kind: Kind, data: Mapping) -> str:
+    """The subject whose data key seals `data`'s personal values."""
+    return str((kind.key_subject(data) if kind.key_subject else None) or data.get("id"))
 
 
 def locked_changes(kind: Kind, old: Mapping, new: Mapping) -> list[str]:

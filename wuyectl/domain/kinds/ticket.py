@@ -366,6 +366,7 @@ KIND = Kind(
     people={"assignee": "assignee", "timeline.*.by": "timeline by", "timeline.*.to": "timeline to"},
     refs={"unit": "owner"},
     personal={"reporter.phone": "phone"},
+    key_subject=lambda data: data.get("unit"),
     editable=("description", "unit", "location", "reporter", "repair_system", "damage", "result", "materials"),
     edit_hints={"assignee": N_("it is recorded by assigning: wuyectl assign {id} --to NAME"),
                 "department": N_("it is recorded by assigning: wuyectl assign {id} --to NAME --dept DEPT"),

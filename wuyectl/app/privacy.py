@@ -1,0 +1,363 @@
+"""Personal data at rest (issue 12): turning encryption on, revealing, erasing, and keeping the
+office key wrapped for exactly the people the roster allows.
+
+- `migrate_encrypt` seals every personal value of every record in one commit (and makes the
+  office's keys); from then on every write seals (store/transaction.py), imports included.
+- `opener` gives a person allowed to reveal what opens sealed values (their SSH key);
+  `revealed` returns a record with its personal values in clear for them.
+- `erase` destroys a household's data keys (crypto-shredding) and records the erasure on the
+  household's file in one commit; `erase_expired` does it for the records that have their own
+  key, once the policy's keeping time has passed.
+- `follow_roster` re-wraps the office key after the roster or the reveal roles change.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Iterable, Mapping
+
+from ..domain import codes
+from ..domain.kinds import KINDS, Kind, kind_of_id, subject_of
+from ..domain.privacy import is_sealed, mask_as, personal_values, sealed_parts
+from ..domain.workflow import MANAGERS
+from ..errors import BadValue, NotFound, NotPermitted, Refused
+from ..i18n import _
+from ..store import fastyaml, keys, yamlio
+from ..store.office import CONFIG, Office
+from ..store.transaction import Transaction
+from .. import timeutil
+from .office import acting, check_reveal
+
+ERASERS = ("director",)                 # who may erase a household's personal data
+KEEP_DAYS_DEFAULT = 180                 # policy keep_personal_days: a record's own key, after it closed
+
+
+def encrypted(office: Office) -> bool:
+    return bool(office.config.get("encrypted"))
+
+
+def keystore(office: Office) -> keys.Keystore:
+    return keys.Keystore(office.gitdir)
+
+
+def _iso(office: Office) -> str:
+    return timeutil.iso(office.now())
+
+
+# -- turning it on ----------------------------------------------------------------------------
+@dataclass
+class Migrated:
+    commit: str
+    records: int
+    values: int
+    subjects: int
+
+
+def migrate_encrypt(office: Office, actor: str | None) -> Migrated:
+    """Seal every personal value of the office in one commit (`migrate-encrypt`), set
+    `encrypted: true` in wuye.yaml and make the office key for the people allowed to reveal.
+    The index cache, which held the clear values, is deleted (it is rebuilt from the sealed
+    files)."""
+    person = acting(office, actor)
+    if person["role"] not in MANAGERS:
+        raise NotPermitted(_("{name} ({role}) may not turn encryption on: needs {roles}").format(
+            name=person["name"], role=codes.shown("role", person["role"]), roles=codes.shown_or("role", MANAGERS)))
+    if encrypted(office):
+        raise Refused(_("personal data is already encrypted in this office"))
+    keys.recipients(office.config)  # (checked for real when the office key is made)
+    values = 0
+    subjects: set[str] = set()
+    records: list[str] = []
+    with Transaction(office, person) as tx:
+        config = tx.load_path(CONFIG)
+        config.rt["encrypted"] = True
+        tx.stage(config)
+        for kind, rel, data in _records_with_personal(office):
+            clear = [1 for box, key, _sort, _path in personal_values(kind, data) if not is_sealed(box[key])]
+            if not clear:
+                continue
+            _kind, loaded = tx.load(data["id"]) if data.get("id") else (kind, tx.load_path(rel))
+            tx.stage(loaded)
+            values += len(clear)
+            subjects.add(subject_of(kind, data))
+            records.append(str(data.get("id")))
+        store = keystore(office)
+        store.tidy()
+        store.create(config.data, person["name"], _iso(office))
+        commit = tx.commit(_("encrypt personal data ({count} records)").format(count=len(records)),
+                           action="migrate-encrypt", records=[])
+    forget_cache(office)
+    office.reload()
+    return Migrated(commit, len(records), values, len(subjects))
+
+
+def _records_with_personal(office: Office):
+    """(kind, relpath, data) of every record of a kind with personal fields."""
+    for kind in office.kinds():
+        if not kind.personal:
+            continue
+        for entry in office.index(kind).entries():
+            if entry.data:
+                yield kind, entry.relpath, entry.data
+
+
+def forget_cache(office: Office) -> None:
+    """Delete the index cache (and its journal files): it may hold values in clear from before
+    the migration, in rows or in freed pages. Deleting it changes no output."""
+    base = os.path.join(office.gitdir, "wuyectl", "index.sqlite")
+    for path in (base, base + "-wal", base + "-shm", base + "-journal"):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
+# -- revealing --------------------------------------------------------------------------------
+def reveal_opener(office: Office, actor: str | None) -> keys.Opener | None:
+    """What opens sealed values for `actor`, who must be allowed to reveal (NotPermitted
+    otherwise); None when the office has no keys (its values are in clear). The SSH key is
+    read when the first sealed value is opened."""
+    check_reveal(office, actor)
+    store = keystore(office)
+    if not store.exists():
+        if encrypted(office):
+            raise NotFound(_("this copy of the office has no keys (.git/wuyectl/keys): sync with the office "
+                             "(wuyectl sync) or copy the folder from the office computer"))
+        return None
+    return keys.Opener(store, None)
+
+
+def personal_condition(kind: Kind, key: str) -> str | None:
+    """The personal path of `kind` a `--where` key names (`reporter.phone`; `owners.phone`
+    for `owners.*.phone`), or None."""
+    for path in kind.personal:
+        if key == path or key == path.replace(".*", ""):
+            return path
+    return None
+
+
+ERASED_TEXT = ("已删除", "erased")
+
+
+def shown_secret(value, lang: str) -> str:
+    """What a value that cannot be opened shows."""
+    return ERASED_TEXT[0 if lang == "zh" else 1] if value is keys.ERASED else (
+        "无法解密" if lang == "zh" else "unreadable")
+
+
+def revealed(kind: Kind, data: dict, open_with: keys.Opener | None) -> dict:
+    """A copy of `data` with its sealed personal values in clear (a value whose key is gone
+    shows 已删除 / erased); `data` itself when there is nothing to open."""
+    if open_with is None or not kind.personal or not any(
+            is_sealed(box[key]) for box, key, _s, _p in personal_values(kind, data)):
+        return data
+    import copy
+
+    from .. import i18n
+
+    out = copy.deepcopy(data)
+    for box, key, sort, _path in list(personal_values(kind, out)):
+        if is_sealed(box[key]):
+            value = open_with.open(box[key], sort)
+            box[key] = value if isinstance(value, str) else shown_secret(value, i18n.language())
+    return out
+
+
+# -- searching by a personal number -------------------------------------------------------------
+def matches(kind: Kind, rows: Iterable[dict], path: str, wanted: str, open_with: keys.Opener | None) -> list[dict]:
+    """The rows whose personal value at `path` (a personal path of `kind`, `*` allowed) is
+    `wanted`. A sealed value is opened only when its mask is the mask of `wanted`, so a search
+    opens a handful of values, not every one."""
+    sort = kind.personal.get(path)
+    if sort is None:
+        raise BadValue(_("{path} is not a personal field of a {kind}").format(path=path, kind=codes.kind_noun(kind.name)))
+    wanted = str(wanted).strip()
+    want_mask = mask_as(sort, wanted)
+    probe = type(kind)(**{**kind.__dict__, "personal": {path: sort}})
+    out = []
+    for row in rows:
+        for box, key, _sort, _at in personal_values(probe, row):
+            value = box[key]
+            if is_sealed(value):
+                parts = sealed_parts(value)
+                if parts is None or parts[1] != want_mask or open_with is None:
+                    continue
+                value = open_with.open(value, sort)
+            if value == wanted:
+                out.append(row)
+                break
+    return out
+
+
+# -- erasing ----------------------------------------------------------------------------------
+@dataclass
+class Erased:
+    commit: str
+    subject: str
+    keys: list[str]
+    records: list[str]
+
+
+def erase(office: Office, actor: str | None, unit: str, *, reason: str) -> Erased:
+    """Destroy the data keys of household `unit` (every personal value sealed for it, in every
+    version git keeps, can no longer be opened) and record the erasure on its file, in one
+    commit (`erase`). The records stay; so do the figures of every report."""
+    person = acting(office, actor)
+    if person["role"] not in ERASERS:
+        raise NotPermitted(_("{name} ({role}) may not erase personal data: needs {roles}").format(
+            name=person["name"], role=codes.shown("role", person["role"]), roles=codes.shown_or("role", ERASERS)))
+    reason = (reason or "").strip()
+    if not reason:
+        raise BadValue(_("--reason is required"))
+    owner_kind = KINDS["owner"]
+    unit = owner_kind.check_id(unit)
+    return _erase_subjects(office, person, [(unit, owner_kind)], reason=reason, action="erase")[0]
+
+
+def _erase_subjects(office: Office, person: dict, subjects: list[tuple[str, Kind]], *, reason: str,
+                    action: str) -> list[Erased]:
+    if not encrypted(office):
+        raise Refused(_("personal data is not encrypted in this office, so it cannot be erased by deleting a key "
+                        "(wuyectl migrate encrypt first)"))
+    store = keystore(office)
+    stamp = _iso(office)
+    done: list[Erased] = []
+    with Transaction(office, person) as tx:
+        ids: list[str] = []
+        for subject, kind in subjects:
+            found = store.data_keys(subject)
+            if not office.exists(subject):
+                raise NotFound(kind.missing(subject))
+            _kind, loaded = tx.load(subject)
+            history = loaded.rt.get("erased")
+            if not found and history:
+                raise Refused(_("{id}: its personal data was already erased").format(id=subject))
+            entry = {"at": stamp, "by": person["name"], "reason": reason, "keys": found}
+            if history is None:
+                loaded.rt["erased"] = yamlio.new_map({"erased": [entry]})["erased"]
+            else:
+                history.append(yamlio.new_map(entry))
+            tx.stage(loaded)
+            ids.append(subject)
+            done.append(Erased("", subject, found, [subject]))
+        label = ", ".join(ids) if len(ids) <= 3 else _("{count} records").format(count=len(ids))
+        commit = tx.commit(_("{ids} erase personal data").format(ids=label), action=action, records=ids, at=stamp)
+        # After the commit (which says who erased what and why) the keys go; a crash between
+        # the two leaves keys that `purge_erased` deletes at the next erase or `keys rewrap`.
+        for item in done:
+            item.commit = commit
+            store.destroy(item.subject)
+    return done
+
+
+def purge_erased(office: Office) -> list[str]:
+    """Delete the data keys of subjects whose erasure history records but whose keys are
+    still here (a crash after the erase commit; a copy that synced the commit)."""
+    store = keystore(office)
+    gone: list[str] = []
+    for kind in office.kinds():
+        if not kind.personal:
+            continue
+        for entry in office.index(kind).entries():
+            data = entry.data or {}
+            for erasure in data.get("erased") or []:
+                for key_id in (erasure or {}).get("keys") or []:
+                    if store.destroy_key(key_id):
+                        gone.append(key_id)
+    return gone
+
+
+def expired(office: Office) -> list[tuple[str, Kind]]:
+    """The records that have their own data key (no household) and are past the policy's
+    keeping time for personal data: closed more than `keep_personal_days` ago."""
+    keep = int((office.config.get("policy") or {}).get("keep_personal_days", KEEP_DAYS_DEFAULT))
+    now = office.now()
+    store = keystore(office)
+    out: list[tuple[str, Kind]] = []
+    for kind in office.kinds():
+        if not kind.personal or not kind.workflow.terminal:
+            continue
+        for entry in office.index(kind).entries():
+            data = entry.data or {}
+            rid = data.get("id")
+            if not rid or subject_of(kind, data) != rid or not store.data_keys(rid):
+                continue
+            if data.get(kind.workflow.state_field) not in kind.workflow.terminal:
+                continue
+            times = [e.get("at") for e in data.get("timeline") or [] if isinstance(e, dict) and e.get("at")]
+            if not times:
+                continue
+            try:
+                closed = timeutil.read_iso(str(max(times)))
+            except ValueError:
+                continue
+            if closed + timedelta(days=keep) <= now:
+                out.append((rid, kind))
+    return out
+
+
+def erase_expired(office: Office, actor: str | None, *, reason: str | None = None) -> list[Erased]:
+    person = acting(office, actor)
+    if person["role"] not in ERASERS:
+        raise NotPermitted(_("{name} ({role}) may not erase personal data: needs {roles}").format(
+            name=person["name"], role=codes.shown("role", person["role"]), roles=codes.shown_or("role", ERASERS)))
+    due = expired(office)
+    if not due:
+        return []
+    keep = int((office.config.get("policy") or {}).get("keep_personal_days", KEEP_DAYS_DEFAULT))
+    why = (reason or "").strip() or _("kept {days} days after closing (policy keep_personal_days)").format(days=keep)
+    return _erase_subjects(office, person, due, reason=why, action="erase")
+
+
+# -- the people the keys are for ------------------------------------------------------------------
+@dataclass
+class Rewrapped:
+    done: str            # "same" | "wrapped" | "rotated" | "pending" | "off"
+    added: list[str]
+    removed: list[str]
+    left_out: list[str]
+    why: str = ""
+
+
+def follow_roster(office: Office, actor: str | None, *, required: bool = False) -> Rewrapped:
+    """Wrap the office key for exactly the people the roster allows now (after a roster or
+    reveal-roles change). Needs the acting person's SSH key to open the office key; when it
+    cannot (not allowed, no WUYECTL_SIGNING_KEY, not a recipient), the change waits for a
+    person who can (`pending`), unless `required` (then it raises)."""
+    store = keystore(office)
+    people, left_out = keys.recipients(office.config)
+    if not store.exists():
+        return Rewrapped("off", [], [], left_out)
+    with Transaction(office, office.actor(actor)) as _tx:   # the lock: one rewrap at a time
+        office_doc = store.office()
+        before = {r["fingerprint"]: r["name"] for r in office_doc.get("recipients", [])}
+        after = {p.fingerprint: p.name for p in people}
+        added = [after[f] for f in after if f not in before]
+        removed = [before[f] for f in before if f not in after]
+        if not added and not removed:
+            return Rewrapped("same", [], [], left_out)
+        try:
+            check_reveal(office, actor)
+            identity = keys.Identity.from_env()
+            done, added, removed = store.rewrap(office.config, identity, office.actor(actor)["name"], _iso(office))
+        except (Refused, NotPermitted, BadValue) as exc:
+            if required:
+                raise
+            return Rewrapped("pending", added, removed, left_out, str(exc))
+    purge_erased(office)
+    return Rewrapped(done, added, removed, left_out)
+
+
+def key_status(office: Office) -> dict:
+    """What `wuyectl keys` shows: whether the office is encrypted, the office key, whom it is
+    wrapped for, whom the roster says it should be, and the count of data keys."""
+    store = keystore(office)
+    people, left_out = keys.recipients(office.config)
+    out = {"encrypted": encrypted(office), "keystore": store.root, "office_key": None, "wrapped_for": [],
+           "should_be": [p.name for p in people], "left_out": left_out, "data_keys": 0}
+    if store.exists():
+        doc = store.office()
+        out.update(office_key=doc["id"], wrapped_for=[r["name"] for r in doc.get("recipients", [])],
+                   data_keys=len(store.data_keys()))
+    return out
