@@ -141,7 +141,7 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[s
     conditions = parse_where(kind, where)
     personal = [(personal_condition(kind, k), v) for k, v in conditions if personal_condition(kind, k)]
     conditions = [(k, v) for k, v in conditions if not personal_condition(kind, k)]
-    opener = reveal_opener(office, actor) if personal or reveal else None
+    opener = reveal_opener(office, actor, search=bool(personal)) if personal or reveal else None
     terminal = set(kind.workflow.terminal) if open_only(kind, conditions, everything) else set()
     # Simple equalities the index has a column for are answered by the index itself, so only
     # the matching records are decoded.

@@ -19,7 +19,7 @@ from typing import Iterable, Mapping
 
 from ..domain import codes
 from ..domain.kinds import KINDS, Kind, kind_of_id, subject_of
-from ..domain.privacy import is_sealed, mask_as, personal_values, sealed_parts
+from ..domain.privacy import is_sealed, mask_as, personal_values, reveal_roles, sealed_parts
 from ..domain.workflow import MANAGERS
 from ..errors import BadValue, NotFound, NotPermitted, Refused
 from ..i18n import _
@@ -27,7 +27,7 @@ from ..store import fastyaml, keys, yamlio
 from ..store.office import CONFIG, Office
 from ..store.transaction import Transaction
 from .. import timeutil
-from .office import acting, check_reveal
+from .office import acting, check_reveal, may_reveal
 
 ERASERS = ("director",)                 # who may erase a household's personal data
 KEEP_DAYS_DEFAULT = 180                 # policy keep_personal_days: a record's own key, after it closed
@@ -114,10 +114,20 @@ def forget_cache(office: Office) -> None:
 
 
 # -- revealing --------------------------------------------------------------------------------
-def reveal_opener(office: Office, actor: str | None) -> keys.Opener | None:
+def reveal_opener(office: Office, actor: str | None, *, search: bool = False) -> keys.Opener | None:
     """What opens sealed values for `actor`, who must be allowed to reveal (NotPermitted
-    otherwise); None when the office has no keys (its values are in clear). The SSH key is
-    read when the first sealed value is opened."""
+    otherwise; `search`: the refusal says it is the search that needs it); None when the
+    office has no keys (its values are in clear). The SSH key is read when the first sealed
+    value is opened."""
+    if search:
+        from .roster import vouched
+
+        person = vouched(office, office.actor(actor))
+        if not may_reveal(office, person):
+            raise NotPermitted(_("{name} ({role}) may not look records up by a phone or ID-card number (it would "
+                                 "test guesses against the masked ones): needs {roles}").format(
+                name=person["name"], role=codes.shown("role", person["role"]),
+                roles=codes.shown_or("role", reveal_roles(office.config))))
     check_reveal(office, actor)
     store = keystore(office)
     if not store.exists():
