@@ -128,7 +128,7 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[s
     `actor`, in a role allowed to reveal, may make it (anyone else could test guesses against
     the masks), and sealed values are opened only where their mask matches. `reveal`: the
     records come back with their personal values in clear (the caller checked the role)."""
-    from .privacy import matches, personal_condition, reveal_opener, revealed
+    from .privacy import marked_erased, matches, personal_condition, reveal_opener, revealed
     if overdue and kind.overdue is None:
         raise BadValue(_("--overdue is for {kinds}").format(
             kinds=or_list([codes.kind_noun(k.name, plural=True) for k in KINDS.values() if k.overdue], "and")))
@@ -169,8 +169,7 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[s
         out.append(data)
     for path, value in personal:
         out = matches(kind, out, path, value, opener)
-    if reveal:
-        out = [revealed(kind, data, opener) for data in out]
+    out = [marked_erased(kind, revealed(kind, data, opener) if reveal else data) for data in out]
     return in_order(kind, out)
 
 
@@ -199,12 +198,12 @@ def show(office: Office, record_id: str, *, actor: str | None = None, reveal: bo
     """One record (with what its kind computes), the records that refer to it (a household:
     its tickets, visits and violations), and its commits. `reveal`: personal values in clear
     (for `actor`, who must be allowed to see them)."""
-    from .privacy import reveal_opener, revealed
+    from .privacy import marked_erased, reveal_opener, revealed
 
     kind, loaded = office.load(record_id)
     now = office.now()
     opener = reveal_opener(office, actor) if reveal else None
-    data = computed(office, kind, revealed(kind, loaded.data, opener), now)
+    data = computed(office, kind, marked_erased(kind, revealed(kind, loaded.data, opener)), now)
     result = {"kind": kind.name, "path": loaded.relpath, "record": data}
     if kind.show_referrers:
         result["related"] = {

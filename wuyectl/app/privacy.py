@@ -19,7 +19,7 @@ from typing import Iterable, Mapping
 
 from ..domain import codes
 from ..domain.kinds import KINDS, Kind, kind_of_id, subject_of
-from ..domain.privacy import is_sealed, mask_as, personal_values, reveal_roles, sealed_parts
+from ..domain.privacy import ERASED_LABELS, is_sealed, mask_as, personal_values, reveal_roles, sealed_parts
 from ..domain.workflow import MANAGERS
 from ..errors import BadValue, NotFound, NotPermitted, Refused
 from ..i18n import _
@@ -147,13 +147,29 @@ def personal_condition(kind: Kind, key: str) -> str | None:
     return None
 
 
-ERASED_TEXT = ("已删除", "erased")
-
-
 def shown_secret(value, lang: str) -> str:
     """What a value that cannot be opened shows."""
-    return ERASED_TEXT[0 if lang == "zh" else 1] if value is keys.ERASED else (
+    return ERASED_LABELS[0 if lang == "zh" else 1] if value is keys.ERASED else (
         "无法解密" if lang == "zh" else "unreadable")
+
+
+def marked_erased(kind: Kind, data: dict) -> dict:
+    """A copy of `data` where each sealed value whose key the record's own `erased` entries
+    name shows 已删除 / erased instead of its mask (for every role: the erasure is history's
+    fact, not the keystore's); `data` itself when it has no erasure."""
+    gone = {k for e in data.get("erased") or [] if isinstance(e, dict) for k in e.get("keys") or []}
+    if not gone or not kind.personal:
+        return data
+    import copy
+
+    from .. import i18n
+
+    out = copy.deepcopy(data)
+    for box, key, _sort, _path in list(personal_values(kind, out)):
+        parts = sealed_parts(box[key])
+        if parts and parts[0] in gone:
+            box[key] = shown_secret(keys.ERASED, i18n.language())
+    return out
 
 
 def revealed(kind: Kind, data: dict, open_with: keys.Opener | None) -> dict:

@@ -120,6 +120,9 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
 # Column and field headings.
 FIELDS: dict[str, tuple[str, str]] = {
     "id": ("编号", "ID"),
+    "erased": ("个人信息删除", "personal data erased"),
+    "reason": ("原因", "reason"),
+    "keys": ("数据密钥", "data keys"),
     "status": ("状态", "status"),
     "channel": ("渠道", "channel"),
     "category": ("类别", "category"),

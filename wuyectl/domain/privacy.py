@@ -106,7 +106,13 @@ def mask_as(sort: str, value) -> str:
     return mask_id_card(value) if sort == "id_card" else mask_phone(value)
 
 
+# What a value whose data key is gone shows, in every role's view (masking leaves it be).
+ERASED_LABELS = ("已删除", "erased")
+
+
 def mask_phone(value) -> str:
+    if value in ERASED_LABELS:
+        return value
     if is_sealed(value):
         parts = sealed_parts(value)
         return parts[1] if parts else "********"
@@ -119,6 +125,8 @@ def mask_phone(value) -> str:
 
 
 def mask_id_card(value) -> str:
+    if value in ERASED_LABELS:
+        return value
     if is_sealed(value):
         parts = sealed_parts(value)
         return parts[1] if parts else "********"

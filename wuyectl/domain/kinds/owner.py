@@ -32,7 +32,7 @@ KIND = Kind(
     narrow=("phone",),
     show_fields=("property_type", "building_area", "usable_area", "handover_date", "move_in_date", "parking_space",
                  "bicycle_garage", "occupancy", "note", "created_at"),
-    show_sections=PEOPLE,
+    show_sections=(*PEOPLE, "erased"),
     code_fields={"occupancy": "occupancy", "property_type": "property_type", "gender": "gender"},
     codes={
         "occupancy": {

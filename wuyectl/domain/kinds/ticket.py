@@ -358,7 +358,7 @@ KIND = Kind(
     show_cells={"location": lambda d, lang, reveal: where({"location": d.get("location")}),
                 "escalation_level": _level, "fee_consent": _consent,
                 "unit": lambda d, lang, reveal: d.get("unit") or ""},
-    show_sections=("timeline", "sla"),
+    show_sections=("timeline", "sla", "erased"),
     code_fields={"status": "status", "category": "category", "channel": "channel",
                  "severity": "severity", "urgency": "urgency", "department": "department"},
     opened_field="received_at",
