@@ -23,8 +23,8 @@ from typing import Iterator
 
 @lru_cache(maxsize=None)
 def personal_keys(what: str) -> frozenset[str]:
-    """The keys holding personal numbers of one sort ("phone", "id_card"), from every kind's
-    declaration (wuye.yaml's staff phones are phones too)."""
+    """The keys holding personal data of one sort ("phone", "id_card", "birth_date"), from
+    every kind's declaration (wuye.yaml's staff phones are phones too)."""
     from .kinds import KINDS
 
     keys = {path.rsplit(".", 1)[-1] for kind in KINDS.values() for path, sort in kind.personal.items()
@@ -34,7 +34,7 @@ def personal_keys(what: str) -> frozenset[str]:
 
 # Masked wherever they appear, declared or not: a hand edit may add a field no schema has
 # (it is refused, but `log` and `audit` still show it), and wuye.yaml's staff have phones.
-ALWAYS = {"phone": {"phone", "mobile", "tel"}, "id_card": {"id_card", "id_number"}}
+ALWAYS = {"phone": {"phone", "mobile", "tel"}, "id_card": {"id_card", "id_number"}, "birth_date": {"birth_date"}}
 
 
 # Who may see personal numbers unmasked when the policy does not say (policy `reveal_roles`).
@@ -102,8 +102,8 @@ def _walk(node, parts, sort, at):
 
 
 def mask_as(sort: str, value) -> str:
-    """`value` masked as a `sort` ("phone", "id_card") number."""
-    return mask_id_card(value) if sort == "id_card" else mask_phone(value)
+    """`value` masked as a `sort` ("phone", "id_card", "birth_date") value."""
+    return MASKS[sort](value)
 
 
 # What a value whose data key is gone shows, in every role's view (masking leaves it be).
@@ -136,6 +136,21 @@ def mask_id_card(value) -> str:
     return text[:4] + "*" * (len(text) - 8) + text[-4:]
 
 
+def mask_birth_date(value) -> str:
+    """A birth date shows its year only (1975-**-**): with the month and day, the masked ID-card
+    number (its first 4 and last 4) would leave only a few numbers it can be."""
+    if value in ERASED_LABELS:
+        return value
+    if is_sealed(value):
+        parts = sealed_parts(value)
+        return parts[1] if parts else "****-**-**"
+    text = "" if value is None else str(value)
+    return text[:4] + "-**-**" if len(text) >= 4 else "*" * len(text)
+
+
+MASKS = {"phone": mask_phone, "id_card": mask_id_card, "birth_date": mask_birth_date}
+
+
 def masked(data, reveal: bool = False):
     """A deep copy of plain data with personal numbers masked (unless `reveal`)."""
     if reveal:
@@ -143,12 +158,8 @@ def masked(data, reveal: bool = False):
     if isinstance(data, dict):
         out = {}
         for key, value in data.items():
-            if key in personal_keys("phone") and isinstance(value, (str, int)):
-                out[key] = mask_phone(value)
-            elif key in personal_keys("id_card") and isinstance(value, (str, int)):
-                out[key] = mask_id_card(value)
-            else:
-                out[key] = masked(value)
+            sort = _sort_of(key) if isinstance(value, (str, int)) else None
+            out[key] = MASKS[sort](value) if sort else masked(value)
         return out
     if isinstance(data, list):
         return [masked(v) for v in data]
@@ -159,11 +170,15 @@ def mask(key: str, value):
     """`value` masked if `key` holds a personal number, else as it is."""
     if value is None:
         return value
-    if key in personal_keys("phone"):
-        return mask_phone(value)
-    if key in personal_keys("id_card"):
-        return mask_id_card(value)
-    return value
+    sort = _sort_of(key)
+    return MASKS[sort](value) if sort else value
+
+
+def _sort_of(key) -> str | None:
+    for sort in MASKS:
+        if key in personal_keys(sort):
+            return sort
+    return None
 
 
 # -- ID-card numbers (居民身份证号码, GB 11643-1999) -------------------------------------------

@@ -187,7 +187,8 @@ def _message(error) -> str:
     if rule == "pattern":
         if "date" in error.schema.get("format", "") or "T[0-9]{2}" in str(error.validator_value):
             return where + _("{value} is not a time like 2026-11-22T09:14:00+08:00").format(value=value)
-        if str(error.validator_value) in ("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z"):
+        if str(error.validator_value) in ("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "^[0-9]{4}-[0-9]{2}-[0-9]{2}\\Z") or \
+                str(error.validator_value).startswith("^([0-9]{4}-[0-9]{2}-[0-9]{2}|enc:"):   # or sealed
             return where + _("{value} is not a date like 2026-11-22").format(value=value)
         return where + _("{value} does not have the expected form").format(value=value)
     if rule in ("minLength", "minItems"):

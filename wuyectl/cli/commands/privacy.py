@@ -61,14 +61,11 @@ def erase(unit, reason, expired):
             id=item.subject, keys=len(item.keys), commit=item.commit[:10]))
 
 
-@click.group(invoke_without_command=True)
+@click.group()
 @global_options
-@click.pass_context
-def keys(ctx):
+def keys():
     """The office's keys for personal data: whom they are wrapped for (the people in the
     reveal roles with an SSH key on the roster) and whom they should be."""
-    if ctx.invoked_subcommand is None:
-        ctx.invoke(keys_status)
 
 
 @keys.command("status")

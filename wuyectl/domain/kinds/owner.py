@@ -65,6 +65,6 @@ KIND = Kind(
     # unit (id) and when it was registered are fixed.
     editable=("property_type", "building_area", "usable_area", "handover_date", "move_in_date", "parking_space",
               "bicycle_garage", "occupancy", "owners", "members", "tenants", "note"),
-    personal={f"{group}.*.{key}": key for group in PEOPLE for key in ("phone", "id_card")},
+    personal={f"{group}.*.{key}": key for group in PEOPLE for key in ("phone", "id_card", "birth_date")},
     missing_message=N_("unit {id} has no household record ({path})"),
 )
