@@ -165,3 +165,47 @@ def test_the_hook_takes_the_keys_and_refuses_other_refs_under_wuyectl(encrypted,
     proc = subprocess.run(["git", "push", "origin", ":refs/wuyectl/keys"], cwd=a, capture_output=True)
     assert proc.returncode != 0 and "deleting the office's keys is refused" in proc.stderr.decode()
     assert sh_git(remote, "rev-parse", "refs/wuyectl/keys").strip() == new
+
+
+# -- two office keys: the merge itself ----------------------------------------------------------
+def test_data_keys_sealed_to_a_replaced_office_key_wait_for_someone_who_can_open_it(tmp_path):
+    import shutil
+
+    from wuyectl.errors import Refused
+    from wuyectl.store import keyref, keys
+
+    people = {}
+    for name in ("liu", "zhao"):
+        path = tmp_path / name
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+        people[name] = ((tmp_path / f"{name}.pub").read_text().strip(), keys.Identity.from_file(str(path)))
+    staff = lambda *names: {"staff": [{"name": n, "role": "director", "signing_key": people[n][0]}  # noqa: E731
+                                      for n in names]}
+    a = keys.Keystore(str(tmp_path / "a"))
+    a.create(staff("liu", "zhao"), "liu", "2026-11-22T09:00:00+08:00")
+    first = a.current()
+    shutil.copytree(a.root, tmp_path / "b" / "wuyectl" / "keys")
+    b = keys.Keystore(str(tmp_path / "b"))
+    # a removes zhao: a new office key; b (not knowing) seals a household to the old one
+    assert a.rewrap(staff("liu"), people["liu"][1], "liu", "2026-11-22T10:00:00+08:00")[0] == "rotated"
+    sealer = keys.Sealer(b, "2026-11-22T10:05:00+08:00")
+    value = sealer.seal(OTHER_UNIT, "phone", OTHER_PHONE)
+    [made] = b.data_keys(OTHER_UNIT)
+
+    def nobody():
+        raise Refused("no key")
+
+    merged = keyref.merge(a, keyref.read_folder(b), staff("liu"), nobody)
+    assert (merged.current, merged.pending, merged.taken) == (a.current(), [first], [made])
+    assert a.current() != first and (Path(a.root) / first / "data" / f"{made}.json").exists()
+    # from b's side the same: the office key that fits the roster wins, the household waits
+    merged = keyref.merge(b, keyref.read_folder(a), staff("liu"), nobody)
+    assert (merged.current, merged.pending) == (a.current(), [first])
+    # someone who can open the old key seals it again to the new one; the old folder goes
+    merged = keyref.merge(a, keyref.read_folder(b), staff("liu"), lambda: people["liu"][1])
+    assert (merged.pending, merged.resealed) == ([], [made])
+    assert sorted(p.name for p in Path(a.root).iterdir()) == sorted(["current", a.current()])
+    assert keys.Opener(a, people["liu"][1]).open(value, "phone") == OTHER_PHONE
+    # and zhao, removed, opens nothing with the new office key
+    with pytest.raises(Refused):
+        keys.Opener(a, people["zhao"][1]).open(value, "phone")
