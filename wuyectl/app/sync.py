@@ -15,6 +15,10 @@ agreed on (`last_synced`: refs/wuyectl/synced/REMOTE/BRANCH); a sync refuses, be
 is fetched or pushed, when the local history no longer contains it (reset, amended, rebased
 here), and after the fetch when the remote's branch no longer does (rewritten on the server).
 A push the server's hooks refuse (docs/server.md) is reported with the server's reasons.
+
+An encrypted office's keystore (.git/wuyectl/keys, outside the records' history) travels after
+the records, as `refs/wuyectl/keys` (`sync_keys`, store/keyref.py; docs/server.md "The keys on
+a server"); the result's `keys` says what came, what was erased, what waits for a rewrap.
 """
 from __future__ import annotations
 
