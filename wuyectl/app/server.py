@@ -129,6 +129,8 @@ def refusals(gitdir: str, updates: list[Update], login: str | None = None) -> li
         ref = update.ref
         if ref.startswith("refs/notes/wuyectl-"):
             out.append(_("{ref}: receipts are written by the server only").format(ref=ref))
+        elif ref.startswith("refs/wuyectl/"):
+            out += _keys_refusals(gitdir, update, login)
         elif update.new is None:
             kind = _("branch") if ref.startswith("refs/heads/") else _("tag") if ref.startswith("refs/tags/") else _("ref")
             out.append(_("{ref}: deleting a {kind} is refused (history is never deleted)").format(ref=ref, kind=kind))
@@ -148,6 +150,56 @@ def refusals(gitdir: str, updates: list[Update], login: str | None = None) -> li
                 where = f" {finding.path}" if finding.path else ""
                 out.append(f"{finding.commit} {finding.code}{where}: {finding.message}")
     return out
+
+
+def _keys_refusals(gitdir: str, update: Update, login: str | None) -> list[str]:
+    """The keystore ref (store/keyref.py) is replaced, not added to: any new commit without
+    parents holding only keystore files, from a pusher on the roster. Nothing else is pushed
+    under refs/wuyectl/ (those are each clone's own refs)."""
+    from ..store.keyref import KEYS_REF, valid_path
+
+    ref = update.ref
+    if ref != KEYS_REF:
+        return [_("{ref}: only {keys} may be pushed under refs/wuyectl/").format(ref=ref, keys=KEYS_REF)]
+    if update.new is None:
+        return [_("{ref}: deleting the office's keys is refused").format(ref=ref)]
+    kind = git.out(gitdir, ["cat-file", "-t", update.new], check=False).strip()
+    parents = git.out(gitdir, ["rev-list", "--parents", "-n", "1", update.new], check=False).split()[1:] \
+        if kind == "commit" else None
+    if parents is None or parents:
+        return [_("{ref}: not a keystore commit (a commit without parents is replaced, never added to, "
+                  "so erased keys are left behind)").format(ref=ref)]
+    names = git.out(gitdir, ["ls-tree", "-r", "--name-only", "-z", update.new]).split("\0")
+    strange = [n for n in names if n and not valid_path(n)]
+    if strange:
+        return [_("{ref}: not a keystore: {path}").format(ref=ref, path=strange[0])]
+    if login is not None and not _on_roster(gitdir, login):
+        return [_("{ref}: the server user '{login}' is no one on the office roster (wuyectl staff key NAME "
+                  "--login {login})").format(ref=ref, login=login)]
+    return []
+
+
+def _on_roster(gitdir: str, login: str) -> bool:
+    """Whether `login` is someone active on the roster of any branch the server has."""
+    from ..store import yamlio
+    from ..store.office import CONFIG
+    from .replay import _office_prefix
+
+    for tip in git.out(gitdir, ["for-each-ref", "--format=%(objectname)", "refs/heads"], check=False).split():
+        prefix = _office_prefix(gitdir, tip)
+        proc = git.run(gitdir, ["show", f"{tip}:{prefix}{CONFIG}"], check=False)
+        if proc.returncode != 0:
+            continue
+        try:
+            config = yamlio.to_plain(yamlio.load_roundtrip(proc.stdout.decode("utf-8", "replace"))) or {}
+        except Exception:   # a roster that does not load names no one
+            continue
+        if not isinstance(config, dict):
+            continue
+        for person in config.get("staff") or []:
+            if isinstance(person, dict) and person.get("login") == login and person.get("active") is not False:
+                return True
+    return False
 
 
 def _where_it_leaves(gitdir: str, new: str):
@@ -193,8 +245,8 @@ def record_receipts(gitdir: str, updates: list[Update], pusher: str | None = Non
     env = dict(SERVER_IDENTITY, GIT_AUTHOR_DATE=at, GIT_COMMITTER_DATE=at)
     noted = []
     for update in updates:
-        if update.new is None or update.ref.startswith("refs/notes/"):
-            continue
+        if update.new is None or update.ref.startswith(("refs/notes/", "refs/wuyectl/")):
+            continue   # (a receipt noted on a keystore commit would keep its erased keys forever)
         text = receipt_text(update, pusher, at).encode("utf-8")
         for attempt in range(20):
             proc = git.run(gitdir, ["notes", f"--ref={RECEIPTS_REF}", "append", "-F", "-", update.new],

@@ -15,6 +15,10 @@ agreed on (`last_synced`: refs/wuyectl/synced/REMOTE/BRANCH); a sync refuses, be
 is fetched or pushed, when the local history no longer contains it (reset, amended, rebased
 here), and after the fetch when the remote's branch no longer does (rewritten on the server).
 A push the server's hooks refuse (docs/server.md) is reported with the server's reasons.
+
+An encrypted office's keystore (.git/wuyectl/keys, outside the records' history) travels after
+the records, as `refs/wuyectl/keys` (`sync_keys`, store/keyref.py; docs/server.md "The keys on
+a server"); the result's `keys` says what came, what was erased, what waits for a rewrap.
 """
 from __future__ import annotations
 
@@ -229,7 +233,110 @@ def _sync(office: Office, actor: str | None, remote: str) -> dict:
             raise Conflict(_("push to {remote} was refused (someone pushed meanwhile?); run sync again").format(
                 remote=remote))
         git.run(top, ["update-ref", SYNCED_REF.format(remote=remote, branch=branch), "HEAD"])
-        return {"merged": merged, "old": old, "new": git.head(top), "branch": branch, "remote": remote}
+        carried = sync_keys(office, person, remote)
+        return {"merged": merged, "old": old, "new": git.head(top), "branch": branch, "remote": remote,
+                "keys": carried}
+
+
+# -- the keystore ------------------------------------------------------------------------------
+KEYS_TRIES = 3
+
+
+def sync_keys(office: Office, person: dict, remote: str) -> dict | None:
+    """Carry the keystore (.git/wuyectl/keys) to and from `remote` as `keyref.KEYS_REF` (under
+    the repository lock, after the records are synced): fetch the other clones' keystore,
+    join it into this one (`keyref.merge`), delete the keys the merged records say were erased,
+    and force-push the result, with a lease, so a keystore another clone pushed meanwhile is
+    fetched and joined again rather than overwritten. Returns what happened (None: the office is
+    not encrypted and has no keys: nothing travels). When a key went (an erasure, a rotation),
+    the old keystore commits' objects are removed here at once (`git gc --prune=now`)."""
+    from ..store import keyref, keys
+    from . import privacy
+
+    top = office.top
+    store = keys.Keystore(office.gitdir)
+    office.reload()
+    if not privacy.encrypted(office) and not store.exists():
+        return None
+    before = keyref.key_ids(keyref.read_ref(top, keyref.KEYS_REF)) | keyref.key_ids(
+        keyref.read_ref(top, keyref.REMOTE_KEYS_REF))
+    report: dict = {"pushed": False, "taken": [], "erased": [], "resealed": [], "pending": [], "why": "",
+                    "problem": ""}
+    for _attempt in range(KEYS_TRIES):
+        there = _fetch_keys(top, remote)
+        theirs = keyref.read_ref(top, keyref.REMOTE_KEYS_REF) if there else None
+        before |= keyref.key_ids(theirs)
+        if theirs:
+            merged = keyref.merge(store, theirs, office.config, keys.Identity.from_env)
+            report["taken"] = sorted(set(report["taken"]) | set(merged.taken))
+            report["resealed"] = sorted(set(report["resealed"]) | set(merged.resealed))
+            report["pending"], report["why"] = merged.pending, merged.why
+        erased = set(privacy.purge_erased(office))
+        erased |= set(keyref.destroy_everywhere(store, _erased_ids(office)))
+        report["erased"] = sorted(set(report["erased"]) | erased)
+        report["taken"] = [k for k in report["taken"] if k not in erased]
+        commit = keyref.make_commit(top, store)
+        if commit is None or commit == there:
+            break
+        lease = f"--force-with-lease={keyref.KEYS_REF}:{there or ''}"
+        push = git.run(top, ["push", "-q", lease, remote, f"+{commit}:{keyref.KEYS_REF}"], check=False)
+        if push.returncode == 0:
+            report["pushed"] = True
+            git.run(top, ["update-ref", keyref.REMOTE_KEYS_REF, commit])
+            break
+        reasons = [line[len(SERVER_REFUSAL):].rstrip() for line in push.stderr.decode("utf-8", "replace").splitlines()
+                   if line.startswith(SERVER_REFUSAL)]
+        if reasons:
+            report["problem"] = _("the keys were not pushed: the server refused them: {reason}").format(
+                reason=reasons[0])
+            break
+    else:
+        report["problem"] = _("the keys were not pushed: {remote} changed them during every try; run sync again"
+                              ).format(remote=remote)
+    commit = keyref.make_commit(top, store)
+    if commit is not None:
+        git.run(top, ["update-ref", keyref.KEYS_REF, commit])
+    if before - keyref.key_ids(keyref.read_ref(top, keyref.KEYS_REF)):
+        forget_old_keys(top)
+    return report
+
+
+def _fetch_keys(top: str, remote: str) -> str | None:
+    """Fetch `remote`'s keystore commit into `keyref.REMOTE_KEYS_REF`; its id (None: the remote
+    has none, and the local copy of what it had is dropped)."""
+    from ..store import keyref
+
+    proc = git.run(top, ["fetch", "-q", "--no-tags", "--no-write-fetch-head", "--refmap=", remote,
+                         f"+{keyref.KEYS_REF}:{keyref.REMOTE_KEYS_REF}"], check=False)
+    if proc.returncode != 0:
+        text = proc.stderr.decode("utf-8", "replace")
+        if "couldn't find remote ref" not in text:
+            raise RepoError(_("git fetch failed: {detail}").format(detail=(text.strip().splitlines() or ["?"])[-1]))
+        git.run(top, ["update-ref", "-d", keyref.REMOTE_KEYS_REF], check=False)
+        return None
+    return git.commit_of(top, keyref.REMOTE_KEYS_REF)
+
+
+def _erased_ids(office: Office) -> set[str]:
+    """The data keys the records' `erased` entries name."""
+    out: set[str] = set()
+    for kind in office.kinds():
+        if not kind.personal:
+            continue
+        for entry in office.index(kind).entries():
+            for erasure in (entry.data or {}).get("erased") or []:
+                out.update(str(k) for k in (erasure or {}).get("keys") or [])
+    return out
+
+
+def forget_old_keys(top: str) -> None:
+    """Remove the objects of keystore commits no ref names any more (the blobs of erased
+    keys): their reflogs, then every unreachable object, at once (`git gc --prune=now`)."""
+    from ..store import keyref
+
+    git.run(top, ["reflog", "expire", "--expire=now", "--expire-unreachable=now", keyref.KEYS_REF,
+                  keyref.REMOTE_KEYS_REF], check=False)
+    git.run(top, ["gc", "--quiet", "--prune=now"], check=False)
 
 
 def last_synced(top: str, remote: str, branch: str) -> str | None:
