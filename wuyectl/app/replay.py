@@ -638,7 +638,7 @@ class Replay:
         if isinstance(old, dict) and old.get("__unreadable__"):
             old = None
         self._checks(commit, trust, kind, rel, new)
-        if commit.encrypted and kind.personal:
+        if commit.encrypted and kind.personal and len(commit.parents) <= 1:   # a merge's: its other side's
             self._clear_personal(kind, old, new, find)
         if old is not None and kind.retention:
             reason = kind.retention(old, read_iso(commit.committed).date())
