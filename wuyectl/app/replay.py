@@ -220,7 +220,7 @@ def _encryption(old: Mapping, new: Mapping, action: str | None, role: str | None
         if role in SETTINGS_ROLES[action]:
             return True, []
         return True, [("A-role", _("encryption turned on by {how}: needs {roles}").format(
-            how=how, roles=codes.shown_or("role", SETTINGS_ROLES[action])))]
+            how=how, roles=codes.shown_or("role", sorted(SETTINGS_ROLES[action]))))]
     return False, []
 
 
