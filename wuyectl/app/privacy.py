@@ -19,7 +19,7 @@ from typing import Iterable, Mapping
 
 from ..domain import codes
 from ..domain.kinds import KINDS, Kind, kind_of_id, subject_of
-from ..domain.privacy import ERASED_LABELS, is_sealed, mask_as, personal_values, reveal_roles, sealed_parts
+from ..domain.privacy import ERASED_LABELS, ERASERS, is_sealed, mask_as, personal_values, reveal_roles, sealed_parts
 from ..domain.workflow import MANAGERS
 from ..errors import BadValue, NotFound, NotPermitted, Refused
 from ..i18n import _
@@ -29,7 +29,6 @@ from ..store.transaction import Transaction
 from .. import timeutil
 from .office import acting, check_reveal, may_reveal
 
-ERASERS = ("director",)                 # who may erase a household's personal data
 KEEP_DAYS_DEFAULT = 180                 # policy keep_personal_days: a record's own key, after it closed
 
 

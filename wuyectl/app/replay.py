@@ -45,7 +45,9 @@ from functools import cached_property
 from datetime import datetime, timedelta
 from typing import Iterable, Iterator, Mapping
 
-from ..domain.kinds import Kind, kind_of_path, locked_changes
+from ..domain.kinds import Kind, kind_of_path, locked_changes, subject_of
+from ..domain.privacy import (ERASERS, is_sealed, mask_as, personal_values, sealed_parts,
+                              subject_of_key)
 from ..domain.findings import Finding
 from ..domain.workflow import MANAGERS, POLICY_MAKERS, Change, apply
 from .. import i18n
@@ -57,7 +59,7 @@ from ..store.office import CONFIG, FUTURE_SLACK_S, backdate_limit
 from ..timeutil import read_iso
 from . import sync
 
-ENGINE = 3                         # bump when the replay's rules change: old checkpoints are dropped
+ENGINE = 4                         # bump when the replay's rules change: old checkpoints are dropped
 TRAILERS = ("Wuye-Action", "Wuye-Record", "Wuye-Role", "Wuye-At")
 CREATING = ("open", "import", "visit", "survey", "callback", "sample")   # actions that add records
 ZERO = "0" * 40
@@ -96,6 +98,7 @@ class Commit:
     renamed: dict[str, str] = field(default_factory=dict)                      # new path → old path
     seq: int = 0                 # its place in the replay
     upto: str = ""               # the latest event time up to it
+    encrypted: bool = False      # the office is encrypted at it (wuye.yaml, as trusted after it)
 
     @cached_property
     def facts(self) -> dict[str, list[str]] | None:
@@ -193,8 +196,32 @@ class Trust:
         return [person["signing_key"]] if person.get("signing_key") else []
 
 
-# The tool steps that change wuye.yaml beyond the roster, and the top-level keys each may change.
-SETTINGS_STEPS = {"policy": ("policy",)}
+# The tool steps that change wuye.yaml beyond the roster, the top-level keys each may change,
+# and the roles that may take them.
+SETTINGS_STEPS = {"policy": ("policy",), "migrate-encrypt": ("encrypted",)}
+SETTINGS_ROLES = {"policy": POLICY_MAKERS, "migrate-encrypt": MANAGERS}
+
+
+def _encryption(old: Mapping, new: Mapping, action: str | None, role: str | None,
+                how: str) -> tuple[bool, list[tuple[str, str]]]:
+    """Whether a change of `encrypted` is accounted for here (explained, or reported), and its
+    findings. Only `migrate encrypt` by a manager turns it on; nothing turns it off (the trusted
+    configuration keeps it on: see `config_step`)."""
+    was, now = bool(old.get("encrypted")), new.get("encrypted") is True
+    if old.get("encrypted") == new.get("encrypted"):
+        return False, []
+    if was and not now:
+        if action:
+            return True, [("A-roster", _("encryption turned off by {how}; an encrypted office stays encrypted "
+                                         "(not honoured)").format(how=how))]
+        return True, [("A-hand-edit", _("encryption turned off without the tool; an encrypted office stays "
+                                        "encrypted (not honoured)"))]
+    if action == "migrate-encrypt" and now:
+        if role in SETTINGS_ROLES[action]:
+            return True, []
+        return True, [("A-role", _("encryption turned on by {how}: needs {roles}").format(
+            how=how, roles=codes.shown_or("role", sorted(SETTINGS_ROLES[action]))))]
+    return False, []
 
 
 def config_step(trust: Trust, old: Mapping | None, new: Mapping | None, action: str | None,
@@ -218,17 +245,22 @@ def config_step(trust: Trust, old: Mapping | None, new: Mapping | None, action: 
            if action else _("a hand commit"))
     found: list[tuple[str, str]] = []
     settings = [k for k in dict.fromkeys([*old, *new]) if k != "staff" and old.get(k) != new.get(k)]
+    handled, found = _encryption(old, new, action, role, how)
+    if handled:
+        settings.remove("encrypted")
     if settings and not (set(settings) <= set(SETTINGS_STEPS.get(action or "", ()))
-                         and role in POLICY_MAKERS and before == after):
+                         and role in SETTINGS_ROLES.get(action or "", ()) and before == after):
         if action:
             found.append(("A-roster", _("office configuration ({settings}) changed by {how}, which does "
                                         "not change it (taken as written)").format(settings=", ".join(settings), how=how)))
         else:
             found.append(("A-hand-edit", _("office configuration ({settings}) changed without the tool "
                                            "(taken as written)").format(settings=", ".join(settings))))
-    elif not settings and before == after and not action:
+    elif not settings and before == after and not action and not handled:
         found.append(("A-hand-edit", _("office configuration changed without the tool (its layout or comments)")))
     trusted = Trust({**new, "staff": copy.deepcopy(trust.config.get("staff") or [])})
+    if trust.config.get("encrypted") and not new.get("encrypted"):
+        trusted.config["encrypted"] = True   # once on, personal values written in clear stay findings
     if before == after:
         return trusted, found
     # staff add appends one person (replacing a line written in by hand for that name, which
@@ -486,6 +518,7 @@ class Replay:
                                               commit.action, commit.author)
                 for code, problem in problems:
                     self._find(commit, code, CONFIG, problem)
+        commit.encrypted = bool((trust.config or {}).get("encrypted"))
         if len(commit.parents) > 1:
             self._merge(commit, before)
             self.here = (seq, 0, upto)
@@ -605,6 +638,8 @@ class Replay:
         if isinstance(old, dict) and old.get("__unreadable__"):
             old = None
         self._checks(commit, trust, kind, rel, new)
+        if commit.encrypted and kind.personal and len(commit.parents) <= 1:   # a merge's: its other side's
+            self._clear_personal(kind, old, new, find)
         if old is not None and kind.retention:
             reason = kind.retention(old, read_iso(commit.committed).date())
             if reason:
@@ -620,16 +655,78 @@ class Replay:
         if len(commit.parents) > 1:
             return   # a merge's changes come from its other side, replayed there (see _merge)
         rid = new.get("id")
+        if action == "migrate-encrypt" and old is not None:
+            self._sealed_only(kind, old, new, find)   # it names no records: it may seal thousands
+            return
         if rid not in commit.facts.get("Wuye-Record", ()):
             find("A-unexplained", _("{id} changed by '{action}' but not named in its Wuye-Record trailers").format(
                 id=rid, action=action))
         if old is None:
             self._created(commit, kind, new, find)
+        elif action == "erase":
+            self._erasure(commit, trust, old, new, find)
         elif action == "edit":
             for key in locked_changes(kind, old, new):
                 find("A-unexplained", _("edit changed {field}, which only the workflow changes").format(field=key))
         else:
             self._stepped(commit, trust, kind, rid, old, new, find)
+
+    # -- personal data (issue 12) ------------------------------------------------------------
+    def _clear_personal(self, kind: Kind, old: dict | None, new: dict, find) -> None:
+        """In an encrypted office every personal value of a record the commit changed is sealed
+        (the tool seals on every write): one in clear was written so by hand, or by a tool that
+        did not seal. The message shows its mask, never the number."""
+        for box, key, sort, path in personal_values(kind, new):
+            value = box[key]
+            if not is_sealed(value):
+                find("A-clear-personal", _("{path}: a {what} written in clear ({masked}) in an encrypted office").format(
+                    path=path, what=_personal_noun(sort), masked=mask_as(sort, value)))
+
+    def _sealed_only(self, kind: Kind, old: dict, new: dict, find) -> None:
+        """`migrate-encrypt` may only seal: each personal value in clear before is sealed after,
+        with its own number's mask, by the key of the record's subject; nothing else changes."""
+        shown = copy.deepcopy(new)
+        subject = subject_of(kind, old)
+        for box, key, sort, path in list(personal_values(kind, shown)):
+            value, was = box[key], _value_at(old, path)
+            if not is_sealed(value) or is_sealed(was) or was in (None, ""):
+                continue
+            parts = sealed_parts(value)
+            if parts is None or parts[1] != mask_as(sort, was):
+                find("A-unexplained", _("'migrate-encrypt' sealed {path} with a mask that is not its number's").format(
+                    path=path))
+            elif subject_of_key(parts[0]) != subject:
+                find("A-unexplained", _("'migrate-encrypt' sealed {path} with the key of {key}, not of {subject}").format(
+                    path=path, key=subject_of_key(parts[0]), subject=subject))
+            box[key] = was   # reported or not, the rest is compared with what it was
+        for path in _differences(old, shown):
+            find("A-unexplained", _("'migrate-encrypt' changed {field}; it only seals personal values").format(
+                field=path))
+
+    def _erasure(self, commit: Commit, trust: Trust, old: dict, new: dict, find) -> None:
+        """`erase` only appends one entry to `erased`, in the commit author's name, at the
+        commit's time, by a role that may erase (the keys themselves are destroyed outside the
+        history)."""
+        role = trust.role(commit.author) or ""
+        if role not in ERASERS:
+            find("A-role", _("{name} ({role}) may not erase personal data: needs {roles}").format(
+                name=commit.author, role=codes.shown("role", role), roles=codes.shown_or("role", ERASERS)))
+        before, after = old.get("erased") or [], new.get("erased") or []
+        rest_old = {k: v for k, v in old.items() if k != "erased"}
+        rest_new = {k: v for k, v in new.items() if k != "erased"}
+        for path in _differences(rest_old, rest_new):
+            find("A-unexplained", _("'erase' changed {field}; it only records the erasure").format(field=path))
+        if not isinstance(before, list) or not isinstance(after, list) or after[:len(before)] != before \
+                or len(after) != len(before) + 1 or not isinstance(after[-1], dict):
+            find("A-unexplained", _("'erase' must add exactly one entry to erased and change none before it"))
+            return
+        entry = after[-1]
+        if entry.get("by") != commit.author:
+            find("A-wrong-actor", _("'{action}' is in the name of {by}, not {author} who made the commit").format(
+                action="erase", by=entry.get("by"), author=commit.author))
+        if commit.at and entry.get("at") != commit.at:
+            find("A-event-time", _("the event's time {at} is not the commit's Wuye-At {commit_at}").format(
+                at=entry.get("at"), commit_at=commit.at))
 
     def _checks(self, commit: Commit, trust: Trust, kind: Kind, rel: str, new: dict) -> None:
         from ..store.validate import findings as rule_findings
@@ -770,6 +867,39 @@ class Replay:
     def _side_base(self, first: str, other: str) -> str | None:
         found = git.out(self.top, ["merge-base", first, other], check=False).strip()
         return found or None
+
+
+def _personal_noun(sort: str) -> str:
+    return _("ID-card number") if sort == "id_card" else _("phone number")
+
+
+def _value_at(data, dotted: str):
+    """The value at a dotted path with list indexes (`owners.0.phone`), or None."""
+    node = data
+    for part in dotted.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def _differences(old, new, at: str = "") -> list[str]:
+    """The dotted paths where two plain values differ (a whole list when its length differs)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[str] = []
+        for key in dict.fromkeys([*old, *new]):
+            here = f"{at}.{key}" if at else str(key)
+            if (key in old) != (key in new):
+                out.append(here)
+            elif old[key] != new[key]:
+                out.extend(_differences(old[key], new[key], here))
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [p for i, (a, b) in enumerate(zip(old, new)) for p in _differences(a, b, f"{at}.{i}" if at else str(i))]
+    return [] if old == new else [at or "."]
 
 
 _TASKS: list[tuple] = []

@@ -16,6 +16,7 @@ RECORD = {
     "V-identity": "an ID that does not match its file's name and folder",
     "V-reference": "a reference to a record that does not exist (a unit without a household, a missing ticket)",
     "V-roster": "a person named in a record who is not on the staff roster",
+    "V-clear-personal": "a phone or ID-card number in clear in a record of an encrypted office",
 }
 
 AUDIT = {
@@ -40,6 +41,7 @@ AUDIT = {
     "A-not-pusher": "a pushed commit whose actor is not the person pushing it",
     "A-not-on-server": "a commit the local history has and the server never received",
     "A-not-local": "a commit the server received that the local history lacks",
+    "A-clear-personal": "a phone/ID-card number written in clear in an encrypted office",
 }
 
 

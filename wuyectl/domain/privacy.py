@@ -41,6 +41,10 @@ ALWAYS = {"phone": {"phone", "mobile", "tel"}, "id_card": {"id_card", "id_number
 DEFAULT_REVEAL_ROLES = ("director", "supervisor", "archivist")
 
 
+# Who may erase a household's personal data (`wuyectl erase`; the audit holds an erasure to it).
+ERASERS = ("director",)
+
+
 def reveal_roles(config) -> tuple[str, ...]:
     """The roles that may see personal numbers unmasked, by wuye.yaml's policy."""
     return tuple(((config or {}).get("policy") or {}).get("reveal_roles", DEFAULT_REVEAL_ROLES))

@@ -5,7 +5,9 @@ Run in a list (beancount's way), so one bad record reports everything wrong with
 2. `check_identity`   — the ID matches the file name and folder (V-identity);
 3. `check_references` — what the kind's `refs` name exists, the people of its `people` paths
    are on the roster (V-reference, V-roster);
-4. `check_rules`      — the kind's own consistency `checks` (W-…).
+4. `check_rules`      — the kind's own consistency `checks` (W-…);
+and, for the files only (`validate`, the pre-commit hook), `check_sealed`: no personal value
+in clear in an encrypted office (V-clear-personal).
 Every finding carries its code (domain/findings.py). Line and column come from the
 round-trip tree when the file is parsed for editing, or from a re-parse of just that file when
 the fault was found on cached data.
@@ -31,6 +33,11 @@ class Context:
 
     def exists(self, relpath: str) -> bool:
         return relpath in self.staged or os.path.isfile(self.office.abspath(relpath))
+
+    @property
+    def encrypted(self) -> bool:
+        """Personal values are sealed in this office (wuye.yaml `encrypted: true`)."""
+        return bool((self.office.config or {}).get("encrypted"))
 
     @property
     def roles(self) -> dict:
@@ -83,6 +90,25 @@ def check_rules(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Finding]
 
 
 VALIDATORS: list[Callable] = [check_schema, check_identity, check_references, check_rules]
+
+
+def check_sealed(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Finding]:
+    """In an encrypted office, every personal value in the files is sealed (V-clear-personal):
+    one in clear was typed in by hand. Not among VALIDATORS: the tool validates a record in
+    clear before it seals it; `validate` and the pre-commit hook check the files."""
+    from ..domain.privacy import is_sealed, mask_as, personal_values
+
+    if not kind.personal or not getattr(ctx, "encrypted", False):
+        return []
+    out = []
+    for box, key, sort, path in personal_values(kind, data):
+        if not is_sealed(box[key]):
+            what = _("ID-card number") if sort == "id_card" else _("phone number")
+            where = tuple(int(p) if p.isdigit() else p for p in path.split("."))
+            out.append(Finding(where, _("{path}: {what} in clear ({masked}) in an encrypted office (a tool write "
+                                        "seals it)").format(path=path, what=what, masked=mask_as(sort, box[key])),
+                               "V-clear-personal"))
+    return out
 
 
 def findings(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Finding]:
@@ -153,7 +179,7 @@ def validate_office(office: Office, paths: list[str] | None = None) -> tuple[int
                 problems.extend(Problem(entry.relpath, line, col, msg, "V-yaml") for line, col, msg in entry.problems)
                 continue
             found = [Finding(tuple(p), m, "V-schema") for p, m in entry.findings]
-            for validator in VALIDATORS[1:]:
+            for validator in [*VALIDATORS[1:], check_sealed]:
                 found.extend(validator(kind, entry.relpath, entry.data, ctx))
             problems.extend(_relocate(office, entry.relpath, found))
     return count, sorted(problems)
@@ -190,6 +216,6 @@ def validate_staged_files(office: Office) -> tuple[int, list[Problem]]:
         if kind is None:
             found = config_findings(loaded.data)
         else:
-            found = findings(kind, rel, loaded.data, ctx)
+            found = findings(kind, rel, loaded.data, ctx) + check_sealed(kind, rel, loaded.data, ctx)
         problems.extend(located(rel, loaded.rt, found))
     return count, sorted(problems)
