@@ -675,6 +675,22 @@ def sync(remote):
     what = _("merged and pushed") if result["merged"] else _("up to date") if result["old"] != result["new"] else _("pushed")
     click.echo(_("{what}: {branch} {old} → {new} ({remote})").format(
         what=what, branch=result["branch"], old=(result["old"] or "")[:10], new=(result["new"] or "")[:10], remote=remote))
+    keys = result.get("keys")
+    if keys:   # an encrypted office: its keystore travelled too (app/sync.py sync_keys)
+        parts = []
+        if keys["taken"]:
+            parts.append(_("{count} data keys taken").format(count=len(keys["taken"])))
+        if keys["erased"]:
+            parts.append(_("{count} erased keys deleted").format(count=len(keys["erased"])))
+        if keys["resealed"]:
+            parts.append(_("{count} data keys sealed to the office key again").format(count=len(keys["resealed"])))
+        if parts:
+            click.echo(_("keys: {what}").format(what=", ".join(parts)))
+        if keys["pending"]:
+            click.echo(_("keys: {count} data keys wait for a person who can reveal to sync ({why})").format(
+                count=len(keys["pending"]), why=keys["why"]), err=True)
+        if keys["problem"]:
+            click.echo(_("keys: {problem}").format(problem=keys["problem"]), err=True)
 
 
 @click.command("merge-driver", hidden=True)
