@@ -284,3 +284,46 @@ def test_sealing_round_trips_and_keeps_the_mask(tmp_path_factory, value):
     assert value not in sealed.split(":", 4)[4] or len(value) < 4
     assert sealed_parts(sealed)[1] == mask_phone(value) == mask_phone(sealed)
     assert keys.Opener(store, keys.Identity.from_file(str(key))).open(sealed, "phone") == value
+
+
+def test_the_sample_office_migrates_in_one_commit_and_still_audits_clean(tmp_path, keygen):
+    """`migrate encrypt` on the sample office (its real history: a clone of this project)."""
+    from wuyectl import api
+
+    root = Path(__file__).resolve().parent.parent
+    if subprocess.run(["git", "log", "-1", "--", "sample-records"], cwd=root, capture_output=True,
+                      text=True).stdout.strip() == "":
+        pytest.skip("the sample office's history is not in this clone (a shallow checkout?)")
+    clone = tmp_path / "project"
+    subprocess.run(["git", "clone", "-q", str(root), str(clone)], check=True, capture_output=True)
+    sample = clone / "sample-records"
+    key = keygen("zhou")
+    env = {"WUYECTL_SIGNING_KEY": str(key), "WUYECTL_NOW": "2026-11-25T09:00:00+08:00"}
+    import sys
+
+    def cli(*args):
+        result = subprocess.run([sys.executable, "-m", "wuyectl", "--repo", str(sample), "--lang", "en", *args],
+                                env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+        assert "Traceback" not in result.stderr, result.stderr
+        result.exit_code, result.output = result.returncode, result.stdout
+        return result
+
+    assert cli("staff", "key", "周建国", "--file", f"{key}.pub", "--as", "周建国").exit_code == 0
+    before = {name: cli("report", name, "-o", "json", "--month", "2026-11").output for name in ("kpi", "complaints")}
+    done = cli("migrate", "encrypt", "--as", "周建国")
+    assert done.exit_code == 0, done.output
+    assert re.fullmatch(r"encrypted [0-9]+ personal values in [0-9]+ records \([0-9]+ data keys\): committed "
+                        r"[0-9a-f]{10}\n", done.output)
+    migration = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True).stdout.strip()
+    assert _found(PHONE_RE, _tree_bytes(sample)) == [] and _found(ID_RE, _tree_bytes(sample)) == []
+    assert {name: cli("report", name, "-o", "json", "--month", "2026-11").output for name in before} == before
+    assert cli("validate").exit_code == 0
+    office = api.Office(str(sample))
+    result = api.audit_report(office, checkpoint=False)
+    assert result.findings == []
+    added = subprocess.run(["git", "show", migration, "--", "sample-records"], cwd=clone, capture_output=True,
+                           text=True).stdout
+    plus = "\n".join(line for line in added.splitlines() if line.startswith("+")).encode()
+    assert PHONE_RE.findall(plus) == [] and ID_RE.findall(plus) == []
+    shown = json.loads(cli("show", "3-2-1201", "--reveal", "-o", "json", "--as", "周建国").output)
+    assert shown["owners"][0]["phone"] == "15082374421"
