@@ -84,8 +84,8 @@ def migrate_encrypt(office: Office, actor: str | None) -> Migrated:
         store = keystore(office)
         store.tidy()
         store.create(config.data, person["name"], _iso(office))
-        commit = tx.commit(_("encrypt personal data ({count} records)").format(count=len(records)),
-                           action="migrate-encrypt", records=[])
+        # (a subject in the tool's words, as every commit's: the action and what it touched)
+        commit = tx.commit(f"migrate encrypt ({len(records)} records)", action="migrate-encrypt", records=[])
     forget_cache(office)
     office.reload()
     return Migrated(commit, len(records), values, len(subjects))
@@ -266,8 +266,8 @@ def _erase_subjects(office: Office, person: dict, subjects: list[tuple[str, Kind
             tx.stage(loaded)
             ids.append(subject)
             done.append(Erased("", subject, found, [subject]))
-        label = ", ".join(ids) if len(ids) <= 3 else _("{count} records").format(count=len(ids))
-        commit = tx.commit(_("{ids} erase personal data").format(ids=label), action=action, records=ids, at=stamp)
+        label = ", ".join(ids) if len(ids) <= 3 else f"{len(ids)} records"
+        commit = tx.commit(f"{label} erase personal data", action=action, records=ids, at=stamp)
         # After the commit (which says who erased what and why) the keys go; a crash between
         # the two leaves keys that `purge_erased` deletes at the next erase or `keys rewrap`.
         for item in done:

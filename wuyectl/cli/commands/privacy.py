@@ -118,7 +118,7 @@ def rewrap_text(done) -> str:
 
 
 def _change(done) -> str:
-    parts = [_("+{name}").format(name=n) for n in done.added] + [_("-{name}").format(name=n) for n in done.removed]
+    parts = [f"+{name}" for name in done.added] + [f"-{name}" for name in done.removed]
     return ", ".join(parts)
 
 
