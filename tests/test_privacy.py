@@ -327,3 +327,30 @@ def test_the_sample_office_migrates_in_one_commit_and_still_audits_clean(tmp_pat
     assert PHONE_RE.findall(plus) == [] and ID_RE.findall(plus) == []
     shown = json.loads(cli("show", "3-2-1201", "--reveal", "-o", "json", "--as", "周建国").output)
     assert shown["owners"][0]["phone"] == "15082374421"
+
+
+def test_a_search_leaves_keyed_hashes_that_the_next_search_uses_and_erase_deletes(cli, office, new_ticket, encrypted):
+    import sqlite3
+
+    env, _ = encrypted
+    tid = new_ticket()
+    found = cli("get", "tickets", "--where", f"reporter.phone={PHONE}", "-o", "ids", "--as", DIRECTOR, env=env)
+    assert found.out == f"{tid}\n"
+    db = sqlite3.connect(office / ".git" / "wuyectl" / "index.sqlite")
+    rows = db.execute("SELECT subject, secret, hash FROM keyed").fetchall()
+    assert [(subject, len(h)) for subject, _secret, h in rows] == [(UNIT, 64)]
+    assert rows[0][1].startswith("K-")
+    # the next search answers from the hash: nothing is opened (a data key that is gone no longer matters)
+    from wuyectl.store import keys
+    calls = []
+    real = keys.Opener.open
+    keys.Opener.open = lambda self, value, sort: calls.append(value) or real(self, value, sort)
+    try:
+        again = cli("get", "tickets", "--where", f"reporter.phone={PHONE}", "-o", "ids", "--as", DIRECTOR, env=env)
+    finally:
+        keys.Opener.open = real
+    assert (again.out, calls) == (f"{tid}\n", [])
+    assert cli("erase", UNIT, "--reason", "moved out", "--as", DIRECTOR, env=env).code == 0
+    assert db.execute("SELECT count(*) FROM keyed").fetchone() == (0,)
+    after = cli("get", "tickets", "--where", f"reporter.phone={PHONE}", "-o", "ids", "--as", DIRECTOR, env=env)
+    assert (after.code, after.out) == (0, "")

@@ -168,7 +168,7 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[s
             continue
         out.append(data)
     for path, value in personal:
-        out = matches(kind, out, path, value, opener)
+        out = matches(kind, out, path, value, opener, office)
     out = [marked_erased(kind, revealed(kind, data, opener) if reveal else data) for data in out]
     return in_order(kind, out)
 

@@ -19,7 +19,8 @@ from typing import Iterable, Mapping
 
 from ..domain import codes
 from ..domain.kinds import KINDS, Kind, kind_of_id, subject_of
-from ..domain.privacy import ERASED_LABELS, ERASERS, is_sealed, mask_as, personal_values, reveal_roles, sealed_parts
+from ..domain.privacy import (ERASED_LABELS, ERASERS, is_sealed, mask_as, personal_values, reveal_roles, sealed_parts,
+                              subject_of_key)
 from ..domain.workflow import MANAGERS
 from ..errors import BadValue, NotFound, NotPermitted, Refused
 from ..i18n import _
@@ -190,29 +191,53 @@ def revealed(kind: Kind, data: dict, open_with: keys.Opener | None) -> dict:
 
 
 # -- searching by a personal number -------------------------------------------------------------
-def matches(kind: Kind, rows: Iterable[dict], path: str, wanted: str, open_with: keys.Opener | None) -> list[dict]:
+def matches(kind: Kind, rows: Iterable[dict], path: str, wanted: str, open_with: keys.Opener | None,
+            office: Office | None = None) -> list[dict]:
     """The rows whose personal value at `path` (a personal path of `kind`, `*` allowed) is
-    `wanted`. A sealed value is opened only when its mask is the mask of `wanted`, so a search
-    opens a handful of values, not every one."""
+    `wanted`. A sealed value is compared by its keyed hash (HMAC under the search secret, which
+    only the roles that may reveal can derive), from the index cache when an earlier search
+    stored it; a value without one is opened only when its mask is the mask of `wanted` (its
+    hash is then stored), so a search opens a handful of values, not every one."""
     sort = kind.personal.get(path)
     if sort is None:
         raise BadValue(_("{path} is not a personal field of a {kind}").format(path=path, kind=codes.kind_noun(kind.name)))
     wanted = str(wanted).strip()
     want_mask = mask_as(sort, wanted)
     probe = type(kind)(**{**kind.__dict__, "personal": {path: sort}})
-    out = []
-    for row in rows:
-        for box, key, _sort, _at in personal_values(probe, row):
-            value = box[key]
-            if is_sealed(value):
-                parts = sealed_parts(value)
-                if parts is None or parts[1] != want_mask or open_with is None:
-                    continue
-                value = open_with.open(value, sort)
-            if value == wanted:
-                out.append(row)
-                break
-    return out
+    rows = list(rows)
+    found = [(row, box[key]) for row in rows for box, key, _s, _at in personal_values(probe, row)]
+    sealed = [value for _row, value in found if is_sealed(value)]
+    if not sealed or open_with is None:
+        return list({id(row): row for row, value in found if value == wanted}.values())
+    from ..store.cache import KeyedHashes
+
+    table = KeyedHashes(office.gitdir) if office is not None else None
+    secret, _ = open_with.search_secret
+    want_hash = open_with.keyed(sort, wanted)
+    digests = {value: KeyedHashes.digest(value) for value in sealed}
+    known = table.get(list(digests.values()), secret) if table else {}
+    new: list[tuple[str, str, str]] = []
+    out: dict[int, dict] = {}
+    for row, value in found:
+        if not is_sealed(value):
+            hit = value == wanted
+        elif digests[value] in known:
+            hit = known[digests[value]] == want_hash
+        else:
+            parts = sealed_parts(value)
+            if parts is None or parts[1] != want_mask:
+                continue
+            opened = open_with.open(value, sort)
+            if not isinstance(opened, str):
+                continue
+            keyed = open_with.keyed(sort, opened)
+            new.append((digests[value], subject_of_key(parts[0]), keyed))
+            hit = keyed == want_hash
+        if hit:
+            out[id(row)] = row
+    if table:
+        table.put(new, secret)
+    return [row for row in rows if id(row) in out]
 
 
 # -- erasing ----------------------------------------------------------------------------------
@@ -273,6 +298,7 @@ def _erase_subjects(office: Office, person: dict, subjects: list[tuple[str, Kind
         for item in done:
             item.commit = commit
             store.destroy(item.subject)
+        forget_hashes(office, [item.subject for item in done])
     return done
 
 
@@ -290,7 +316,16 @@ def purge_erased(office: Office) -> list[str]:
                 for key_id in (erasure or {}).get("keys") or []:
                     if store.destroy_key(key_id):
                         gone.append(key_id)
+    forget_hashes(office, sorted({subject_of_key(k) for k in gone}))
     return gone
+
+
+def forget_hashes(office: Office, subjects: list[str]) -> None:
+    """The keyed hashes of an erased subject's values go with its key: with the search secret
+    and the mask, a hash would give the number back (the mask leaves 10,000 candidates)."""
+    from ..store.cache import KeyedHashes
+
+    KeyedHashes(office.gitdir).forget(subjects)
 
 
 def expired(office: Office) -> list[tuple[str, Kind]]:

@@ -366,3 +366,69 @@ class Index:
         """The plain data of every readable record of the kind, in path order."""
         return [e.data for e in self.entries(where=where, alive=alive)
                 if e.data is not None]
+
+
+class KeyedHashes:
+    """Keyed hashes of sealed personal values, for looking records up by a number (issue 12):
+    `keyed (sealed, subject, secret, hash)` in the index database. `sealed` is the SHA-256 of
+    the sealed string (a value's ciphertext is unique), `secret` the id of the search secret
+    (the office key's: a new office key makes the old hashes useless), `hash` the value's
+    HMAC under it (keys.Opener.keyed). Only the roles that may reveal can compute one; the
+    rows of a subject whose key is erased are deleted, with SQLite's secure_delete so the
+    freed pages are zeroed too."""
+
+    def __init__(self, gitdir: str):
+        self.path = os.path.join(gitdir, "wuyectl", "index.sqlite")
+
+    def _connect(self) -> sqlite3.Connection:
+        shared.create_file(self.path)
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("PRAGMA secure_delete=ON")
+        db.execute("CREATE TABLE IF NOT EXISTS keyed (sealed TEXT PRIMARY KEY, subject TEXT, secret TEXT, hash TEXT)")
+        db.execute("CREATE INDEX IF NOT EXISTS keyed_subject ON keyed (subject)")
+        return db
+
+    @staticmethod
+    def digest(sealed: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(sealed.encode("utf-8")).hexdigest()[:32]
+
+    def get(self, digests: list[str], secret: str) -> dict[str, str]:
+        if not digests:
+            return {}
+        db = self._connect()
+        try:
+            out: dict[str, str] = {}
+            for at in range(0, len(digests), 500):
+                part = digests[at:at + 500]
+                marks = ",".join("?" * len(part))
+                out.update(db.execute(f"SELECT sealed, hash FROM keyed WHERE secret=? AND sealed IN ({marks})",
+                                      (secret, *part)).fetchall())
+            return out
+        finally:
+            db.close()
+
+    def put(self, rows: list[tuple[str, str, str]], secret: str) -> None:
+        """Store (digest, subject, hash) rows made under `secret`; rows of other secrets go."""
+        if not rows:
+            return
+        db = self._connect()
+        try:
+            with db:
+                db.execute("DELETE FROM keyed WHERE secret<>?", (secret,))
+                db.executemany("INSERT OR REPLACE INTO keyed VALUES (?, ?, ?, ?)",
+                               [(d, s, secret, h) for d, s, h in rows])
+        finally:
+            db.close()
+
+    def forget(self, subjects: list[str]) -> None:
+        """Delete the hashes of these subjects' values (their keys are erased)."""
+        if not subjects or not os.path.exists(self.path):
+            return
+        db = self._connect()
+        try:
+            with db:
+                db.executemany("DELETE FROM keyed WHERE subject=?", [(s,) for s in subjects])
+        finally:
+            db.close()

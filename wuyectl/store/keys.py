@@ -418,6 +418,24 @@ class Opener:
         identity = self._identity or Identity.from_env()   # read only when a value is opened
         return unwrap_office_key(self.store.office(), identity)
 
+    @cached_property
+    def search_secret(self) -> tuple[str, bytes]:
+        """(its id, the secret) that keys the hashes of values for looking records up by a
+        number: derived from the office key (HKDF-SHA256), so only the people it is wrapped for
+        have it, and a new office key makes a new one."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        secret = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                      info=f"wuyectl/{FORMAT} search".encode()).derive(_raw_private(self.office_key))
+        return self.store.office()["id"], secret
+
+    def keyed(self, sort: str, value: str) -> str:
+        """The keyed hash (HMAC-SHA256 under the search secret) of a value in clear."""
+        import hmac
+
+        return hmac.new(self.search_secret[1], f"{sort}:{value}".encode("utf-8"), "sha256").hexdigest()
+
     def _data_key(self, key_id: str):
         if key_id not in self._data:
             entry = self.store.data_key(key_id)
