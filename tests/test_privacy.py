@@ -354,3 +354,17 @@ def test_a_search_leaves_keyed_hashes_that_the_next_search_uses_and_erase_delete
     assert db.execute("SELECT count(*) FROM keyed").fetchone() == (0,)
     after = cli("get", "tickets", "--where", f"reporter.phone={PHONE}", "-o", "ids", "--as", DIRECTOR, env=env)
     assert (after.code, after.out) == (0, "")
+
+
+@pytest.mark.lang("en")
+def test_a_copy_without_the_keys_refuses_to_write_a_number_rather_than_make_new_keys(cli, office, encrypted, repo_state):
+    import shutil
+
+    shutil.rmtree(office / ".git" / "wuyectl" / "keys")
+    before = repo_state()
+    refused = cli("open", "owner", "--unit", NEW_UNIT, "--name", "王五", "--phone", NEW_PHONE, "--as", "王芳")
+    assert (refused.code, refused.err) == (5, (
+        f"wuyectl: owners/6/{NEW_UNIT}.yaml: this copy of the office has no keys to seal personal numbers with "
+        "(.git/wuyectl/keys): sync with the office (wuyectl sync) or copy the folder from the office computer\n"))
+    assert repo_state() == before and not (office / ".git" / "wuyectl" / "keys").exists()
+    assert cli("open", "owner", "--unit", NEW_UNIT, "--name", "王五", "--as", "王芳").code == 0   # no number: fine

@@ -30,7 +30,7 @@ import os
 import unicodedata
 from collections.abc import Callable, Iterable
 
-from ..errors import BadValue, Conflict, Invalid, Problem, RepoError, WuyeError
+from ..errors import BadValue, Conflict, Invalid, Problem, Refused, RepoError, WuyeError
 from ..i18n import _
 from . import fastyaml, git, shared, yamlio
 from .lock import RepoLock
@@ -444,8 +444,11 @@ class Transaction:
             if sealer is None:
                 store = Keystore(self.gitdir)
                 if not store.exists():
-                    store.create(self.staged[CONFIG].data if CONFIG in self.staged else self.office.config,
-                                 self.actor["name"], self.office.now().isoformat(timespec="seconds"))
+                    # A new office key here would seal for keys no other copy has: the office's
+                    # own come with `sync` (or a copy of the folder). `migrate encrypt` makes the first.
+                    raise Refused(_("{path}: this copy of the office has no keys to seal personal numbers with "
+                                    "(.git/wuyectl/keys): sync with the office (wuyectl sync) or copy the folder "
+                                    "from the office computer").format(path=rel))
                 sealer = Sealer(store, self.office.now().isoformat(timespec="seconds"))
             subject = subject_of(kind, loaded.data)
             for box, key, sort in clear:
