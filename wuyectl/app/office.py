@@ -24,9 +24,9 @@ def acting(office: Office, name: str | None) -> dict:
     """The staff member acting (--as, WUYECTL_USER, git's user.name), who must be on the
     roster — as its history vouches for it (`app.roster`): a role given by a hand edit of
     wuye.yaml is refused — and may write (an auditor only reads)."""
-    from .roster import vouched
+    from .roster import present, vouched
 
-    person = vouched(office, office.actor(name))
+    person = vouched(office, present(office, name))
     if person["role"] == "auditor":
         raise NotPermitted(_("{name} ({role}) has read-only access").format(
             name=person["name"], role=codes.shown("role", "auditor")))
@@ -268,9 +268,9 @@ def may_reveal(office: Office, person: Mapping) -> bool:
 
 
 def check_reveal(office: Office, actor: str | None) -> None:
-    from .roster import vouched
+    from .roster import present, vouched
 
-    person = vouched(office, office.actor(actor))
+    person = vouched(office, present(office, actor))
     if not may_reveal(office, person):
         roles = reveal_roles(office.config)
         raise NotPermitted(_("{name} ({role}) may not --reveal personal numbers: needs {roles}").format(
@@ -342,4 +342,46 @@ def set_key(office: Office, actor: str | None, name: str, key_text: str | None =
             words.append(f"login {login}")
         commit = tx.commit(" ".join(words), action="staff-key", records=[])
     office.reload()   # the same Office signs with the new roster
+    return commit
+
+
+def leave_staff(office: Office, actor: str | None, name: str) -> str:
+    """Take `name` off the roster (`active: false` on their entry, kept for the history's
+    names), as one commit (`staff-leave`); returns the commit. A supervisor or director does it,
+    for someone else (their own leaving is another manager's step); a supervisor may not remove
+    a director. From then on the person may not act or reveal; the office key is to be re-wrapped
+    without them (`app.privacy.follow_roster`, which rotates it)."""
+    from .roster import trusted_staff
+
+    person = acting(office, actor)
+    if person["role"] not in MANAGERS:
+        raise NotPermitted(_("{name} ({role}) may not remove staff: needs {roles}").format(
+            name=person["name"], role=codes.shown("role", person["role"]),
+            roles=codes.shown_or("role", ("supervisor", "director"))))
+    name = str(name).strip()
+    vouched_for = trusted_staff(office)
+    roster = office.config.get("staff", []) if vouched_for is None else vouched_for
+    target = next((p for p in roster if p.get("name") == name), None)
+    if target is None:
+        office.person(name)   # "not on the roster", with a did-you-mean
+        raise NotPermitted(_("'{name}' is not on the staff roster of {config}").format(name=name, config=CONFIG))
+    if target.get("active") is False:
+        raise BadValue(_("{name} has already left the office: nothing to change").format(name=name))
+    if name == person["name"]:
+        raise NotPermitted(_("{name} may not remove themself: another supervisor or director runs "
+                             "`wuyectl staff leave {name}`").format(name=name))
+    # the role the history gives them (a hand edit of wuye.yaml changes nothing here)
+    if target.get("role") == "director" and person["role"] != "director":
+        raise NotPermitted(_("{actor} ({role}) may not remove {name} ({target}): needs {needs}").format(
+            actor=person["name"], role=codes.shown("role", person["role"]), name=name,
+            target=codes.shown("role", "director"), needs=codes.shown("role", "director")))
+    with Transaction(office, person) as tx:
+        loaded = tx.load_path(CONFIG)
+        entry = next((p for p in loaded.rt["staff"] if p.get("name") == name), None)
+        if entry is None:   # removed by a hand edit since it was read
+            raise NotPermitted(_("'{name}' is not on the staff roster of {config}").format(name=name, config=CONFIG))
+        entry["active"] = False
+        tx.stage(loaded)
+        commit = tx.commit(f"staff leave {name}", action="staff-leave", records=[])
+    office.reload()
     return commit

@@ -13,7 +13,7 @@ office key wrapped for exactly the people the roster allows.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Iterable, Mapping
 
@@ -84,7 +84,7 @@ def migrate_encrypt(office: Office, actor: str | None) -> Migrated:
             records.append(str(data.get("id")))
         store = keystore(office)
         store.tidy()
-        store.create(config.data, person["name"], _iso(office))
+        store.create(roster_config(office, config.data), person["name"], _iso(office))
         # (a subject in the tool's words, as every commit's: the action and what it touched)
         commit = tx.commit(f"migrate encrypt ({len(records)} records)", action="migrate-encrypt", records=[])
     forget_cache(office)
@@ -378,18 +378,36 @@ class Rewrapped:
     removed: list[str]
     left_out: list[str]
     why: str = ""
+    by: list[str] = field(default_factory=list)   # pending: who can run `wuyectl keys rewrap`
+
+
+def roster_config(office: Office, config: Mapping | None = None) -> dict:
+    """`config` (wuye.yaml as read) with the roster as its history vouches for it
+    (`app.roster.trusted_staff`): whom the office key is wrapped for is decided by the tool
+    steps, so a hand edit that makes a clerk a supervisor, or puts back a person who left,
+    wraps nothing for them."""
+    from .roster import trusted_staff
+
+    config = dict(office.config if config is None else config)
+    staff = trusted_staff(office)
+    if staff is not None:
+        config["staff"] = staff
+    return config
 
 
 def follow_roster(office: Office, actor: str | None, *, required: bool = False) -> Rewrapped:
     """Wrap the office key for exactly the people the roster allows now (after a roster or
     reveal-roles change). Needs the acting person's SSH key to open the office key; when it
     cannot (not allowed, no WUYECTL_SIGNING_KEY, not a recipient), the change waits for a
-    person who can (`pending`), unless `required` (then it raises)."""
+    person who can (`pending`, naming who), unless `required` (then it raises)."""
+    from .roster import present
+
     store = keystore(office)
-    people, left_out = keys.recipients(office.config)
+    config = roster_config(office)
+    people, left_out = keys.recipients(config)
     if not store.exists():
         return Rewrapped("off", [], [], left_out)
-    with Transaction(office, office.actor(actor)) as _tx:   # the lock: one rewrap at a time
+    with Transaction(office, present(office, actor)) as _tx:   # the lock: one rewrap at a time
         office_doc = store.office()
         before = {r["fingerprint"]: r["name"] for r in office_doc.get("recipients", [])}
         after = {p.fingerprint: p.name for p in people}
@@ -400,20 +418,23 @@ def follow_roster(office: Office, actor: str | None, *, required: bool = False) 
         try:
             check_reveal(office, actor)
             identity = keys.Identity.from_env()
-            done, added, removed = store.rewrap(office.config, identity, office.actor(actor)["name"], _iso(office))
+            done, added, removed = store.rewrap(config, identity, office.actor(actor)["name"], _iso(office))
         except (Refused, NotPermitted, BadValue) as exc:
             if required:
                 raise
-            return Rewrapped("pending", added, removed, left_out, str(exc))
+            # who can: a person the office key is wrapped for now and whom the roster still allows
+            by = [before[f] for f in before if f in after]
+            return Rewrapped("pending", added, removed, left_out, str(exc), by)
     purge_erased(office)
     return Rewrapped(done, added, removed, left_out)
 
 
 def key_status(office: Office) -> dict:
     """What `wuyectl keys` shows: whether the office is encrypted, the office key, whom it is
-    wrapped for, whom the roster says it should be, and the count of data keys."""
+    wrapped for, whom the roster (as its history vouches for it) says it should be, and the
+    count of data keys."""
     store = keystore(office)
-    people, left_out = keys.recipients(office.config)
+    people, left_out = keys.recipients(roster_config(office))
     out = {"encrypted": encrypted(office), "keystore": store.root, "office_key": None, "wrapped_for": [],
            "should_be": [p.name for p in people], "left_out": left_out, "data_keys": 0}
     if store.exists():

@@ -286,6 +286,20 @@ def config_step(trust: Trust, old: Mapping | None, new: Mapping | None, action: 
                     else:
                         person.pop(key, None)
                 return trusted, found
+    # staff leave: a manager sets `active: false` on one other person's entry, nothing else
+    # (a supervisor not on a director's; a person who left does not act)
+    if action == "staff-leave" and not settings and len(after) == len(before):
+        changed = [(a, b) for a, b in zip(before, after) if a != b]
+        if len(changed) == 1 and all(isinstance(p, dict) for p in changed[0]):
+            was, now = changed[0]
+            target = trust.person(now.get("name"))
+            if ({k: v for k, v in was.items() if k != "active"} == {k: v for k, v in now.items() if k != "active"}
+                    and now.get("active") is False and was.get("active") is not False
+                    and role in MANAGERS and (trust.person(actor) or {}).get("active") is not False
+                    and target and target.get("active") is not False and now.get("name") != actor
+                    and (target.get("role") != "director" or role == "director")):
+                trusted.person(now["name"])["active"] = False
+                return trusted, found
     names = {p.get("name"): p for p in before}
     what = [f"{p.get('name')}: {codes.shown('role', names[p.get('name')].get('role')) if p.get('name') in names else _('(new)')}"
             f" → {codes.shown('role', p.get('role'))}"

@@ -61,12 +61,35 @@ def vouched(office: Office, person: Mapping) -> dict:
     if known is None:
         raise NotPermitted(_("{name} is in {config} but no tool step put them on the roster (a hand edit): a "
                              "supervisor or director adds them with `wuyectl staff add`").format(name=name, config=CONFIG))
+    if known.get("active") is False or person.get("active") is False:
+        raise NotPermitted(left_text(name))
     if known.get("role") != person.get("role"):
         raise NotPermitted(_("{name} is {role} in {config}, but {known} as the roster's "
                              "history has it (a hand edit is not honoured; roles change with the tool)").format(
             name=name, role=codes.shown("role", person.get("role")), config=CONFIG,
             known=codes.shown("role", known.get("role"))))
     return dict(person)
+
+
+def left_text(name: str) -> str:
+    return _("{name} has left the office (wuyectl staff leave): they may no longer act or reveal").format(name=name)
+
+
+def present(office: Office, name: str | None) -> dict:
+    """`office.actor(name)`, with a clear refusal for a person who left (`active: false`,
+    whom `office.staff()` no longer lists) instead of "not on the roster"."""
+    try:
+        return office.actor(name)
+    except NotPermitted:
+        who = name or os.environ.get("WUYECTL_USER")
+        if not who:
+            proc = git.run(office.top, ["config", "user.name"], check=False)
+            who = proc.stdout.decode("utf-8", "replace").strip()
+        who = str(who or "").strip()
+        if any(isinstance(p, Mapping) and p.get("name") == who and p.get("active") is False
+               for p in office.config.get("staff") or []):
+            raise NotPermitted(left_text(who)) from None
+        raise
 
 
 def _read(path: str) -> dict:

@@ -74,8 +74,12 @@ def staff_add(name, role, department, email):
     """Add a person to the roster (a supervisor or director only)."""
     from ... import api
 
-    api.add_staff(office(), actor_name(), name, role, department, email)
+    from .privacy import follow
+
+    the_office = office()
+    api.add_staff(the_office, actor_name(), name, role, department, email)
     click.echo(name)
+    follow(the_office, actor_name())
 
 
 @staff.command("key")
@@ -110,9 +114,32 @@ def staff_key(name, key_file, login):
                     key_text = fh.read(65536).decode("utf-8", "replace")
         except OSError as exc:
             raise BadValue(_("{what}: cannot read it ({error})").format(what=key_file, error=exc.strerror or exc)) from None
-    api.set_key(office(), actor_name(), name, key_text, login,
+    from .privacy import follow
+
+    the_office = office()
+    api.set_key(the_office, actor_name(), name, key_text, login,
                 key_source=_("standard input") if key_file == "-" else (key_file or _("the key")))
     click.echo(name if key_text is None else f"{name} {signing.fingerprint(key_text)}")
+    if key_text is not None:
+        follow(the_office, actor_name())
+
+
+@staff.command("leave")
+@click.argument("name", shell_complete=completion.staff)
+@global_options
+def staff_leave(name):
+    """Take a person off the roster: they leave the office (a supervisor or director; only a
+    director removes a director). Their entry stays, marked `active: false`, so history keeps
+    their name; they may no longer act or reveal. When personal data is encrypted, the office
+    key is replaced by a new one wrapped for the people who remain (this takes your SSH key in
+    WUYECTL_SIGNING_KEY; otherwise a person who can reveal runs `wuyectl keys rewrap`)."""
+    from ...app.office import leave_staff
+    from .privacy import follow
+
+    the_office = office()
+    commit = leave_staff(the_office, actor_name(), name)
+    click.echo(_("{name} left the office: committed {commit}").format(name=name, commit=commit[:10]))
+    follow(the_office, actor_name())
 
 
 @staff.command("list")
@@ -159,9 +186,14 @@ def policy_set(key, value, to_default):
 
     if (value is None) == (not to_default):
         raise UsageError(_("give VALUE, or --default to remove the setting"))
-    commit = set_policy(office(), actor_name(), key, None if to_default else value)
+    the_office = office()
+    commit = set_policy(the_office, actor_name(), key, None if to_default else value)
     click.echo((_("policy {key}: committed {commit}") if commit else _("policy {key}: not changed")).format(
         key=key, commit=(commit or "")[:10]))
+    if commit and str(key).strip().split(".")[0].strip() == "reveal_roles":
+        from .privacy import follow
+
+        follow(the_office, actor_name())
 
 
 @policy.command("show")

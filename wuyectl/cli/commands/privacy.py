@@ -110,11 +110,33 @@ def rewrap_text(done) -> str:
     if done.done == "same":
         return _("the keys are wrapped for the people the roster allows")
     if done.done == "pending":
+        if getattr(done, "by", None):
+            return _("the office keys still need re-wrapping ({change}): {names} runs `wuyectl keys rewrap` "
+                     "with their SSH key in WUYECTL_SIGNING_KEY ({why})").format(
+                change=_change(done), names=", ".join(done.by), why=done.why)
         return _("the office keys still need re-wrapping ({change}): a person who can reveal runs "
                  "`wuyectl keys rewrap` ({why})").format(change=_change(done), why=done.why)
     if done.done == "rotated":
         return _("new office key, wrapped for the roster ({change})").format(change=_change(done))
     return _("office key re-wrapped ({change})").format(change=_change(done))
+
+
+def follow(the_office, actor: str | None) -> None:
+    """After a committed change of who may reveal (staff add/key/leave, policy set
+    reveal_roles): re-wrap the office key for the roster now, and say on standard error what
+    was done or who still has to (nothing when the office is not encrypted). The change is
+    committed whatever happens here."""
+    from ...app.privacy import follow_roster
+    from ...errors import WuyeError
+
+    try:
+        done = follow_roster(the_office, actor)
+    except WuyeError as exc:
+        click.echo(_("the office keys were not re-wrapped ({error}): a person who can reveal runs "
+                     "`wuyectl keys rewrap`").format(error=exc), err=True)
+        return
+    if done.done != "off":
+        click.echo(rewrap_text(done), err=True)
 
 
 def _change(done) -> str:
