@@ -402,6 +402,8 @@ def follow_roster(office: Office, actor: str | None, *, required: bool = False) 
     person who can (`pending`, naming who), unless `required` (then it raises)."""
     from .roster import present
 
+    if required:   # `keys rewrap`: only a person who may reveal, even when there is nothing to do
+        check_reveal(office, actor)
     store = keystore(office)
     config = roster_config(office)
     people, left_out = keys.recipients(config)
