@@ -306,12 +306,34 @@ def test_config_step_honours_staff_leave():
 @pytest.mark.skipif(shutil.which("age") is None, reason="the `age` binary is not installed (interop check only)")
 def test_age_reads_the_office_key(office, encrypted, tmp_path):
     import base64
-    import json
 
     doc = store(office).office()
     wrapped = base64.urlsafe_b64decode(doc["wrapped"] + "=" * (-len(doc["wrapped"]) % 4))
     (tmp_path / "office.age").write_bytes(wrapped)
     proc = subprocess.run(["age", "-d", "-i", str(encrypted[DIRECTOR]), str(tmp_path / "office.age")],
                           capture_output=True)
-    assert proc.returncode == 0 and len(proc.stdout) == 32
-    json.dumps(doc)
+    assert proc.returncode == 0, proc.stderr
+    # what age gives is the office key itself: its public half is the one office.json names
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    public = X25519PrivateKey.from_private_bytes(proc.stdout).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    assert base64.urlsafe_b64encode(public).decode().rstrip("=") == doc["public"]
+
+
+@pytest.mark.lang("en")
+def test_a_tool_commit_by_someone_who_had_left_is_an_audit_finding(cli, git, office):
+    """The command refuses a person who left; a commit forged in their name, with the tool's
+    trailers, is reported by the audit."""
+    assert cli("staff", "leave", "赵强", "--as", DIRECTOR).code == 0
+    assert cli("open", "owner", "--unit", "5-1-0701", "--name", "李四", "--as", "赵强").code == 6
+    (office / "owners" / "5").mkdir(exist_ok=True)
+    (office / "owners/5/5-1-0701.yaml").write_text("id: 5-1-0701\nowners:\n  - name: 李四\n", encoding="utf-8")
+    git("add", "owners/5/5-1-0701.yaml")
+    git("-c", "user.name=赵强", "commit", "-q", "--no-verify", "-m",
+        "5-1-0701 open household\n\nWuye-Action: open\nWuye-Record: 5-1-0701\nWuye-Role: supervisor\n"
+        "Wuye-At: 2026-11-22T09:14:00+08:00")
+    audit = cli("audit")
+    assert audit.code == 7
+    assert "A-role" in audit.out and "赵强 had left the office (staff leave) before this commit" in audit.out

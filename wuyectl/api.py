@@ -22,7 +22,8 @@ from .app.audit import audit, record_log
 from .app.audit import report as audit_report
 from .app.households import ImportResult, add_people, import_owners, import_people, open_owner
 from .app.listing import list_records, show
-from .app.office import acting, add_staff, check_reveal, init_office, may_reveal, set_key
+from .app.office import acting, add_staff, check_reveal, init_office, leave_staff, may_reveal, set_key
+from .app.privacy import erase, erase_expired, follow_roster, key_status, migrate_encrypt
 from .app.records import Committed, act, coerce, edit_record, escalate, open_record
 from .app.sync import sync
 from .app.ticket_import import HistoryResult, import_tickets
@@ -34,7 +35,8 @@ from .store.office import Office
 
 __all__ = [
     "Office", "Kind", "KINDS", "kind_named", "Committed", "ImportResult", "HistoryResult",
-    "init_office", "add_staff", "set_key", "acting", "may_reveal", "check_reveal",
+    "init_office", "add_staff", "set_key", "leave_staff", "acting", "may_reveal", "check_reveal",
+    "migrate_encrypt", "erase", "erase_expired", "follow_roster", "key_status",
     "open_ticket", "open_owner", "open_callback", "open_home_visit", "open_survey_response", "draw_sample",
     "open_violation", "open_archive", "open_record", "import_owners", "import_people", "import_tickets", "add_people",
     "act", "assign", "escalate", "lend", "destroy", "edit_record", "coerce",

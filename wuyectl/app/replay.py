@@ -59,7 +59,7 @@ from ..store.office import CONFIG, FUTURE_SLACK_S, backdate_limit
 from ..timeutil import read_iso
 from . import sync
 
-ENGINE = 4                         # bump when the replay's rules change: old checkpoints are dropped
+ENGINE = 5                         # bump when the replay's rules change: old checkpoints are dropped
 TRAILERS = ("Wuye-Action", "Wuye-Record", "Wuye-Role", "Wuye-At")
 CREATING = ("open", "import", "visit", "survey", "callback", "sample")   # actions that add records
 ZERO = "0" * 40
@@ -590,6 +590,9 @@ class Replay:
         elif role == "auditor":
             self._find(commit, "A-role", "", _("{name} ({role}) has read-only access").format(
                 name=actor, role=codes.shown("role", "auditor")))
+        elif (trust.person(actor) or {}).get("active") is False:
+            self._find(commit, "A-role", "", _("{name} had left the office (staff leave) before this commit").format(
+                name=actor))
         self._signature(commit, trust)
 
     def _signature(self, commit: Commit, trust: Trust) -> None:

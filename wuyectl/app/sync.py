@@ -267,7 +267,7 @@ def sync_keys(office: Office, person: dict, remote: str) -> dict | None:
         theirs = keyref.read_ref(top, keyref.REMOTE_KEYS_REF) if there else None
         before |= keyref.key_ids(theirs)
         if theirs:
-            merged = keyref.merge(store, theirs, office.config, keys.Identity.from_env)
+            merged = keyref.merge(store, theirs, privacy.roster_config(office), keys.Identity.from_env)
             report["taken"] = sorted(set(report["taken"]) | set(merged.taken))
             report["resealed"] = sorted(set(report["resealed"]) | set(merged.resealed))
             report["pending"], report["why"] = merged.pending, merged.why
