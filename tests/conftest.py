@@ -203,6 +203,22 @@ def write(office):
 
 
 @pytest.fixture
+def keygen(tmp_path):
+    """`keygen(name, type="ed25519", *ssh_keygen_options)`: a new SSH key pair without a
+    passphrase in tmp_path/keys; returns the private key's path (the public half is PATH.pub)."""
+    folder = tmp_path / "keys"
+    folder.mkdir(exist_ok=True)
+
+    def _make(name: str, kind: str = "ed25519", *extra: str) -> Path:
+        path = folder / name
+        subprocess.run(["ssh-keygen", "-q", "-t", kind, *extra, "-N", "", "-C", f"{name}@test", "-f", str(path)],
+                       check=True, capture_output=True)
+        return path
+
+    return _make
+
+
+@pytest.fixture
 def api_office(office):
     """The office as a `wuyectl.api.Office` (re-open after CLI writes to re-read wuye.yaml)."""
     from wuyectl import api

@@ -25,16 +25,6 @@ OTHER_UNIT, OTHER_PHONE, OTHER_ID = "5-1-0701", "13612345678", "1101051949123100
 NEW_UNIT, NEW_PHONE, NEW_ID = "6-1-1802", "15155556666", "110101199003074477"
 
 
-@pytest.fixture
-def keygen(tmp_path):
-    def _make(name: str, kind: str = "ed25519") -> Path:
-        path = tmp_path / "keys" / name
-        path.parent.mkdir(exist_ok=True)
-        subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", f"{name}@test", "-f", str(path)],
-                       check=True, capture_output=True)
-        return path
-
-    return _make
 
 
 @pytest.fixture

@@ -24,20 +24,6 @@ def no_agent(monkeypatch):
     monkeypatch.delenv(signing.ENV_KEY, raising=False)
 
 
-@pytest.fixture
-def keygen(tmp_path):
-    """`keygen(name, type="ed25519")`: a new key pair in tmp_path/keys; returns the private
-    key's path (the public half is PATH.pub)."""
-    folder = tmp_path / "keys"
-    folder.mkdir(exist_ok=True)
-
-    def _make(name: str, kind: str = "ed25519", *extra: str) -> Path:
-        path = folder / name
-        subprocess.run(["ssh-keygen", "-q", "-t", kind, *extra, "-N", "", "-C", f"{name}@test", "-f", str(path)],
-                       check=True, capture_output=True)
-        return path
-
-    return _make
 
 
 def public(path: Path) -> str:

@@ -114,12 +114,22 @@ def mask_as(sort: str, value) -> str:
 ERASED_LABELS = ("已删除", "erased")
 
 
-def mask_phone(value) -> str:
+def _as_stored(value, malformed: str) -> str | None:
+    """What a value that is no longer the clear number shows, whatever its sort: an erased one
+    its label, a sealed one the mask stored with it (`malformed` if it is not well formed);
+    None for a clear value, which the caller masks."""
     if value in ERASED_LABELS:
         return value
     if is_sealed(value):
         parts = sealed_parts(value)
-        return parts[1] if parts else "********"
+        return parts[1] if parts else malformed
+    return None
+
+
+def mask_phone(value) -> str:
+    stored = _as_stored(value, "********")
+    if stored is not None:
+        return stored
     text = "" if value is None else str(value)
     if len(text) <= 4:
         return "*" * len(text)
@@ -129,11 +139,9 @@ def mask_phone(value) -> str:
 
 
 def mask_id_card(value) -> str:
-    if value in ERASED_LABELS:
-        return value
-    if is_sealed(value):
-        parts = sealed_parts(value)
-        return parts[1] if parts else "********"
+    stored = _as_stored(value, "********")
+    if stored is not None:
+        return stored
     text = "" if value is None else str(value)
     if len(text) <= 8:
         return "*" * len(text)
@@ -143,11 +151,9 @@ def mask_id_card(value) -> str:
 def mask_birth_date(value) -> str:
     """A birth date shows its year only (1975-**-**): with the month and day, the masked ID-card
     number (its first 4 and last 4) would leave only a few numbers it can be."""
-    if value in ERASED_LABELS:
-        return value
-    if is_sealed(value):
-        parts = sealed_parts(value)
-        return parts[1] if parts else "****-**-**"
+    stored = _as_stored(value, "****-**-**")
+    if stored is not None:
+        return stored
     text = "" if value is None else str(value)
     return text[:4] + "-**-**" if len(text) >= 4 else "*" * len(text)
 
