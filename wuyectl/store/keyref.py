@@ -159,7 +159,7 @@ def _layout(files: Mapping[str, bytes]):
 
 
 def _put(store: keys.Keystore, path: str, body: bytes) -> None:
-    from .transaction import atomic_write
+    from .shared import atomic_write
 
     full = os.path.join(store.root, *path.split("/"))
     os.makedirs(os.path.dirname(full), exist_ok=True)

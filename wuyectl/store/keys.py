@@ -228,7 +228,7 @@ class Keystore:
 
     # writing (under the repository lock)
     def _write(self, path: str, doc: Mapping) -> None:
-        from .transaction import atomic_write
+        from .shared import atomic_write
 
         atomic_write(path, (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8"))
 
@@ -262,7 +262,7 @@ class Keystore:
                 "recipients": [{"name": p.name, "fingerprint": p.fingerprint} for p in people]}
 
     def _switch(self, kek_id: str) -> None:
-        from .transaction import atomic_write
+        from .shared import atomic_write
 
         atomic_write(os.path.join(self.root, "current"), (kek_id + "\n").encode("ascii"))
 

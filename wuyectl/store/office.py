@@ -138,7 +138,7 @@ class Office:
             found = schema.problems(loaded.data, "config")
             if found:
                 raise Invalid([Problem(CONFIG, *yamlio.location(loaded.rt, p), m) for p, m in found])
-            from .transaction import atomic_write
+            from .shared import atomic_write
 
             try:   # (with the shared mode: another account of a shared office rewrites it)
                 atomic_write(stamp, key.encode("utf-8"), sync=False)

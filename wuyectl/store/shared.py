@@ -346,3 +346,41 @@ def within(path: str, root: str) -> bool:
     """Whether `path` is `root` or inside it, after symbolic links."""
     path, root = os.path.realpath(path), os.path.realpath(root)
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def atomic_write(path: str, data: bytes, *, sync: bool = True, executable: bool = False) -> None:
+    """Write via a temporary file in the same folder and rename; `sync=False` leaves the
+    flush to disk to the caller (a batch syncs once for all its files).
+
+    The file keeps the mode it had; a new one gets what the umask gives (as any program's),
+    and in a shared repository what `core.sharedRepository` adds (`shared`); `executable`
+    adds x where r (a hook). Folders made on the way are made as `make_dirs` makes them."""
+    path = os.path.abspath(path)
+    folder = os.path.dirname(path)
+    make_dirs(folder)
+    keep = existing_mode(path)
+    fd, tmp = open_temp(folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            mode_for(fh.fileno(), path, folder, keep=keep, executable=executable)
+            fh.write(data)
+            fh.flush()
+            if sync:
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    if not sync:
+        return
+    try:
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from ..errors import BadValue, Conflict, Invalid, Problem, Refused, RepoError, WuyeError
 from ..i18n import _
 from . import fastyaml, git, shared, yamlio
+from .shared import atomic_write  # noqa: F401  (written where file modes are: store/shared.py)
 from .lock import RepoLock
 from .office import CONFIG, Loaded, Office
 
@@ -152,44 +153,6 @@ def check_one_line(what: str, value) -> None:
     if any(_breaks_lines(ch) for ch in text):
         raise BadValue(_("{what} '{text}' contains a line break or control character").format(
             what=what, text=escape_controls(text)))
-
-
-def atomic_write(path: str, data: bytes, *, sync: bool = True, executable: bool = False) -> None:
-    """Write via a temporary file in the same folder and rename; `sync=False` leaves the
-    flush to disk to the caller (a batch syncs once for all its files).
-
-    The file keeps the mode it had; a new one gets what the umask gives (as any program's),
-    and in a shared repository what `core.sharedRepository` adds (`shared`); `executable`
-    adds x where r (a hook). Folders made on the way are made as `shared.make_dirs` makes them."""
-    path = os.path.abspath(path)
-    folder = os.path.dirname(path)
-    shared.make_dirs(folder)
-    keep = shared.existing_mode(path)
-    fd, tmp = shared.open_temp(folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            shared.mode_for(fh.fileno(), path, folder, keep=keep, executable=executable)
-            fh.write(data)
-            fh.flush()
-            if sync:
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    if not sync:
-        return
-    try:
-        dfd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
 
 
 def _normalise(node, key=None):
