@@ -358,3 +358,37 @@ def test_a_copy_without_the_keys_refuses_to_write_a_number_rather_than_make_new_
         "(.git/wuyectl/keys): sync with the office (wuyectl sync) or copy the folder from the office computer\n"))
     assert repo_state() == before and not (office / ".git" / "wuyectl" / "keys").exists()
     assert cli("open", "owner", "--unit", NEW_UNIT, "--name", "王五", "--as", "王芳").code == 0   # no number: fine
+
+
+def test_the_migration_seals_each_value_on_its_own_line_and_keeps_comments(tmp_path, keygen):
+    from wuyectl.app.privacy import sealed_text
+    from wuyectl.domain.kinds import KINDS
+    from wuyectl.store import fastyaml, keys
+
+    key = keygen("k")
+    store = keys.Keystore(str(tmp_path))
+    store.create({"staff": [{"name": "主任", "role": "director", "signing_key": Path(f"{key}.pub").read_text()}]},
+                 "主任", "2026-11-22T09:14:00+08:00")
+    sealer = keys.Sealer(store, "2026-11-22T09:14:00+08:00")
+    text = ("id: 3-2-1201  # 3号楼\n"
+            "owners:\n"
+            "  # 产权人\n"
+            "  - name: 张三\n"
+            "    phone: 13900139000   # 白天打这个\n"
+            "    id_card: \"11010519491231002X\"\n"
+            "    birth_date: '1949-12-31'\n"
+            "members:\n"
+            "  - phone: '13900139000'\n"
+            "    name: 张小三\n")
+    out, count = sealed_text(KINDS["owner"], text, sealer, "3-2-1201")
+    assert count == 4
+    lines = out.split("\n")
+    assert lines[0] == "id: 3-2-1201  # 3号楼" and lines[2] == "  # 产权人"
+    assert re.fullmatch(r"    phone: enc:1:3-2-1201\.[0-9a-f]{8}:139\*\*\*\*9000:[A-Za-z0-9_-]+   # 白天打这个", lines[4])
+    assert re.fullmatch(r"    birth_date: enc:1:3-2-1201\.[0-9a-f]{8}:1949-\*\*-\*\*:[A-Za-z0-9_-]+", lines[6])
+    assert re.fullmatch(r"  - phone: enc:1:3-2-1201\.[0-9a-f]{8}:139\*\*\*\*9000:[A-Za-z0-9_-]+", lines[8])
+    opener = keys.Opener(store, keys.Identity.from_file(str(key)))
+    data = fastyaml.load(out)
+    assert [opener.open(data["owners"][0][k], k) for k in ("phone", "id_card", "birth_date")] == [
+        "13900139000", "11010519491231002X", "1949-12-31"]
+    assert opener.open(data["members"][0]["phone"], "phone") == "13900139000"

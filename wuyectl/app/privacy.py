@@ -57,39 +57,89 @@ class Migrated:
 def migrate_encrypt(office: Office, actor: str | None) -> Migrated:
     """Seal every personal value of the office in one commit (`migrate-encrypt`), set
     `encrypted: true` in wuye.yaml and make the office key for the people allowed to reveal.
-    The index cache, which held the clear values, is deleted (it is rebuilt from the sealed
-    files)."""
+    Each file keeps its text but for the values sealed (comments and layout stay); the index
+    cache, which held the clear values, is deleted (it is rebuilt from the sealed files)."""
     person = acting(office, actor)
     if person["role"] not in MANAGERS:
         raise NotPermitted(_("{name} ({role}) may not turn encryption on: needs {roles}").format(
             name=person["name"], role=codes.shown("role", person["role"]), roles=codes.shown_or("role", MANAGERS)))
     if encrypted(office):
         raise Refused(_("personal data is already encrypted in this office"))
-    keys.recipients(office.config)  # (checked for real when the office key is made)
     values = 0
     subjects: set[str] = set()
-    records: list[str] = []
+    records = 0
     with Transaction(office, person) as tx:
         config = tx.load_path(CONFIG)
         config.rt["encrypted"] = True
         tx.stage(config)
-        for kind, rel, data in _records_with_personal(office):
-            clear = [1 for box, key, _sort, _path in personal_values(kind, data) if not is_sealed(box[key])]
-            if not clear:
-                continue
-            _kind, loaded = tx.load(data["id"]) if data.get("id") else (kind, tx.load_path(rel))
-            tx.stage(loaded)
-            values += len(clear)
-            subjects.add(subject_of(kind, data))
-            records.append(str(data.get("id")))
         store = keystore(office)
         store.tidy()
         store.create(roster_config(office, config.data), person["name"], _iso(office))
+        sealer = keys.Sealer(store, _iso(office))
+        todo = [(kind, rel, data) for kind, rel, data in _records_with_personal(office)
+                if any(not is_sealed(box[key]) for box, key, _s, _p in personal_values(kind, data))]
+        tx.check_clean([rel for _kind, rel, _data in todo])
+        for kind, rel, _data in todo:
+            with open(office.abspath(rel), "rb") as fh:
+                raw = fh.read()
+            subject = subject_of(kind, _data)
+            text, count = sealed_text(kind, yamlio.decode(raw), sealer, subject)
+            tx.stage_rendered(rel, text.encode("utf-8"), fastyaml.load(text))
+            values += count
+            subjects.add(subject)
+            records += 1
         # (a subject in the tool's words, as every commit's: the action and what it touched)
-        commit = tx.commit(f"migrate encrypt ({len(records)} records)", action="migrate-encrypt", records=[])
+        commit = tx.commit(f"migrate encrypt ({records} records)", action="migrate-encrypt", records=[])
     forget_cache(office)
     office.reload()
-    return Migrated(commit, len(records), values, len(subjects))
+    return Migrated(commit, records, values, len(subjects))
+
+
+def sealed_text(kind: Kind, text: str, sealer: keys.Sealer, subject: str) -> tuple[str, int]:
+    """(the record's text with every clear personal value sealed, how many): each value is
+    replaced on its own line, so hand-written comments and the layout stay; a file whose values
+    cannot be told apart line by line is sealed through the round-trip writer instead. Either
+    way the result is checked: the same data but for the values sealed."""
+    import re
+
+    before = fastyaml.load(text)
+    clear = [(key, sort, str(box[key])) for box, key, sort, _p in personal_values(kind, before)
+             if not is_sealed(box[key])]
+    lines = text.split("\n")
+    done = 0
+    for key, sort, shown in dict.fromkeys(clear):
+        pattern = re.compile(r"^(\s*(?:-\s+)?%s:[ \t]*)(['\"]?)%s\2([ \t]*(?:#.*)?)$" % (re.escape(key), re.escape(shown)))
+        at = [i for i, line in enumerate(lines) if pattern.match(line)]
+        if len(at) != clear.count((key, sort, shown)):
+            return _sealed_round_trip(kind, text, sealer, subject)
+        for i in at:
+            found = pattern.match(lines[i])
+            lines[i] = found.group(1) + sealer.seal(subject, sort, shown) + found.group(3)
+            done += 1
+    out = "\n".join(lines)
+    if _without_personal(kind, fastyaml.load(out)) != _without_personal(kind, before) or any(
+            not is_sealed(box[key]) for box, key, _s, _p in personal_values(kind, fastyaml.load(out))):
+        return _sealed_round_trip(kind, text, sealer, subject)
+    return out, done
+
+
+def _sealed_round_trip(kind: Kind, text: str, sealer: keys.Sealer, subject: str) -> tuple[str, int]:
+    rt = yamlio.load_roundtrip(text)
+    done = 0
+    for box, key, sort, _path in list(personal_values(kind, rt)):
+        if not is_sealed(box[key]):
+            box[key] = sealer.seal(subject, sort, str(box[key]))
+            done += 1
+    return yamlio.dump(rt), done
+
+
+def _without_personal(kind: Kind, data: dict) -> dict:
+    import copy
+
+    out = copy.deepcopy(data)
+    for box, key, _sort, _path in list(personal_values(kind, out)):
+        box[key] = None
+    return out
 
 
 def _records_with_personal(office: Office):

@@ -266,6 +266,17 @@ class Transaction:
         self.verbatim[relpath] = raw
         return loaded
 
+    def stage_rendered(self, relpath: str, raw: bytes, data: dict) -> None:
+        """Stage a file the caller has already written out (`raw`, whose plain data is `data`):
+        validated like any other, written byte for byte. For a bulk change (`migrate encrypt`)
+        that must not hold thousands of round-trip trees at once."""
+        self.staged[relpath] = Loaded(relpath, None, data, raw)
+        self.verbatim[relpath] = raw
+
+    def check_clean(self, relpaths: list[str]) -> None:
+        """Refuse if any of these records has uncommitted hand edits (one git call for all)."""
+        self._check_clean(relpaths)
+
     def stage(self, loaded: Loaded) -> None:
         from ..domain.kinds import kind_of_path
         from . import schema
@@ -364,7 +375,8 @@ class Transaction:
                 loaded.data = yamlio.to_plain(loaded.rt)
         problems: list[Problem] = []
         for rel, loaded in self.staged.items():
-            problems.extend(validate_staged(self.office, rel, loaded, self.staged, as_written=rel in self.verbatim))
+            problems.extend(validate_staged(self.office, rel, loaded, self.staged,
+                                            as_written=rel in self.verbatim and loaded.rt is not None))
         if problems:
             raise Invalid(problems)
         sealed = self._seal()
@@ -398,7 +410,7 @@ class Transaction:
         sealer = None
         for rel, loaded in self.staged.items():
             kind = kind_of_path(rel)
-            if kind is None or not kind.personal:
+            if kind is None or not kind.personal or loaded.rt is None:   # (rendered: sealed by its maker)
                 continue
             clear = [(box, key, sort) for box, key, sort, _path in personal_values(kind, loaded.rt)
                      if not is_sealed(box[key])]
