@@ -191,7 +191,7 @@ def test_erase_destroys_the_household_key_and_nothing_else(cli, git, office, new
     done = cli("erase", NEW_UNIT, "--reason", "moved out; asked to delete (PIPL art. 47)", "--as", DIRECTOR, env=env)
     head = git("rev-parse", "HEAD").strip()
     assert (done.code, done.err) == (0, "")
-    assert re.fullmatch(rf"{NEW_UNIT}: erased \(1 keys destroyed\), committed {head[:10]}\n", done.out)
+    assert re.fullmatch(rf"{NEW_UNIT}: erased \(1 key destroyed\), committed {head[:10]}\n", done.out)
     assert git("log", "-1", "--format=%s%n%b", head) == (
         f"{NEW_UNIT} erase personal data\nWuye-Action: erase\nWuye-Record: {NEW_UNIT}\nWuye-Role: director\n"
         "Wuye-At: 2026-11-22T09:14:00+08:00\n\n")
@@ -235,7 +235,7 @@ def test_erase_expired_takes_the_closed_records_with_their_own_key(cli, git, off
     later = {**env, "WUYECTL_NOW": "2027-05-22T09:14:00+08:00"}   # 181 days later: past the default 180
     done = cli("erase", "--expired", "--as", DIRECTOR, env=later)
     head = git("rev-parse", "HEAD").strip()
-    assert (done.code, done.out) == (0, f"{tid}: erased (1 keys destroyed), committed {head[:10]}\n")
+    assert (done.code, done.out) == (0, f"{tid}: erased (1 key destroyed), committed {head[:10]}\n")
     shown = json.loads(cli("show", tid, "--reveal", "-o", "json", "--as", DIRECTOR, env=later).out)
     assert shown["reporter"]["phone"] == "erased"
     assert shown["erased"][0]["reason"] == "kept 180 days after closing (policy keep_personal_days)"
@@ -392,3 +392,71 @@ def test_the_migration_seals_each_value_on_its_own_line_and_keeps_comments(tmp_p
     assert [opener.open(data["owners"][0][k], k) for k in ("phone", "id_card", "birth_date")] == [
         "13900139000", "11010519491231002X", "1949-12-31"]
     assert opener.open(data["members"][0]["phone"], "phone") == "13900139000"
+
+
+@pytest.mark.lang("en")
+def test_erasing_a_household_reaches_its_numbers_in_public_area_tickets_and_says_what_it_cannot(
+        cli, git, office, new_ticket, encrypted):
+    env, migration = encrypted
+    public = cli("open", "ticket", "--channel", "phone", "--category", "repair", "--place", "北门", "--reporter", "张三",
+                 "--phone", OWNER_PHONE, "--description", "路灯不亮", "-o", "ids", "--as", "王芳").out.strip()
+    other = cli("open", "ticket", "--channel", "phone", "--category", "repair", "--place", "南门", "--reporter", "路人",
+                "--phone", NEW_PHONE, "--description", "路灯不亮", "-o", "ids", "--as", "王芳").out.strip()
+    unit_ticket = new_ticket()
+    wrong = cli("erase", unit_ticket, "--reason", "x", "--as", DIRECTOR, env=env)
+    assert (wrong.code, wrong.err) == (3, f"wuyectl: {unit_ticket}'s numbers are sealed with household {UNIT}'s key: "
+                                          f"erase {UNIT}\n")
+    done = cli("erase", UNIT, "--reason", "moved out", "--as", DIRECTOR, env=env)
+    head = git("rev-parse", "HEAD").strip()
+    assert done.code == 0, done.err
+    assert done.out == (f"{UNIT}: erased (1 key destroyed), committed {head[:10]}\n"
+                        f"{public}: erased (1 key destroyed), committed {head[:10]}\n")
+    assert done.err == (f"note: history before the migration ({migration[:10]}) still holds {UNIT}'s numbers in "
+                        "clear: git keeps every version, and rewriting history is what the audit forbids\n")
+    shown = json.loads(cli("show", public, "--reveal", "-o", "json", "--as", DIRECTOR, env=env).out)
+    assert shown["reporter"]["phone"] == "erased"
+    assert NEW_PHONE in cli("show", other, "--reveal", "--as", DIRECTOR, env=env).out   # someone else's: kept
+    assert cli("audit").code == 0
+
+
+@pytest.mark.lang("en")
+def test_a_record_with_its_own_key_is_erased_by_its_id(cli, git, encrypted):
+    env, _ = encrypted
+    tid = cli("open", "ticket", "--channel", "phone", "--category", "repair", "--place", "北门", "--reporter", "路人",
+              "--phone", NEW_PHONE, "--description", "路灯不亮", "-o", "ids", "--as", "王芳").out.strip()
+    done = cli("erase", tid, "--reason", "asked to delete", "--as", DIRECTOR, env=env)
+    assert (done.code, done.err) == (0, "")
+    assert json.loads(cli("show", tid, "--reveal", "-o", "json", "--as", DIRECTOR, env=env).out)["reporter"]["phone"] == "erased"
+    both = cli("erase", tid, "--expired", "--as", DIRECTOR, env=env)
+    assert (both.code, both.err) == (2, "wuyectl: give a UNIT or ID, or --expired, not both\n")
+
+
+@pytest.mark.lang("en")
+def test_erasing_in_a_copy_without_the_keys_is_refused(cli, office, encrypted, repo_state):
+    import shutil
+
+    env, _ = encrypted
+    shutil.rmtree(office / ".git" / "wuyectl" / "keys")
+    before = repo_state()
+    refused = cli("erase", UNIT, "--reason", "x", "--as", DIRECTOR, env=env)
+    assert (refused.code, refused.err) == (5, "wuyectl: this copy of the office has no keys (.git/wuyectl/keys), so "
+                                              "erasing here would destroy nothing: erase in the office, or sync first\n")
+    assert repo_state() == before
+
+
+def test_a_key_another_copy_made_before_the_erasure_goes_when_the_erasure_arrives(cli, office, encrypted):
+    """A copy that had not synced when the director erased may hold a key of the household it
+    made itself; the erasure covers every key of the household made before it."""
+    from wuyectl import api
+    from wuyectl.app import privacy
+    from wuyectl.store import keys
+
+    env, _ = encrypted
+    store = keys.Keystore(str(office / ".git"))
+    early, _public = store.new_data_key(UNIT, "2026-11-22T09:00:00+08:00")   # "made in another copy, earlier"
+    assert cli("erase", UNIT, "--reason", "moved out", "--as", DIRECTOR, env=env).code == 0
+    assert store.data_key(early) is None       # erase destroyed every key of the household it had
+    late, _public = store.new_data_key(UNIT, "2026-11-22T09:00:00+08:00")    # arrives by sync after the erase
+    after, _public = store.new_data_key(UNIT, "2026-11-23T09:00:00+08:00")   # a new owner's, made after it
+    assert privacy.purge_erased(api.Office(str(office))) == [late]
+    assert store.data_key(late) is None and store.data_key(after) is not None

@@ -297,12 +297,19 @@ class Erased:
     subject: str
     keys: list[str]
     records: list[str]
+    notes: list[str] = field(default_factory=list)   # what the erasure could not reach, said once
 
 
-def erase(office: Office, actor: str | None, unit: str, *, reason: str) -> Erased:
-    """Destroy the data keys of household `unit` (every personal value sealed for it, in every
-    version git keeps, can no longer be opened) and record the erasure on its file, in one
-    commit (`erase`). The records stay; so do the figures of every report."""
+def erase(office: Office, actor: str | None, record_id: str, *, reason: str) -> list[Erased]:
+    """Destroy the data keys of a household (`3-2-1201`) or of a record that has its own (a
+    ticket with no unit): every personal value sealed for it, in every version git keeps since
+    the migration, can no longer be opened. The erasure is recorded on the record's file, in one
+    commit (`erase`); the records stay, and so do the figures of every report.
+
+    A household's numbers may also be in records of their own (a public-area ticket its owner
+    reported): when the director's key can open the household's values, those records are found
+    (by their masks, then opened) and erased in the same commit. `notes` says what it could not
+    reach: history from before the migration, and records not looked through."""
     person = acting(office, actor)
     if person["role"] not in ERASERS:
         raise NotPermitted(_("{name} ({role}) may not erase personal data: needs {roles}").format(
@@ -310,9 +317,101 @@ def erase(office: Office, actor: str | None, unit: str, *, reason: str) -> Erase
     reason = (reason or "").strip()
     if not reason:
         raise BadValue(_("--reason is required"))
-    owner_kind = KINDS["owner"]
-    unit = owner_kind.check_id(unit)
-    return _erase_subjects(office, person, [(unit, owner_kind)], reason=reason, action="erase")[0]
+    kind = kind_of_id(str(record_id).strip())
+    record_id = kind.check_id(record_id)
+    if not kind.personal:
+        raise BadValue(_("a {kind} holds no personal numbers to erase").format(kind=codes.kind_noun(kind.name)))
+    if not office.exists(record_id):
+        raise NotFound(kind.missing(record_id))
+    _k, loaded = office.load(record_id)
+    subject = subject_of(kind, loaded.data)
+    if subject != record_id:
+        raise BadValue(_("{id}'s numbers are sealed with household {unit}'s key: erase {unit}").format(
+            id=record_id, unit=subject))
+    _check_erasable(office, record_id, loaded.data)
+    notes: list[str] = []
+    subjects = [(record_id, kind)]
+    if kind.name == "owner":
+        more, note = _own_key_records_of(office, actor, record_id)
+        subjects += more
+        notes += [note] if note else []
+    before = _clear_before_migration(office, kind.path_of(record_id))
+    if before:
+        notes.append(_("history before the migration ({commit}) still holds {id}'s numbers in clear: git keeps "
+                       "every version, and rewriting history is what the audit forbids").format(
+            commit=before[:10], id=record_id))
+    done = _erase_subjects(office, person, subjects, reason=reason, action="erase")
+    done[0].notes = notes
+    return done
+
+
+def _check_erasable(office: Office, subject: str, data: Mapping) -> None:
+    if not encrypted(office):
+        raise Refused(_("personal data is not encrypted in this office, so it cannot be erased by deleting a key "
+                        "(wuyectl migrate encrypt first)"))
+    store = keystore(office)
+    if not store.exists():
+        raise Refused(_("this copy of the office has no keys (.git/wuyectl/keys), so erasing here would destroy "
+                        "nothing: erase in the office, or sync first"))
+    if not store.data_keys(subject):
+        if data.get("erased"):
+            raise Refused(_("{id}: its personal data was already erased").format(id=subject))
+        raise Refused(_("{id}: no data key of its to destroy (already erased, no number was ever sealed for it, "
+                        "or this copy has not synced the key)").format(id=subject))
+
+
+def _own_key_records_of(office: Office, actor: str | None, unit: str) -> tuple[list[tuple[str, Kind]], str]:
+    """The records with their own key (no household) that hold one of household `unit`'s
+    numbers, and a note when they could not be looked for (the acting person's key cannot
+    open the household's values)."""
+    try:
+        opener = reveal_opener(office, actor)
+        owned: set[tuple[str, str]] = set()
+        for kind in office.kinds():
+            if not kind.personal:
+                continue
+            for entry in office.index(kind).entries():
+                data = entry.data or {}
+                if subject_of(kind, data) != unit and data.get("id") != unit:
+                    continue
+                for box, key, sort, _p in personal_values(kind, data):
+                    value = opener.open(box[key], sort) if (opener and is_sealed(box[key])) else box[key]
+                    if isinstance(value, str):
+                        owned.add((sort, value))
+    except (Refused, NotPermitted, BadValue, NotFound) as exc:
+        return [], _("records with a key of their own (public-area tickets) were not searched for this "
+                     "household's numbers ({why}); erase any such record by its ID").format(why=exc)
+    masks = {(sort, mask_as(sort, value)): value for sort, value in owned}
+    found: list[tuple[str, Kind]] = []
+    for kind in office.kinds():
+        if not kind.personal:
+            continue
+        for entry in office.index(kind).entries():
+            data = entry.data or {}
+            rid = data.get("id")
+            if not rid or rid == unit or subject_of(kind, data) != rid:
+                continue
+            for box, key, sort, _p in personal_values(kind, data):
+                parts = sealed_parts(box[key])
+                if parts and (sort, parts[1]) in masks and opener.open(box[key], sort) in {
+                        v for s, v in owned if s == sort}:
+                    if keystore(office).data_keys(rid):
+                        found.append((rid, kind))
+                    break
+    return found, ""
+
+
+def _clear_before_migration(office: Office, relpath: str) -> str | None:
+    """The migration commit, when the record's file already existed before it (its numbers
+    are then in clear in the history before it); None otherwise."""
+    from ..store import git
+
+    path = office.git_path(relpath)
+    text = git.out(office.top, ["log", "-1", "--format=%H", "--grep=^Wuye-Action: migrate-encrypt$", "HEAD"]).strip()
+    if not text:
+        return None
+    there = git.run(office.top, ["cat-file", "-e", f"{text}^:{path}"], check=False)
+    return text if there.returncode == 0 else None
 
 
 def _erase_subjects(office: Office, person: dict, subjects: list[tuple[str, Kind]], *, reason: str,
@@ -331,8 +430,9 @@ def _erase_subjects(office: Office, person: dict, subjects: list[tuple[str, Kind
                 raise NotFound(kind.missing(subject))
             _kind, loaded = tx.load(subject)
             history = loaded.rt.get("erased")
-            if not found and history:
-                raise Refused(_("{id}: its personal data was already erased").format(id=subject))
+            if not found:
+                raise Refused(_("{id}: no data key of its to destroy (already erased, no number was ever sealed "
+                                "for it, or this copy has not synced the key)").format(id=subject))
             entry = {"at": stamp, "by": person["name"], "reason": reason, "keys": found}
             if history is None:
                 loaded.rt["erased"] = yamlio.new_map({"erased": [entry]})["erased"]
@@ -353,8 +453,12 @@ def _erase_subjects(office: Office, person: dict, subjects: list[tuple[str, Kind
 
 
 def purge_erased(office: Office) -> list[str]:
-    """Delete the data keys of subjects whose erasure history records but whose keys are
-    still here (a crash after the erase commit; a copy that synced the commit)."""
+    """Delete the data keys that an erasure recorded in history covers but that are still here
+    (a crash after the erase commit; a copy that synced the commit): the keys it names, and any
+    other key of the same record's subject made before the erasure (one another copy made and
+    had not yet synced when the director erased)."""
+    from ..timeutil import read_iso
+
     store = keystore(office)
     gone: list[str] = []
     for kind in office.kinds():
@@ -362,10 +466,25 @@ def purge_erased(office: Office) -> list[str]:
             continue
         for entry in office.index(kind).entries():
             data = entry.data or {}
-            for erasure in data.get("erased") or []:
-                for key_id in (erasure or {}).get("keys") or []:
-                    if store.destroy_key(key_id):
-                        gone.append(key_id)
+            erasures = [e for e in data.get("erased") or [] if isinstance(e, dict)]
+            if not erasures:
+                continue
+            named = {str(k) for e in erasures for k in e.get("keys") or []}
+            try:
+                last = max(read_iso(str(e.get("at"))) for e in erasures)
+            except (TypeError, ValueError):
+                last = None
+            for key_id in store.data_keys(subject_of(kind, data)):
+                made = (store.data_key(key_id) or {}).get("at")
+                try:
+                    older = last is not None and made is not None and read_iso(str(made)) <= last
+                except (TypeError, ValueError):
+                    older = False
+                if (key_id in named or older) and store.destroy_key(key_id):
+                    gone.append(key_id)
+            for key_id in named:
+                if store.destroy_key(key_id):
+                    gone.append(key_id)
     forget_hashes(office, sorted({subject_of_key(k) for k in gone}))
     return gone
 

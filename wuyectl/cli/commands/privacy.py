@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from ...i18n import _
+from ...i18n import _, ngettext
 from .. import completion
 from ..options import actor_name, global_options, office, output_option
 
@@ -32,22 +32,27 @@ def migrate_encrypt():
 
 
 @click.command()
-@click.argument("unit", required=False, metavar="[UNIT]", shell_complete=completion.record_ids(any_kind=True))
+@click.argument("record_id", required=False, metavar="[UNIT|ID]", shell_complete=completion.record_ids(any_kind=True))
 @click.option("--reason", default=None, help="Why (the owner's request, moved out …); kept in the record and history.")
 @click.option("--expired", is_flag=True,
               help="Instead of a unit: every record with its own key (a ticket with no unit) closed longer "
                    "ago than policy keep_personal_days.")
 @global_options
-def erase(unit, reason, expired):
-    """Erase a household's personal numbers for good (a director only): its data key is
-    destroyed, so its phone and ID-card numbers cannot be read again from the files or from
-    any commit in history (PIPL art. 47). The records stay, marked erased with who, when and
+def erase(record_id, reason, expired):
+    """Erase a household's personal data for good (a director only): its data key is
+    destroyed, so its phone and ID-card numbers and birth dates cannot be read again from the
+    files or from any commit since `migrate encrypt` (PIPL art. 47) — history before the
+    migration keeps what it had, and erase says so. Public-area tickets that hold one of the
+    household's numbers are erased with it; a record with a key of its own (a ticket with no
+    unit) can also be erased by its ID. The records stay, marked erased with who, when and
     why, and every report's figures stay the same."""
     from ...app import privacy
     from ...errors import UsageError
 
-    if expired == bool(unit):
-        raise UsageError(_("give a UNIT, or --expired"))
+    if expired and record_id:
+        raise UsageError(_("give a UNIT or ID, or --expired, not both"))
+    if not expired and not record_id:
+        raise UsageError(_("give a UNIT or ID, or --expired"))
     the_office = office()
     if expired:
         done = privacy.erase_expired(the_office, actor_name(), reason=reason)
@@ -55,10 +60,13 @@ def erase(unit, reason, expired):
             click.echo(_("nothing past its keeping time"))
             return
     else:
-        done = [privacy.erase(the_office, actor_name(), unit, reason=reason)]
+        done = privacy.erase(the_office, actor_name(), record_id, reason=reason)
     for item in done:
-        click.echo(_("{id}: erased ({keys} keys destroyed), committed {commit}").format(
+        click.echo(ngettext("{id}: erased ({keys} key destroyed), committed {commit}",
+                            "{id}: erased ({keys} keys destroyed), committed {commit}", len(item.keys)).format(
             id=item.subject, keys=len(item.keys), commit=item.commit[:10]))
+        for note in item.notes:
+            click.echo(_("note: {note}").format(note=note), err=True)
 
 
 @click.group()
