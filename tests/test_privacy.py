@@ -460,3 +460,41 @@ def test_a_key_another_copy_made_before_the_erasure_goes_when_the_erasure_arrive
     after, _public = store.new_data_key(UNIT, "2026-11-23T09:00:00+08:00")   # a new owner's, made after it
     assert privacy.purge_erased(api.Office(str(office))) == [late]
     assert store.data_key(late) is None and store.data_key(after) is not None
+
+
+@pytest.mark.lang("en")
+def test_one_person_does_not_reveal_with_anothers_key(cli, keygen, encrypted):
+    env, _ = encrypted
+    other = keygen("zhaoqiang")
+    assert cli("staff", "key", "赵强", "--file", f"{other}.pub", "--as", DIRECTOR, env=env).code == 0
+    assert OTHER_PHONE in cli("show", OTHER_UNIT, "--reveal", "--as", "赵强", env={"WUYECTL_SIGNING_KEY": str(other)}).out
+    borrowed = cli("show", OTHER_UNIT, "--reveal", "--as", DIRECTOR, env={"WUYECTL_SIGNING_KEY": str(other)})
+    assert borrowed.code == 3 and "not 刘主任's signing key on the roster" in borrowed.err
+
+
+def test_the_desk_finds_a_caller_by_name_without_any_number(cli, encrypted):
+    found = cli("get", "owners", "--where", "owners.name=李四", "-o", "ids", "--as", "王芳")
+    assert (found.code, found.out) == (0, f"{OTHER_UNIT}\n")
+
+
+@pytest.mark.lang("en")
+@pytest.mark.parametrize("which, reason", [
+    ("public", "this is a public key: give the private key file (the one without .pub)"),
+    ("ecdsa", "a kind of key the office key cannot be wrapped for: ssh-ed25519 or ssh-rsa only"),
+    ("passphrase", "it has a passphrase; age reads only a key without one (ssh-keygen -p -f KEY removes it; keep the "
+                   "file readable by you alone)"),
+])
+def test_a_key_file_that_cannot_open_the_office_key_says_why(tmp_path, keygen, which, reason):
+    from wuyectl.errors import BadValue
+    from wuyectl.store import keys
+
+    if which == "public":
+        path = f"{keygen('k')}.pub"
+    elif which == "ecdsa":
+        path = str(keygen("k", "ecdsa"))
+    else:
+        path = str(tmp_path / "locked")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "secret", "-f", path], check=True)
+    with pytest.raises(BadValue) as refused:
+        keys.Identity.from_file(path)
+    assert str(refused.value) == f"WUYECTL_SIGNING_KEY ({path}): {reason}"

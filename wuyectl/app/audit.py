@@ -13,7 +13,8 @@ import os
 from datetime import timedelta
 
 from ..domain.findings import AUDIT, Finding
-from ..domain.privacy import mask
+from ..domain.privacy import is_sealed, mask
+from ..i18n import _
 from ..store import git
 from ..store.office import Office, backdate_limit
 from ..timeutil import read_iso
@@ -64,7 +65,8 @@ def changes(old: dict | None, new: dict | None) -> list[dict]:
     before, after = flatten(old or {}), flatten(new or {})
 
     def shown(key, value):
-        return mask(key.rsplit(".", 1)[-1], value)
+        text = mask(key.rsplit(".", 1)[-1], value)
+        return _("{mask} (sealed)").format(mask=text) if is_sealed(value) else text
 
     out = [{"field": "(file)", "old": unreadable, "new": None}] if repaired else []
     out += [{"field": k, "old": shown(k, before.get(k)), "new": shown(k, after.get(k))}

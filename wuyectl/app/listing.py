@@ -21,9 +21,13 @@ from ..timeutil import moment, read_iso
 
 
 def _get(data, dotted: str):
+    """The value at a dotted path; through a list, the values of its items (`owners.name`: every
+    owner's name, which a condition matches when any is the value)."""
     value = data
     for part in dotted.split("."):
-        if isinstance(value, dict):
+        if isinstance(value, list):
+            value = [item.get(part) for item in value if isinstance(item, dict)]
+        elif isinstance(value, dict):
             value = value.get(part)
         else:
             return None
@@ -198,16 +202,23 @@ def show(office: Office, record_id: str, *, actor: str | None = None, reveal: bo
     """One record (with what its kind computes), the records that refer to it (a household:
     its tickets, visits and violations), and its commits. `reveal`: personal values in clear
     (for `actor`, who must be allowed to see them)."""
-    from .privacy import marked_erased, reveal_opener, revealed
+    from ..domain.kinds import subject_of
+    from .privacy import erased_keys, marked_erased, reveal_opener, revealed
 
     kind, loaded = office.load(record_id)
     now = office.now()
     opener = reveal_opener(office, actor) if reveal else None
-    data = computed(office, kind, marked_erased(kind, revealed(kind, loaded.data, opener)), now)
+    # A record sealed with its household's key shows what the household's erasure destroyed.
+    subject = subject_of(kind, loaded.data) if kind.personal else None
+    gone = erased_keys(loaded.data)
+    if subject and subject != loaded.data.get("id") and office.exists(subject):
+        gone |= erased_keys(office.load(subject)[1].data)
+    data = computed(office, kind, marked_erased(kind, revealed(kind, loaded.data, opener), gone), now)
     result = {"kind": kind.name, "path": loaded.relpath, "record": data}
     if kind.show_referrers:
         result["related"] = {
-            other.plural: in_order(other, [computed(office, other, revealed(other, r, opener), now)
+            other.plural: in_order(other, [computed(office, other, marked_erased(other, revealed(other, r, opener), gone),
+                                                    now)
                                            for r in office.index(other).records() if r.get(key) == data.get("id")])
             for other in KINDS.values() for key, target in other.refs.items() if target == kind.name}
     first = data.get(kind.opened_field) if kind.opened_field else None

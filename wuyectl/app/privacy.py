@@ -170,22 +170,37 @@ def reveal_opener(office: Office, actor: str | None, *, search: bool = False) ->
     office has no keys (its values are in clear). The SSH key is read when the first sealed
     value is opened."""
     if search:
-        from .roster import vouched
-
-        person = vouched(office, office.actor(actor))
-        if not may_reveal(office, person):
-            raise NotPermitted(_("{name} ({role}) may not look records up by a phone or ID-card number (it would "
-                                 "test guesses against the masked ones): needs {roles}").format(
-                name=person["name"], role=codes.shown("role", person["role"]),
-                roles=codes.shown_or("role", reveal_roles(office.config))))
+        _in_reveal_role(office, actor, _("{name} ({role}) may not look records up by a phone or ID-card number (it "
+                                         "would test guesses against the masked ones): needs {roles}"))
     check_reveal(office, actor)
     store = keystore(office)
     if not store.exists():
         if encrypted(office):
-            raise NotFound(_("this copy of the office has no keys (.git/wuyectl/keys): sync with the office "
-                             "(wuyectl sync) or copy the folder from the office computer"))
+            raise Refused(_("this copy of the office has no keys (.git/wuyectl/keys): sync with the office "
+                            "(wuyectl sync) or copy the folder from the office computer"))
         return None
-    return keys.Opener(store, None)
+    return keys.Opener(store, None, check=lambda: _own_key(office, actor))
+
+
+def _in_reveal_role(office: Office, actor: str | None, message: str) -> None:
+    """NotPermitted with `message` ({name}, {role}, {roles}) unless `actor` may reveal."""
+    from .roster import vouched
+
+    person = vouched(office, office.actor(actor))
+    if not may_reveal(office, person):
+        raise NotPermitted(message.format(name=person["name"], role=codes.shown("role", person["role"]),
+                                          roles=codes.shown_or("role", reveal_roles(office.config))))
+
+
+def _own_key(office: Office, actor: str | None) -> None:
+    """WUYECTL_SIGNING_KEY must be the acting person's key on the roster (as for signing):
+    one person does not reveal with another's key."""
+    from ..store import signing
+
+    person = office.actor(actor)
+    entry = next((p for p in roster_config(office).get("staff") or [] if p.get("name") == person["name"]), person)
+    if entry.get("signing_key"):
+        signing.commit_args({"staff": [entry]}, entry)
 
 
 def personal_condition(kind: Kind, key: str) -> str | None:
@@ -203,11 +218,17 @@ def shown_secret(value, lang: str) -> str:
         "无法解密" if lang == "zh" else "unreadable")
 
 
-def marked_erased(kind: Kind, data: dict) -> dict:
-    """A copy of `data` where each sealed value whose key the record's own `erased` entries
-    name shows 已删除 / erased instead of its mask (for every role: the erasure is history's
-    fact, not the keystore's); `data` itself when it has no erasure."""
-    gone = {k for e in data.get("erased") or [] if isinstance(e, dict) for k in e.get("keys") or []}
+def erased_keys(data: Mapping) -> set[str]:
+    """The data keys a record's own `erased` entries name."""
+    return {str(k) for e in data.get("erased") or [] if isinstance(e, dict) for k in e.get("keys") or []}
+
+
+def marked_erased(kind: Kind, data: dict, gone: set[str] | None = None) -> dict:
+    """A copy of `data` where each sealed value whose key is erased — named by the record's own
+    `erased` entries, or in `gone` (its household's) — shows 已删除 / erased instead of its mask,
+    for every role: the erasure is history's fact, not the local keystore's. `data` itself when
+    nothing is erased."""
+    gone = erased_keys(data) | (gone or set())
     if not gone or not kind.personal:
         return data
     import copy
@@ -572,7 +593,7 @@ def follow_roster(office: Office, actor: str | None, *, required: bool = False) 
     from .roster import present
 
     if required:   # `keys rewrap`: only a person who may reveal, even when there is nothing to do
-        check_reveal(office, actor)
+        _in_reveal_role(office, actor, _("{name} ({role}) may not re-wrap the office keys: needs {roles}"))
     store = keystore(office)
     config = roster_config(office)
     people, left_out = keys.recipients(config)
@@ -588,6 +609,7 @@ def follow_roster(office: Office, actor: str | None, *, required: bool = False) 
             return Rewrapped("same", [], [], left_out)
         try:
             check_reveal(office, actor)
+            _own_key(office, actor)
             identity = keys.Identity.from_env()
             done, added, removed = store.rewrap(config, identity, office.actor(actor)["name"], _iso(office))
         except (Refused, NotPermitted, BadValue) as exc:

@@ -86,6 +86,13 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "escalate": ("升级", "escalate"),
         "edit": ("修改", "edit"),
         "open": ("登记", "open"),
+        "import": ("导入", "import"),
+        # steps on the office and on personal data (commits' Wuye-Action; `log` shows them)
+        "migrate-encrypt": ("加密个人信息", "encrypt personal data"),
+        "erase": ("删除个人信息", "erase personal data"),
+        "staff-add": ("添加人员", "add staff"),
+        "staff-key": ("登记密钥", "register key"),
+        "staff-leave": ("人员离职", "staff leave"),
     },
     "rating": {
         "satisfied": ("满意", "satisfied", ("非常满意",)),

@@ -38,7 +38,7 @@ import json
 import os
 import secrets
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -170,9 +170,14 @@ class Identity:
             return cls(path, ssh.Identity.from_buffer(data))
         except IdentityError as exc:
             why = str(exc)
+            head = data.lstrip()[:64]
             if "decrypted" in why:
-                reason = _("it has a passphrase; age reads only a key without one (ssh-keygen -p, "
-                           "or a second key for revealing)")
+                reason = _("it has a passphrase; age reads only a key without one (ssh-keygen -p -f KEY removes it; "
+                           "keep the file readable by you alone)")
+            elif head.startswith((b"ssh-", b"ecdsa-", b"sk-")):
+                reason = _("this is a public key: give the private key file (the one without .pub)")
+            elif head.startswith(b"-----BEGIN"):
+                reason = _("a kind of key the office key cannot be wrapped for: ssh-ed25519 or ssh-rsa only")
             else:
                 reason = _("not an unencrypted OpenSSH private key (ssh-ed25519 or ssh-rsa)")
             raise BadValue(_("{variable} ({path}): {reason}").format(variable=ENV_KEY, path=path,
@@ -248,6 +253,7 @@ class Keystore:
         import pyrage
         from pyrage import ssh
 
+        from ..domain import codes
         from ..domain.privacy import reveal_roles
 
         people, _left_out = recipients(config)
@@ -255,7 +261,7 @@ class Keystore:
             roles = reveal_roles(config)
             raise Refused(_("nobody could read the sealed numbers: no one in the reveal roles ({roles}) has an "
                             "SSH key on the roster that keys can be wrapped for (wuyectl staff key NAME "
-                            "--file KEY.pub, ssh-ed25519 or ssh-rsa)").format(roles=", ".join(roles)))
+                            "--file KEY.pub, ssh-ed25519 or ssh-rsa)").format(roles=codes.shown_list("role", roles)))
         wrapped = pyrage.encrypt(_raw_private(kek), [ssh.Recipient.from_str(p.line) for p in people])
         return {"format": FORMAT, "id": kek_id, "public": _b64(_raw_public(kek.public_key())),
                 "wrapped": _b64(wrapped), "at": at, "by": by,
@@ -408,14 +414,20 @@ UNREADABLE = object()    # the ciphertext does not open with its key (damaged, o
 class Opener:
     """Opens sealed values for a person whose key the office key is wrapped for."""
 
-    def __init__(self, store: Keystore, identity: Identity | None = None):
+    def __init__(self, store: Keystore, identity: Identity | None = None, *, check: Callable[[], None] | None = None):
+        """`identity`: the key to open with (default: WUYECTL_SIGNING_KEY's, read only when a
+        value is opened, after `check` — which the caller uses to make sure it is the acting
+        person's own key)."""
         self.store = store
         self._identity = identity
+        self._check = check
         self._data: dict[str, object] = {}
 
     @cached_property
     def office_key(self):
-        identity = self._identity or Identity.from_env()   # read only when a value is opened
+        if self._identity is None and self._check is not None:
+            self._check()
+        identity = self._identity or Identity.from_env()
         return unwrap_office_key(self.store.office(), identity)
 
     @cached_property

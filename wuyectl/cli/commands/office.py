@@ -79,7 +79,7 @@ def staff_add(name, role, department, email):
     the_office = office()
     api.add_staff(the_office, actor_name(), name, role, department, email)
     click.echo(name)
-    follow(the_office, actor_name())
+    follow(the_office, actor_name(), about=name)
 
 
 @staff.command("key")
@@ -121,7 +121,7 @@ def staff_key(name, key_file, login):
                 key_source=_("standard input") if key_file == "-" else (key_file or _("the key")))
     click.echo(name if key_text is None else f"{name} {signing.fingerprint(key_text)}")
     if key_text is not None:
-        follow(the_office, actor_name())
+        follow(the_office, actor_name(), about=name)
 
 
 @staff.command("leave")

@@ -129,11 +129,13 @@ def rewrap_text(done) -> str:
     return _("office key re-wrapped ({change})").format(change=_change(done))
 
 
-def follow(the_office, actor: str | None) -> None:
+def follow(the_office, actor: str | None, *, about: str | None = None) -> None:
     """After a committed change of who may reveal (staff add/key/leave, policy set
     reveal_roles): re-wrap the office key for the roster now, and say on standard error what
     was done or who still has to (nothing when the office is not encrypted). The change is
-    committed whatever happens here."""
+    committed whatever happens here. `about`: the person the change was about — said when the
+    office key cannot be wrapped for them (no key, or one of a kind age cannot take); without
+    it (reveal roles changed), everyone so left out is named."""
     from ...app.privacy import follow_roster
     from ...errors import WuyeError
 
@@ -143,12 +145,20 @@ def follow(the_office, actor: str | None) -> None:
         click.echo(_("the office keys were not re-wrapped ({error}): a person who can reveal runs "
                      "`wuyectl keys rewrap`").format(error=exc), err=True)
         return
-    if done.done != "off":
+    if done.done == "off":
+        return
+    if done.done != "same":
         click.echo(rewrap_text(done), err=True)
+    for why in done.left_out:   # in a reveal role, but the office key cannot be wrapped for them
+        if about is None or why.startswith(f"{about} ("):
+            click.echo(_("cannot reveal until then: {who}").format(who=why), err=True)
 
 
 def _change(done) -> str:
-    parts = [f"+{name}" for name in done.added] + [f"-{name}" for name in done.removed]
+    """+NAME for a person added, -NAME for one removed, ~NAME for one whose key was replaced."""
+    both = set(done.added) & set(done.removed)
+    parts = ([f"~{name}" for name in done.added if name in both] + [f"+{name}" for name in done.added if name not in both]
+             + [f"-{name}" for name in done.removed if name not in both])
     return ", ".join(parts)
 
 
