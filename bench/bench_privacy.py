@@ -260,6 +260,12 @@ def main(argv=None) -> int:
             # Both offices start with a warm index, as an office in use has.
             for warm_args in (["get", "owners"], ["get", "tickets"]):
                 run(wuy, warm_args, off)
+            # git may have started `gc --auto` in the background after a commit (a 170,000-file
+            # repo has many loose objects): finish it in the foreground, so the copy is not
+            # made while objects move into packs, and both offices start equally packed.
+            sh(["git", "-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"], off)
+            while os.path.exists(os.path.join(off, ".git", "gc.pid")):
+                time.sleep(1)
             t = time.perf_counter()
             shutil.copytree(off, on, symlinks=True)
             print(f"copied to {on} in {time.perf_counter() - t:.1f} s; migrating …", flush=True)
