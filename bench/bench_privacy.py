@@ -264,8 +264,10 @@ def main(argv=None) -> int:
             # repo has many loose objects): finish it in the foreground, so the copy is not
             # made while objects move into packs, and both offices start equally packed.
             sh(["git", "-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"], off)
-            while os.path.exists(os.path.join(off, ".git", "gc.pid")):
+            waited = 0
+            while os.path.exists(os.path.join(off, ".git", "gc.pid")) and waited < 900:   # (a stale one: give up)
                 time.sleep(1)
+                waited += 1
             t = time.perf_counter()
             shutil.copytree(off, on, symlinks=True)
             print(f"copied to {on} in {time.perf_counter() - t:.1f} s; migrating …", flush=True)
