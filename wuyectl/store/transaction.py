@@ -38,6 +38,7 @@ from .lock import RepoLock
 from .office import CONFIG, Loaded, Office
 
 BATCH_SYNC_AFTER = 20
+PATHSPEC_FILE_AFTER = 2000   # paths to commit beyond which they go to git in a file, not as arguments
 
 
 # -- test seams ---------------------------------------------------------------------------
@@ -446,6 +447,7 @@ class Transaction:
         # a message cut short (from a pipe whose writer was killed), so a commit that lands
         # has all its trailers; an empty message is refused by git (no --allow-empty-message).
         message_file = os.path.join(self.state_dir, f"message-{os.getpid()}.txt")
+        paths_file = os.path.join(self.state_dir, f"paths-{os.getpid()}.txt")
         from . import signing   # refused here too (a missing key), before anything is written
         sign_with, sign = signing.commit_args(self.office.config, self.actor)
         message = None
@@ -465,7 +467,12 @@ class Transaction:
             atomic_write(message_file, text.encode("utf-8"), sync=False)
             message = text
             args = [*sign_with, "commit", "-q", "--no-verify", "-F", message_file, *sign]
-            if base and merge_head is None:
+            if base and merge_head is None and len(paths) > PATHSPEC_FILE_AFTER:
+                # (a command line holds some 100,000 paths' worth of bytes at most: a migration
+                # of 100,000 records names them in a file)
+                atomic_write(paths_file, b"".join(p.encode("utf-8") + b"\0" for p in paths), sync=False)
+                args += ["--only", f"--pathspec-from-file={paths_file}", "--pathspec-file-nul"]
+            elif base and merge_head is None:
                 args += ["--only", "--", *paths]
             self._run_commit(args, env, message_file)
             self._fault("after-commit")
@@ -485,6 +492,7 @@ class Transaction:
             raise
         finally:
             _unlink(message_file)   # (before the journal: a kill in between leaves both to recovery)
+            _unlink(paths_file)
             if not keep_journal:
                 self._drop_journal()
         return git.head(top) or ""
@@ -667,13 +675,14 @@ def confined(office: Office, gitdir: str, paths) -> list[str]:
 
 def _remove_leftovers(folders) -> None:
     """The tool's own temporary files (atomic_write's `.wuyectl-*.tmp`, the commit message
-    files) in `folders`: only those, only there (never a walk of the tree: 100,000 records)."""
+    and path list files) in `folders`: only those, only there (never a walk of the tree: 100,000 records)."""
     import glob
 
     for folder in dict.fromkeys(folders):
         found = glob.glob(os.path.join(glob.escape(folder), ".wuyectl-*.tmp"))
         if os.path.basename(folder) == "wuyectl":
             found += glob.glob(os.path.join(glob.escape(folder), "message-*.txt"))
+            found += glob.glob(os.path.join(glob.escape(folder), "paths-*.txt"))
         for leftover in found:
             try:
                 if not os.path.isdir(leftover):
