@@ -157,6 +157,7 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[s
     entries = office.index(kind).entries(where=pushed)
     if problems is not None:
         problems.extend(Problem(e.relpath, *p) for e in entries if e.data is None for p in e.problems)
+    chosen = []
     for data in (e.data for e in entries if e.data is not None):
         if conditions and not _matches(data, conditions):
             continue
@@ -165,14 +166,16 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[s
             continue
         if mine and data.get("assignee") != mine:
             continue
+        chosen.append(data)
+    for path, value in personal:   # before the clocks are computed: a search keeps a handful
+        chosen = matches(kind, chosen, path, value, opener, office)
+    for data in chosen:
         data = computed(office, kind, data, now)
         if overdue and not kind.overdue(data, now):
             continue
         if window is not None and not any(now <= due <= now + window for due in kind.due(data, now)):
             continue
         out.append(data)
-    for path, value in personal:
-        out = matches(kind, out, path, value, opener, office)
     out = [marked_erased(kind, revealed(kind, data, opener) if reveal else data) for data in out]
     return in_order(kind, out)
 

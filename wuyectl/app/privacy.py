@@ -267,8 +267,8 @@ def matches(kind: Kind, rows: Iterable[dict], path: str, wanted: str, open_with:
     """The rows whose personal value at `path` (a personal path of `kind`, `*` allowed) is
     `wanted`. A sealed value is compared by its keyed hash (HMAC under the search secret, which
     only the roles that may reveal can derive), from the index cache when an earlier search
-    stored it; a value without one is opened only when its mask is the mask of `wanted` (its
-    hash is then stored), so a search opens a handful of values, not every one."""
+    stored it, else opened (its hash is then stored) — and either only when its mask is the mask
+    of `wanted`, so a search looks at a handful of values, not every one."""
     sort = kind.personal.get(path)
     if sort is None:
         raise BadValue(_("{path} is not a personal field of a {kind}").format(path=path, kind=codes.kind_noun(kind.name)))
@@ -277,6 +277,10 @@ def matches(kind: Kind, rows: Iterable[dict], path: str, wanted: str, open_with:
     probe = type(kind)(**{**kind.__dict__, "personal": {path: sort}})
     rows = list(rows)
     found = [(row, box[key]) for row in rows for box, key, _s, _at in personal_values(probe, row)]
+    # A sealed value whose mask is not the wanted number's cannot be it: only the others are
+    # looked up (their keyed hash) or opened.
+    found = [(row, value) for row, value in found
+             if not is_sealed(value) or (sealed_parts(value) or ("", None))[1] == want_mask]
     sealed = [value for _row, value in found if is_sealed(value)]
     if not sealed or open_with is None:
         return list({id(row): row for row, value in found if value == wanted}.values())
@@ -296,8 +300,6 @@ def matches(kind: Kind, rows: Iterable[dict], path: str, wanted: str, open_with:
             hit = known[digests[value]] == want_hash
         else:
             parts = sealed_parts(value)
-            if parts is None or parts[1] != want_mask:
-                continue
             opened = open_with.open(value, sort)
             if not isinstance(opened, str):
                 continue
