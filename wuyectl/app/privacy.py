@@ -20,7 +20,7 @@ from typing import Iterable, Mapping
 from ..domain import codes
 from ..domain.kinds import KINDS, Kind, kind_of_id, subject_of
 from ..domain.privacy import (ERASED_LABELS, ERASERS, is_sealed, mask_as, personal_values, reveal_roles, sealed_parts,
-                              subject_of_key)
+                              sealed_mask, subject_of_key)
 from ..domain.workflow import MANAGERS
 from ..errors import BadValue, NotFound, NotPermitted, Refused
 from ..i18n import _
@@ -279,8 +279,7 @@ def matches(kind: Kind, rows: Iterable[dict], path: str, wanted: str, open_with:
     found = [(row, box[key]) for row in rows for box, key, _s, _at in personal_values(probe, row)]
     # A sealed value whose mask is not the wanted number's cannot be it: only the others are
     # looked up (their keyed hash) or opened.
-    found = [(row, value) for row, value in found
-             if not is_sealed(value) or (sealed_parts(value) or ("", None))[1] == want_mask]
+    found = [(row, value) for row, value in found if not is_sealed(value) or sealed_mask(value) == want_mask]
     sealed = [value for _row, value in found if is_sealed(value)]
     if not sealed or open_with is None:
         return list({id(row): row for row, value in found if value == wanted}.values())

@@ -66,6 +66,13 @@ def sealed_parts(value) -> tuple[str, str, str] | None:
     return (found["key"], found["mask"], found["payload"]) if found else None
 
 
+def sealed_mask(value: str) -> str | None:
+    """The mask part of a sealed value, without checking the rest (a search's first filter:
+    a split, not the whole pattern, for each of 100,000 values)."""
+    parts = value.split(":", 4)
+    return parts[3] if len(parts) == 5 else None
+
+
 def sealed_text(key_id: str, mask_text: str, payload: str) -> str:
     return f"{SEALED_PREFIX}{key_id}:{mask_text}:{payload}"
 
