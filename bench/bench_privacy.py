@@ -28,7 +28,6 @@ Nothing outside the folder it builds in is touched (git runs with GIT_CONFIG_GLO
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -188,17 +187,8 @@ def git_bytes(repo: str) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tickets", type=int, default=100_000, help="tickets to build (default 100000)")
-    parser.add_argument("--households", type=int, default=5_000, help="households to build (default 5000)")
-    parser.add_argument("--years", type=float, default=3, help="tickets spread over this many years (default 3)")
-    parser.add_argument("--dir", default=None, help="build here (must not exist or be empty): DIR/off, DIR/on and "
-                                                     "DIR/keys; default: a temporary folder, removed afterwards")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
-    parser.add_argument("--reuse", metavar="DIR", default=None,
-                        help="measure the offices built before (with --dir/--keep) instead of building them")
-    parser.add_argument("--repeat", type=int, default=5, help="timed rounds (default 5), after 1 untimed round")
+    parser = scale.office_parser(__doc__, built="the two offices (DIR/off, DIR/on, DIR/keys)",
+                                 repeat="timed rounds (default 5), after 1 untimed round")
     parser.add_argument("--month", default=None, metavar="YYYY-MM",
                         help="the month of `report kpi` (default: the last complete month in the data)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the generated office")

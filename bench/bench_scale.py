@@ -390,18 +390,24 @@ def git_trace(repo: str, argv: list[str]) -> None:
 
 
 # --------------------------------------------------------------------------------------
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def office_parser(doc: str, *, built: str, repeat: str) -> argparse.ArgumentParser:
+    """The options every office benchmark takes: what to build (--tickets, --households,
+    --years), where (--dir, --keep, --reuse: `built` names what is built) and --repeat."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=100_000, help="tickets to build (default 100000)")
     parser.add_argument("--households", type=int, default=5_000, help="households to build (default 5000)")
     parser.add_argument("--years", type=float, default=3, help="tickets spread over this many years (default 3)")
-    parser.add_argument("--dir", default=None, help="build the office here (must not exist or be empty); "
+    parser.add_argument("--dir", default=None, help=f"build {built} here (must not exist or be empty); "
                                                      "default: a temporary folder, removed afterwards")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary office repo")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--reuse", metavar="DIR", default=None,
-                        help="measure an office built before (with --dir/--keep) instead of building one")
-    parser.add_argument("--repeat", type=int, default=5, help="timed rounds of the warm operations (default 5)")
+                        help=f"measure {built} built before (with --dir/--keep) instead of building it")
+    parser.add_argument("--repeat", type=int, default=5, help=repeat)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = office_parser(__doc__, built="the office", repeat="timed rounds of the warm operations (default 5)")
     parser.add_argument("--cold-repeat", type=int, default=3,
                         help="cold runs per cold operation at most (default 3)")
     parser.add_argument("--cold-budget", type=float, default=120,
