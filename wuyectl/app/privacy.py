@@ -20,7 +20,7 @@ from typing import Iterable, Mapping
 from ..domain import codes
 from ..domain.kinds import KINDS, Kind, kind_of_id, subject_of
 from ..domain.privacy import (ERASED_LABELS, ERASERS, is_sealed, mask_as, personal_values, reveal_roles, sealed_parts,
-                              sealed_mask, subject_of_key)
+                              sealed_mask, subject_of_key, values_at)
 from ..domain.workflow import MANAGERS
 from ..errors import BadValue, NotFound, NotPermitted, Refused
 from ..i18n import _
@@ -274,9 +274,8 @@ def matches(kind: Kind, rows: Iterable[dict], path: str, wanted: str, open_with:
         raise BadValue(_("{path} is not a personal field of a {kind}").format(path=path, kind=codes.kind_noun(kind.name)))
     wanted = str(wanted).strip()
     want_mask = mask_as(sort, wanted)
-    probe = type(kind)(**{**kind.__dict__, "personal": {path: sort}})
     rows = list(rows)
-    found = [(row, box[key]) for row in rows for box, key, _s, _at in personal_values(probe, row)]
+    found = [(row, box[key]) for row in rows for box, key, _s, _at in values_at(row, path, sort)]
     # A sealed value whose mask is not the wanted number's cannot be it: only the others are
     # looked up (their keyed hash) or opened.
     found = [(row, value) for row, value in found if not is_sealed(value) or sealed_mask(value) == want_mask]
@@ -386,40 +385,33 @@ def _own_key_records_of(office: Office, actor: str | None, unit: str) -> tuple[l
     """The records with their own key (no household) that hold one of household `unit`'s
     numbers, and a note when they could not be looked for (the acting person's key cannot
     open the household's values)."""
+    records = list(_records_with_personal(office))
+    owned: dict[str, set[str]] = {}     # sort → the household's values in clear
     try:
         opener = reveal_opener(office, actor)
-        owned: set[tuple[str, str]] = set()
-        for kind in office.kinds():
-            if not kind.personal:
+        for kind, _rel, data in records:
+            if subject_of(kind, data) != unit and data.get("id") != unit:
                 continue
-            for entry in office.index(kind).entries():
-                data = entry.data or {}
-                if subject_of(kind, data) != unit and data.get("id") != unit:
-                    continue
-                for box, key, sort, _p in personal_values(kind, data):
-                    value = opener.open(box[key], sort) if (opener and is_sealed(box[key])) else box[key]
-                    if isinstance(value, str):
-                        owned.add((sort, value))
+            for box, key, sort, _p in personal_values(kind, data):
+                value = opener.open(box[key], sort) if (opener and is_sealed(box[key])) else box[key]
+                if isinstance(value, str):
+                    owned.setdefault(sort, set()).add(value)
     except (Refused, NotPermitted, BadValue, NotFound) as exc:
         return [], _("records with a key of their own (public-area tickets) were not searched for this "
                      "household's numbers ({why}); erase any such record by its ID").format(why=exc)
-    masks = {(sort, mask_as(sort, value)): value for sort, value in owned}
+    masks = {(sort, mask_as(sort, value)) for sort, values in owned.items() for value in values}
+    store = keystore(office)
     found: list[tuple[str, Kind]] = []
-    for kind in office.kinds():
-        if not kind.personal:
+    for kind, _rel, data in records:
+        rid = data.get("id")
+        if not rid or rid == unit or subject_of(kind, data) != rid:
             continue
-        for entry in office.index(kind).entries():
-            data = entry.data or {}
-            rid = data.get("id")
-            if not rid or rid == unit or subject_of(kind, data) != rid:
-                continue
-            for box, key, sort, _p in personal_values(kind, data):
-                parts = sealed_parts(box[key])
-                if parts and (sort, parts[1]) in masks and opener.open(box[key], sort) in {
-                        v for s, v in owned if s == sort}:
-                    if keystore(office).data_keys(rid):
-                        found.append((rid, kind))
-                    break
+        for box, key, sort, _p in personal_values(kind, data):
+            parts = sealed_parts(box[key])
+            if parts and (sort, parts[1]) in masks and opener.open(box[key], sort) in owned.get(sort, ()):
+                if store.data_keys(rid):
+                    found.append((rid, kind))
+                break
     return found, ""
 
 
@@ -476,37 +468,33 @@ def _erase_subjects(office: Office, person: dict, subjects: list[tuple[str, Kind
 
 def purge_erased(office: Office) -> list[str]:
     """Delete the data keys that an erasure recorded in history covers but that are still here
-    (a crash after the erase commit; a copy that synced the commit): the keys it names, and any
-    other key of the same record's subject made before the erasure (one another copy made and
-    had not yet synced when the director erased)."""
+    (a crash after the erase commit; a copy that synced the commit): the keys it names, in every
+    office-key folder (one waiting for a rewrap too), and any other key of the same record's
+    subject made before the erasure (one another copy made and had not yet synced when the
+    director erased)."""
+    from ..store import keyref
     from ..timeutil import read_iso
 
     store = keystore(office)
     gone: list[str] = []
-    for kind in office.kinds():
-        if not kind.personal:
+    for kind, _rel, data in _records_with_personal(office):
+        erasures = [e for e in data.get("erased") or [] if isinstance(e, dict)]
+        if not erasures:
             continue
-        for entry in office.index(kind).entries():
-            data = entry.data or {}
-            erasures = [e for e in data.get("erased") or [] if isinstance(e, dict)]
-            if not erasures:
-                continue
-            named = {str(k) for e in erasures for k in e.get("keys") or []}
+        named = erased_keys(data)
+        try:
+            last = max(read_iso(str(e.get("at"))) for e in erasures)
+        except (TypeError, ValueError):
+            last = None
+        for key_id in store.data_keys(subject_of(kind, data)):
+            made = (store.data_key(key_id) or {}).get("at")
             try:
-                last = max(read_iso(str(e.get("at"))) for e in erasures)
+                older = last is not None and made is not None and read_iso(str(made)) <= last
             except (TypeError, ValueError):
-                last = None
-            for key_id in store.data_keys(subject_of(kind, data)):
-                made = (store.data_key(key_id) or {}).get("at")
-                try:
-                    older = last is not None and made is not None and read_iso(str(made)) <= last
-                except (TypeError, ValueError):
-                    older = False
-                if (key_id in named or older) and store.destroy_key(key_id):
-                    gone.append(key_id)
-            for key_id in named:
-                if store.destroy_key(key_id):
-                    gone.append(key_id)
+                older = False
+            if older and key_id not in named and store.destroy_key(key_id):
+                gone.append(key_id)
+        gone += keyref.destroy_everywhere(store, named)
     forget_hashes(office, sorted({subject_of_key(k) for k in gone}))
     return gone
 
@@ -526,25 +514,21 @@ def expired(office: Office) -> list[tuple[str, Kind]]:
     now = office.now()
     store = keystore(office)
     out: list[tuple[str, Kind]] = []
-    for kind in office.kinds():
-        if not kind.personal or not kind.workflow.terminal:
+    for kind, _rel, data in _records_with_personal(office):
+        rid = data.get("id")
+        if not kind.workflow.terminal or data.get(kind.workflow.state_field) not in kind.workflow.terminal:
             continue
-        for entry in office.index(kind).entries():
-            data = entry.data or {}
-            rid = data.get("id")
-            if not rid or subject_of(kind, data) != rid or not store.data_keys(rid):
-                continue
-            if data.get(kind.workflow.state_field) not in kind.workflow.terminal:
-                continue
-            times = [e.get("at") for e in data.get("timeline") or [] if isinstance(e, dict) and e.get("at")]
-            if not times:
-                continue
-            try:
-                closed = timeutil.read_iso(str(max(times)))
-            except ValueError:
-                continue
-            if closed + timedelta(days=keep) <= now:
-                out.append((rid, kind))
+        if not rid or subject_of(kind, data) != rid or not store.data_keys(rid):
+            continue
+        times = [e.get("at") for e in data.get("timeline") or [] if isinstance(e, dict) and e.get("at")]
+        if not times:
+            continue
+        try:
+            closed = timeutil.read_iso(str(max(times)))
+        except ValueError:
+            continue
+        if closed + timedelta(days=keep) <= now:
+            out.append((rid, kind))
     return out
 
 

@@ -272,7 +272,6 @@ def sync_keys(office: Office, person: dict, remote: str) -> dict | None:
             report["resealed"] = sorted(set(report["resealed"]) | set(merged.resealed))
             report["pending"], report["why"] = merged.pending, merged.why
         erased = set(privacy.purge_erased(office))
-        erased |= set(keyref.destroy_everywhere(store, _erased_ids(office)))
         report["erased"] = sorted(set(report["erased"]) | erased)
         report["taken"] = [k for k in report["taken"] if k not in erased]
         commit = keyref.make_commit(top, store)
@@ -315,18 +314,6 @@ def _fetch_keys(top: str, remote: str) -> str | None:
         git.run(top, ["update-ref", "-d", keyref.REMOTE_KEYS_REF], check=False)
         return None
     return git.commit_of(top, keyref.REMOTE_KEYS_REF)
-
-
-def _erased_ids(office: Office) -> set[str]:
-    """The data keys the records' `erased` entries name."""
-    out: set[str] = set()
-    for kind in office.kinds():
-        if not kind.personal:
-            continue
-        for entry in office.index(kind).entries():
-            for erasure in (entry.data or {}).get("erased") or []:
-                out.update(str(k) for k in (erasure or {}).get("keys") or [])
-    return out
 
 
 def forget_old_keys(top: str) -> None:
