@@ -143,8 +143,9 @@ def list_records(office: Office, kind: Kind, *, where: Iterable[str] | Mapping[s
                 kinds=or_list([codes.kind_noun(k.name, plural=True) for k in KINDS.values() if k.due], "and")))
         window = parse_duration(due_within)
     conditions = parse_where(kind, where)
-    personal = [(personal_condition(kind, k), v) for k, v in conditions if personal_condition(kind, k)]
-    conditions = [(k, v) for k, v in conditions if not personal_condition(kind, k)]
+    paths = [personal_condition(kind, k) for k, _v in conditions]
+    personal = [(path, v) for path, (_k, v) in zip(paths, conditions) if path]
+    conditions = [c for path, c in zip(paths, conditions) if not path]
     opener = reveal_opener(office, actor, search=bool(personal)) if personal or reveal else None
     terminal = set(kind.workflow.terminal) if open_only(kind, conditions, everything) else set()
     # Simple equalities the index has a column for are answered by the index itself, so only

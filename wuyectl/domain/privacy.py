@@ -90,7 +90,12 @@ def personal_values(kind, data) -> Iterator[tuple[object, object, str, str]]:
     a ruamel tree) by `kind.personal`'s paths (`owners.*.phone`: `*` is every list item);
     `path` is dotted with list indexes (`owners.0.phone`). Empty values are skipped."""
     for pattern, sort in kind.personal.items():
-        yield from _walk(data, _pattern_parts(pattern), sort, ())
+        yield from values_at(data, pattern, sort)
+
+
+def values_at(data, pattern: str, sort: str) -> Iterator[tuple[object, object, str, str]]:
+    """`personal_values` for one personal path (`owners.*.phone`) of sort `sort`."""
+    return _walk(data, _pattern_parts(pattern), sort, ())
 
 
 def _walk(node, parts, sort, at):

@@ -390,11 +390,10 @@ class Sealer:
 
     def key_for(self, subject: str) -> tuple[str, object]:
         if subject not in self._keys:
-            ids = self.store.data_keys(subject)
-            if ids:
-                newest = max(ids, key=lambda i: (self.store.data_key(i) or {}).get("at", ""))
-                entry = self.store.data_key(newest)
-                self._keys[subject] = (newest, _public(_unb64(entry["public"])))
+            entries = [e for e in map(self.store.data_key, self.store.data_keys(subject)) if e]
+            if entries:
+                entry = max(entries, key=lambda e: e.get("at", ""))
+                self._keys[subject] = (entry["id"], _public(_unb64(entry["public"])))
             else:
                 self._keys[subject] = self.store.new_data_key(subject, self.at)
         return self._keys[subject]
