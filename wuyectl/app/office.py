@@ -267,13 +267,15 @@ def may_reveal(office: Office, person: Mapping) -> bool:
     return person.get("role") in reveal_roles(office.config) and person.get("active", True) is not False
 
 
-def check_reveal(office: Office, actor: str | None) -> None:
+def check_reveal(office: Office, actor: str | None, message: str | None = None) -> None:
+    """NotPermitted unless `actor` may see personal numbers; `message` ({name}, {role},
+    {roles}; translated) says what it was for, when not `--reveal` (a search, a rewrap)."""
     from .roster import present, vouched
 
     person = vouched(office, present(office, actor))
     if not may_reveal(office, person):
         roles = reveal_roles(office.config)
-        raise NotPermitted(_("{name} ({role}) may not --reveal personal numbers: needs {roles}").format(
+        raise NotPermitted((message or _("{name} ({role}) may not --reveal personal numbers: needs {roles}")).format(
             name=person["name"], role=codes.shown("role", person["role"]),
             roles=codes.shown_or("role", roles)))
 

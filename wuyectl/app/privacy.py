@@ -18,8 +18,8 @@ from datetime import timedelta
 from typing import Iterable, Mapping
 
 from ..domain import codes
-from ..domain.kinds import KINDS, Kind, kind_of_id, subject_of
-from ..domain.privacy import (ERASED_LABELS, ERASERS, is_sealed, mask_as, personal_values, reveal_roles, sealed_parts,
+from ..domain.kinds import Kind, kind_of_id, subject_of
+from ..domain.privacy import (ERASED_LABELS, ERASERS, is_sealed, mask_as, personal_values, sealed_parts,
                               sealed_mask, subject_of_key, values_at)
 from ..domain.workflow import MANAGERS
 from ..errors import BadValue, NotFound, NotPermitted, Refused
@@ -28,7 +28,7 @@ from ..store import fastyaml, keys, yamlio
 from ..store.office import CONFIG, Office
 from ..store.transaction import Transaction
 from .. import timeutil
-from .office import acting, check_reveal, may_reveal
+from .office import acting, check_reveal
 
 KEEP_DAYS_DEFAULT = 180                 # policy keep_personal_days: a record's own key, after it closed
 
@@ -169,10 +169,8 @@ def reveal_opener(office: Office, actor: str | None, *, search: bool = False) ->
     otherwise; `search`: the refusal says it is the search that needs it); None when the
     office has no keys (its values are in clear). The SSH key is read when the first sealed
     value is opened."""
-    if search:
-        _in_reveal_role(office, actor, _("{name} ({role}) may not look records up by a phone or ID-card number (it "
-                                         "would test guesses against the masked ones): needs {roles}"))
-    check_reveal(office, actor)
+    check_reveal(office, actor, _("{name} ({role}) may not look records up by a phone or ID-card number (it would "
+                                  "test guesses against the masked ones): needs {roles}") if search else None)
     store = keystore(office)
     if not store.exists():
         if encrypted(office):
@@ -180,16 +178,6 @@ def reveal_opener(office: Office, actor: str | None, *, search: bool = False) ->
                             "(wuyectl sync) or copy the folder from the office computer"))
         return None
     return keys.Opener(store, None, check=lambda: _own_key(office, actor))
-
-
-def _in_reveal_role(office: Office, actor: str | None, message: str) -> None:
-    """NotPermitted with `message` ({name}, {role}, {roles}) unless `actor` may reveal."""
-    from .roster import vouched
-
-    person = vouched(office, office.actor(actor))
-    if not may_reveal(office, person):
-        raise NotPermitted(message.format(name=person["name"], role=codes.shown("role", person["role"]),
-                                          roles=codes.shown_or("role", reveal_roles(office.config))))
 
 
 def _own_key(office: Office, actor: str | None) -> None:
@@ -578,7 +566,7 @@ def follow_roster(office: Office, actor: str | None, *, required: bool = False) 
     from .roster import present
 
     if required:   # `keys rewrap`: only a person who may reveal, even when there is nothing to do
-        _in_reveal_role(office, actor, _("{name} ({role}) may not re-wrap the office keys: needs {roles}"))
+        check_reveal(office, actor, _("{name} ({role}) may not re-wrap the office keys: needs {roles}"))
     store = keystore(office)
     config = roster_config(office)
     people, left_out = keys.recipients(config)
