@@ -207,7 +207,7 @@ class Transaction:
         self.lock.__exit__(*exc)
 
     # -- reading under the lock ----------------------------------------------------------
-    def _check_clean(self, relpaths: list[str]) -> None:
+    def check_clean(self, relpaths: list[str]) -> None:
         """Refuse records whose file differs from HEAD (a hand edit not committed). Compares
         the file's blob id with HEAD's: git status would read the whole index (17 MB at
         100,000 records) for every action."""
@@ -236,7 +236,7 @@ class Transaction:
         kind, loaded = self.office.load(record_id)
         if loaded.relpath in self.staged:
             return kind, self.staged[loaded.relpath]
-        self._check_clean([loaded.relpath])
+        self.check_clean([loaded.relpath])
         # Acting on a record that is not valid would build on sand: say what is wrong with it.
         found = check_schema(kind, loaded.relpath, loaded.data, None)
         if found:
@@ -246,7 +246,7 @@ class Transaction:
     def load_path(self, relpath: str) -> Loaded:
         if relpath in self.staged:
             return self.staged[relpath]
-        self._check_clean([relpath])
+        self.check_clean([relpath])
         return self.office.read(relpath)
 
     def create(self, relpath: str, rt) -> Loaded:
@@ -273,10 +273,6 @@ class Transaction:
         that must not hold thousands of round-trip trees at once."""
         self.staged[relpath] = Loaded(relpath, None, data, raw)
         self.verbatim[relpath] = raw
-
-    def check_clean(self, relpaths: list[str]) -> None:
-        """Refuse if any of these records has uncommitted hand edits (one git call for all)."""
-        self._check_clean(relpaths)
 
     def stage(self, loaded: Loaded) -> None:
         from ..domain.kinds import kind_of_path
