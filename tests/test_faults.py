@@ -534,7 +534,7 @@ def test_a_failed_merge_commit_ends_the_merge_and_changes_nothing(merging, git, 
     from wuyectl.store.transaction import FaultHook, Transaction
 
     class GitFails(FaultHook):
-        def run_commit(self, top, args, env, message):
+        def run_git(self, step, top, args, env, message, input=None):
             raise RepoError("git commit failed: simulated")
 
     before = merging[2]

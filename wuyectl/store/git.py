@@ -56,12 +56,22 @@ def run(cwd: str, args: Sequence[str], *, env: dict | None = None, input: bytes 
                               input=input, capture_output=True, **_umask(cwd))
     except FileNotFoundError:
         raise RepoError(_("git is not installed (wuyectl needs the git command)")) from None
+    return checked(proc, args) if check else _safe(proc)
+
+
+def _safe(proc: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
     if proc.returncode != 0:
         refuse_unsafe(proc.stderr)
-    if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    return proc
+
+
+def checked(proc: subprocess.CompletedProcess, args: Sequence[str]) -> subprocess.CompletedProcess:
+    """`proc` if git succeeded; else a RepoError with git's own reason (its fatal/error line)."""
+    if _safe(proc).returncode != 0:
+        message = (proc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
         detail = next((m for m in message if m.startswith(("fatal", "error"))), message[-1] if message else "")
-        raise RepoError(_("git {command} failed: {detail}").format(command=args[0], detail=detail))
+        command = next((a for a in args if not a.startswith("-") and "=" not in a), args[0])
+        raise RepoError(_("git {command} failed: {detail}").format(command=command, detail=detail))
     return proc
 
 
