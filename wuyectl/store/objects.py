@@ -119,6 +119,8 @@ def file_entry(path: str, writer: ObjectWriter, *, filemode: bool, old_mode: byt
         st = os.lstat(path)
     except FileNotFoundError:
         return None
+    if stat.S_ISDIR(st.st_mode):
+        return None           # a folder now stands where the file was: the paths below it say what it holds
     if stat.S_ISLNK(st.st_mode):
         return LINK_MODE, writer.write(b"blob", os.fsencode(os.readlink(path)))
     with open(path, "rb") as fh:

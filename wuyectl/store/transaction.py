@@ -535,11 +535,13 @@ class Transaction:
             raise
 
     def _index_options(self) -> list[str]:
-        """A large index is split once (core.splitIndex) and written in version 4: then each
+        """A large index is written in version 4 and split once (core.splitIndex): then each
         action rewrites a small file, not the whole 18 MB of a big office's index — unless the
-        repository says core.splitIndex=false."""
+        repository says core.splitIndex=false. (git splits an index only when its version is
+        not changing in the same write: the version goes first, by itself, once.)"""
+        index = os.path.join(self.gitdir, "index")
         try:
-            size = os.stat(os.path.join(self.gitdir, "index")).st_size
+            size = os.stat(index).st_size
         except OSError:
             return []
         if size < SPLIT_INDEX_FROM:
@@ -547,7 +549,11 @@ class Transaction:
         setting = config_values(os.path.join(self.gitdir, "config"), "core", "splitindex")
         if setting and (setting[-1] or "true").lower() in ("false", "no", "off", "0"):
             return []
-        return ["--split-index", "--index-version", "4"]
+        with open(index, "rb") as fh:
+            header = fh.read(8)
+        if header[:4] == b"DIRC" and int.from_bytes(header[4:8], "big") < 4:
+            git.run(self.office.top, ["update-index", "--index-version", "4"])
+        return ["--split-index"]
 
     def _fault(self, point: str) -> None:
         fault_hook().point(point)
