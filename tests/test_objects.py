@@ -155,3 +155,32 @@ def test_loose_objects_are_read_only_and_fsynced_only_when_git_would(tmp_path):
     assert not list((repo / ".git" / "objects" / oid[:2]).glob("tmp_obj_*"))
     _git(repo, "config", "core.fsync", "objects")
     assert objects.ObjectWriter(str(repo / ".git")).sync is True
+
+
+def test_head_read_from_the_files_is_what_git_says(tmp_path):
+    """git.head reads .git's files (no process): it must agree with git for an unborn
+    branch, a loose ref, packed refs, a detached HEAD and a linked work tree."""
+    from wuyectl.store import git as store_git
+
+    repo = tmp_path / "r"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    assert store_git.head(str(repo)) is None
+
+    def agrees(where: Path) -> None:
+        said = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=where, capture_output=True,
+                              text=True).stdout.strip() or None
+        assert store_git.head(str(where)) == said
+
+    _git(repo, "commit", "-q", "--allow-empty", "-m", "one")
+    agrees(repo)
+    _git(repo, "pack-refs", "--all")
+    assert not (repo / ".git" / "refs" / "heads" / "main").exists()
+    agrees(repo)
+    _git(repo, "commit", "-q", "--allow-empty", "-m", "two")     # loose again, newer than packed
+    agrees(repo)
+    _git(repo, "checkout", "-q", "--detach", "HEAD~1")
+    agrees(repo)
+    _git(repo, "checkout", "-q", "main")
+    _git(repo, "worktree", "add", "-q", str(tmp_path / "w"), "HEAD~1")
+    agrees(tmp_path / "w")
