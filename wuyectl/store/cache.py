@@ -290,14 +290,21 @@ class Index:
                 if row is None or row[0] != self._key:
                     db.execute("DROP TABLE IF EXISTS records")
                     db.execute("DROP TABLE IF EXISTS folders")
+                    db.execute("DROP TABLE IF EXISTS summaries")
                     db.execute("DELETE FROM meta")
                     db.execute("INSERT INTO meta VALUES ('format', ?)", (self._key,))
                 db.execute("CREATE TABLE IF NOT EXISTS records (kind TEXT, path TEXT PRIMARY KEY, blob TEXT, "
                            "data BLOB, problems BLOB, findings BLOB, findings_key TEXT, "
                            + ", ".join(f"{c} TEXT" for c in COLUMNS) + ")")
                 db.execute("CREATE INDEX IF NOT EXISTS records_kind_status ON records (kind, status)")
-                db.execute("CREATE INDEX IF NOT EXISTS records_kind_last ON records (kind, last_at)")
+                # Records alive in a period, found from either end (`_alive_index`), and a unit's.
+                db.execute("DROP INDEX IF EXISTS records_kind_last")
+                db.execute("CREATE INDEX IF NOT EXISTS records_kind_alive ON records (kind, last_at, received_at)")
+                db.execute("CREATE INDEX IF NOT EXISTS records_kind_received ON records (kind, received_at, last_at)")
                 db.execute("CREATE INDEX IF NOT EXISTS records_kind_unit ON records (kind, unit)")
+                # What a report keeps of a record that can no longer change (`summaries`).
+                db.execute("CREATE TABLE IF NOT EXISTS summaries (blob TEXT, name TEXT, key TEXT, since REAL, "
+                           "value BLOB, PRIMARY KEY (blob, name))")
                 # The kind's folders as last listed (`_walk`): their stat, their names.
                 db.execute("CREATE TABLE IF NOT EXISTS folders (kind TEXT, path TEXT PRIMARY KEY, stat TEXT, names BLOB)")
                 db.commit()
@@ -366,6 +373,9 @@ class Index:
         for rows in self._parse_rows(items):   # streamed: a first build of 100,000 never sits in memory
             db.executemany(insert, rows)
         db.executemany("DELETE FROM records WHERE path=?", [(rel,) for rel in gone])
+        # what reports kept of the contents these files had (another file with the same bytes
+        # makes its own again)
+        db.executemany("DELETE FROM summaries WHERE blob=?", [(have[rel],) for rel in [*changed, *gone] if rel in have])
         db.executemany("INSERT OR REPLACE INTO folders VALUES (?, ?, ?, ?)",
                        [(name, rel, stamp, marshal.dumps(names)) for rel, (stamp, names) in walk.listed.items()])
         db.executemany("DELETE FROM folders WHERE path=?", [(rel,) for rel in walk.vanished])
@@ -452,22 +462,48 @@ class Index:
             if bar is not None:
                 bar.__exit__(None, None, None)
 
-    def _query(self, columns: str, where: dict | None, alive: tuple[str, str, bool] | None):
-        sql = f"SELECT {columns} FROM records WHERE kind=?"
-        args: list = [self.kind.name]
+    def _query(self, columns: str, where: dict | None, alive: tuple[str, str, bool] | None,
+               db: sqlite3.Connection | None = None, join: str = "", join_args: tuple = ()):
+        """The SELECT of `columns` (of `records`, and of the table `join` adds) for the filters."""
+        table = "records"
+        if alive is not None and not alive[2] and db is not None:
+            table += f" INDEXED BY {self._alive_index(db, alive[0], alive[1])}"
+        sql = f"SELECT {columns} FROM {table} {join} WHERE records.kind=?"
+        args: list = [*join_args, self.kind.name]
         for key, value in (where or {}).items():
-            sql += f" AND {key}=?"
+            sql += f" AND records.{key}=?"
             args.append(value)
         if alive is not None:
             # received by the end, and something on the timeline since the start (or, when
             # asked, still open whatever its dates)
             start, end, with_open = alive
             if with_open:
-                sql += " AND ((last_at >= ? AND received_at <= ?) OR status NOT IN ('closed', 'cancelled'))"
+                sql += (" AND ((records.last_at >= ? AND records.received_at <= ?)"
+                        " OR records.status NOT IN ('closed', 'cancelled'))")
             else:
-                sql += " AND last_at >= ? AND received_at <= ?"
+                sql += " AND records.last_at >= ? AND records.received_at <= ?"
             args += [start, end]
-        return sql + " ORDER BY path", args
+        return sql + " ORDER BY records.path", args
+
+    def _alive_index(self, db: sqlite3.Connection, start: str, end: str) -> str:
+        """Which index finds the records alive in [start, end] reading fewer entries: those
+        active since the start (a recent period) or those received by the end (an old one).
+        SQLite cannot tell without statistics; the spans of the two columns can, taking the
+        records as spread evenly over them."""
+        from ..timeutil import read_iso
+
+        row = db.execute("SELECT (SELECT min(received_at) FROM records WHERE kind=?1), "
+                         "(SELECT max(received_at) FROM records WHERE kind=?1), "
+                         "(SELECT min(last_at) FROM records WHERE kind=?1), "
+                         "(SELECT max(last_at) FROM records WHERE kind=?1)", (self.kind.name,)).fetchone()
+        try:
+            first, last, first_active, last_active = (read_iso(t).timestamp() for t in row)
+            since, until = read_iso(start).timestamp(), read_iso(end).timestamp()
+        except (TypeError, ValueError):
+            return "records_kind_alive"
+        received = (until - first) / max(last - first, 1.0)
+        active = (last_active - since) / max(last_active - first_active, 1.0)
+        return "records_kind_received" if received < active else "records_kind_alive"
 
     # -- records -------------------------------------------------------------------------
     def entries(self, *, findings: bool = False, where: dict | None = None,
@@ -488,7 +524,7 @@ class Index:
                 self.refresh(db)
             except sqlite3.OperationalError:
                 pass   # read-only or busy: answer from what is there after parsing below
-            sql, args = self._query("path, blob, data, problems, findings, findings_key", where, alive)
+            sql, args = self._query("path, blob, data, problems, findings, findings_key", where, alive, db)
             out, updates = [], []
             for path, blob, data, problems, found, found_key in db.execute(sql, args):
                 data = marshal.loads(data)
@@ -518,6 +554,51 @@ class Index:
             data, problems, _ = parse_file(self.office.abspath(rel))
             out.append(Entry(rel, blobs[rel], data, problems, []))
         return out
+
+    def summaries(self, name: str, key: str, summarize, at: float, *,
+                  alive: tuple[str, str, bool] | None = None) -> list:
+        """What `summarize` makes of each readable record the filters choose (as `records`), in
+        path order. summarize(data) gives (summary, since): a summary that holds for any time
+        from `since` on (epoch seconds; None: only for now) is kept by the record's blob id
+        under `name` and `key` (what else it depends on: the rules that made it, the policy),
+        and read back instead of the record when the time asked about, `at`, is not before
+        `since` (a report's clocks of a closed ticket are never computed twice)."""
+        try:
+            db = self._connect()
+        except (sqlite3.Error, OSError):
+            return [summarize(data)[0] for data in self.records(alive=alive)]
+        try:
+            try:
+                self.refresh(db)
+            except sqlite3.OperationalError:
+                pass
+            sql, args = self._query(
+                "records.blob, summaries.value, CASE WHEN summaries.value IS NULL THEN records.data END",
+                None, alive, db,
+                join="LEFT JOIN summaries ON summaries.blob = records.blob AND summaries.name = ? "
+                     "AND summaries.key = ? AND summaries.since <= ?",
+                join_args=(name, key, at))
+            out, keep = [], []
+            for blob, kept, data in db.execute(sql, args):
+                if kept is not None:
+                    out.append(marshal.loads(kept))
+                    continue
+                data = marshal.loads(data)
+                if data is None:
+                    continue
+                summary, since = summarize(data)
+                out.append(summary)
+                if since is not None:
+                    keep.append((blob, name, key, since, marshal.dumps(summary)))
+            if keep:
+                try:
+                    db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?)", keep)
+                    db.commit()
+                except sqlite3.OperationalError:
+                    pass
+            return out
+        finally:
+            db.close()
 
     def records(self, where: dict | None = None, alive: tuple[str, str, bool] | None = None) -> list[dict]:
         """The plain data of every readable record of the kind, in path order."""
