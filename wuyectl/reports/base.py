@@ -20,11 +20,11 @@ class Period:
     last: date
     tz: Any
 
-    @property
+    @cached_property   # (asked once per record by `holds`)
     def start(self) -> datetime:
         return datetime.combine(self.first, time(0), tzinfo=self.tz)
 
-    @property
+    @cached_property
     def end(self) -> datetime:
         """The first moment after the period."""
         return datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=self.tz)
