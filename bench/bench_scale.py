@@ -758,7 +758,8 @@ def measure_scaling(args, wuy: list[str], sizes: list[int]) -> list[dict]:
                "commit": statistics.median(commit.times), "open": statistics.median(open_op.times),
                "open_ratio": open_op.measured_ratio, "open_target": open_op.ratio,
                "grep": statistics.median(grep.times), "get": statistics.median(get_op.times),
-               "get_ratio": get_op.measured_ratio, "peak": max(open_op.peak_mb, get_op.peak_mb, cold.maxrss_kb / 1024),
+               "get_ratio": get_op.measured_ratio,
+               "peak": max(open_op.peak_mb, get_op.peak_mb, max(cold.maxrss_kb, cold.tree_kb) / 1024),
                "runs": len(open_op.runs)}
         rows.append(row)
         print(f"  commit {row['commit'] * 1000:.0f} ms, open {row['open'] * 1000:.0f} ms ({row['open_ratio']:.2f}×); "
@@ -897,8 +898,8 @@ def main(argv=None) -> int:
             started = time.perf_counter()
             rows = measure_scaling(args, wuy, args.scaling)
             print()
-            print(f"scaling: `wuyectl {' '.join(OPEN_ARGS[:2])} …` and warm `wuyectl {' '.join(GET_ARGS)}`, each beside "
-                  f"its floor (the bare git commit of one file; grep -rl), medians of {args.scaling_repeat} rounds; "
+            print(f"scaling: `wuyectl {' '.join(OPEN_ARGS[:2])} …` and warm `wuyectl {' '.join(GET_ARGS)}`, "
+                  f"each beside its floor (the bare git commit of one file; grep -rl), medians of {args.scaling_repeat} rounds; "
                   f"targets: open ≤ issue 13's action ratio for the size, get ≤ {READ_RATIO:g}× grep")
             print(scaling_table(rows))
             print(f"load average (1/5/15 min): start {'/'.join(f'{x:.2f}' for x in loads[0][1])}; end "
@@ -958,8 +959,8 @@ def main(argv=None) -> int:
         def update_args(_i=None):
             if not queue["assigned"]:      # outside the rounds (a profile): assign one first, untimed
                 subprocess.run([*wuy, *assign_args()], cwd=repo, check=True, capture_output=True)
-            return ["update", queue["assigned"].pop(0), "--action", "contact", "--note", "已电话联系业主，约好上门时间",
-                    "--as", BENCH_TECH]
+            return ["update", queue["assigned"].pop(0), "--action", "contact", "--note",
+                    "已电话联系业主，约好上门时间", "--as", BENCH_TECH]
 
         def callback_args(_i=None):
             return ["callback", queue["resolved"].pop(0), "--rating", "satisfied", "--note", "师傅很及时",
