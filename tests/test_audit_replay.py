@@ -570,3 +570,36 @@ def test_workers_find_the_same_in_the_same_order(office, cli, new_ticket, monkey
     two = replay.replay(str(office), "", use_checkpoint=False, workers=2)
     assert len(one.findings) == 6
     assert [f.as_dict() for f in one.findings] == [f.as_dict() for f in two.findings]
+
+
+def test_a_checkpointed_replay_finds_what_a_whole_replay_finds(office, cli, git, new_ticket, monkeypatch):
+    """The checkpoint only saves work: audited after every commit or once at the end, in one
+    process or several, with git's list of commits read in small pieces, the findings are
+    the same, in the same order."""
+    from wuyectl.app import replay
+
+    monkeypatch.setattr(replay, "CHUNK", 3)   # a new `git diff-tree` every 3 commits
+    monkeypatch.setattr(replay, "BATCH", 2)   # blobs asked of git 2 commits ahead
+
+    def audited() -> list[dict]:
+        return [f.as_dict() for f in api.audit_report(api.Office(str(office))).findings]
+
+    closed = new_ticket("repair")
+    audited()
+    data = load(office, ticket_path(closed))
+    data["status"] = "closed"
+    dump(office, ticket_path(closed), data)
+    forge(office, f"{closed} close\n\n" + trailers("close", closed, "clerk"), who="王芳")
+    audited()
+    gone = new_ticket("complaint")
+    git("rm", "-q", ticket_path(gone))
+    forge(office, "删除重复工单", who="王芳", paths=())
+    audited()
+    forged_rectify(office, cli, in_the_name_of="赵强")   # (its rows come from a checkpointed audit)
+    new_ticket("consult")
+    step_by_step = audited()
+    monkeypatch.setattr(replay, "PARALLEL_FROM", 1)
+    whole = [f.as_dict() for f in replay.replay(str(office), "", use_checkpoint=False, workers=1).findings]
+    shared = [f.as_dict() for f in replay.replay(str(office), "", use_checkpoint=False, workers=3).findings]
+    assert {f["code"] for f in whole} >= {"A-unexplained", "A-deleted", "A-wrong-actor"}
+    assert step_by_step == whole == shared

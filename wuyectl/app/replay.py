@@ -36,12 +36,16 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import marshal
 import os
+import pickle
+import signal
 import subprocess
 import zlib
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import islice
 from datetime import datetime, timedelta
 from typing import Iterable, Iterator, Mapping
 
@@ -63,9 +67,11 @@ ENGINE = 5                         # bump when the replay's rules change: old ch
 TRAILERS = ("Wuye-Action", "Wuye-Record", "Wuye-Role", "Wuye-At")
 CREATING = ("open", "import", "visit", "survey", "callback", "sample")   # actions that add records
 ZERO = "0" * 40
-PARALLEL_FROM = 2000               # record changes worth starting worker processes for
+PARALLEL_FROM = 2000               # commits replayed before the rest is shared with worker processes
+BATCH = 128                        # commits read at a time (their blobs asked of git at once)
 SEP, END = "\x1f", "\x1e"
 FORMAT = f"{END}%H{SEP}%P{SEP}%an{SEP}%cI{SEP}%B{SEP}"
+END_BYTES = END.encode()
 
 
 # -- what a commit says ---------------------------------------------------------------------
@@ -117,27 +123,182 @@ class Commit:
         return (facts.get("Wuye-At") or [None])[0] if facts else None
 
 
-def commits(top: str, revs: list[str], paths: list[str]) -> Iterator[Commit]:
-    """The first-parent commits of `revs` (oldest first), each with its raw changes against
-    its first parent, read from one `git log` as they come."""
-    args = ["git", "-c", "core.quotepath=off", "log", "--first-parent", "--reverse", "-M", "--raw",
-            "--no-abbrev", "--diff-merges=first-parent", f"--format={FORMAT}", *revs, "--", *(paths or ["."])]
-    proc = subprocess.Popen(args, cwd=top, env=git.environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    buffer = b""
-    try:
-        for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):
-            buffer += chunk
-            *whole, buffer = buffer.split(END.encode())
-            for item in whole:
-                if item:
-                    yield _commit(item.decode("utf-8", "replace"))
-        if buffer:
-            yield _commit(buffer.decode("utf-8", "replace"))
-    finally:
+# How git reads the pack for the replay's long-running readers: through small windows and a
+# small delta cache. By default git maps the whole pack and keeps a 96 MB delta cache; on a
+# year's history (~170 MB of pack) each reader then held ~200–430 MB; so, ~30–50 MB, with the
+# same CPU time.
+LEAN_GIT = ("-c", "core.packedGitWindowSize=1m", "-c", "core.packedGitLimit=4m",
+            "-c", "core.deltaBaseCacheLimit=4m")
+CHUNK = 16_000    # commits per `git diff-tree` process (its memory grows with the commits it read)
+
+
+class Log:
+    """The first-parent commits of `revs` (oldest first) that change something in `paths`,
+    each with its raw changes against its first parent (an iterator, used once).
+
+    `git rev-list --first-parent --reverse` lists them (oldest first, ~40 bytes each kept
+    here), and `git diff-tree --stdin` gives each one's message and changes as they come, a
+    new process every CHUNK commits: one `git log --reverse` would hold every commit it
+    walked until the end (~230 MB on a year's history), this holds a chunk's. diff-tree
+    prints nothing for a commit that changes nothing in `paths`, as `git log -- PATHS`
+    leaves it out.
+
+    For the worker processes (`Replay.run`): `copy_to(fd)` also writes every byte read from
+    then on to that pipe, and a forked worker's `follow(fd)` reads the rest of the stream from
+    it instead of from git, so one reading of the history feeds them all."""
+
+    def __init__(self, top: str, revs: list[str], paths: list[str]):
+        self.top, self.paths = top, paths or ["."]
+        proc = git.run(top, [*LEAN_GIT, "rev-list", "--first-parent", "--reverse", *revs, "--"], check=False)
+        if proc.returncode != 0:
+            err = proc.stderr.decode("utf-8", "replace").strip()
+            if "does not have any commits" not in err:
+                raise RepoError(_("git log: {error}").format(error=err.splitlines()[-1] if err else _("failed")))
+        self.ids = proc.stdout
+        self.at = 0                       # where the next chunk of ids starts
+        self.proc: subprocess.Popen | None = None
+        self.feeder = None
+        self.source = None
+        self.buffer = b""
+        self.pending: deque[bytes] = deque()
+        self.copies: list[int] = []
+        self.done = False
+
+    def __iter__(self) -> "Log":
+        return self
+
+    def __next__(self) -> Commit:
+        while not self.pending:
+            if self.done:
+                raise StopIteration
+            chunk = self._read()
+            for fd in self.copies:
+                _write_all(fd, chunk)
+            if not chunk:
+                self.done = True
+                if self.buffer:
+                    self.pending.append(self.buffer)
+                    self.buffer = b""
+                continue
+            self.buffer += chunk
+            *whole, self.buffer = self.buffer.split(END_BYTES)
+            self.pending.extend(item for item in whole if item)
+        return _commit(self.pending.popleft().decode("utf-8", "replace"))
+
+    def _read(self) -> bytes:
+        """The next bytes of the stream; b"" at its end."""
+        while True:
+            if self.source is not None:
+                chunk = self.source.read1(1 << 16)
+                if chunk or self.proc is None:   # (a worker's pipe: its end is the stream's)
+                    return chunk
+                self._finish()
+            if not self._start():
+                return b""
+
+    def _start(self) -> bool:
+        """The next chunk's `git diff-tree`; False when all are read (or in a worker)."""
+        if self.ids is None or self.at >= len(self.ids):
+            return False
+        end = self.ids.find(b"\n", self.at)
+        for _i in range(CHUNK - 1):
+            if end < 0:
+                break
+            end = self.ids.find(b"\n", end + 1)
+        end = len(self.ids) if end < 0 else end + 1
+        requests, self.at = self.ids[self.at:end], end
+        args = ["git", *LEAN_GIT, "-c", "core.quotepath=off", "diff-tree", "--stdin", "--root", "-r", "-M", "--raw",
+                "--no-abbrev", "--diff-merges=first-parent", f"--format={FORMAT}", "--", *self.paths]
+        self.proc = subprocess.Popen(args, cwd=self.top, env=git.environment(), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        import threading
+
+        stdin = self.proc.stdin
+
+        def send() -> None:
+            try:
+                stdin.write(requests)
+            except (OSError, ValueError):   # git gone: its exit status says why
+                pass
+            finally:
+                try:
+                    stdin.close()
+                except OSError:
+                    pass
+
+        self.feeder = threading.Thread(target=send, daemon=True)
+        self.feeder.start()
+        _widen(self.proc.stdout.fileno())
+        self.source = self.proc.stdout
+        return True
+
+    def copy_to(self, fd: int) -> None:
+        self.copies.append(fd)
+
+    def follow(self, fd: int) -> None:
+        """(In a forked worker) read the rest from pipe `fd`. git's pipes are the parent's:
+        closed here, or git would wait for more input while this process holds the end its
+        feeder writes to."""
+        if self.proc is not None:
+            _let_go(self.proc)
+        self.proc, self.feeder, self.ids, self.copies = None, None, None, []
+        self.source = os.fdopen(fd, "rb")
+
+    def _finish(self) -> None:
+        proc, self.proc, self.source = self.proc, None, None
+        if proc is None:
+            return
         proc.stdout.close()
         err = proc.stderr.read().decode("utf-8", "replace")
-        if proc.wait() != 0 and "does not have any commits" not in err:
+        proc.stderr.close()
+        self.feeder.join()
+        if proc.wait() != 0:
             raise RepoError(_("git log: {error}").format(error=err.strip().splitlines()[-1] if err.strip() else _("failed")))
+
+    def close(self) -> None:
+        """End git early (a replay that stopped on an error)."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        for stream in (proc.stdout, proc.stderr):
+            stream.close()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        if self.feeder is not None:
+            self.feeder.join()
+
+
+_INHERITED: list = []
+
+
+def _let_go(proc: subprocess.Popen) -> None:
+    """(In a forked worker) close its copies of a parent's process's pipes. By number: the
+    parent's thread that was writing to one may hold its file object's lock, which nothing
+    here would ever release; the objects are kept, so nothing closes those numbers again."""
+    _INHERITED.append(proc)
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            try:
+                os.close(stream.fileno())
+            except (OSError, ValueError):
+                pass
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def commits(top: str, revs: list[str], paths: list[str]) -> Iterator[Commit]:
+    """The first-parent commits of `revs` (oldest first), each with its raw changes against
+    its first parent (`Log`)."""
+    log = Log(top, revs, paths)
+    try:
+        yield from log
+    finally:
+        log.close()
 
 
 def _commit(text: str) -> Commit:
@@ -343,33 +504,68 @@ def trusted_config(top: str, reader: "Reader", revs: list[str], config_path: str
 class Reader:
     """Record versions as plain data, read through one `git cat-file --batch` process
     (`store.git.CatFile`; GitPython's reader measured slower here, see store/git.py), by blob
-    id (the last few thousand kept) or at a commit. A context manager, so the process is
-    ended on errors too. A version that is not a readable YAML mapping is the marker
-    `{"__unreadable__": True}`; an absent one None."""
+    id or at a commit. A context manager, so the process is ended on errors too. A version
+    that is not a readable YAML mapping is the marker `{"__unreadable__": True}`; an absent
+    one None. Each call gives a fresh copy, which the caller may change.
 
-    def __init__(self, top: str, keep: int = 50_000):
-        self.objects = git.CatFile(top)
-        self.cache: OrderedDict[str, object] = OrderedDict()
+    Each blob is parsed once: the versions last read are kept (marshalled: ~6× smaller than
+    the parsed data, and loaded back ~50× faster than parsed again), up to `keep` bytes. A
+    replay changes a record again a few thousand changes later at most, so a bounded cache
+    serves it. `prefetch` asks git for many blobs at once, and does not wait for them: git
+    reads them while the caller works, and the next read takes them in (`settle`)."""
+
+    def __init__(self, top: str, keep: int = 48 << 20):
+        self.objects = _Objects(top)
+        self.cache: OrderedDict[str, bytes] = OrderedDict()   # blob id → marshalled data
+        self.size = 0
         self.keep = keep
 
     def data(self, blob: str):
         """The version with blob id `blob`."""
         if not blob or blob == ZERO:
             return None
-        if blob in self.cache:
+        packed = self.cache.get(blob)
+        if packed is None and self.objects.asked:
+            self.settle()
+            packed = self.cache.get(blob)
+        if packed is not None:
             self.cache.move_to_end(blob)
-            return self.cache[blob]
+            return marshal.loads(packed)
         value = _parsed(self.objects.read(blob))
-        self.cache[blob] = value
-        if len(self.cache) > self.keep:
-            self.cache.popitem(last=False)
+        self._keep(blob, value)
         return value
+
+    def prefetch(self, blobs: Iterable[str]) -> None:
+        """Ask git for the blobs not kept yet, all at once; they are parsed when first read
+        (or by `settle`)."""
+        self.settle()
+        wanted = [b for b in dict.fromkeys(blobs) if b and b != ZERO and b not in self.cache]
+        if len(wanted) <= _Objects.ASK_AT_MOST:
+            self.objects.ask(wanted)
+        else:   # more than the pipe holds: read them now
+            for blob, found in self.objects.read_many(wanted):
+                self._keep(blob, _parsed(found))
+
+    def settle(self) -> None:
+        """Take in the blobs asked for."""
+        if self.objects.asked:
+            for blob, found in self.objects.answers():
+                self._keep(blob, _parsed(found))
+
+    def _keep(self, blob: str, value) -> None:
+        packed = marshal.dumps(value)
+        self.cache[blob] = packed
+        self.size += len(packed)
+        while self.size > self.keep and len(self.cache) > 1:
+            self.size -= len(self.cache.popitem(last=False)[1])
 
     def at(self, rev: str, path: str):
         """The version of `path` at `rev` (`git log ID` reads a record's past this way)."""
+        self.settle()
         return _parsed(self.objects.read(f"{rev}:{path}"))
 
     def exists(self, rev: str, path: str) -> bool:
+        self.settle()
         return self.objects.read(f"{rev}:{path}") is not None
 
     def close(self) -> None:
@@ -382,11 +578,110 @@ class Reader:
         self.close()
 
 
+def _widen(fd: int) -> None:
+    """Let a pipe hold 1 MB (Linux; elsewhere it stays as it is): git then writes ahead
+    while the replay works, instead of waiting for it."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
+class _Objects(git.CatFile):
+    """`git cat-file --batch` reading the pack lean (`LEAN_GIT`), and many objects at a time:
+    `ask` sends the requests and returns (a pipe holds them: at most ASK_AT_MOST), `answers`
+    reads the replies later; `read_many` does both at once for any number."""
+
+    ASK_AT_MOST = 1000   # ids of 41 bytes: well within the 64 KB a pipe holds at least
+
+    OPTIONS = LEAN_GIT
+
+    def __init__(self, top: str):
+        super().__init__(top)
+        _widen(self.proc.stdout.fileno())
+        self.asked: list[str] = []
+        self.asked: list[str] = []
+
+    def read(self, spec: str):
+        if self.asked:
+            raise RepoError(_("git cat-file: read with answers pending"))
+        return super().read(spec)
+
+    def ask(self, ids: list[str]) -> None:
+        ids = [i for i in ids if i and "\n" not in i and "\0" not in i]
+        if not ids:
+            return
+        if self.proc is None:
+            raise RepoError(_("git cat-file: read after close"))
+        try:
+            self.proc.stdin.write("".join(i + "\n" for i in ids).encode("utf-8"))
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            raise RepoError(_("git cat-file stopped answering")) from None
+        self.asked = ids
+
+    def answers(self) -> list[tuple[str, tuple[str, bytes] | None]]:
+        ids, self.asked = self.asked, []
+        out = []
+        stdout = self.proc.stdout
+        for oid in ids:
+            header = stdout.readline().split()
+            if len(header) != 3 or not header[2].isdigit():
+                if not header:
+                    raise RepoError(_("git cat-file stopped answering"))
+                out.append((oid, None))
+                continue
+            size = int(header[2])
+            data = stdout.read(size)
+            stdout.read(1)
+            if len(data) != size:
+                raise RepoError(_("git cat-file stopped answering"))
+            out.append((oid, (header[1].decode("ascii", "replace"), data)))
+        return out
+
+    def read_many(self, ids: list[str]) -> list[tuple[str, tuple[str, bytes] | None]]:
+        """(id, (type, content) or None) for each object id: a thread writes the requests
+        while the answers are read, so neither side waits on a full pipe."""
+        ids = [i for i in ids if i and "\n" not in i and "\0" not in i]
+        if not ids:
+            return []
+        if self.proc is None:
+            raise RepoError(_("git cat-file: read after close"))
+        import threading
+
+        requests = "".join(i + "\n" for i in ids).encode("utf-8")
+        stdin = self.proc.stdin
+
+        def send() -> None:
+            try:
+                stdin.write(requests)
+                stdin.flush()
+            except (OSError, ValueError):   # git gone: the reading side says so
+                pass
+
+        writer = threading.Thread(target=send, daemon=True)
+        writer.start()
+        try:
+            self.asked = ids
+            return self.answers()
+        finally:
+            self.asked = []
+            writer.join()
+
+
+try:   # the reader of the tool's own layout (issue 13's validate work), where this tree has it:
+    from ..store.fastread import load as _load_yaml   # measured: the replay's CPU 12.0 s -> 8.2 s
+except ImportError:
+    _load_yaml = fastyaml.load
+
+
 def _parsed(found: tuple[str, bytes] | None):
     if found is None or found[0] != "blob":
         return None
     try:
-        value = yamlio.to_plain(fastyaml.load(yamlio.decode(found[1])))
+        value = yamlio.to_plain(_load_yaml(yamlio.decode(found[1])))
     except Exception:
         return {"__unreadable__": True}
     return value if isinstance(value, dict) else {"__unreadable__": True}   # a record is a mapping
@@ -394,21 +689,24 @@ def _parsed(found: tuple[str, bytes] | None):
 
 class TreeContext:
     """What the kinds' checks ask of the office (`store.validate.Context`), answered from a
-    commit's tree and the trusted roster. `existing`: paths already seen to exist (records
-    are never deleted but by a finding), so each is looked up once."""
+    commit's tree and the trusted roster. `known`: record paths known to exist at the commit
+    (kept up to date by the replay's changes); `complete`: the replay started at the root, so
+    a path not known does not exist, and git is not asked."""
 
     many = True   # checking a great many records: the compiled schema validator first
 
-    def __init__(self, reader: Reader, rev: str, prefix: str, trust: Trust, existing: set[str]):
-        self.reader, self.rev, self.prefix, self.existing = reader, rev, prefix, existing
-        self.roles = {p.get("name"): p.get("role") for p in (trust.config or {}).get("staff") or []}
+    def __init__(self, reader: Reader, rev: str, prefix: str, roles: dict, known: set[str], complete: bool):
+        self.reader, self.rev, self.prefix, self.roles = reader, rev, prefix, roles
+        self.known, self.complete = known, complete
         self.staged: dict = {}
 
     def exists(self, relpath: str) -> bool:
-        if relpath in self.existing:
+        if relpath in self.known:
             return True
+        if self.complete:
+            return False
         if self.reader.exists(self.rev, self.prefix + relpath):
-            self.existing.add(relpath)
+            self.known.add(relpath)
             return True
         return False
 
@@ -433,8 +731,15 @@ class Replay:
         self.found: list[tuple[tuple, Finding]] = []      # (order key, finding)
         self.latest: tuple[datetime, str] | None = None   # the latest event time so far (for --since)
         self.seq = 0
-        self.here: tuple[int, int, str] = (0, 0, "")       # (commit's place, phase, upto) of what is replayed now
-        self.existing: set[str] = set()                    # record paths seen to exist (references)
+        # (commit's place, phase, upto) of what is replayed now; phase 0: the commit as a whole,
+        # 1 + i: its i-th change (so findings sort the same in one process or several)
+        self.here: tuple[int, int, str] = (0, 0, "")
+        self.known: set[str] = set()     # paths known to exist at the commit replayed (references)
+        self.complete = False            # … and those not known do not (the replay started at the root)
+        self.depth = 0                   # runs within runs (a merge's other side)
+        self.share: tuple[int, int] | None = None   # (this process, processes): its share of the records
+        self.reports_commits = True      # this process reports the findings of commits as a whole
+        self._roles: tuple[Trust | None, dict] = (None, {})
 
     def close(self) -> None:
         self.reader.close()
@@ -458,6 +763,8 @@ class Replay:
 
     def _find(self, commit: Commit, code: str, path: str, message: str) -> None:
         seq, phase, upto = self.here
+        if phase == 0 and not self.reports_commits:
+            return   # a worker: the first process reports it
         self.found.append(((seq, phase, len(self.found)),
                            Finding(commit.id[:10], commit.at or commit.committed, commit.author, code, path, message,
                                    upto)))
@@ -473,33 +780,74 @@ class Replay:
         return trust
 
     # -- a range of commits ----------------------------------------------------------------
-    def run(self, revs: list[str], trust: Trust, *, workers: int = 1) -> tuple[Trust, int, str | None]:
+    def run(self, revs: list[str], trust: Trust, *, workers: int = 1,
+            complete: bool = False) -> tuple[Trust, int, str | None]:
         """Replay the first-parent commits of `revs` with `trust` as the roster before them;
-        returns the roster after them, the number replayed and the last commit. With
-        `workers` > 1 the record changes are replayed in that many processes, each taking
-        the same records throughout (a record's versions are then parsed once)."""
-        count, last = 0, None
+        returns the roster after them, the number replayed and the last commit. `complete`:
+        `revs` reach the root, so the paths that exist at each commit are known from the
+        changes (a reference is checked without asking git).
+
+        It streams: commits are read from one `git log` in batches whose blobs are asked of
+        git at once, and nothing is kept per commit. With `workers` > 1, once PARALLEL_FROM
+        commits are replayed the process forks `workers` - 1 others, fed the rest of the same
+        `git log`: each replays every commit as a whole (the roster, the paths that exist)
+        but only the record changes of its share of the paths (so each record's versions are
+        parsed in one process, once), and the findings are put together in history order."""
         scope = [self.prefix.rstrip("/")] if self.prefix else []
-        tasks: list[tuple] = []
-        outer = self.here
+        outer = (self.here, self.known, self.complete)
+        self.known, self.complete = set(), complete
+        self.depth += 1
+        log = Log(self.top, revs, scope)
+        team: list[tuple[int, int, int]] = []
         try:
-            for commit in commits(self.top, revs, scope):
-                if workers > 1:   # the record changes kept for the workers
-                    before = trust
-                    trust = self.commit_level(commit, trust)
-                    tasks.extend(self.record_tasks(commit, before))
-                else:
-                    trust = self.commit(commit, trust)
-                count += 1
-                last = commit.id
+            trust, count, last = self._stream(log, trust, workers if self.depth == 1 and self.share is None else 1,
+                                              team)
+            if team:
+                self._gather(log, team)
+            return trust, count, last
         finally:
-            self.here = outer
-        if len(tasks) >= PARALLEL_FROM:
-            self._in_parallel(tasks, workers)
-        else:
-            for task in tasks:
-                self.record_task(task)
+            log.close()
+            self._disband(team)
+            self.depth -= 1
+            self.here, self.known, self.complete = outer
+
+    def _stream(self, log: Log, trust: Trust, workers: int, team: list,
+                batch: list[Commit] | None = None) -> tuple[Trust, int, str | None]:
+        """Replay the commits of `log` (after `batch`, already read and asked for), a batch
+        at a time: the next batch's blobs are asked of git before this one is replayed."""
+        count, last = 0, None
+        if batch is None:
+            batch = list(islice(log, BATCH))
+            self._prefetch(batch)
+        while batch:
+            if workers > 1 and not team and count >= PARALLEL_FROM:
+                self.reader.settle()
+                self._fork(log, trust, workers, team, batch)
+            ahead = list(islice(log, BATCH))
+            self.reader.settle()
+            self._prefetch(ahead)
+            for commit in batch:
+                trust = self.commit(commit, trust)
+            count, last = count + len(batch), batch[-1].id
+            batch = ahead
         return trust, count, last
+
+    def _prefetch(self, batch: list[Commit]) -> None:
+        """Ask git at once for the versions the batch's changes will read (this process's share)."""
+        config_path = self.prefix + CONFIG
+        wanted = []
+        for commit in batch:
+            for status, old_blob, new_blob, path in commit.changes:
+                if path == config_path:
+                    wanted += [old_blob, new_blob]
+                elif status != "D":
+                    rel = self._rel(path)
+                    if rel is not None and rel.endswith(".yaml") and self._mine(rel) and kind_of_path(rel) is not None:
+                        wanted += [new_blob] if status == "A" else [old_blob, new_blob]
+        self.reader.prefetch(wanted)
+
+    def _mine(self, rel: str) -> bool:
+        return self.share is None or zlib.crc32(rel.encode("utf-8")) % self.share[1] == self.share[0]
 
     def commit(self, commit: Commit, trust: Trust) -> Trust:
         """Replay one commit (all of it, here); returns the roster after it."""
@@ -511,7 +859,8 @@ class Replay:
 
     def commit_level(self, commit: Commit, trust: Trust) -> Trust:
         """What concerns the commit as a whole: its place and time, the roster it changes, a
-        merge's other side, who made it and when. Returns the roster after it."""
+        merge's other side, who made it and when, the paths it adds and deletes. Returns the
+        roster after it."""
         try:
             stamp = commit.at or commit.committed
             when = read_iso(stamp)
@@ -538,34 +887,119 @@ class Replay:
             self.here = (seq, 0, upto)
         self._identity(commit, before)
         self._time(commit, before)
+        for status, _old, _new, path in commit.changes:
+            rel = self._rel(path)
+            if rel is None:
+                continue
+            if status == "D":
+                self.known.discard(rel)
+                continue
+            if status == "R":
+                self.known.discard(self._rel(commit.renamed[path]) or "")
+            self.known.add(rel)
         return trust
 
     def record_tasks(self, commit: Commit, trust: Trust) -> Iterator[tuple]:
+        """The record changes of `commit` in this process's share."""
         config_path = self.prefix + CONFIG
-        for status, old_blob, new_blob, path in commit.changes:
+        for index, (status, old_blob, new_blob, path) in enumerate(commit.changes):
             rel = self._rel(path)
             if rel is None or path == config_path or not rel.endswith(".yaml"):
                 continue
-            if kind_of_path(rel) is not None:
-                yield (commit, trust, rel, status, old_blob, new_blob)
+            if self._mine(rel) and kind_of_path(rel) is not None:
+                yield (commit, trust, index, rel, status, old_blob, new_blob)
 
     def record_task(self, task: tuple) -> None:
-        commit, trust, rel, status, old_blob, new_blob = task
-        self.here = (commit.seq, 1, commit.upto)
+        commit, trust, index, rel, status, old_blob, new_blob = task
+        self.here = (commit.seq, 1 + index, commit.upto)
         self._record(commit, trust, kind_of_path(rel), rel, status, old_blob, new_blob)
 
-    def _in_parallel(self, tasks: list[tuple], workers: int) -> None:
-        import multiprocessing
+    # -- worker processes --------------------------------------------------------------------
+    def _fork(self, log: Log, trust: Trust, workers: int, team: list, batch: list[Commit]) -> None:
+        """Fork the other workers (each continues in `_work`, never returns here) and keep
+        this process's share: (pid, pipe feeding it the log, pipe of its findings) each."""
+        for index in range(1, workers):
+            feed_r, feed_w = os.pipe()
+            out_r, out_w = os.pipe()
+            _widen(feed_w)
+            pid = os.fork()
+            if pid == 0:
+                for _pid, fd_w, fd_r in team:
+                    os.close(fd_w)
+                    os.close(fd_r)
+                os.close(feed_w)
+                os.close(out_r)
+                self._work(log, trust, batch, (index, workers), feed_r, out_w)   # exits
+            os.close(feed_r)
+            os.close(out_w)
+            team.append((pid, feed_w, out_r))
+            log.copy_to(feed_w)
+        self.share = (0, workers)
 
-        global _TASKS, _ENGINE
-        _TASKS, _ENGINE = tasks, self
+    def _work(self, log: Log, trust: Trust, batch: list[Commit], share: tuple[int, int], feed: int,
+              out: int) -> None:
+        """A forked worker: replay the rest of the log (fed by the first process) for this
+        share of the records, send the findings back, exit (nothing of the caller's runs)."""
+        code = 1
         try:
-            context = multiprocessing.get_context("fork")
-            with context.Pool(workers) as pool:
-                for found in pool.imap_unordered(_replay_share, [(i, workers) for i in range(workers)]):
-                    self.found.extend(found)
+            attributes = getattr(self, "_attributes_file", None)
+            _let_go(self.reader.objects.proc)   # the first process's cat-file
+            self.reader.objects.proc = None
+            self.reader = Reader(self.top)
+            log.follow(feed)
+            self.share, self.reports_commits = share, False
+            self.found = []
+            try:
+                self._stream(log, trust, 1, [], batch)
+                payload = pickle.dumps((True, self.found))
+            except Exception as exc:   # told to the first process, which raises it
+                payload = pickle.dumps((False, str(exc) or type(exc).__name__))
+            self.reader.close()
+            if getattr(self, "_attributes_file", None) not in (None, attributes):
+                os.unlink(self._attributes_file)
+            _write_all(out, payload)
+            code = 0
         finally:
-            _TASKS, _ENGINE = [], None
+            os._exit(code)
+
+    def _gather(self, log: Log, team: list) -> None:
+        """The workers' findings, once the log is read to its end (end of input tells them)."""
+        log.copies = []
+        for i, (pid, feed_w, out) in enumerate(team):
+            os.close(feed_w)
+            team[i] = (pid, -1, out)
+        for i, (pid, _feed, out) in enumerate(team):
+            team[i] = (pid, -1, -1)
+            with os.fdopen(out, "rb") as fh:
+                payload = fh.read()
+            os.waitpid(pid, 0)
+            team[i] = (0, -1, -1)
+            try:
+                ok, found = pickle.loads(payload)
+            except Exception:
+                ok, found = False, _("it ended without an answer")
+            if not ok:
+                raise RepoError(_("an audit worker process failed: {error}").format(error=found))
+            self.found.extend(found)
+        self.share = None
+
+    @staticmethod
+    def _disband(team: list) -> None:
+        """End the workers still running (the replay stopped on an error)."""
+        for pid, feed_w, out in team:
+            for fd in (feed_w, out):
+                if fd >= 0:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                except OSError:
+                    pass
+        team.clear()
 
     # -- who ---------------------------------------------------------------------------------
     def _identity(self, commit: Commit, trust: Trust) -> None:
@@ -749,7 +1183,9 @@ class Replay:
         from ..store.validate import findings as rule_findings
 
         audit_code = {check.code: check.audit for check in kind.checks}
-        ctx = TreeContext(self.reader, commit.id, self.prefix, trust, self.existing)
+        if self._roles[0] is not trust:
+            self._roles = (trust, {p.get("name"): p.get("role") for p in (trust.config or {}).get("staff") or []})
+        ctx = TreeContext(self.reader, commit.id, self.prefix, self._roles[1], self.known, self.complete)
         for code, message in dict.fromkeys((f.code, f.message) for f in rule_findings(kind, rel, new, ctx)):
             self._find(commit, audit_code.get(code, "A-invalid"), rel, message)
 
@@ -819,7 +1255,7 @@ class Replay:
                 pass
         step = workflow.actions[action]
         role = trust.role(commit.author) or ""
-        record = copy.deepcopy(old)
+        record = old   # (the reader's own copy: the step may change it)
         params = {"policy": trust.policy, **step.params_recorded(event, new, trust.role)}
         change = Change(record, step, commit.author, role, str(event.get("at")), note=event.get("note"),
                         params=params)
@@ -919,26 +1355,6 @@ def _differences(old, new, at: str = "") -> list[str]:
     return [] if old == new else [at or "."]
 
 
-_TASKS: list[tuple] = []
-_ENGINE: Replay | None = None
-
-
-def _replay_share(share: tuple[int, int]) -> list[tuple[tuple, Finding]]:
-    """A worker's part of the record changes (forked: the tasks are inherited, not sent):
-    those whose path hashes to its number, in history order."""
-    index, workers = share
-    engine = _ENGINE
-    engine.reader = Reader(engine.top)      # its own `git cat-file`
-    engine.found = []
-    try:
-        for task in _TASKS:
-            if zlib.crc32(task[2].encode("utf-8")) % workers == index:
-                engine.record_task(task)
-    finally:
-        engine.reader.close()
-    return engine.found
-
-
 # -- the checkpoint -------------------------------------------------------------------------
 def _checkpoint_path(top: str, gitdir: str, prefix: str) -> str:
     """One checkpoint per office folder and work tree: worktrees of one repository share its
@@ -991,12 +1407,17 @@ def replay(top: str, prefix: str = "", *, gitdir: str | None = None, head: str =
     """Replay the office history up to `head` (see the module's doc)."""
     gitdir = gitdir or git.git_dir(top)
     if workers is None:
-        workers = min(os.cpu_count() or 1, 4)
+        workers = min(os.cpu_count() or 1, 4) if hasattr(os, "fork") else 1
     tip = git.commit_of(top, head)
     if not tip:
         return Result([], 0, 0, False, None)
     path = _checkpoint_path(top, gitdir, prefix)
     saved = _load_checkpoint(path) if use_checkpoint else None
+    if saved and saved.get("prefix") == prefix and saved.get("head") == tip:
+        # nothing new since the checkpoint: its findings, as the replay would carry them
+        staff = (saved.get("trust") or {}).get("staff") or []
+        return Result([Finding(**f) for f in saved.get("findings", [])], 0, int(saved.get("commits", 0)),
+                      any(isinstance(p, dict) and p.get("signing_key") for p in staff), tip)
     engine = Replay(top, prefix)
     try:
         findings: list[Finding] = []
@@ -1019,7 +1440,7 @@ def replay(top: str, prefix: str = "", *, gitdir: str | None = None, head: str =
                                             commit=saved["head"][:10], when=when)))
         signed = _verify(engine, revs, start_trust)
         engine.carry(findings)
-        trust, count, last = engine.run(revs, start_trust, workers=workers)
+        trust, count, last = engine.run(revs, start_trust, workers=workers, complete=len(revs) == 1)
         result = Result(engine.findings, count, total_before + count, signed, tip)
         if use_checkpoint:
             _save_checkpoint(path, prefix, tip, trust, engine.findings, total_before + count,

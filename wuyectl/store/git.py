@@ -226,11 +226,13 @@ class CatFile:
     (`rev:path`) without a process each. A context manager: the process is ended when the block
     is left, on errors too (`close()` may be called any number of times)."""
 
+    OPTIONS: tuple[str, ...] = ()   # git's own options before `cat-file` (`-c name=value`)
+
     def __init__(self, top: str):
         env = environment()
         try:
             self.proc: subprocess.Popen | None = subprocess.Popen(
-                ["git", "cat-file", "--batch"], cwd=top, env=env, stdin=subprocess.PIPE,
+                ["git", *self.OPTIONS, "cat-file", "--batch"], cwd=top, env=env, stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except FileNotFoundError:
             raise RepoError(_("git is not installed (wuyectl needs the git command)")) from None
