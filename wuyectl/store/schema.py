@@ -102,8 +102,21 @@ def _fast_of(text: str):
     except ImportError:
         return None
     plain = {k: v for k, v in _as_python(_parsed(text)).items() if k not in ("$id", "$schema")}
+    formats = {"date-time": lambda value: True, **FORMATS}
     try:
-        return fastjsonschema.compile(plain, formats={"date-time": lambda value: True, **FORMATS})
+        # The generated code names every nested value for its error message as it goes, with
+        # "….timeline[{i}].at".format(**locals()): two thirds of its time on a ticket. Only its
+        # yes or no is used here, so the names stay unformatted (3.4x faster).
+        from functools import partial
+
+        resolver, generator = fastjsonschema._factory(plain, {}, formats, True, True, False, True)
+        scope = generator.global_state
+        exec(generator.func_code.replace(".format(**locals())", ""), scope)   # noqa: S102 - its own code
+        return partial(scope[resolver.get_scope_name()], custom_formats=formats)
+    except Exception:   # another version of fastjsonschema: as it comes
+        pass
+    try:
+        return fastjsonschema.compile(plain, formats=formats)
     except Exception:   # a schema it cannot compile: fall back to jsonschema alone
         return None
 
