@@ -774,7 +774,9 @@ _JUDGING: tuple | None = None   # in a worker process: (the index database, judg
 def _start_judging(path: str, judges: dict, language: str) -> None:
     global _JUDGING
     i18n.use(lambda: language)
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    from urllib.parse import quote
+
+    db = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=30)
     _JUDGING = (db, judges)
 
 
