@@ -512,6 +512,7 @@ class _Judging:
         self.unsaved = 0
         self.looked_in: set[str] = set()   # kinds noted in verdict_states as looked in
         self.unstamped: set[str] = set()   # kinds whose state was forgotten in this run
+        self.first: set[str] = set()       # kinds without any verdict kept when this run began
 
     def run(self) -> tuple[int, list[tuple]]:
         from ..domain.kinds import KINDS
@@ -535,6 +536,8 @@ class _Judging:
         still = {name for name in self.fresh if states.get(name) and kept.get(name, (None,))[0] == states[name]}
         shaken = self._shaken(looked_in, still)
         count, problems, stamps = 0, [], []
+        self.first = {name for name in self.judges
+                      if db.execute("SELECT 1 FROM verdicts WHERE kind = ? LIMIT 1", (name,)).fetchone() is None}
         for name, judge in self.judges.items():
             rows, within, args = self._selection(name)
             count += db.execute(f"SELECT count(*) FROM records r WHERE r.kind = ?{within}", [name, *args[3:]]).fetchone()[0]
@@ -689,7 +692,8 @@ class _Judging:
             db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?)",
                            [(path, name, blob, key, marshal.dumps(found) if found else None)
                             for path, blob, key, found, _looked in rows])
-            db.executemany("DELETE FROM verdict_reads WHERE path=?", [(row[0],) for row in rows])
+            if name not in self.first:   # (a kind never judged has nothing to replace: a cold office)
+                db.executemany("DELETE FROM verdict_reads WHERE path=?", [(row[0],) for row in rows])
             looked = [(path, target, kind, present) for path, _b, _k, _f, reads in rows for target, kind, present in reads]
             db.executemany("INSERT INTO verdict_reads VALUES (?, ?, ?, ?)", looked)
             db.executemany("INSERT INTO verdict_states (kind, looked) VALUES (?, 1) ON CONFLICT (kind) DO UPDATE SET "
