@@ -216,9 +216,10 @@ def test_git_reads_the_message_from_a_file_written_before_it_starts(cli, git, of
     seen = []
 
     class Look(FaultHook):
-        def run_commit(self, top, args, env, message_file):
-            seen.append((list(args), message_file, Path(message_file).read_text(encoding="utf-8")))
-            store_git.run(top, args, env=env)
+        def run_git(self, step, top, args, env, message_file, input=None):
+            if step == "commit":
+                seen.append((list(args), message_file, Path(message_file).read_text(encoding="utf-8")))
+            return store_git.run(top, args, env=env, input=input)
 
     fault_hook(Look())
     tid = cli(*OPEN_REPAIR, "--as", "王芳").out.strip()
@@ -238,7 +239,7 @@ def test_the_message_file_is_removed_when_the_commit_fails(cli, office, fault_ho
     from wuyectl.store.transaction import FaultHook
 
     class GitFails(FaultHook):
-        def run_commit(self, top, args, env, message_file):
+        def run_git(self, step, top, args, env, message_file, input=None):
             assert Path(message_file).exists()
             raise RepoError("git commit failed: simulated")
 

@@ -10,11 +10,29 @@ from wuyectl.cli.main import cli as root
 def _commands(command, path=()):
     yield path, command
     if isinstance(command, click.Group):
-        for name, sub in sorted(command.commands.items()):
-            yield from _commands(sub, path + (name,))
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):      # (the root loads its command modules lazily)
+            yield from _commands(command.get_command(ctx, name), path + (name,))
 
 
 COMMANDS = [path for path, _ in _commands(root)]
+
+
+def test_the_lazy_commands_hints_name_where_each_command_is_defined():
+    """cli/main.py imports only the module of the command run (HOME_OF); every hint must be
+    right, and every command reachable by its name."""
+    import importlib
+
+    from wuyectl.cli import main
+
+    defined = {}
+    for module in main.MODULES:
+        for command in importlib.import_module(f"wuyectl.cli.commands.{module}").COMMANDS:
+            defined[command.name] = module
+    defined["measure"] = "actions"
+    assert {name: defined.get(name) for name in main.HOME_OF} == main.HOME_OF
+    ctx = click.Context(root)
+    assert sorted(root.list_commands(ctx)) == sorted(defined)
 
 
 @pytest.mark.parametrize("path", COMMANDS, ids=lambda p: " ".join(p) or "wuyectl")

@@ -2,8 +2,9 @@
 disk, a read-only repo.
 
 `WUYECTL_FAULT=POINT` makes `wuyectl` SIGKILL itself at that step of a write (see
-`wuyectl.store.transaction.EnvFaults`, the commit path's hook while the variable is set): before-write, after-write, after-add, during-commit (git
-is killed with it after WUYECTL_FAULT_DELAY seconds), after-commit. `enospc:POINT` raises a
+`wuyectl.store.transaction.EnvFaults`, the commit path's hook while the variable is set): before-write, after-write, after-add,
+after-index, during-commit (the git command running after WUYECTL_FAULT_DELAY seconds is
+killed with it), after-commit. `enospc:POINT` raises a
 full disk there. For each point, an `open ticket` and an `assign` of an existing ticket are
 killed; then the *next* command (a read, then a write) must find a consistent repo:
 
@@ -146,7 +147,8 @@ def _next_commands(cli, git, office, before, action, rid, there_expected):
 KILLS = [
     ("before-write", None, False),
     ("after-write", None, False),
-    ("after-add", None, False),
+    ("after-add", None, False),          # (the objects are written)
+    ("after-index", None, False),        # the index has the new entries, the branch has not moved
     ("during-commit", "0", None),        # git killed as it starts
     ("during-commit", "0.003", None),    # … in the middle of its work (timing decides)
     ("during-commit", "0.3", None),      # … after it finished (the usual outcome: there)
@@ -534,7 +536,7 @@ def test_a_failed_merge_commit_ends_the_merge_and_changes_nothing(merging, git, 
     from wuyectl.store.transaction import FaultHook, Transaction
 
     class GitFails(FaultHook):
-        def run_commit(self, top, args, env, message):
+        def run_git(self, step, top, args, env, message, input=None):
             raise RepoError("git commit failed: simulated")
 
     before = merging[2]

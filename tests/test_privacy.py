@@ -521,15 +521,3 @@ def test_a_key_file_that_cannot_open_the_office_key_says_why(tmp_path, keygen, w
     with pytest.raises(BadValue) as refused:
         keys.Identity.from_file(path)
     assert str(refused.value) == f"WUYECTL_SIGNING_KEY ({path}): {reason}"
-
-
-def test_a_commit_of_more_paths_than_a_command_line_holds_names_them_in_a_file(cli, git, office, monkeypatch, encrypted):
-    """The migration of 100,000 records commits more paths than fit in git's arguments."""
-    from wuyectl.store import transaction
-
-    monkeypatch.setattr(transaction, "PATHSPEC_FILE_AFTER", 0)
-    done = cli("open", "owner", "--unit", NEW_UNIT, "--name", "王五", "--phone", NEW_PHONE, "--as", "王芳")
-    assert done.code == 0, done.err
-    assert git("show", "--name-only", "--format=", "HEAD").split() == [f"owners/6/{NEW_UNIT}.yaml"]
-    assert git("status", "--porcelain") == ""
-    assert not list((office / ".git" / "wuyectl").glob("paths-*.txt"))

@@ -197,7 +197,7 @@ def test_a_failed_write_leaves_files_and_index_as_before(cli, office, new_ticket
     finally:
         lock.unlink()
     assert result.code == 9
-    assert result.err.startswith("wuyectl: git commit failed: fatal: Unable to create")
+    assert result.err.startswith("wuyectl: git update-index failed: fatal: Unable to create")
     assert path.read_text(encoding="utf-8") == text
     assert repo_state() == before
 

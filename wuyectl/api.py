@@ -17,28 +17,52 @@ prints. The use cases live in `wuyectl.app`, one module each.
 """
 from __future__ import annotations
 
-from .app.archive import destroy, lend, open_archive
-from .app.audit import audit, record_log
-from .app.audit import report as audit_report
-from .app.households import ImportResult, add_people, import_owners, import_people, open_owner
-from .app.listing import list_records, show
-from .app.office import acting, add_staff, check_reveal, init_office, leave_staff, may_reveal, set_key
-from .app.privacy import erase, erase_expired, follow_roster, key_status, migrate_encrypt
-from .app.records import Committed, act, coerce, edit_record, escalate, open_record
-from .app.sync import sync
-from .app.ticket_import import HistoryResult, import_tickets
-from .app.tickets import assign, open_callback, open_ticket
-from .app.violations import open_violation
-from .app.visits import draw_sample, open_home_visit, open_survey_response
-from .domain.kinds import KINDS, Kind, kind_named
-from .store.office import Office
+import importlib
 
-__all__ = [
-    "Office", "Kind", "KINDS", "kind_named", "Committed", "ImportResult", "HistoryResult",
-    "init_office", "add_staff", "set_key", "leave_staff", "acting", "may_reveal", "check_reveal",
-    "migrate_encrypt", "erase", "erase_expired", "follow_roster", "key_status",
-    "open_ticket", "open_owner", "open_callback", "open_home_visit", "open_survey_response", "draw_sample",
-    "open_violation", "open_archive", "open_record", "import_owners", "import_people", "import_tickets", "add_people",
-    "act", "assign", "escalate", "lend", "destroy", "edit_record", "coerce",
-    "list_records", "show", "record_log", "audit", "audit_report", "sync",
-]
+# Where each name lives (module under wuyectl, and its name there). A name is imported when it
+# is first used: a command needs one or two of these, and importing every use case costs a
+# write at 100,000 tickets a good part of its time.
+_HOMES = {
+    "destroy": ("app.archive", "destroy"), "lend": ("app.archive", "lend"), "open_archive": ("app.archive", "open_archive"),
+    "audit": ("app.audit", "audit"), "record_log": ("app.audit", "record_log"), "audit_report": ("app.audit", "report"),
+    "ImportResult": ("app.households", "ImportResult"), "add_people": ("app.households", "add_people"),
+    "import_owners": ("app.households", "import_owners"), "import_people": ("app.households", "import_people"),
+    "open_owner": ("app.households", "open_owner"),
+    "list_records": ("app.listing", "list_records"), "show": ("app.listing", "show"),
+    "acting": ("app.office", "acting"), "add_staff": ("app.office", "add_staff"),
+    "check_reveal": ("app.office", "check_reveal"), "init_office": ("app.office", "init_office"),
+    "leave_staff": ("app.office", "leave_staff"), "may_reveal": ("app.office", "may_reveal"),
+    "set_key": ("app.office", "set_key"),
+    "erase": ("app.privacy", "erase"), "erase_expired": ("app.privacy", "erase_expired"),
+    "follow_roster": ("app.privacy", "follow_roster"), "key_status": ("app.privacy", "key_status"),
+    "migrate_encrypt": ("app.privacy", "migrate_encrypt"),
+    "Committed": ("app.records", "Committed"), "act": ("app.records", "act"), "coerce": ("app.records", "coerce"),
+    "edit_record": ("app.records", "edit_record"), "escalate": ("app.records", "escalate"),
+    "open_record": ("app.records", "open_record"),
+    "sync": ("app.sync", "sync"),
+    "HistoryResult": ("app.ticket_import", "HistoryResult"), "import_tickets": ("app.ticket_import", "import_tickets"),
+    "assign": ("app.tickets", "assign"), "open_callback": ("app.tickets", "open_callback"),
+    "open_ticket": ("app.tickets", "open_ticket"),
+    "open_violation": ("app.violations", "open_violation"),
+    "draw_sample": ("app.visits", "draw_sample"), "open_home_visit": ("app.visits", "open_home_visit"),
+    "open_survey_response": ("app.visits", "open_survey_response"),
+    "KINDS": ("domain.kinds", "KINDS"), "Kind": ("domain.kinds", "Kind"), "kind_named": ("domain.kinds", "kind_named"),
+    "Office": ("store.office", "Office"),
+}
+
+
+def __getattr__(name: str):
+    try:
+        module, attribute = _HOMES[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
+
+
+__all__ = list(_HOMES)

@@ -15,7 +15,7 @@ from ..domain.kinds import KINDS, Kind, or_list
 from ..errors import BadValue, Problem, did_you_mean
 from ..i18n import _
 from ..store import git, schema
-from ..store.cache import COLUMNS
+from ..store.cache import COLUMNS, together
 from ..store.office import Office
 from ..timeutil import moment, read_iso
 
@@ -202,6 +202,13 @@ def commits_of(office: Office, relpath: str, limit: int = 50, since: str | None 
     return out
 
 
+def referring(index, key: str, record_id) -> list[dict]:
+    """The records of an index whose `key` names `record_id` (a household's tickets): found
+    by the index's column when it has one, so a unit's page costs what the unit has."""
+    where = {key: record_id} if key in COLUMNS and isinstance(record_id, str) else None
+    return [r for r in index.records(where=where) if r.get(key) == record_id]
+
+
 def show(office: Office, record_id: str, *, actor: str | None = None, reveal: bool = False) -> dict:
     """One record (with what its kind computes), the records that refer to it (a household:
     its tickets, visits and violations), and its commits. `reveal`: personal values in clear
@@ -220,11 +227,13 @@ def show(office: Office, record_id: str, *, actor: str | None = None, reveal: bo
     data = computed(office, kind, marked_erased(kind, revealed(kind, loaded.data, opener), gone), now)
     result = {"kind": kind.name, "path": loaded.relpath, "record": data}
     if kind.show_referrers:
+        refs = [(other, key) for other in KINDS.values() for key, target in other.refs.items() if target == kind.name]
+        indexes = together(office, list({other.name: other for other, _key in refs}.values()))
         result["related"] = {
             other.plural: in_order(other, [computed(office, other, marked_erased(other, revealed(other, r, opener), gone),
                                                     now)
-                                           for r in office.index(other).records() if r.get(key) == data.get("id")])
-            for other in KINDS.values() for key, target in other.refs.items() if target == kind.name}
+                                           for r in referring(indexes[other.name], key, data.get("id"))])
+            for other, key in refs}
     first = data.get(kind.opened_field) if kind.opened_field else None
     result["history"] = commits_of(office, loaded.relpath, since=first if isinstance(first, str) else None)
     return result

@@ -15,20 +15,22 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ..domain import codes
 from ..domain.kinds import Kind, kind_of_id, subject_of
-from ..domain.privacy import (ERASED_LABELS, ERASERS, is_sealed, mask_as, personal_values, sealed_parts,
+from ..domain.privacy import (ERASED, ERASED_LABELS, ERASERS, is_sealed, mask_as, personal_values, sealed_parts,
                               sealed_mask, subject_of_key, values_at)
 from ..domain.workflow import MANAGERS
 from ..errors import BadValue, NotFound, NotPermitted, Refused
 from ..i18n import _
-from ..store import fastyaml, keys, yamlio
+from ..store import fastyaml, yamlio
 from ..store.office import CONFIG, Office
-from ..store.transaction import Transaction
 from .. import timeutil
 from .office import acting, check_reveal
+
+if TYPE_CHECKING:   # (imported where used: reading a record needs neither the keys nor a transaction)
+    from ..store import keys
 
 KEEP_DAYS_DEFAULT = 180                 # policy keep_personal_days: a record's own key, after it closed
 
@@ -38,6 +40,8 @@ def encrypted(office: Office) -> bool:
 
 
 def keystore(office: Office) -> keys.Keystore:
+    from ..store import keys
+
     return keys.Keystore(office.gitdir)
 
 
@@ -59,6 +63,9 @@ def migrate_encrypt(office: Office, actor: str | None) -> Migrated:
     `encrypted: true` in wuye.yaml and make the office key for the people allowed to reveal.
     Each file keeps its text but for the values sealed (comments and layout stay); the index
     cache, which held the clear values, is deleted (it is rebuilt from the sealed files)."""
+    from ..store import keys
+    from ..store.transaction import Transaction
+
     person = acting(office, actor)
     if person["role"] not in MANAGERS:
         raise NotPermitted(_("{name} ({role}) may not turn encryption on: needs {roles}").format(
@@ -169,6 +176,8 @@ def reveal_opener(office: Office, actor: str | None, *, search: bool = False) ->
     otherwise; `search`: the refusal says it is the search that needs it); None when the
     office has no keys (its values are in clear). The SSH key is read when the first sealed
     value is opened."""
+    from ..store import keys
+
     check_reveal(office, actor, _("{name} ({role}) may not look records up by a phone or ID-card number (it would "
                                   "test guesses against the masked ones): needs {roles}") if search else None)
     store = keystore(office)
@@ -202,7 +211,7 @@ def personal_condition(kind: Kind, key: str) -> str | None:
 
 def shown_secret(value, lang: str) -> str:
     """What a value that cannot be opened shows."""
-    return ERASED_LABELS[0 if lang == "zh" else 1] if value is keys.ERASED else (
+    return ERASED_LABELS[0 if lang == "zh" else 1] if value is ERASED else (
         "无法解密" if lang == "zh" else "unreadable")
 
 
@@ -227,7 +236,7 @@ def marked_erased(kind: Kind, data: dict, gone: set[str] | None = None) -> dict:
     for box, key, _sort, _path in list(personal_values(kind, out)):
         parts = sealed_parts(box[key])
         if parts and parts[0] in gone:
-            box[key] = shown_secret(keys.ERASED, i18n.language())
+            box[key] = shown_secret(ERASED, i18n.language())
     return out
 
 
@@ -418,6 +427,8 @@ def _clear_before_migration(office: Office, relpath: str) -> str | None:
 
 def _erase_subjects(office: Office, person: dict, subjects: list[tuple[str, Kind]], *, reason: str,
                     action: str) -> list[Erased]:
+    from ..store.transaction import Transaction
+
     if not encrypted(office):
         raise Refused(_("personal data is not encrypted in this office, so it cannot be erased by deleting a key "
                         "(wuyectl migrate encrypt first)"))
@@ -563,6 +574,9 @@ def follow_roster(office: Office, actor: str | None, *, required: bool = False) 
     reveal-roles change). Needs the acting person's SSH key to open the office key; when it
     cannot (not allowed, no WUYECTL_SIGNING_KEY, not a recipient), the change waits for a
     person who can (`pending`, naming who), unless `required` (then it raises)."""
+    from ..store import keys
+    from ..store.transaction import Transaction
+
     from .roster import present
 
     if required:   # `keys rewrap`: only a person who may reveal, even when there is nothing to do
@@ -599,6 +613,8 @@ def key_status(office: Office) -> dict:
     """What `wuyectl keys` shows: whether the office is encrypted, the office key, whom it is
     wrapped for, whom the roster (as its history vouches for it) says it should be, and the
     count of data keys."""
+    from ..store import keys
+
     store = keystore(office)
     people, left_out = keys.recipients(roster_config(office))
     out = {"encrypted": encrypted(office), "keystore": store.root, "office_key": None, "wrapped_for": [],

@@ -20,6 +20,8 @@ import re
 from functools import lru_cache
 from typing import Iterator
 
+ERASED = object()   # what a sealed value opens to when its data key is gone (erased, or never came here)
+
 
 @lru_cache(maxsize=None)
 def personal_keys(what: str) -> frozenset[str]:

@@ -246,6 +246,22 @@ def running(rows: list[dict]) -> list[dict]:
     return [r for r in rows if r["done_at"] is None and not r.get("stopped_at") and r["state"] in ("due", "breached")]
 
 
+def steady_from(ticket: Mapping, rows: list[dict]) -> datetime | None:
+    """From when a ticket's clocks `rows` (computed as of a time after its last event) read
+    the same as of any later time, as long as no event is added: after its last event and its
+    receipt, and after the deadline of every clock still running (from then on it reads
+    breached). None when a time cannot be read."""
+    try:
+        times = [read_iso(event["at"]) for event in ticket.get("timeline") or []]
+        if ticket.get("received_at"):
+            times.append(read_iso(ticket["received_at"]))
+        # breached once `now > due`: a moment after the deadline
+        times += [read_iso(r["due_at"]) + timedelta(milliseconds=1) for r in running(rows) if r["due_at"]]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return max(times) if times else None
+
+
 def overdue(rows: list[dict]) -> bool:
     return any(r["state"] == "breached" for r in running(rows))
 

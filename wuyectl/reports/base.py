@@ -20,11 +20,11 @@ class Period:
     last: date
     tz: Any
 
-    @property
+    @cached_property   # (asked once per record by `holds`)
     def start(self) -> datetime:
         return datetime.combine(self.first, time(0), tzinfo=self.tz)
 
-    @property
+    @cached_property
     def end(self) -> datetime:
         """The first moment after the period."""
         return datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=self.tz)
@@ -174,30 +174,45 @@ class OfficeData:
     def usable(self, records: list[dict]) -> list[dict]:
         """Records whose times can be read; the others are left out and counted (a report
         works on what is sound and says how much it left out, instead of failing)."""
-        out = []
-        opened = {k.opened_field for k in KINDS.values() if k.opened_field and k.opened_field.endswith("_at")}
-        for record in records:
-            try:
-                for key in opened:
-                    if key in record:
-                        read_iso(record[key])
-                for event in record.get("timeline") or []:
-                    read_iso(event["at"])
-                out.append(record)
-            except (KeyError, TypeError, ValueError, AttributeError):
-                self.left_out += 1
+        out = [record for record in records if readable_times(record)]
+        self.left_out += len(records) - len(out)
         return out
+
+    def _alive(self) -> tuple[str, str, bool] | None:
+        """The index's filter for the tickets a report of the period reads."""
+        if self.period is None:
+            return None
+        # Stored times carry the office offset, so they compare as text; a record written with
+        # another offset is caught by the one-day margins.
+        day = timedelta(days=1)
+        return ((self.period.start - day).isoformat(timespec="seconds"),
+                (self.period.end + day).isoformat(timespec="seconds"), self.with_open)
 
     @cached_property
     def tickets(self) -> list[dict]:
         if self.period is None:
             return self.records("ticket")
-        # Stored times carry the office offset, so they compare as text; a record written with
-        # another offset is caught by the one-day margins.
-        day = timedelta(days=1)
-        alive = ((self.period.start - day).isoformat(timespec="seconds"),
-                 (self.period.end + day).isoformat(timespec="seconds"), self.with_open)
-        return self.usable(self.office.index(kind_named("ticket")).records(alive=alive))
+        return self.usable(self.office.index(kind_named("ticket")).records(alive=self._alive()))
+
+    def ticket_summaries(self, name: str, summarize, as_of: datetime, rules: Iterable) -> list:
+        """What summarize(ticket) makes of each of the usable `tickets`, in the same order.
+        summarize gives (summary, since): `since` (a datetime, or None) is when the summary
+        stops depending on the as-of time (`sla.steady_from`). Such a summary is kept in the
+        index by the ticket's blob id, under a key of the code of the modules `rules` and the
+        office's policy, and read back instead of the ticket for any later as-of time: a
+        month's report decodes and clocks only the tickets that changed or still run."""
+        at = as_of.timestamp()
+
+        def one(ticket):
+            if not readable_times(ticket):
+                return None, 0.0   # left out, whenever asked
+            summary, since = summarize(ticket)
+            return summary, (since.timestamp() if since is not None and since <= as_of else None)
+
+        found = self.office.index(kind_named("ticket")).summaries(
+            name, rules_key(rules, self.office.policy), one, at, alive=self._alive())
+        self.left_out += sum(1 for summary in found if summary is None)
+        return [summary for summary in found if summary is not None]
 
     @property
     def visits(self) -> list[dict]:
@@ -229,6 +244,39 @@ class OfficeData:
 
     def clocks(self, ticket: dict, as_of: datetime) -> list[dict]:
         return sla.clocks(ticket, as_of, self.office.policy)
+
+
+_OPENED = tuple({k.opened_field for k in KINDS.values() if k.opened_field and k.opened_field.endswith("_at")})
+
+
+def readable_times(record: dict) -> bool:
+    """Whether a record's times (when it was opened, its timeline's) can be read."""
+    try:
+        for key in _OPENED:
+            if key in record:
+                read_iso(record[key])
+        for event in record.get("timeline") or []:
+            read_iso(event["at"])
+        return True
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+
+
+def rules_key(modules: Iterable, policy) -> str:
+    """A key of what a kept summary depends on besides the record: the code of the modules
+    that compute it (their source files; the version where there is none) and the policy."""
+    import hashlib
+
+    from .. import __version__
+
+    digest = hashlib.sha1(repr(policy).encode("utf-8"))
+    for module in modules:
+        try:
+            with open(module.__file__, "rb") as fh:
+                digest.update(fh.read())
+        except (AttributeError, TypeError, OSError):
+            digest.update(f"{module.__name__} {__version__}".encode("utf-8"))
+    return digest.hexdigest()[:20]
 
 
 def events(ticket: dict, action: str | tuple, as_of: datetime | None = None) -> list[dict]:

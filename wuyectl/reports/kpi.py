@@ -1,12 +1,15 @@
 """kpi — the month's service figures (服务质量指标)."""
 from __future__ import annotations
 
+import sys
 from collections import Counter
+from typing import Any, NamedTuple
 
-from ..domain import codes
+from ..domain import codes, sla
 from ..domain.kinds.ticket import CALLBACK_CATEGORIES, GOOD_RATINGS as GOOD
-from .base import (CLOCK_EVENTS, Figure, OfficeData, Period, counts, events, figures_section, judged, new_report,
-                   received_in, status_at)
+from ..timeutil import read_iso
+from .base import (CLOCK_EVENTS, Figure, OfficeData, Period, counts, events, figures_section, new_report, source_only,
+                   status_at, unsupported_by_imports)
 
 TITLE = ("服务质量指标", "Service KPIs")
 
@@ -37,37 +40,77 @@ HELP = "\n\n".join(["Figures:"] + [f.help() for f in FIGURES] + [
     "(imported tickets with only their source's events have no clocks to judge: left out)."])
 
 
+class Seen(NamedTuple):
+    """What the figures read of one ticket as of the report's time (a ticket's summary, kept by
+    the index once it no longer changes: `OfficeData.ticket_summaries`)."""
+
+    id: Any
+    received_at: Any
+    category: Any
+    channel: Any
+    status: str                 # as of the time
+    source_only: bool           # imported, with only its source's events
+    clocks: tuple               # ((stage, state), …)
+    resolved: bool              # a resolve event by the time
+    called_back: bool           # a callback by the time
+    callbacks: tuple            # ((at, rating), …) of those callbacks, in timeline order
+
+
+def seen(ticket: dict, as_of, policy) -> tuple[tuple, Any]:
+    """A ticket's `Seen` (as a plain tuple) and from when it holds for any later time."""
+    rows = sla.clocks(ticket, as_of, policy)
+    called = events(ticket, "callback", as_of)
+    summary = (ticket.get("id"), ticket.get("received_at"), ticket.get("category"), ticket.get("channel"),
+               status_at(ticket, as_of), source_only(ticket), tuple((c["stage"], c["state"]) for c in rows),
+               bool(events(ticket, "resolve", as_of)), bool(called), tuple((e["at"], e.get("rating")) for e in called))
+    return summary, sla.steady_from(ticket, rows)
+
+
+def _judged(tickets: list[Seen], measures) -> tuple[list[Seen], int]:
+    """`base.judged` for summaries."""
+    if not unsupported_by_imports(measures):
+        return tickets, 0
+    kept = [t for t in tickets if not t.source_only]
+    return kept, len(tickets) - len(kept)
+
+
 def build(data: OfficeData, period: Period, as_of, lang: str):
-    tickets = received_in(data, period, as_of)
-    live = [t for t in tickets if status_at(t, as_of) != "cancelled"]
-    by_category = Counter(t.get("category") for t in tickets)
-    by_channel = Counter(t.get("channel") for t in tickets)
+    from . import base
+    from ..domain import workflow
+    from ..domain.kinds import ticket as ticket_kind
+    from .. import timeutil
+
+    rules = (sys.modules[__name__], base, sla, workflow, ticket_kind, timeutil)   # what a summary is made by
+    every = [Seen._make(s) for s in data.ticket_summaries("kpi", lambda t: seen(t, as_of, data.policy), as_of, rules)]
+    tickets = [t for t in every if period.holds(t.received_at) and read_iso(t.received_at) <= as_of]
+    live = [t for t in tickets if t.status != "cancelled"]
+    by_category = Counter(t.category for t in tickets)
+    by_channel = Counter(t.channel for t in tickets)
 
     dispatched = met = 0
     breaches: Counter = Counter()
     # (the dispatch clock is one of the clocks: the tickets that can judge those judge it)
-    clocked, dispatch_out = judged(live, CLOCK_EVENTS)
+    clocked, dispatch_out = _judged(live, CLOCK_EVENTS)
     for ticket in clocked:
-        for clock in data.clocks(ticket, as_of):
-            if clock["state"] == "breached":
-                breaches[clock["stage"]] += 1
-            if clock["stage"] == "dispatch" and clock["state"] in ("met", "breached"):
+        for stage, state in ticket.clocks:
+            if state == "breached":
+                breaches[stage] += 1
+            if stage == "dispatch" and state in ("met", "breached"):
                 dispatched += 1
-                met += clock["state"] == "met"
-    done = sum(1 for t in live if status_at(t, as_of) in ("resolved", "closed"))
-    need, need_out = judged([t for t in live if t.get("category") in CALLBACK_CATEGORIES and events(t, "resolve", as_of)],
-                            CALLBACK.measures)
-    called = sum(1 for t in need if events(t, "callback", as_of))
+                met += state == "met"
+    done = sum(1 for t in live if t.status in ("resolved", "closed"))
+    need, need_out = _judged([t for t in live if t.category in CALLBACK_CATEGORIES and t.resolved], CALLBACK.measures)
+    called = sum(1 for t in need if t.called_back)
 
-    callbacks = [e for t in data.tickets for e in events(t, "callback", as_of) if period.holds(e["at"])]
-    good = sum(1 for e in callbacks if e.get("rating") in GOOD)
+    callbacks = [(at, rating) for t in every for at, rating in t.callbacks if period.holds(at)]
+    good = sum(1 for _at, rating in callbacks if rating in GOOD)
     last = {}
-    for t in data.tickets:
-        mine = [e for e in events(t, "callback", as_of) if period.holds(e["at"])]
+    for t in every:
+        mine = [rating for at, rating in t.callbacks if period.holds(at)]
         if mine:
-            last[t["id"]] = mine[-1].get("rating")
+            last[t.id] = mine[-1]
     solved = sum(1 for r in last.values() if r in GOOD)
-    _, callback_out = judged(tickets, SATISFACTION.measures)   # imported tickets of the period no callback can judge
+    _, callback_out = _judged(tickets, SATISFACTION.measures)   # imported tickets of the period no callback can judge
 
     figures = [(RECEIVED, len(tickets), None), (DISPATCH, met, dispatched, dispatch_out),
                (COMPLETION, done, len(live)), (CALLBACK, called, len(need), need_out),

@@ -20,7 +20,8 @@ import marshal
 import os
 import sqlite3
 import sys
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from ..domain.kinds import Kind
 from .. import __version__, i18n
@@ -41,6 +42,24 @@ class Entry:
 
 
 PARALLEL_AFTER = 4000  # files to parse before a second process pays for itself
+# A folder whose listing changed less than this before it was read may change again within
+# the same tick of the file system's clock, its mtime unchanged: it is listed again next time.
+RACY_NS = 2_000_000_000
+RACY = ""    # the stat key kept for such a folder (matches none)
+ABSENT = "-"   # the stat key of a kind's folder that does not exist
+
+
+@dataclass
+class _Walk:
+    """What `Index._walk` found: whether folders were known from before, the folders listed
+    again ({path: (stat key to keep, sorted names, 'x/' for a subfolder)}), those gone, and
+    the record files come and gone in them."""
+    known: bool
+    seen: set = field(default_factory=set)
+    listed: dict = field(default_factory=dict)
+    vanished: list = field(default_factory=list)
+    new: set = field(default_factory=set)
+    gone: set = field(default_factory=set)
 # Columns a query can filter on without decoding records: (column, how to get it from data).
 COLUMNS = ("status", "category", "assignee", "unit", "received_at", "last_at")
 
@@ -106,10 +125,53 @@ def _rows(job: tuple[str, list[tuple[str, str, str]]]) -> list[tuple]:
     return out
 
 
+class GitStatus:
+    """git's status of the tracked files in some kinds' folders, asked once for them all (a
+    household's page reads its tickets, visits and violations): HEAD, and per folder the
+    record files that differ between HEAD, git's index and the work tree, [(XY,
+    office-relative path)] in porcelain v2 codes ('.': unchanged). Each folder's answer is
+    handed out once; asked again, git is asked again.
+
+    Untracked files are not asked for: git's scan of every folder for them costs half of a
+    warm read, and the folders' listings (`Index._walk`) say where to look instead."""
+
+    def __init__(self, office, folders):
+        self.office = office
+        self.folders = list(dict.fromkeys(folders))
+        self._left: dict[str, tuple[str | None, list]] = {}
+
+    def of(self, folder: str) -> tuple[str | None, list[tuple[str, str]]]:
+        if folder not in self._left:
+            self._left = self._run()
+        return self._left.pop(folder)
+
+    def _run(self) -> dict[str, tuple[str | None, list]]:
+        prefix = self.office.prefix
+        text = git.out(self.office.top, ["status", "--porcelain=v2", "--branch", "-z", "--untracked-files=no",
+                                         "--no-renames", "--", *(prefix + f + "/" for f in self.folders)])
+        head, changed, cut = None, [], len(prefix)
+        for entry in text.split("\0"):
+            if entry.startswith("# branch.oid "):
+                oid = entry[len("# branch.oid "):]
+                head = oid if oid != "(initial)" else None
+            elif entry[:2] in ("1 ", "u "):
+                path = entry.split(" ", 8 if entry[0] == "1" else 10)[-1]
+                if path.endswith(".yaml"):
+                    changed.append((entry[2:4], path[cut:]))
+        return {f: (head, [c for c in changed if c[1].startswith(f + "/")]) for f in self.folders}
+
+
+def together(office, kinds: list[Kind]) -> dict[str, "Index"]:
+    """The indexes of several kinds, refreshed with one `git status` for all their folders."""
+    shared = GitStatus(office, [k.folder for k in kinds])
+    return {k.name: Index(office, k, shared) for k in kinds}
+
+
 class Index:
-    def __init__(self, office, kind: Kind):
+    def __init__(self, office, kind: Kind, status: GitStatus | None = None):
         self.office = office
         self.kind = kind
+        self._git_status = status or GitStatus(office, [kind.folder])
         self.path = os.path.join(office.gitdir, "wuyectl", "index.sqlite")
         self._key = repr((CACHE_FORMAT, __version__))
         import hashlib
@@ -120,47 +182,101 @@ class Index:
                                         .encode("utf-8")).hexdigest()[:16]
 
     # -- which files, which blobs ---------------------------------------------------------
-    def _status(self) -> str:
-        folder = self.office.prefix + self.kind.folder
-        return git.out(self.office.top, ["status", "--porcelain", "-z", "--untracked-files=all",
-                                         "--no-renames", "--", folder + "/"])
+    def _status(self) -> tuple[str | None, list[tuple[str, str]]]:
+        """HEAD, and the tracked record files that differ between HEAD, git's index and the
+        work tree (`GitStatus`)."""
+        return self._git_status.of(self.kind.folder)
 
-    def _state(self, status: str) -> str | None:
+    def _loose(self, paths: set[str]) -> tuple[set[str], set[str]]:
+        """Of files git does not track (or may not): (the untracked ones, which are records,
+        the ignored ones, which are not); the rest are tracked, or gone."""
+        untracked, ignored, cut = set(), set(), len(self.office.prefix)
+        ordered = sorted(paths)
+        for at in range(0, len(ordered), 500):   # (status takes no pathspec file)
+            text = git.out(self.office.top, ["status", "--porcelain=v2", "-z", "--untracked-files=all",
+                                             "--ignored=matching", "--no-renames", "--",
+                                             *(self.office.prefix + p for p in ordered[at:at + 500])],
+                           env=git.LITERAL)
+            for entry in text.split("\0"):
+                if entry[:2] == "? ":
+                    untracked.add(entry[2 + cut:])
+                elif entry[:2] == "! ":
+                    ignored.add(entry[2 + cut:])
+        return untracked, ignored
+
+    def _walk(self, db: sqlite3.Connection | None) -> "_Walk":
+        """The kind's folders, listed again only where a folder's stat says its names may have
+        changed since the last refresh (a file made, removed or renamed in a folder changes
+        the folder's mtime and ctime, and nothing sets a ctime back; an edit in place changes
+        neither, and `git status` finds those). A folder changed less than RACY_NS before it
+        was listed may change again within the same tick of its clock: its stat is not kept,
+        so it is listed again next time (git's rule for racy index entries)."""
+        name = self.kind.name
+        known = dict(db.execute("SELECT path, stat FROM folders WHERE kind=?", (name,))) if db is not None else {}
+        under: dict[str, list[str]] = {}
+        for path in known:
+            if "/" in path:
+                under.setdefault(path.rsplit("/", 1)[0], []).append(path)
+        walk = _Walk(bool(known))
+        cutoff = time.time_ns() - RACY_NS
+        stack = [self.kind.folder]
+        while stack:
+            rel = stack.pop()
+            try:
+                info = os.stat(self.office.abspath(rel))
+            except OSError:
+                if rel == self.kind.folder:   # no such folder yet: known as absent
+                    walk.seen.add(rel)
+                    if known.get(rel) != ABSENT:
+                        walk.listed[rel] = (ABSENT, [])
+                continue
+            walk.seen.add(rel)
+            stamp = f"{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_dev}"
+            if known.get(rel) == stamp:
+                stack.extend(under.get(rel, ()))
+                continue
+            names = []
+            try:
+                with os.scandir(self.office.abspath(rel)) as found:
+                    for entry in found:
+                        try:
+                            if entry.is_dir(follow_symlinks=False):
+                                if entry.name != ".git":
+                                    names.append(entry.name + "/")
+                                    stack.append(f"{rel}/{entry.name}")
+                            elif entry.name.endswith(".yaml"):
+                                names.append(entry.name)
+                        except OSError:
+                            continue
+            except OSError:
+                continue
+            racy = max(info.st_mtime_ns, info.st_ctime_ns) >= cutoff
+            walk.listed[rel] = (RACY if racy else stamp, sorted(names))
+        walk.vanished = [p for p in known if p not in walk.seen]
+        if db is not None and walk.known:
+            for rel in [*walk.listed, *walk.vanished]:
+                row = db.execute("SELECT names FROM folders WHERE path=?", (rel,)).fetchone()
+                before = {n for n in marshal.loads(row[0]) if not n.endswith("/")} if row else set()
+                now = {n for n in walk.listed[rel][1] if not n.endswith("/")} if rel in walk.listed else set()
+                walk.new.update(f"{rel}/{n}" for n in now - before)
+                walk.gone.update(f"{rel}/{n}" for n in before - now)
+        return walk
+
+    def _state(self, head: str | None, status: list, walk: "_Walk") -> str | None:
         """A key that changes whenever the kind's files might have: HEAD and git's index file;
-        None when the work tree differs from the index (then every blob id must be looked at)."""
-        if status.strip("\0"):
+        None when the work tree differs from the index or a folder's listing may have changed
+        (then the files named by those must be looked at)."""
+        if status or walk.listed or walk.vanished:
             return None
         try:
             info = os.stat(os.path.join(self.office.gitdir, "index"))
         except OSError:
             return None
-        return f"{git.head(self.office.top)}|{info.st_mtime_ns}|{info.st_size}|{info.st_ino}"
+        return f"{head}|{info.st_mtime_ns}|{info.st_size}|{info.st_ino}"
 
-    def files(self, status: str | None = None) -> dict[str, str]:
-        """office-relative path → blob id of what is in the work tree now."""
-        office, prefix = self.office, self.office.prefix
-        folder = prefix + self.kind.folder
-        listing = git.out(office.top, ["ls-files", "-s", "-z", "--", folder + "/"])
-        blobs: dict[str, str] = {}
-        cut = len(prefix)
-        for entry in listing.split("\0"):
-            if entry.endswith(".yaml"):
-                tab = entry.index("\t")
-                blobs[entry[tab + 1 + cut:]] = entry[7:47]
-        if status is None:
-            status = self._status()
-        for entry in status.split("\0"):
-            if len(entry) < 4 or not entry.endswith(".yaml"):
-                continue
-            code, rel = entry[:2], entry[3:][cut:]
-            absolute = office.abspath(rel)
-            if not os.path.isfile(absolute):
-                blobs.pop(rel, None)
-                continue
-            if code[1] != " " or code == "??":
-                with open(absolute, "rb") as fh:
-                    blobs[rel] = git.blob_id(fh.read())
-        return blobs
+    def files(self) -> dict[str, str]:
+        """office-relative path → blob id of every record file in the work tree now."""
+        return self._everything(self._status()[1])[0]
 
     # -- the database --------------------------------------------------------------------
     def _connect(self) -> sqlite3.Connection:
@@ -173,13 +289,24 @@ class Index:
                 row = db.execute("SELECT value FROM meta WHERE key='format'").fetchone()
                 if row is None or row[0] != self._key:
                     db.execute("DROP TABLE IF EXISTS records")
+                    db.execute("DROP TABLE IF EXISTS folders")
+                    db.execute("DROP TABLE IF EXISTS summaries")
                     db.execute("DELETE FROM meta")
                     db.execute("INSERT INTO meta VALUES ('format', ?)", (self._key,))
                 db.execute("CREATE TABLE IF NOT EXISTS records (kind TEXT, path TEXT PRIMARY KEY, blob TEXT, "
                            "data BLOB, problems BLOB, findings BLOB, findings_key TEXT, "
                            + ", ".join(f"{c} TEXT" for c in COLUMNS) + ")")
                 db.execute("CREATE INDEX IF NOT EXISTS records_kind_status ON records (kind, status)")
-                db.execute("CREATE INDEX IF NOT EXISTS records_kind_last ON records (kind, last_at)")
+                # Records alive in a period, found from either end (`_alive_index`), and a unit's.
+                db.execute("DROP INDEX IF EXISTS records_kind_last")
+                db.execute("CREATE INDEX IF NOT EXISTS records_kind_alive ON records (kind, last_at, received_at)")
+                db.execute("CREATE INDEX IF NOT EXISTS records_kind_received ON records (kind, received_at, last_at)")
+                db.execute("CREATE INDEX IF NOT EXISTS records_kind_unit ON records (kind, unit)")
+                # What a report keeps of a record that can no longer change (`summaries`).
+                db.execute("CREATE TABLE IF NOT EXISTS summaries (blob TEXT, name TEXT, key TEXT, since REAL, "
+                           "value BLOB, PRIMARY KEY (blob, name))")
+                # The kind's folders as last listed (`_walk`): their stat, their names.
+                db.execute("CREATE TABLE IF NOT EXISTS folders (kind TEXT, path TEXT PRIMARY KEY, stat TEXT, names BLOB)")
                 db.commit()
                 return db
             except sqlite3.DatabaseError:
@@ -195,29 +322,40 @@ class Index:
     def refresh(self, db: sqlite3.Connection) -> None:
         """Bring the rows of this kind up to the work tree: parse what changed.
 
-        Three ways, cheapest first: (1) HEAD and git's index file as at the last refresh and a
-        clean folder: nothing can have changed; (2) a commit recorded at the last refresh: only
-        the paths `git diff` names between it and HEAD, those dirty then and those dirty now
-        are looked at; (3) otherwise every blob id from `git ls-files` is compared."""
-        status = self._status()
-        state = self._state(status)
+        The folders are looked at first (`_walk`: a file made after that changes a folder
+        seen next time), then git's status of the tracked files. Three ways, cheapest first:
+        (1) HEAD and git's index file as at the last refresh, no tracked file changed, no
+        folder listing changed and no untracked file known: nothing can have changed; (2) a
+        commit recorded at the last refresh and the folders' listings known: only the paths
+        `git diff` names between it and HEAD, those dirty or untracked then and now, and those
+        come or gone in a folder listed again are looked at; (3) otherwise every blob id from
+        `git ls-files` is compared, and git lists the untracked files itself."""
         name = self.kind.name
-        meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, ?, ?)",
-                               (f"state:{name}", f"head:{name}", f"dirty:{name}")))
-        if state is not None and meta.get(f"state:{name}") == state:
+        keys = (f"state:{name}", f"head:{name}", f"dirty:{name}", f"loose:{name}")
+        meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, ?, ?, ?)", keys))
+        dirty_before, loose_before = (set(filter(None, (meta.get(k) or "").split("\0"))) for k in keys[2:])
+        walk = self._walk(db)
+        head, status = self._status()
+        state = self._state(head, status, walk)
+        if state is not None and not loose_before and meta.get(keys[0]) == state:
             return
-        head = git.head(self.office.top)
-        dirty_now = self._dirty(status)
-        candidates = self._changed_since(meta.get(f"head:{name}"), head)
-        if candidates is not None:
-            before = [p for p in (meta.get(f"dirty:{name}") or "").split("\0") if p]
-            paths = set(candidates) | set(before) | set(dirty_now)
+        changed_paths = {rel for _code, rel in status}
+        committed = self._changed_since(meta.get(keys[1]), head) if walk.known else None
+        if committed is not None:
+            # Tracked for sure: in the index and changed there (git names it), or in HEAD's
+            # tree and not named by git's status. Any other file now in a folder, or kept as
+            # untracked, is asked about (untracked: a record; ignored: not one).
+            tracked = ({rel for code, rel in status if code[0] != "D"}
+                       | {rel for rel, there in committed.items() if there} - changed_paths)
+            paths = set(committed) | dirty_before | loose_before | changed_paths | walk.new | walk.gone
+            untracked, ignored = self._loose({rel for rel in paths - tracked
+                                              if os.path.lexists(self.office.abspath(rel))})
             blobs = {}
-            for rel in paths:
+            for rel in paths - ignored:
                 try:
                     with open(self.office.abspath(rel), "rb") as fh:
                         blobs[rel] = git.blob_id(fh.read())
-                except (FileNotFoundError, IsADirectoryError):
+                except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
                     pass
             have = {}
             for rel in paths:
@@ -225,7 +363,7 @@ class Index:
                 if row:
                     have[rel] = row[0]
         else:
-            blobs = self.files(status)
+            blobs, untracked, ignored = self._everything(status)
             have = dict(db.execute("SELECT path, blob FROM records WHERE kind=?", (name,)))
         changed = [rel for rel, blob in blobs.items() if have.get(rel) != blob]
         gone = [rel for rel in have if rel not in blobs]
@@ -235,34 +373,63 @@ class Index:
         for rows in self._parse_rows(items):   # streamed: a first build of 100,000 never sits in memory
             db.executemany(insert, rows)
         db.executemany("DELETE FROM records WHERE path=?", [(rel,) for rel in gone])
-        db.execute("DELETE FROM meta WHERE key IN (?, ?, ?)", (f"state:{name}", f"head:{name}", f"dirty:{name}"))
-        facts = [(f"dirty:{name}", "\0".join(sorted(dirty_now)))]
+        # what reports kept of the contents these files had (another file with the same bytes
+        # makes its own again)
+        db.executemany("DELETE FROM summaries WHERE blob=?", [(have[rel],) for rel in [*changed, *gone] if rel in have])
+        db.executemany("INSERT OR REPLACE INTO folders VALUES (?, ?, ?, ?)",
+                       [(name, rel, stamp, marshal.dumps(names)) for rel, (stamp, names) in walk.listed.items()])
+        db.executemany("DELETE FROM folders WHERE path=?", [(rel,) for rel in walk.vanished])
+        db.execute("DELETE FROM meta WHERE key IN (?, ?, ?, ?)", keys)
+        loose = untracked | ignored
+        facts = [(keys[2], "\0".join(sorted(changed_paths | untracked))), (keys[3], "\0".join(sorted(loose)))]
         if head:
-            facts.append((f"head:{name}", head))
-        if state is not None:
-            facts.append((f"state:{name}", state))
+            facts.append((keys[1], head))
+        if state is not None and not loose:
+            facts.append((keys[0], state))
         db.executemany("INSERT INTO meta VALUES (?, ?)", facts)
         db.commit()
 
-    def _dirty(self, status: str) -> list[str]:
-        """Office-relative record paths that differ from HEAD now (modified, staged, new, gone)."""
-        cut = len(self.office.prefix)
-        return [entry[3:][cut:] for entry in status.split("\0") if len(entry) > 3 and entry.endswith(".yaml")]
+    def _everything(self, status: list) -> tuple[dict[str, str], set[str], set[str]]:
+        """Every record file's blob id (git's index, and the files that differ from it hashed),
+        with the untracked and the ignored files of the kind's folders (git's scan of them all)."""
+        office, prefix = self.office, self.office.prefix
+        folder = prefix + self.kind.folder
+        cut = len(prefix)
+        blobs: dict[str, str] = {}
+        for entry in git.out(office.top, ["ls-files", "-s", "-z", "--", folder + "/"]).split("\0"):
+            if entry.endswith(".yaml"):
+                tab = entry.index("\t")
+                blobs[entry[tab + 1 + cut:]] = entry[7:47]
+        untracked, ignored = set(), set()
+        text = git.out(office.top, ["status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignored=matching",
+                                    "--no-renames", "--", folder + "/"])
+        for entry in text.split("\0"):
+            if entry[:2] in ("? ", "! ") and entry.endswith(".yaml"):
+                (untracked if entry[0] == "?" else ignored).add(entry[2 + cut:])
+        for rel in [rel for code, rel in status if code[1] != "."] + sorted(untracked):
+            try:
+                with open(office.abspath(rel), "rb") as fh:
+                    blobs[rel] = git.blob_id(fh.read())
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                blobs.pop(rel, None)
+        return blobs, untracked, ignored
 
-    def _changed_since(self, old: str | None, new: str | None) -> list[str] | None:
-        """Record paths that differ between two commits, or None when that cannot be told
-        (no commit recorded, or it is gone): then everything is compared."""
+    def _changed_since(self, old: str | None, new: str | None) -> dict[str, bool] | None:
+        """Record paths that differ between two commits (→ whether `new` has the file), or
+        None when that cannot be told (no commit recorded, or it is gone): then everything is
+        compared."""
         if not old or not new:
             return None
         if old == new:
-            return []
+            return {}
         folder = self.office.prefix + self.kind.folder
-        proc = git.run(self.office.top, ["diff", "--name-only", "-z", "--no-renames", old, new, "--", folder + "/"],
+        proc = git.run(self.office.top, ["diff", "--name-status", "-z", "--no-renames", old, new, "--", folder + "/"],
                        check=False)
         if proc.returncode != 0:
             return None
         cut = len(self.office.prefix)
-        return [p[cut:] for p in proc.stdout.decode("utf-8", "replace").split("\0") if p.endswith(".yaml")]
+        fields = proc.stdout.decode("utf-8", "replace").split("\0")
+        return {path[cut:]: code != "D" for code, path in zip(fields[::2], fields[1::2]) if path.endswith(".yaml")}
 
     def _parse_rows(self, items: list[tuple[str, str, str]]):
         """Chunks of index rows for `items`, from worker processes when there are many."""
@@ -295,22 +462,48 @@ class Index:
             if bar is not None:
                 bar.__exit__(None, None, None)
 
-    def _query(self, columns: str, where: dict | None, alive: tuple[str, str, bool] | None):
-        sql = f"SELECT {columns} FROM records WHERE kind=?"
-        args: list = [self.kind.name]
+    def _query(self, columns: str, where: dict | None, alive: tuple[str, str, bool] | None,
+               db: sqlite3.Connection | None = None, join: str = "", join_args: tuple = ()):
+        """The SELECT of `columns` (of `records`, and of the table `join` adds) for the filters."""
+        table = "records"
+        if alive is not None and not alive[2] and db is not None:
+            table += f" INDEXED BY {self._alive_index(db, alive[0], alive[1])}"
+        sql = f"SELECT {columns} FROM {table} {join} WHERE records.kind=?"
+        args: list = [*join_args, self.kind.name]
         for key, value in (where or {}).items():
-            sql += f" AND {key}=?"
+            sql += f" AND records.{key}=?"
             args.append(value)
         if alive is not None:
             # received by the end, and something on the timeline since the start (or, when
             # asked, still open whatever its dates)
             start, end, with_open = alive
             if with_open:
-                sql += " AND ((last_at >= ? AND received_at <= ?) OR status NOT IN ('closed', 'cancelled'))"
+                sql += (" AND ((records.last_at >= ? AND records.received_at <= ?)"
+                        " OR records.status NOT IN ('closed', 'cancelled'))")
             else:
-                sql += " AND last_at >= ? AND received_at <= ?"
+                sql += " AND records.last_at >= ? AND records.received_at <= ?"
             args += [start, end]
-        return sql + " ORDER BY path", args
+        return sql + " ORDER BY records.path", args
+
+    def _alive_index(self, db: sqlite3.Connection, start: str, end: str) -> str:
+        """Which index finds the records alive in [start, end] reading fewer entries: those
+        active since the start (a recent period) or those received by the end (an old one).
+        SQLite cannot tell without statistics; the spans of the two columns can, taking the
+        records as spread evenly over them."""
+        from ..timeutil import read_iso
+
+        row = db.execute("SELECT (SELECT min(received_at) FROM records WHERE kind=?1), "
+                         "(SELECT max(received_at) FROM records WHERE kind=?1), "
+                         "(SELECT min(last_at) FROM records WHERE kind=?1), "
+                         "(SELECT max(last_at) FROM records WHERE kind=?1)", (self.kind.name,)).fetchone()
+        try:
+            first, last, first_active, last_active = (read_iso(t).timestamp() for t in row)
+            since, until = read_iso(start).timestamp(), read_iso(end).timestamp()
+        except (TypeError, ValueError):
+            return "records_kind_alive"
+        received = (until - first) / max(last - first, 1.0)
+        active = (last_active - since) / max(last_active - first_active, 1.0)
+        return "records_kind_received" if received < active else "records_kind_alive"
 
     # -- records -------------------------------------------------------------------------
     def entries(self, *, findings: bool = False, where: dict | None = None,
@@ -331,7 +524,7 @@ class Index:
                 self.refresh(db)
             except sqlite3.OperationalError:
                 pass   # read-only or busy: answer from what is there after parsing below
-            sql, args = self._query("path, blob, data, problems, findings, findings_key", where, alive)
+            sql, args = self._query("path, blob, data, problems, findings, findings_key", where, alive, db)
             out, updates = [], []
             for path, blob, data, problems, found, found_key in db.execute(sql, args):
                 data = marshal.loads(data)
@@ -361,6 +554,51 @@ class Index:
             data, problems, _ = parse_file(self.office.abspath(rel))
             out.append(Entry(rel, blobs[rel], data, problems, []))
         return out
+
+    def summaries(self, name: str, key: str, summarize, at: float, *,
+                  alive: tuple[str, str, bool] | None = None) -> list:
+        """What `summarize` makes of each readable record the filters choose (as `records`), in
+        path order. summarize(data) gives (summary, since): a summary that holds for any time
+        from `since` on (epoch seconds; None: only for now) is kept by the record's blob id
+        under `name` and `key` (what else it depends on: the rules that made it, the policy),
+        and read back instead of the record when the time asked about, `at`, is not before
+        `since` (a report's clocks of a closed ticket are never computed twice)."""
+        try:
+            db = self._connect()
+        except (sqlite3.Error, OSError):
+            return [summarize(data)[0] for data in self.records(alive=alive)]
+        try:
+            try:
+                self.refresh(db)
+            except sqlite3.OperationalError:
+                pass
+            sql, args = self._query(
+                "records.blob, summaries.value, CASE WHEN summaries.value IS NULL THEN records.data END",
+                None, alive, db,
+                join="LEFT JOIN summaries ON summaries.blob = records.blob AND summaries.name = ? "
+                     "AND summaries.key = ? AND summaries.since <= ?",
+                join_args=(name, key, at))
+            out, keep = [], []
+            for blob, kept, data in db.execute(sql, args):
+                if kept is not None:
+                    out.append(marshal.loads(kept))
+                    continue
+                data = marshal.loads(data)
+                if data is None:
+                    continue
+                summary, since = summarize(data)
+                out.append(summary)
+                if since is not None:
+                    keep.append((blob, name, key, since, marshal.dumps(summary)))
+            if keep:
+                try:
+                    db.executemany("INSERT OR REPLACE INTO summaries VALUES (?, ?, ?, ?, ?)", keep)
+                    db.commit()
+                except sqlite3.OperationalError:
+                    pass
+            return out
+        finally:
+            db.close()
 
     def records(self, where: dict | None = None, alive: tuple[str, str, bool] | None = None) -> list[dict]:
         """The plain data of every readable record of the kind, in path order."""

@@ -25,7 +25,18 @@ _REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,20
 
 
 class Loader(_Base):
-    pass
+    def construct_mapping(self, node, deep=False):
+        # YAML forbids a key twice in one mapping; libyaml keeps the last silently, where the
+        # round-trip loader refuses (and says where): refuse too, so the caller falls back.
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, _value in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    if key_node.value in seen and key_node.tag != "tag:yaml.org,2002:merge":
+                        raise yaml.constructor.ConstructorError(None, None, "found duplicate key",
+                                                                key_node.start_mark)
+                    seen.add(key_node.value)
+        return super().construct_mapping(node, deep)
 
 
 Loader.yaml_implicit_resolvers = {

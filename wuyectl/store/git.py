@@ -56,12 +56,22 @@ def run(cwd: str, args: Sequence[str], *, env: dict | None = None, input: bytes 
                               input=input, capture_output=True, **_umask(cwd))
     except FileNotFoundError:
         raise RepoError(_("git is not installed (wuyectl needs the git command)")) from None
+    return checked(proc, args) if check else _safe(proc)
+
+
+def _safe(proc: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
     if proc.returncode != 0:
         refuse_unsafe(proc.stderr)
-    if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    return proc
+
+
+def checked(proc: subprocess.CompletedProcess, args: Sequence[str]) -> subprocess.CompletedProcess:
+    """`proc` if git succeeded; else a RepoError with git's own reason (its fatal/error line)."""
+    if _safe(proc).returncode != 0:
+        message = (proc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
         detail = next((m for m in message if m.startswith(("fatal", "error"))), message[-1] if message else "")
-        raise RepoError(_("git {command} failed: {detail}").format(command=args[0], detail=detail))
+        command = next((a for a in args if not a.startswith("-") and "=" not in a), args[0])
+        raise RepoError(_("git {command} failed: {detail}").format(command=command, detail=detail))
     return proc
 
 
@@ -155,8 +165,49 @@ def repo(top: str):
 
 
 def head(top: str) -> str | None:
+    """The commit HEAD is at (None before the first commit). Read from the files where git
+    keeps it (HEAD, the branch's loose ref or packed-refs: a git process costs more than the
+    rest of a small read); git answers for anything else (a linked work tree, GIT_DIR, a ref
+    format it may have that this does not know)."""
+    found = _head_from_files(top)
+    if found is not None:
+        return found or None
     proc = run(top, ["rev-parse", "-q", "--verify", "HEAD"], check=False)
     return proc.stdout.decode().strip() or None
+
+
+_OID = frozenset("0123456789abcdef")
+
+
+def _head_from_files(top: str) -> str | None:
+    """HEAD's commit from .git's files; "" for an unborn branch; None when not sure."""
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_COMMON_DIR"):
+        return None
+    gitdir = os.path.join(top, ".git")
+    try:
+        with open(os.path.join(gitdir, "HEAD"), encoding="utf-8") as fh:
+            text = fh.read().strip()
+        if not text.startswith("ref: "):
+            return text if len(text) == 40 and set(text) <= _OID else None
+        ref = text[5:].strip()
+        if not ref.startswith("refs/heads/") or ".." in ref:
+            return None
+        try:
+            with open(os.path.join(gitdir, *ref.split("/")), encoding="utf-8") as fh:
+                value = fh.read().strip()
+            return value if len(value) == 40 and set(value) <= _OID else None
+        except FileNotFoundError:
+            pass
+        try:
+            with open(os.path.join(gitdir, "packed-refs"), encoding="utf-8") as fh:
+                for line in fh:
+                    if line.endswith(f" {ref}\n") and len(line) > 41 and set(line[:40]) <= _OID:
+                        return line[:40]
+        except FileNotFoundError:
+            pass
+        return "" if not os.path.exists(os.path.join(gitdir, "reftable")) else None
+    except (OSError, UnicodeDecodeError):   # (a .git file: a linked work tree)
+        return None
 
 
 def commit_of(top: str, ref: str) -> str | None:

@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from ..domain.privacy import ERASED  # noqa: F401  (what a value whose data key is gone opens to)
 from ..errors import BadValue, NotFound, Refused
 from ..i18n import _
 
@@ -406,7 +407,6 @@ class Sealer:
         return sealed_text(key_id, mask_as(sort, value), _b64(payload))
 
 
-ERASED = object()        # its data key is gone (erased, or never came to this copy)
 UNREADABLE = object()    # the ciphertext does not open with its key (damaged, or moved by hand)
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
@@ -25,19 +24,38 @@ def backdate_limit(policy) -> int:
 FUTURE_SLACK_S = 300   # clocks of two PCs differ a little; an event later than that is a typo
 
 
-@dataclass
 class Loaded:
-    """A record read for editing: its path in the office, the round-trip tree, plain data."""
+    """A record read for editing: its path in the office, the round-trip tree (`rt`), plain
+    data. Read from a file, the data comes from the fast loader and the round-trip tree is
+    parsed only when something asks for it (an edit, a line number for a message): ruamel's
+    parse is ~10x libyaml's, and most commands only read."""
 
-    relpath: str
-    rt: object
-    data: dict
-    raw: bytes | None = None
-    original_keys: frozenset = frozenset()
+    def __init__(self, relpath: str, rt, data: dict, raw: bytes | None = None,
+                 original_keys: frozenset = frozenset(), *, text: str | None = None):
+        self.relpath = relpath
+        self._rt = rt
+        self._text = text if rt is None else None
+        self.data = data
+        self.raw = raw
+        if not original_keys:
+            source = rt if rt is not None else data
+            original_keys = frozenset(source.keys()) if hasattr(source, "keys") else frozenset()
+        self.original_keys = original_keys
 
-    def __post_init__(self):
-        if not self.original_keys and hasattr(self.rt, "keys"):
-            self.original_keys = frozenset(self.rt.keys())
+    @property
+    def rt(self):
+        if self._rt is None and self._text is not None:
+            try:
+                self._rt = yamlio.load_roundtrip(self._text)
+            except yamlio.YamlProblem as exc:   # (one the fast loader took: nested deeper than ruamel goes)
+                raise Invalid([exc.problem(self.relpath)]) from None
+            self._text = None
+        return self._rt
+
+    @rt.setter
+    def rt(self, value) -> None:
+        self._rt = value
+        self._text = None
 
 
 def read_text_file(abspath: str, relpath: str) -> tuple[bytes, str]:
@@ -57,14 +75,32 @@ def read_text_file(abspath: str, relpath: str) -> tuple[bytes, str]:
 
 
 def parse(relpath: str, raw: bytes, text: str) -> Loaded:
+    rt = None
     try:
-        rt = yamlio.load_roundtrip(text)
-        data = yamlio.to_plain(rt)
+        data = fast_data(text)
+        if data is None:   # refused by the fast loader: the round-trip one says where and why
+            rt = yamlio.load_roundtrip(text)
+            data = yamlio.to_plain(rt)
     except yamlio.YamlProblem as exc:
         raise Invalid([exc.problem(relpath)]) from None
     if not isinstance(data, dict):
         raise Invalid([Problem(relpath, 1, 1, _("a record must be a YAML mapping (key: value lines)"), "V-yaml")])
-    return Loaded(relpath, rt, data, raw)
+    return Loaded(relpath, rt, data, raw, text=text)
+
+
+def fast_data(text: str):
+    """The plain data of a YAML text by libyaml (store/fastyaml: the same result as the
+    round-trip loader, a property test holds them to it), or None when it refuses the text, or
+    the text may have anchors (aliases are expanded by the round-trip loader's budgeted copy) or
+    explicit tags (`!!binary`, `!custom`: the round-trip loader marks them unsupported)."""
+    if "&" in text or "!" in text or yamlio.too_deep(text):
+        return None
+    from . import fastyaml
+
+    try:
+        return fastyaml.load(text)
+    except Exception:
+        return None
 
 
 class Office:

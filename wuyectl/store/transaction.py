@@ -32,32 +32,41 @@ from collections.abc import Callable, Iterable
 
 from ..errors import BadValue, Conflict, Invalid, Problem, Refused, RepoError, WuyeError
 from ..i18n import _
-from . import fastyaml, git, shared, yamlio
+from . import fastyaml, git, objects, shared, yamlio
+from .gitconfig import config_values
 from .shared import atomic_write  # noqa: F401  (written where file modes are: store/shared.py)
 from .lock import RepoLock
 from .office import CONFIG, Loaded, Office
 
 BATCH_SYNC_AFTER = 20
-PATHSPEC_FILE_AFTER = 2000   # paths to commit beyond which they go to git in a file, not as arguments
+SPLIT_INDEX_FROM = 4 << 20   # bytes of git's index from which it is split (10,000-odd files)
 
 
 # -- test seams ---------------------------------------------------------------------------
-# The steps of a write at which the hook is called, in order.
-POINTS = ("before-write", "after-write", "after-add", "during-commit", "after-commit")
+# The steps of a write at which the hook is called, in order. `after-add`: the objects are
+# written (or new files added, for `git commit`); `after-index`: git's index has the new
+# entries, the branch has not moved yet (the commit path without git's index,
+# store/objects.py); `during-commit`: git's part is over (see EnvFaults).
+POINTS = ("before-write", "after-write", "after-add", "after-index", "during-commit", "after-commit")
+# The git commands that land a commit, in order, as the hook's `run_git` sees them: `commit`
+# (`git commit-tree`; or `git commit` for a first commit or a merge, the only step then),
+# `index` (`git update-index` for the paths), `ref` (`git update-ref` moves the branch: the
+# commit has landed).
+STEPS = ("commit", "index", "ref")
 
 
 class FaultHook:
     """The seam of the commit path. `point(name)` is called at each step of a write (the
-    names in POINTS; `during-commit` only by `run_commit` implementations that want it);
-    `run_commit` runs the one `git commit` (`args`, which read the message from
-    `message_file` with `-F`: it is written in full before git starts). This default does
-    nothing and just runs git."""
+    names in POINTS); `run_git(step, …)` runs each git command that lands the commit (the
+    steps in STEPS; the `commit` step reads the message from `message_file` with `-F`: it is
+    written in full before git starts). This default does nothing and just runs git."""
 
     def point(self, name: str) -> None:
         pass
 
-    def run_commit(self, top: str, args: list[str], env: dict, message_file: str) -> None:
-        git.run(top, args, env=env)
+    def run_git(self, step: str, top: str, args: list[str], env: dict, message_file: str,
+                input: bytes | None = None):
+        return git.run(top, args, env=env, input=input)
 
 
 class _PointFunction(FaultHook):
@@ -74,9 +83,11 @@ class EnvFaults(FaultHook):
     """Failpoints for the fault tests, in effect while WUYECTL_FAULT is set (the tests run
     wuyectl in a child process): WUYECTL_FAULT=POINT kills this process there (SIGKILL), as a
     power cut or a killed terminal would; WUYECTL_FAULT=enospc:POINT raises a full disk.
-    Points: before-write, after-write, after-add, during-commit, after-commit. At
-    during-commit git is started, killed after WUYECTL_FAULT_DELAY seconds (default 0.01),
-    and this process with it."""
+    Points: POINTS. With `during-commit`, git's commands (STEPS) run as usual until
+    WUYECTL_FAULT_DELAY seconds (default 0.01) after the first started; then the one running
+    is killed, and this process with it (or this process once they all ended)."""
+
+    started: float | None = None
 
     def point(self, name: str) -> None:
         wanted = os.environ.get("WUYECTL_FAULT")
@@ -91,21 +102,28 @@ class EnvFaults(FaultHook):
 
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    def run_commit(self, top: str, args: list[str], env: dict, message_file: str) -> None:
+    def run_git(self, step: str, top: str, args: list[str], env: dict, message_file: str,
+                input: bytes | None = None):
         if os.environ.get("WUYECTL_FAULT") != "during-commit":
-            super().run_commit(top, args, env, message_file)
-            return
-        # The terminal is killed while git commits: git and wuyectl die together, git
-        # perhaps holding index.lock, perhaps after it moved HEAD.
+            return super().run_git(step, top, args, env, message_file, input)
+        # The terminal is killed while git works: git and wuyectl die together, git perhaps
+        # holding a lock, perhaps after it moved the branch.
         import subprocess
         import time
 
+        if self.started is None:
+            self.started = time.monotonic()
+        left = self.started + float(os.environ.get("WUYECTL_FAULT_DELAY", "0.01")) - time.monotonic()
         child = subprocess.Popen(["git", "-c", "core.quotepath=off", *args], cwd=top,
-                                 env=git.environment(env), stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(float(os.environ.get("WUYECTL_FAULT_DELAY", "0.01")))
-        child.kill()
-        self.point("during-commit")
+                                 env=git.environment(env), stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            out, err = child.communicate(input, timeout=max(left, 0.0))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            self.point("during-commit")
+            raise
+        return git.checked(subprocess.CompletedProcess(args, child.returncode, out, err), args)
 
 
 _NO_FAULTS = FaultHook()
@@ -443,9 +461,12 @@ class Transaction:
         # a message cut short (from a pipe whose writer was killed), so a commit that lands
         # has all its trailers; an empty message is refused by git (no --allow-empty-message).
         message_file = os.path.join(self.state_dir, f"message-{os.getpid()}.txt")
-        paths_file = os.path.join(self.state_dir, f"paths-{os.getpid()}.txt")
         from . import signing   # refused here too (a missing key), before anything is written
         sign_with, sign = signing.commit_args(self.office.config, self.actor)
+        # A commit on a branch, not a merge: built without git's index (store/objects.py), whose
+        # every rewrite costs what the whole office holds. A first commit and a merge go
+        # through `git commit` (their tree is the index's).
+        plumbing = bool(base) and merge_head is None
         message = None
         keep_journal = False
         try:
@@ -454,30 +475,35 @@ class Transaction:
                 self._fault("before-write")
                 write()
             self._fault("after-write")
-            # `commit --only -- paths` takes tracked files from the work tree itself; only new
-            # files need adding first (each git call rewrites the whole index: at 100,000
-            # records that is most of an action's time).
-            if add:
+            if plumbing:
+                tree = objects.tree_with_files(top, self.gitdir, base, paths)
+            elif add:
                 git.run_paths(top, ["add"], add)
             self._fault("after-add")
             atomic_write(message_file, text.encode("utf-8"), sync=False)
             message = text
-            args = [*sign_with, "commit", "-q", "--no-verify", "-F", message_file, *sign]
-            if base and merge_head is None and len(paths) > PATHSPEC_FILE_AFTER:
-                # (a command line holds some 100,000 paths' worth of bytes at most: a migration
-                # of 100,000 records names them in a file)
-                atomic_write(paths_file, b"".join(p.encode("utf-8") + b"\0" for p in paths), sync=False)
-                args += ["--only", f"--pathspec-from-file={paths_file}", "--pathspec-file-nul"]
-            elif base and merge_head is None:
-                args += ["--only", "--", *paths]
-            self._run_commit(args, env, message_file)
+            if plumbing:
+                made = self._git("commit", [*sign_with, "commit-tree", tree, "-p", base, "-F", message_file, *sign],
+                                 env, message_file)
+                commit = made.stdout.decode().strip()
+                # The index first: if git's index is locked (a git command of someone's running),
+                # nothing has landed yet and everything is put back.
+                self._git("index", ["update-index", "-z", "--add", "--remove", *self._index_options(), "--stdin"],
+                          {}, message_file, input=b"".join(os.fsencode(p) + b"\0" for p in paths))
+                self._fault("after-index")
+                self._move_branch(commit, base, subject, env, message_file)
+            else:
+                self._git("commit", [*sign_with, "commit", "-q", "--no-verify", "-F", message_file, *sign],
+                          env, message_file)
+            self._fault("during-commit")
             self._fault("after-commit")
         except BaseException as exc:
             landed = self._landed(base, message, merge_head)
-            if landed and isinstance(exc, OSError):
+            if landed and isinstance(exc, (OSError, WuyeError)):
                 # The commit is made: the change is whole; undoing its files would break it.
+                error = exc.strerror or exc if isinstance(exc, OSError) else exc
                 raise RepoError(_("the change was committed ({commit}), but then: {error}").format(
-                    commit=landed[:10], error=exc.strerror or exc)) from None
+                    commit=landed[:10], error=error)) from None
             if not landed and not undo():
                 keep_journal = True   # the next command finishes putting the files back
             if isinstance(exc, WuyeError):
@@ -488,16 +514,52 @@ class Transaction:
             raise
         finally:
             _unlink(message_file)   # (before the journal: a kill in between leaves both to recovery)
-            _unlink(paths_file)
             if not keep_journal:
                 self._drop_journal()
+        if plumbing:
+            if objects.gc_due(self.gitdir):
+                # what `git commit` does after committing (detached: the command does not wait)
+                git.run(top, ["maintenance", "run", "--auto", "--quiet"], check=False)
+            return commit
         return git.head(top) or ""
+
+    def _move_branch(self, commit: str, base: str, subject: str, env: dict, message_file: str) -> None:
+        """Point the branch at `commit` if it is still at `base` (git checks and moves it under
+        its ref lock): a commit someone made meanwhile is never overwritten."""
+        try:
+            self._git("ref", ["update-ref", "-m", f"commit: {subject}", "HEAD", commit, base], env, message_file)
+        except RepoError:
+            if git.head(self.office.top) != base:
+                raise Conflict(_("the branch moved while this change was being written (a commit made with git "
+                                 "meanwhile?); nothing was changed, run the command again")) from None
+            raise
+
+    def _index_options(self) -> list[str]:
+        """A large index is written in version 4 and split once (core.splitIndex): then each
+        action rewrites a small file, not the whole 18 MB of a big office's index — unless the
+        repository says core.splitIndex=false. (git splits an index only when its version is
+        not changing in the same write: the version goes first, by itself, once.)"""
+        index = os.path.join(self.gitdir, "index")
+        try:
+            size = os.stat(index).st_size
+        except OSError:
+            return []
+        if size < SPLIT_INDEX_FROM:
+            return []
+        setting = config_values(os.path.join(self.gitdir, "config"), "core", "splitindex")
+        if setting and (setting[-1] or "true").lower() in ("false", "no", "off", "0"):
+            return []
+        with open(index, "rb") as fh:
+            header = fh.read(8)
+        if header[:4] == b"DIRC" and int.from_bytes(header[4:8], "big") < 4:
+            git.run(self.office.top, ["update-index", "--index-version", "4"])
+        return ["--split-index"]
 
     def _fault(self, point: str) -> None:
         fault_hook().point(point)
 
-    def _run_commit(self, args: list[str], env: dict, message_file: str) -> None:
-        fault_hook().run_commit(self.office.top, args, env, message_file)
+    def _git(self, step: str, args: list[str], env: dict, message_file: str, input: bytes | None = None):
+        return fault_hook().run_git(step, self.office.top, args, env, message_file, input)
 
     def _landed(self, base: str | None, message: str | None, merge_head: str | None = None) -> str | None:
         """The commit id if this transaction's commit is HEAD (it landed before the failure)."""
@@ -671,14 +733,13 @@ def confined(office: Office, gitdir: str, paths) -> list[str]:
 
 def _remove_leftovers(folders) -> None:
     """The tool's own temporary files (atomic_write's `.wuyectl-*.tmp`, the commit message
-    and path list files) in `folders`: only those, only there (never a walk of the tree: 100,000 records)."""
+    files) in `folders`: only those, only there (never a walk of the tree: 100,000 records)."""
     import glob
 
     for folder in dict.fromkeys(folders):
         found = glob.glob(os.path.join(glob.escape(folder), ".wuyectl-*.tmp"))
         if os.path.basename(folder) == "wuyectl":
             found += glob.glob(os.path.join(glob.escape(folder), "message-*.txt"))
-            found += glob.glob(os.path.join(glob.escape(folder), "paths-*.txt"))
         for leftover in found:
             try:
                 if not os.path.isdir(leftover):

@@ -301,8 +301,7 @@ def get(kind, file, where, overdue, mine, everything, due_within, reveal, output
     visits, violations, archive, surveys. csv (UTF-8 with BOM) and xlsx are for Excel: whole
     values under a title row with the time and the filter; xlsx needs FILE, and any other
     format is written to FILE when one is given."""
-    from ... import api
-    from ...app.listing import open_only, parse_where
+    from ...app.listing import list_records, open_only, parse_where   # (not all of api: a listing imports no writer)
     from ...domain import codes
     from ...domain.kinds import kind_named
     from ...errors import UsageError
@@ -313,10 +312,12 @@ def get(kind, file, where, overdue, mine, everything, due_within, reveal, output
     the_kind = kind_named(kind)
     the_office = office()
     if reveal:
-        api.check_reveal(the_office, actor_name())
+        from ...app.office import check_reveal
+
+        check_reveal(the_office, actor_name())
     me = the_office.actor(actor_name())["name"] if mine else None
     broken: list = []
-    rows = api.list_records(the_office, the_kind, where=where, overdue=overdue, mine=me, problems=broken,
+    rows = list_records(the_office, the_kind, where=where, overdue=overdue, mine=me, problems=broken,
                             everything=everything, due_within=due_within, actor=actor_name(), reveal=reveal)
     for problem in broken:   # listed, not hidden: the office must know a record is unreadable
         click.echo(_("{problem} (left out)").format(problem=problem), err=True)
@@ -350,13 +351,15 @@ def get(kind, file, where, overdue, mine, everything, due_within, reveal, output
 def show(record_id, reveal, output):
     """One record with its timeline, its time limits (SLA clocks) and its git history.
     A household (3-2-1201) also lists its tickets, visits and violations."""
-    from ... import api
+    from ...app import listing   # (not all of api: a page imports no writer)
     from .. import output as out
 
     the_office = office()
     if reveal:
-        api.check_reveal(the_office, actor_name())
-    click.echo(out.record(api.show(the_office, record_id, actor=actor_name(), reveal=reveal), output, lang(),
+        from ...app.office import check_reveal
+
+        check_reveal(the_office, actor_name())
+    click.echo(out.record(listing.show(the_office, record_id, actor=actor_name(), reveal=reveal), output, lang(),
                           reveal=reveal, limit=out.terminal_width()), nl=False)
 
 
