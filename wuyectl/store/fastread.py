@@ -9,9 +9,10 @@ sequences indented with spaces, keys that are plain names, one-line plain or quo
 1. the text is refused at once if it holds a character outside the safe printable set (tabs,
    control characters, the line breaks only YAML knows: NEL, LS, PS, a BOM);
 2. each line is a `key: value`, a `key:` opening a block, a `- ` item, or an empty line;
-   comments, documents markers, directives, anchors, aliases, tags, block scalars, flow
-   collections other than `[]` and `{}`, plain scalars that continue on the next line or
-   hold `: ` or ` #`, quoted scalars over several lines, odd indentation: all refused;
+   a key twice in a mapping, comments, documents markers, directives, anchors, aliases,
+   tags, block scalars, flow collections other than `[]` and `{}`, plain scalars that
+   continue on the next line or hold `: ` or ` #`, quoted scalars over several lines, odd
+   indentation: all refused;
 3. a plain scalar's type is resolved by fastyaml's own resolvers and built by its own
    constructors, so `no`, `0301`, `1:20` and times mean what they mean there.
 
@@ -175,10 +176,12 @@ class _Lines:
             else:
                 value = None
             try:
-                out[keys[key]] = value
+                name = keys[key]
             except KeyError:
-                keys[key] = name = _plain(key)
-                out[name] = value
+                name = keys[key] = _plain(key)
+            if name in out:
+                raise _Refused(key)   # a key twice: fastyaml refuses it, and says so
+            out[name] = value
         return out, at
 
     def sequence(self, at: int, indent: int, indentless: bool):
