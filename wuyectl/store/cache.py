@@ -78,7 +78,7 @@ def _columns(data: dict | None) -> tuple:
 
 def parse_file(absolute: str):
     """(data, problems, None) of one record file, as stored in the cache; findings come later."""
-    from . import fastyaml
+    from . import fastread
 
     try:
         with open(absolute, "rb") as fh:
@@ -87,7 +87,7 @@ def parse_file(absolute: str):
         if yamlio.too_deep(text):
             raise yamlio.YamlProblem(1, 1, _("bad YAML: nested too deeply"))
         try:
-            data = fastyaml.load(text)
+            data = fastread.load(text)   # the tool's own layout fast, anything else as fastyaml reads it
             if "&" in text:
                 # Anchors: aliases could expand past memory; the budgeted copy refuses that.
                 data = yamlio.to_plain(data)
@@ -448,7 +448,7 @@ class Index:
                 from concurrent.futures import ProcessPoolExecutor
 
                 with ProcessPoolExecutor(max_workers=workers) as pool:
-                    for rows in pool.map(_rows, jobs):
+                    for rows in _in_order(pool, _rows, jobs, 2 * workers):
                         if bar:
                             bar.update(len(rows))
                         yield rows
@@ -670,3 +670,373 @@ class KeyedHashes:
                 db.executemany("DELETE FROM keyed WHERE subject=?", [(s,) for s in subjects])
         finally:
             db.close()
+
+
+# -- validate's verdicts -------------------------------------------------------------------
+def _verdict_tables(db: sqlite3.Connection) -> None:
+    """validate's verdicts, in tables of their own:
+    - `verdicts`: one row per record file: its problems (marshalled; NULL when it has none),
+      standing while the file's blob and the key of what its checks read are the same
+      (validate.Judge);
+    - `verdict_reads`: the files those checks looked for, of which kind, and whether they were
+      there: the verdict stands while each still is, or still is not;
+    - `verdict_states`: per kind, whether verdicts looked for its files (`looked`), and the
+      state of its folder (the refresh's `state:` fact: HEAD and git's index as they were, the
+      folder clean) and the keys of the verdicts when every one of its files last had a
+      standing verdict (NULL since a verdict of it was written without that). While both are
+      the same, no file of it has come, gone or changed: nothing needs looking at."""
+    db.execute("CREATE TABLE IF NOT EXISTS verdicts (path TEXT PRIMARY KEY, kind TEXT, blob TEXT, key TEXT, "
+               "problems BLOB)")
+    db.execute("CREATE INDEX IF NOT EXISTS verdicts_kind ON verdicts (kind)")
+    db.execute("CREATE INDEX IF NOT EXISTS verdicts_problems ON verdicts (kind) WHERE problems IS NOT NULL")
+    db.execute("CREATE TABLE IF NOT EXISTS verdict_reads (path TEXT, target TEXT, kind TEXT, present INTEGER)")
+    db.execute("CREATE INDEX IF NOT EXISTS verdict_reads_path ON verdict_reads (path)")
+    db.execute("CREATE INDEX IF NOT EXISTS verdict_reads_kind ON verdict_reads (kind, present)")
+    db.execute("CREATE TABLE IF NOT EXISTS verdict_states (kind TEXT PRIMARY KEY, looked INTEGER, state TEXT, "
+               "keys TEXT)")
+    db.commit()
+
+
+def judged(office, judges: dict, within: list[str] | None = None) -> tuple[int, list[tuple]]:
+    """(files checked, problems as (path, line, col, message, code)) of the record files of the
+    kinds in `judges` (name → validate.Judge), or of those in or under the office-relative
+    paths `within`. A file whose verdict stands is not read; the others are judged (in worker
+    processes when there are many) and their verdicts kept."""
+    if not judges:
+        return 0, []
+    index = Index(office, next(iter(judges.values())).kind)
+    try:
+        db = index._connect()
+    except (sqlite3.Error, OSError):
+        return _judged_without_index(office, judges, within)
+    try:
+        return _Judging(office, db, judges, within).run()
+    finally:
+        db.close()
+
+
+def _judged_without_index(office, judges: dict, within: list[str] | None) -> tuple[int, list[tuple]]:
+    """Without a usable index (a read-only .git, say): judge every file, keep nothing."""
+    count, problems = 0, []
+    for judge in judges.values():
+        index = Index(office, judge.kind)
+        for rel in sorted(index.files()):
+            if within is not None and not any(rel == w or rel.startswith(w + "/") for w in within):
+                continue
+            count += 1
+            data, unreadable, _found = parse_file(office.abspath(rel))
+            _key, found, _looked = judge(rel, data, unreadable)
+            problems.extend((rel, *p) for p in found)
+    return count, problems
+
+
+class _Judging:
+    """One `validate` over the index database.
+
+    1. Bring the rows of the kinds judged up to the work tree (the refresh), and those of the
+       kinds whose files the verdicts looked for.
+    2. The verdicts shaken: those that found a file that is gone since, or did not find one
+       that is there now.
+    3. For each kind: if its folder and the keys are as when all its verdicts last stood,
+       only the problems are read; else the rows without a standing verdict are found in one
+       pass over the index. Those (and the shaken ones) are judged, their verdicts kept."""
+
+    COMMIT_EVERY = 10_000   # verdicts written between commits (others may write the index too)
+
+    def __init__(self, office, db: sqlite3.Connection, judges: dict, within: list[str] | None):
+        self.office, self.db, self.judges, self.within = office, db, judges, within
+        self.fresh: set[str] = set()   # kinds whose rows are up to the work tree in this run
+        self.keeping = True             # False once the database refused a write (read-only, busy)
+        self.unsaved = 0
+        self.looked_in: set[str] = set()   # kinds noted in verdict_states as looked in
+        self.unstamped: set[str] = set()   # kinds whose state was forgotten in this run
+        self.first: set[str] = set()       # kinds without any verdict kept when this run began
+
+    def run(self) -> tuple[int, list[tuple]]:
+        from ..domain.kinds import KINDS
+
+        db = self.db
+        for name in self.judges:
+            self._up_to_date(name)
+        try:
+            _verdict_tables(db)
+        except sqlite3.OperationalError:
+            return _judged_without_index(self.office, self.judges, self.within)
+        kept, looked_in = {}, set()
+        for kind, looked, state, keys in db.execute("SELECT kind, looked, state, keys FROM verdict_states"):
+            kept[kind] = (state, keys)
+            if looked:
+                looked_in.add(kind)
+                self.looked_in.add(kind)
+                self._up_to_date(kind)   # (a kind only looked in, not judged this time)
+        states = dict(db.execute("SELECT substr(key, 7), value FROM meta WHERE key LIKE 'state:%'"))
+        # a kind whose folder is as it was when every verdict of it last stood: no file came or went
+        still = {name for name in self.fresh if states.get(name) and kept.get(name, (None,))[0] == states[name]}
+        shaken = self._shaken(looked_in, still)
+        count, problems, stamps = 0, [], []
+        self.first = {name for name in self.judges
+                      if db.execute("SELECT 1 FROM verdicts WHERE kind = ? LIMIT 1", (name,)).fetchone() is None}
+        for name, judge in self.judges.items():
+            rows, within, args = self._selection(name)
+            count += db.execute(f"SELECT count(*) FROM records r WHERE r.kind = ?{within}", [name, *args[3:]]).fetchone()[0]
+            keys = judge.keys()
+            if name in still and not within and kept[name][1] == _digest(keys):
+                stale = []
+                for path, found in db.execute("SELECT path, problems FROM verdicts WHERE kind = ? AND problems IS NOT "
+                                              "NULL", (name,)):
+                    if path in shaken:
+                        stale.append(path)
+                    else:
+                        problems.extend((path, *p) for p in marshal.loads(found))
+            else:
+                stale = self._stale(rows + within, args, keys, shaken, problems)
+            stale += self._clean_but_shaken(rows + within, args, shaken, set(stale))
+            judged = 0
+            for verdicts in self._judge(judge, stale):
+                judged += len(verdicts)
+                problems.extend((path, *p) for path, _blob, _key, found, _looked in verdicts for p in found)
+                self._keep(name, verdicts)
+            if not within:
+                if judged or name not in still:
+                    self._forget_gone(name)
+                if self.keeping and states.get(name) and name in self.fresh:
+                    stamps.append((name, states[name], _digest(keys)))
+        self._stamp(stamps)
+        return count, problems
+
+    def _stale(self, where: str, args: list, keys: list[str], shaken: set[str], problems: list) -> list[str]:
+        """The selected rows without a standing verdict, or shaken; the problems of the others
+        are added to `problems`."""
+        marks = ",".join("?" * len(keys))
+        stale = []
+        for path, standing, found in self.db.execute(
+                f"SELECT r.path, v.path IS NOT NULL, v.problems FROM records r LEFT JOIN verdicts v "
+                f"ON v.path = r.path AND v.blob = r.blob AND v.key IN ({marks}) "
+                f"WHERE {where} AND (v.path IS NULL OR v.problems IS NOT NULL)", [*keys, *args]):
+            if not standing or path in shaken:
+                stale.append(path)
+            else:
+                problems.extend((path, *p) for p in marshal.loads(found))
+        return stale
+
+    # -- which rows ----------------------------------------------------------------------
+    def _selection(self, name: str) -> tuple[str, str, list]:
+        """(the rows of a kind, the selected ones among them, their arguments): SQL on
+        `records r`. A kind's rows are those under its folder: read in path order, a range."""
+        folder = self.judges[name].kind.folder
+        within, args = "", []
+        if self.within is not None:
+            mine = [w for w in self.within if w.split("/")[0] == folder]
+            if folder not in mine:
+                within = " AND (" + " OR ".join(["r.path = ? OR substr(r.path, 1, ?) = ?"] * len(mine)) + ")"
+                for w in mine:
+                    args += [w, len(w) + 1, w + "/"]
+        return "+r.kind = ? AND r.path >= ? AND r.path < ?", within, [name, folder + "/", folder + "0", *args]
+
+    def _up_to_date(self, name: str) -> None:
+        from ..domain.kinds import KINDS
+
+        kind = KINDS.get(name)
+        if kind is None or name in self.fresh:
+            return
+        try:
+            Index(self.office, kind).refresh(self.db)
+            self.fresh.add(name)
+        except sqlite3.OperationalError:
+            pass   # read-only or busy: the files it holds are looked at one by one
+
+    def _shaken(self, looked_in: set[str], still: set[str]) -> set[str]:
+        """The files whose verdicts found a file that is gone since, or did not find one that
+        is there now. Looked for in the index: a file found then, of a kind whose rows are up
+        to date and whose folder may have changed; one by one: files not found then (a broken
+        reference: few), and those of kinds the index could not bring up to date."""
+        db = self.db
+        out: set[str] = set()
+        moved = sorted((looked_in & self.fresh) - still)
+        if moved:
+            marks = ",".join("?" * len(moved))
+            out.update(path for (path,) in db.execute(
+                f"SELECT d.path FROM verdict_reads d LEFT JOIN records t ON t.path = d.target "
+                f"WHERE d.kind IN ({marks}) AND d.present = 1 AND t.path IS NULL", moved))
+        unsure = sorted(looked_in - self.fresh)
+        everywhere = sorted(looked_in)
+        found: dict[str, bool] = {}
+        for path, target, present in db.execute(
+                f"SELECT path, target, present FROM verdict_reads WHERE kind IN ({','.join('?' * len(unsure))}) "
+                f"UNION ALL SELECT path, target, present FROM verdict_reads "
+                f"WHERE kind IN ({','.join('?' * len(everywhere))}) AND present = 0", [*unsure, *everywhere]):
+            there = found.get(target)
+            if there is None:
+                there = found[target] = os.path.isfile(self.office.abspath(target))
+            if there != bool(present):
+                out.add(path)
+        return out
+
+    def _clean_but_shaken(self, where: str, args: list, shaken: set[str], stale: set[str]) -> list[str]:
+        """The selected files with a standing verdict without problems, that `shaken` names."""
+        wanted = sorted(shaken - stale)
+        out = []
+        for at in range(0, len(wanted), 500):
+            part = wanted[at:at + 500]
+            marks = ",".join("?" * len(part))
+            out += [path for (path,) in self.db.execute(
+                f"SELECT r.path FROM records r WHERE {where} AND r.path IN ({marks})", [*args, *part])]
+        return out
+
+    # -- judging -------------------------------------------------------------------------
+    def _judge(self, judge, paths: list[str]):
+        """Chunks of verdict rows (path, blob, key, problems, looked for) for `paths`, from
+        worker processes when there are many; a progress bar on a terminal."""
+        if not paths:
+            return
+        paths.sort()
+        chunk = 500
+        jobs = [(judge.kind.name, paths[i:i + chunk]) for i in range(0, len(paths), chunk)]
+        bar = None
+        if len(paths) >= PROGRESS_AFTER and sys.stderr.isatty():
+            import click
+
+            bar = click.progressbar(length=len(paths), file=sys.stderr, label=_("checking {count} {kinds}").format(
+                count=len(paths), kinds=judge.kind.plural))
+            bar.__enter__()
+        try:
+            workers = min(os.cpu_count() or 1, 4)
+            if len(paths) >= PARALLEL_AFTER and workers > 1:
+                from concurrent.futures import ProcessPoolExecutor
+
+                with ProcessPoolExecutor(max_workers=workers, initializer=_start_judging,
+                                         initargs=(Index(self.office, judge.kind).path, {judge.kind.name: judge},
+                                                   judge.language)) as pool:
+                    for rows in _in_order(pool, _judge_job, jobs, 2 * workers):
+                        if bar:
+                            bar.update(len(rows))
+                        yield rows
+                return
+            for _name, part in jobs:
+                rows = _judge_rows(self.db, judge, part)
+                if bar:
+                    bar.update(len(rows))
+                yield rows
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+
+    # -- keeping -------------------------------------------------------------------------
+    def _keep(self, name: str, rows: list[tuple]) -> None:
+        if not self.keeping or not rows:
+            return
+        db = self.db
+        try:
+            db.executemany("INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?)",
+                           [(path, name, blob, key, marshal.dumps(found) if found else None)
+                            for path, blob, key, found, _looked in rows])
+            if name not in self.first:   # (a kind never judged has nothing to replace: a cold office)
+                db.executemany("DELETE FROM verdict_reads WHERE path=?", [(row[0],) for row in rows])
+            looked = [(path, target, kind, present) for path, _b, _k, _f, reads in rows for target, kind, present in reads]
+            db.executemany("INSERT INTO verdict_reads VALUES (?, ?, ?, ?)", looked)
+            db.executemany("INSERT INTO verdict_states (kind, looked) VALUES (?, 1) ON CONFLICT (kind) DO UPDATE SET "
+                           "looked = 1", [(kind,) for kind in {row[2] for row in looked} - self.looked_in])
+            self.looked_in.update(row[2] for row in looked)
+            if name not in self.unstamped:
+                # (before the first verdict of the kind is written: all of them no longer stand as one)
+                db.execute("UPDATE verdict_states SET state = NULL, keys = NULL WHERE kind = ?", (name,))
+                self.unstamped.add(name)
+            self.unsaved += len(rows)
+            if self.unsaved >= self.COMMIT_EVERY:
+                self._commit()
+        except sqlite3.OperationalError:
+            self._refused()
+
+    def _forget_gone(self, name: str) -> None:
+        """Verdicts of files that are gone."""
+        if not self.keeping:
+            return
+        db = self.db
+        try:
+            kept = db.execute("SELECT count(*) FROM verdicts WHERE kind=?", (name,)).fetchone()[0]
+            have = db.execute("SELECT count(*) FROM records WHERE kind=?", (name,)).fetchone()[0]
+            if kept > have:
+                db.execute("DELETE FROM verdicts WHERE kind=? AND path NOT IN (SELECT path FROM records WHERE kind=?)",
+                           (name, name))
+                db.execute("DELETE FROM verdict_reads WHERE path NOT IN (SELECT path FROM verdicts)")
+        except sqlite3.OperationalError:
+            self._refused()
+
+    def _stamp(self, stamps: list[tuple[str, str, str]]) -> None:
+        """Every file of these kinds has a standing verdict now, kept: note their folders' state."""
+        if self.keeping:
+            try:
+                self.db.executemany("INSERT INTO verdict_states (kind, state, keys) VALUES (?, ?, ?) ON CONFLICT (kind) "
+                                    "DO UPDATE SET state = excluded.state, keys = excluded.keys", stamps)
+                self.db.commit()
+            except sqlite3.OperationalError:
+                self._refused()
+        self.unsaved = 0
+
+    def _commit(self) -> None:
+        if self.keeping and self.unsaved:
+            try:
+                self.db.commit()
+            except sqlite3.OperationalError:
+                self._refused()
+        self.unsaved = 0
+
+    def _refused(self) -> None:
+        """The database takes no more writes (read-only, or busy past the timeout): judge on
+        without keeping anything (what was committed stands: each verdict is true on its own)."""
+        self.keeping = False
+        try:
+            self.db.rollback()
+        except sqlite3.Error:
+            pass
+
+
+def _digest(values) -> str:
+    import hashlib
+
+    return hashlib.sha1("\0".join(values).encode("utf-8")).hexdigest()[:16]
+
+
+def _judge_rows(db: sqlite3.Connection, judge, paths: list[str]) -> list[tuple]:
+    """Verdict rows (path, blob, key, problems, looked for) of the index's rows for `paths`."""
+    marks = ",".join("?" * len(paths))
+    out = []
+    for path, blob, data in db.execute(f"SELECT path, blob, data FROM records WHERE path IN ({marks}) ORDER BY path",
+                                       paths):
+        data = marshal.loads(data)
+        unreadable = _problems_now(judge.abspath(path)) if data is None else None
+        key, found, looked = judge(path, data, unreadable)
+        out.append((path, blob, key, found, looked))
+    return out
+
+
+_JUDGING: tuple | None = None   # in a worker process: (the index database, judges by kind)
+
+
+def _start_judging(path: str, judges: dict, language: str) -> None:
+    global _JUDGING
+    i18n.use(lambda: language)
+    from urllib.parse import quote
+
+    db = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=30)
+    _JUDGING = (db, judges)
+
+
+def _judge_job(job: tuple[str, list[str]]) -> list[tuple]:
+    db, judges = _JUDGING
+    name, paths = job
+    return _judge_rows(db, judges[name], paths)
+
+
+def _in_order(pool, function, jobs: list, ahead: int):
+    """pool.map(function, jobs), with at most `ahead` jobs given out at a time: the results
+    of fast workers do not pile up in this process while it writes them."""
+    from collections import deque
+
+    pending: deque = deque()
+    for job in jobs:
+        pending.append(pool.submit(function, job))
+        if len(pending) >= ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()

