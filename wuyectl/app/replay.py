@@ -58,7 +58,7 @@ from .. import i18n
 from ..domain import codes
 from ..errors import NotPermitted, RepoError, WuyeError
 from ..i18n import _
-from ..store import fastyaml, git, yamlio
+from ..store import git, yamlio
 from ..store.office import CONFIG, FUTURE_SLACK_S, backdate_limit
 from ..timeutil import read_iso
 from . import sync
@@ -671,10 +671,7 @@ class _Objects(git.CatFile):
             writer.join()
 
 
-try:   # the reader of the tool's own layout (issue 13's validate work), where this tree has it:
-    from ..store.fastread import load as _load_yaml   # measured: the replay's CPU 12.0 s -> 8.2 s
-except ImportError:
-    _load_yaml = fastyaml.load
+from ..store.fastread import load as _load_yaml   # the tool's own layout first: the replay's CPU 12.0 s -> 8.2 s
 
 
 def _parsed(found: tuple[str, bytes] | None):
