@@ -164,6 +164,8 @@ class _Maps:
     order: str
     person: str
     name: str
+    # (group, source value) → our code, or None: each value is looked up once, not per row
+    resolved: dict = field(default_factory=dict)
 
 
 def import_tickets(office: Office, actor: str | None, path: str, *, mapping: Iterable[str], timezone: str,
@@ -315,11 +317,12 @@ def _record(cells, columns, maps: _Maps) -> dict:
             closed=one("closed_at"), opened=one("received_at"))))
     status = _status(one("status"), bool(one("closed_at")), "status" in columns, maps.statuses, problems)
     source_category = str(one("category"))
-    category = _mapped(source_category, maps.categories, "category", problems)
-    channel = _mapped(str(one("channel")), maps.channels, "channel", problems) if "channel" in columns else "phone"
+    category = _mapped(source_category, maps.categories, "category", problems, maps.resolved)
+    channel = (_mapped(str(one("channel")), maps.channels, "channel", problems, maps.resolved)
+               if "channel" in columns else "phone")
     department = None
     if one("department"):
-        department = _mapped(str(one("department")), {}, "department", problems)
+        department = _mapped(str(one("department")), {}, "department", problems, maps.resolved)
     description = joined("description") or source_category
     if not description:
         problems.append(RowProblem(_("no description"), _("no description")))
@@ -391,13 +394,21 @@ def _status(source: str, has_closed: bool, mapped: bool, table: Mapping[str, str
     return status
 
 
-def _mapped(value: str, table: Mapping[str, str], group: str, problems: list) -> str:
+def _mapped(value: str, table: Mapping[str, str], group: str, problems: list, resolved: dict | None = None) -> str:
     if value in table:
         return table[value]
-    try:
-        return codes.resolve(group, value, what=group)
-    except BadValue:
-        pass
+    key = (group, value)
+    if resolved is not None and key in resolved:
+        code = resolved[key]
+    else:
+        try:
+            code = codes.resolve(group, value, what=group)
+        except BadValue:
+            code = None
+        if resolved is not None:
+            resolved[key] = code
+    if code is not None:
+        return code
     if "*" in table:
         return table["*"]
     hint = (_("add it to --{group}-map, or a '*' line").format(group=group) if group != "department"

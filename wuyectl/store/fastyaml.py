@@ -90,15 +90,24 @@ class _Slow(Exception):
 
 _resolvers = None
 _Timestamp = None
+_CommentedMap = None
+
+
+def _load_round_trip() -> None:
+    """What the writer needs of the round-trip side, once (ruamel is imported only to write)."""
+    global _resolvers, _Timestamp, _CommentedMap
+    from ruamel.yaml.comments import CommentedMap
+
+    from .yamlio import Timestamp, _rt
+
+    _Timestamp = Timestamp
+    _resolvers = _rt().resolver.versioned_resolver   # YAML 1.2, as a dump uses it
+    _CommentedMap = CommentedMap
 
 
 def _resolver_table():
-    global _resolvers, _Timestamp
     if _resolvers is None:
-        from .yamlio import Timestamp, _rt
-
-        _Timestamp = Timestamp
-        _resolvers = _rt().resolver.versioned_resolver   # YAML 1.2, as a dump uses it
+        _load_round_trip()
     return _resolvers
 
 
@@ -208,9 +217,16 @@ def _scalar(value, key, plain_data: bool) -> str:
     raise _Slow
 
 
+# The times the tool writes (2026-11-22T09:14:00+08:00): the 1.2 resolver reads them as
+# timestamps (no int or float pattern matches them first) and nothing in them needs quotes.
+_ISO_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})?\Z")
+
+
 def _timestamp_text(value: str) -> str:
     # Written plain when the resolver reads it back as a timestamp; otherwise ruamel writes an
     # explicit tag (`!!timestamp '…'`): left to it.
+    if _ISO_TIME.match(value) is not None:
+        return value
     if len(value) <= _LONGEST and _NOT_PLAIN.search(value) is None and _resolves_to_timestamp(value):
         return value
     raise _Slow
@@ -313,12 +329,10 @@ def dump(data) -> str:
     `yamlio.dump(data)` for a round-trip mapping (as `yamlio.new_map` makes, or a loaded one
     without comments) and `yamlio.dump(yamlio.new_map(data))` for plain data (dicts, lists,
     str, int, bool, None)."""
-    from . import yamlio
-    from ruamel.yaml.comments import CommentedMap
-
     plain_data = type(data) is dict
-    if plain_data or type(data) is CommentedMap:
-        _resolver_table()
+    if _CommentedMap is None:
+        _load_round_trip()
+    if plain_data or type(data) is _CommentedMap:
         out: list[str] = []
         try:
             _write_map(data, 0, None, out, plain_data)
@@ -326,5 +340,7 @@ def dump(data) -> str:
             pass
         else:
             return "".join(out)
-    return yamlio.dump(yamlio.new_map(data) if isinstance(data, dict) and not isinstance(data, CommentedMap)
+    from . import yamlio
+
+    return yamlio.dump(yamlio.new_map(data) if isinstance(data, dict) and not isinstance(data, _CommentedMap)
                        else data)
