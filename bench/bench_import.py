@@ -6,7 +6,7 @@ committing them with git.
 For each round, two fresh copies of OFFICE (`cp -a`, untimed): in one, `wuyectl import
 tickets` (the README's SF 311 command, as the office's director); in the other, the floor:
 the files that import wrote (taken from its commits) unpacked with `tar`, then `git add` and
-one `git commit`. The two alternate, and the ratio of their wall times is printed with the CPU
+one `git commit`. Each copy's index is refreshed untimed (a copy's files have new inodes). The two alternate, and the ratio of their wall times is printed with the CPU
 time (user + system of the process and its children) and the import's peak memory.
 OFFICE is not written to. git runs with GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
 and gc.auto=0 (for both).
@@ -26,8 +26,13 @@ ROOT = os.path.dirname(HERE)
 SF = os.path.join(os.path.dirname(ROOT), "shared", "data", "sf311_cases_sample_10000.csv")
 
 
+PYTHONPATH: str | None = None   # --pythonpath: another wuyectl checkout to time (a "before")
+
+
 def env() -> dict:
     out = {k: v for k, v in os.environ.items() if not k.startswith("WUYECTL_")}
+    if PYTHONPATH:
+        out["PYTHONPATH"] = PYTHONPATH
     out.update(GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1",
                # no background `gc --auto` after a commit: it would run outside the timing
                GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="gc.auto", GIT_CONFIG_VALUE_0="0")
@@ -71,6 +76,10 @@ def timed(argv, cwd: str, **kw) -> tuple[float, float, int]:
 def copy(office: str, work: str, name: str) -> str:
     target = os.path.join(work, name)
     subprocess.run(["cp", "-a", office, target], check=True)
+    # A copy's files have new inodes and ctimes: the first git command would re-hash every
+    # file to refresh the index. An office in use has a fresh index: refresh it untimed.
+    subprocess.run(["git", "update-index", "-q", "--refresh"], cwd=target, env=env(), check=False,
+                   stdout=subprocess.DEVNULL)
     subprocess.run(["sync"], check=True)
     return target
 
@@ -81,7 +90,11 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--csv", default=SF)
     ap.add_argument("--work", default=None, help="where the copies go (default: a temporary folder)")
+    ap.add_argument("--batch", type=int, default=None, help="import's --batch (default: its own, 2000)")
+    ap.add_argument("--pythonpath", default=None, help="time the wuyectl of this checkout instead")
     args = ap.parse_args(argv)
+    global PYTHONPATH
+    PYTHONPATH = args.pythonpath
     work = tempfile.mkdtemp(prefix="bench-import-", dir=args.work)
     actor = director(args.office)
     rows = []
@@ -90,7 +103,7 @@ def main(argv=None) -> int:
             a = copy(args.office, work, f"import-{round_no}")
             base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=a, env=env(), capture_output=True,
                                   check=True).stdout.decode().strip()
-            imp = timed(import_argv(args.csv, actor), a)
+            imp = timed(import_argv(args.csv, actor) + (["--batch", str(args.batch)] if args.batch else []), a)
             names = subprocess.run(["git", "diff", "--name-only", "-z", base, "HEAD"], cwd=a, env=env(),
                                    capture_output=True, check=True).stdout
             tar = os.path.join(work, "files.tar")

@@ -1,5 +1,6 @@
-"""The fast read path's YAML loader: PyYAML's libyaml parser, made to read YAML 1.2 like the
-round-trip loader (ruamel.yaml) that the tool edits with.
+"""The fast paths of YAML: `load` (PyYAML's libyaml parser, read as YAML 1.2 like the
+round-trip loader, ruamel.yaml, that the tool edits with) and `dump` (a new record's text,
+byte for byte what the round-trip writer writes; see "writing new records" below).
 
 ruamel.yaml's round-trip loading is ~1,000 files/s here; libyaml through PyYAML is ~4,000.
 Listing and reports read every changed record once, so this is what makes a cold cache of
