@@ -309,6 +309,27 @@ def test_imported_files_are_what_the_round_trip_writer_writes(cli, office, git, 
     assert git("status", "--porcelain") == ""
 
 
+def test_source_ids_are_found_however_the_file_writes_them(office):
+    """Already-imported source IDs are looked for with git grep: a file that does not write
+    `source_id: VALUE` on one line of its own is parsed whole, and a mention elsewhere is not one."""
+    from wuyectl import api
+    from wuyectl.app.ticket_import import imported_ids
+
+    folder = office / "tickets" / "2017-03"
+    folder.mkdir(parents=True)
+    files = {"T-20170301-A001": "id: T-20170301-A001\nsource_id: '0301'\n",
+             "T-20170301-A002": "id: T-20170301-A002\n'source_id': quoted-key\n",
+             "T-20170301-A003": "id: T-20170301-A003\nsource_id: |-\n  block\n",
+             "T-20170301-A004": "id: T-20170301-A004\ndescription: 'source_id: not-a-key'\n",
+             "T-20170301-A005": "{id: T-20170301-A005, source_id: flow}\n",
+             "T-20170301-A006": "id: T-20170301-A006\nsource_id: 17\n"}
+    for name, text in files.items():
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    (office / "notes").mkdir()
+    (office / "notes" / "x.yaml").write_text("source_id: not-a-ticket\n", encoding="utf-8")
+    assert imported_ids(api.Office(str(office))) == {"0301", "quoted-key", "block", "flow"}
+
+
 # -- 6. dry run -------------------------------------------------------------------------------
 def test_dry_run_counts_the_commits_the_batch_size_gives(cli, git, tmp_path):
     path = write_csv(tmp_path / "five.csv", "id,opened,closed,type\n" + "".join(
