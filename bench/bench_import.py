@@ -27,12 +27,15 @@ SF = os.path.join(os.path.dirname(ROOT), "shared", "data", "sf311_cases_sample_1
 
 
 PYTHONPATH: str | None = None   # --pythonpath: another wuyectl checkout to time (a "before")
+SIGNING_KEY: str | None = None  # --signing-key: the director's key, in an office that signs commits
 
 
 def env() -> dict:
     out = {k: v for k, v in os.environ.items() if not k.startswith("WUYECTL_")}
     if PYTHONPATH:
         out["PYTHONPATH"] = PYTHONPATH
+    if SIGNING_KEY:
+        out["WUYECTL_SIGNING_KEY"] = SIGNING_KEY
     out.update(GIT_CONFIG_GLOBAL="/dev/null", GIT_CONFIG_NOSYSTEM="1",
                # no background `gc --auto` after a commit: it would run outside the timing
                GIT_CONFIG_COUNT="1", GIT_CONFIG_KEY_0="gc.auto", GIT_CONFIG_VALUE_0="0")
@@ -92,9 +95,11 @@ def main(argv=None) -> int:
     ap.add_argument("--work", default=None, help="where the copies go (default: a temporary folder)")
     ap.add_argument("--batch", type=int, default=None, help="import's --batch (default: its own, 2000)")
     ap.add_argument("--pythonpath", default=None, help="time the wuyectl of this checkout instead")
+    ap.add_argument("--signing-key", default=None,
+                    help="WUYECTL_SIGNING_KEY for the import (an office whose director signs commits)")
     args = ap.parse_args(argv)
-    global PYTHONPATH
-    PYTHONPATH = args.pythonpath
+    global PYTHONPATH, SIGNING_KEY
+    PYTHONPATH, SIGNING_KEY = args.pythonpath, args.signing_key
     work = tempfile.mkdtemp(prefix="bench-import-", dir=args.work)
     actor = director(args.office)
     rows = []
