@@ -164,6 +164,8 @@ class _Maps:
     order: str
     person: str
     name: str
+    # (group, source value) → our code, or None: each value is looked up once, not per row
+    resolved: dict = field(default_factory=dict)
 
 
 def import_tickets(office: Office, actor: str | None, path: str, *, mapping: Iterable[str], timezone: str,
@@ -180,7 +182,7 @@ def import_tickets(office: Office, actor: str | None, path: str, *, mapping: Ite
     table = read_table(path, lambda cells: bool(wanted) and all(c in cells for c in wanted))
     columns = _columns(table.headings, mapping)
     used = {i for indexes in columns.values() for i in indexes}
-    known = {t.get("source_id") for t in office.index(TICKET).records() if t.get("source_id")}
+    known = imported_ids(office)
     result = HistoryResult(refused=Refusals(table.word),
                            ignored=[h for i, h in enumerate(table.headings) if i not in used and h])
     good: list[dict] = []
@@ -226,8 +228,8 @@ def import_tickets(office: Office, actor: str | None, path: str, *, mapping: Ite
                     counters[stem] = int(office.next_id(TICKET, when)[len(stem):]) - 1
                 counters[stem] += 1
                 rid = f"{stem}{counters[stem]:03d}"
-                record = {"id": rid, **record}
-                tx.create(TICKET.path_of(rid), yamlio.new_map(record))
+                # staged as plain data: written as yamlio.new_map(record) would be, without the tree
+                tx.create(TICKET.path_of(rid), {"id": rid, **record})
                 ids.append(rid)
             commit = tx.commit(f"import {len(ids)} tickets from {escape_controls(maps.name)} "
                                f"({start + 1}–{start + len(chunk)} of {len(good)})", action="import", records=ids)
@@ -236,6 +238,51 @@ def import_tickets(office: Office, actor: str | None, path: str, *, mapping: Ite
         if progress:
             progress(len(result.written), len(good))
     return result
+
+
+def imported_ids(office: Office) -> set[str]:
+    """The source IDs of the tickets in the office (what the files in the work tree hold).
+
+    Only the files that mention `source_id` are looked at (one `git grep` over the tickets
+    folder, tracked and untracked files): at 100,000 tickets, decoding every record from the
+    index would take seconds and hundreds of MB for the few (or none) that were imported. A
+    file whose only mention is a top-level `source_id: VALUE` line, as the tool writes it, is
+    read from that line; any other is parsed whole."""
+    from ..domain.kinds import kind_of_path
+    from ..store import fastyaml, git
+
+    folder = office.prefix + TICKET.folder + "/"
+    found = git.run(office.top, ["grep", "-z", "-F", "-I", "--untracked", "-e", "source_id", "--", folder],
+                    check=False)
+    if found.returncode not in (0, 1):    # (1: nothing found)
+        return {t["source_id"] for t in office.index(TICKET).records() if t.get("source_id")}
+    lines: dict[str, list[bytes]] = {}
+    for entry in found.stdout.split(b"\n"):
+        path, nul, line = entry.partition(b"\0")
+        if nul:
+            lines.setdefault(path.decode("utf-8", "surrogateescape"), []).append(line)
+    out: set[str] = set()
+    cut = len(office.prefix)
+    for path, mentions in lines.items():
+        rel = path[cut:]
+        if not rel.endswith(".yaml") or kind_of_path(rel) is not TICKET:
+            continue
+        value = None
+        if len(mentions) == 1 and mentions[0].startswith(b"source_id: "):
+            try:
+                value = fastyaml.load(mentions[0].decode("utf-8")).get("source_id")
+            except Exception:   # (not one line of YAML by itself: the whole file says)
+                value = None
+        if not isinstance(value, str) or not value:
+            try:
+                with open(office.abspath(rel), "rb") as fh:
+                    data = fastyaml.load(yamlio.decode(fh.read()))
+            except Exception:    # unreadable: `validate` reports it; it imported nothing we can see
+                continue
+            value = data.get("source_id") if isinstance(data, dict) else None
+        if isinstance(value, str) and value:
+            out.add(value)
+    return out
 
 
 def _record(cells, columns, maps: _Maps) -> dict:
@@ -270,11 +317,12 @@ def _record(cells, columns, maps: _Maps) -> dict:
             closed=one("closed_at"), opened=one("received_at"))))
     status = _status(one("status"), bool(one("closed_at")), "status" in columns, maps.statuses, problems)
     source_category = str(one("category"))
-    category = _mapped(source_category, maps.categories, "category", problems)
-    channel = _mapped(str(one("channel")), maps.channels, "channel", problems) if "channel" in columns else "phone"
+    category = _mapped(source_category, maps.categories, "category", problems, maps.resolved)
+    channel = (_mapped(str(one("channel")), maps.channels, "channel", problems, maps.resolved)
+               if "channel" in columns else "phone")
     department = None
     if one("department"):
-        department = _mapped(str(one("department")), {}, "department", problems)
+        department = _mapped(str(one("department")), {}, "department", problems, maps.resolved)
     description = joined("description") or source_category
     if not description:
         problems.append(RowProblem(_("no description"), _("no description")))
@@ -346,13 +394,21 @@ def _status(source: str, has_closed: bool, mapped: bool, table: Mapping[str, str
     return status
 
 
-def _mapped(value: str, table: Mapping[str, str], group: str, problems: list) -> str:
+def _mapped(value: str, table: Mapping[str, str], group: str, problems: list, resolved: dict | None = None) -> str:
     if value in table:
         return table[value]
-    try:
-        return codes.resolve(group, value, what=group)
-    except BadValue:
-        pass
+    key = (group, value)
+    if resolved is not None and key in resolved:
+        code = resolved[key]
+    else:
+        try:
+            code = codes.resolve(group, value, what=group)
+        except BadValue:
+            code = None
+        if resolved is not None:
+            resolved[key] = code
+    if code is not None:
+        return code
     if "*" in table:
         return table["*"]
     hint = (_("add it to --{group}-map, or a '*' line").format(group=group) if group != "department"

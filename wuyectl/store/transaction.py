@@ -40,6 +40,7 @@ from .office import CONFIG, Loaded, Office
 
 BATCH_SYNC_AFTER = 20
 SPLIT_INDEX_FROM = 4 << 20   # bytes of git's index from which it is split (10,000-odd files)
+BULK_VALIDATE_AFTER = 50     # staged records beyond which the compiled schema validator pays for itself
 
 
 # -- test seams ---------------------------------------------------------------------------
@@ -198,6 +199,30 @@ def _normalise(node, key=None):
     return node
 
 
+class _Planned(Loaded):
+    """A new record staged as plain data (`Transaction.create`): its round-trip tree is built
+    only when asked for (to edit it further, or to seal its personal values)."""
+
+    def __init__(self, relpath: str, data: dict):
+        self.relpath, self.data, self.raw, self._rt = relpath, data, None, None
+        self.original_keys = frozenset(data)
+
+    @property
+    def rt(self):
+        if self._rt is None:
+            self._rt = yamlio.new_map(self.data)
+        return self._rt
+
+    @rt.setter
+    def rt(self, value) -> None:
+        self._rt = value
+
+
+def _untouched(loaded: Loaded) -> bool:
+    """A record staged as plain data whose tree was never built: its data is what gets written."""
+    return type(loaded) is _Planned and loaded._rt is None
+
+
 class Transaction:
     def __init__(self, office: Office, actor: dict):
         self.office = office
@@ -268,9 +293,12 @@ class Transaction:
         return self.office.read(relpath)
 
     def create(self, relpath: str, rt) -> Loaded:
+        """Stage a new file: a round-trip tree (`yamlio.new_map(record)`), or the record's plain
+        data itself (dicts, lists, str, int, float, bool, None): written as its tree would be,
+        without building the tree unless someone asks for `.rt` (a bulk import makes thousands)."""
         if os.path.lexists(self.office.abspath(relpath)) or relpath in self.staged:
             raise Conflict(_("{path}: already exists").format(path=relpath))
-        loaded = Loaded(relpath, rt, yamlio.to_plain(rt), None)
+        loaded = _Planned(relpath, rt) if type(rt) is dict else Loaded(relpath, rt, yamlio.to_plain(rt), None)
         self.created.add(relpath)
         self.staged[relpath] = loaded
         return loaded
@@ -382,16 +410,21 @@ class Transaction:
         """The bytes of every staged file; raises Invalid if any is not valid. Records are
         validated as given (a personal number is checked in clear), then, in an encrypted
         office, their personal values are sealed before anything is written."""
-        from .validate import validate_staged
+        from .validate import Context, validate_staged
 
         for rel, loaded in self.staged.items():
-            if rel not in self.verbatim:
+            if rel not in self.verbatim and not _untouched(loaded):
                 loaded.rt = _normalise(loaded.rt)
                 loaded.data = yamlio.to_plain(loaded.rt)
+        # One context for all (the roster is read once); many records: the compiled schema
+        # validator first (jsonschema only for a record it says no to, for the messages).
+        context = Context(self.office, self.staged)
+        context.many = len(self.staged) > BULK_VALIDATE_AFTER
         problems: list[Problem] = []
         for rel, loaded in self.staged.items():
             problems.extend(validate_staged(self.office, rel, loaded, self.staged,
-                                            as_written=rel in self.verbatim and loaded.rt is not None))
+                                            as_written=rel in self.verbatim and loaded.rt is not None,
+                                            context=context))
         if problems:
             raise Invalid(problems)
         sealed = self._seal()
@@ -400,7 +433,12 @@ class Transaction:
             if rel in self.verbatim and rel not in sealed:
                 texts[rel] = self.verbatim[rel]
                 continue
-            # A new file has no comments to keep: the fast writer gives the same layout.
+            if _untouched(loaded):
+                # a new record staged as plain data whose tree nobody built: the same bytes
+                texts[rel] = fastyaml.dump(loaded.data).encode("utf-8")
+                continue
+            # A new file has no comments to keep: the fast writer gives the same bytes
+            # (tests/test_fastyaml.py); an edited one keeps its comments through ruamel.
             text = fastyaml.dump(loaded.rt) if rel in self.created else yamlio.dump(loaded.rt)
             texts[rel] = text.encode("utf-8")
             loaded.data = yamlio.to_plain(loaded.rt)
@@ -585,7 +623,8 @@ class Transaction:
             raise BadValue(_("a commit subject must not be empty"))
         check_one_line(_("action"), action)
         for rid in records:
-            check_one_line(_("record id"), rid)
+            if not rid.isprintable():   # (no control character or separator: nothing to check)
+                check_one_line(_("record id"), rid)
         check_one_line(_("role"), self.actor["role"])
         if at:
             check_one_line(_("business time"), at)

@@ -126,16 +126,19 @@ def config_findings(data: dict) -> list[Finding]:
     return [Finding(path, message, "V-config") for path, message in schema.problems(data, "config")]
 
 
-def validate_staged(office: Office, rel: str, loaded: Loaded, staged: dict, *, as_written: bool = False) -> list[Problem]:
+def validate_staged(office: Office, rel: str, loaded: Loaded, staged: dict, *, as_written: bool = False,
+                    context: Context | None = None) -> list[Problem]:
     """Problems of a record the tool is about to write (or wuye.yaml). `as_written`: the text
-    is a person's (`edit`), so its lines mean something; otherwise name the field only."""
+    is a person's (`edit`), so its lines mean something; otherwise name the field only.
+    `context`: one Context(office, staged) shared by every record of the write (`many` set on
+    it for a bulk write: the compiled schema validator first)."""
     if rel == "wuye.yaml":
         found = config_findings(loaded.data)
     else:
         kind = kind_of_path(rel)
         if kind is None:
             return []
-        found = findings(kind, rel, loaded.data, Context(office, staged))
+        found = findings(kind, rel, loaded.data, context if context is not None else Context(office, staged))
     if as_written:
         return located(rel, loaded.rt, found)
     return [Problem(rel, 0, 0, f.message, f.code) for f in found]
