@@ -78,17 +78,24 @@ class ObjectWriter:
 
 
 def fsync_objects(gitdir: str) -> bool:
-    """Whether git would flush loose objects to disk as it writes them: core.fsync naming
-    them (loose-object, objects, committed, added, all) or core.fsyncObjectFiles; off by
-    default, as in git (a crash may lose objects git has not packed; the journal puts the
-    records back)."""
+    """Whether git would flush loose objects to disk as it writes them: core.fsync as git reads
+    it (git's default, `committed,-loose-object`, does not: a crash may lose objects git has not
+    packed; the journal puts the records back), or the older core.fsyncObjectFiles."""
     config = os.path.join(gitdir, "config")
     legacy = config_values(config, "core", "fsyncobjectfiles")
-    if legacy and (legacy[-1] is None or legacy[-1].lower() in ("true", "yes", "on", "1")):
-        return True
-    wanted = ",".join(v or "" for v in config_values(config, "core", "fsync")).lower()
-    return any(part.strip().lstrip("+") in ("loose-object", "objects", "committed", "added", "all")
-               for part in wanted.split(","))
+    loose = bool(legacy) and (legacy[-1] is None or legacy[-1].lower() in ("true", "yes", "on", "1"))
+    for value in config_values(config, "core", "fsync"):
+        parts = [p.strip().lower() for p in (value or "").split(",") if p.strip()]
+        if not parts:
+            loose = False            # the empty string: the platform's default
+        for part in parts:
+            name = part.lstrip("-+")
+            covers = name in ("loose-object", "objects", "committed", "added", "all")
+            if name == "none":
+                loose = False
+            elif covers:
+                loose = not part.startswith("-")
+    return loose
 
 
 def parse_tree(body: bytes) -> dict[bytes, tuple[bytes, str]]:
