@@ -23,6 +23,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 
+from ..domain import codes
 from ..domain.kinds import Kind
 from .. import __version__, i18n
 from ..i18n import _
@@ -437,7 +438,8 @@ class Index:
         if len(items) >= PROGRESS_AFTER and sys.stderr.isatty():
             import click
 
-            bar = click.progressbar(length=len(items), label=f"reading {len(items)} {self.kind.plural}",
+            bar = click.progressbar(length=len(items), label=_("reading {count} {kinds}").format(
+                count=len(items), kinds=codes.kind_noun(self.kind.name, plural=True)),
                                     file=sys.stderr)
             bar.__enter__()
         try:
@@ -753,8 +755,6 @@ class _Judging:
         self.first: set[str] = set()       # kinds without any verdict kept when this run began
 
     def run(self) -> tuple[int, list[tuple]]:
-        from ..domain.kinds import KINDS
-
         db = self.db
         for name in self.judges:
             self._up_to_date(name)
@@ -897,7 +897,7 @@ class _Judging:
             import click
 
             bar = click.progressbar(length=len(paths), file=sys.stderr, label=_("checking {count} {kinds}").format(
-                count=len(paths), kinds=judge.kind.plural))
+                count=len(paths), kinds=codes.kind_noun(judge.kind.name, plural=True)))
             bar.__enter__()
         try:
             workers = min(os.cpu_count() or 1, 4)
