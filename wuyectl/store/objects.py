@@ -5,7 +5,8 @@ work tree: at 100,000 tickets (173,000 files, a 17.9 MB index) that is 0.42 s fo
 file, and it grows with the office. An action changes one or two records, so it builds its
 commit from what it changed:
 
-1. each changed file's blob is written as a loose object (zlib, as git writes them);
+1. the changed files' blobs are written by one `git hash-object -w --stdin-paths` (with the
+   filters and line-ending rules `git add` would apply);
 2. the trees on the changed paths are HEAD's trees (read with one `git cat-file --batch`)
    with those entries replaced, added or removed; every untouched subtree is reused by id;
 3. the caller then makes the commit (`git commit-tree`, which also signs), moves the branch
@@ -14,7 +15,7 @@ commit from what it changed:
    process killed at any step leaves either the old commit or the new one, and recovery
    (store/transaction.recover) puts the paths back to whichever HEAD has.
 
-Objects are written the way git writes loose objects: a temporary file in the object's
+The trees (and a symbolic link's blob) are written the way git writes loose objects: a temporary file in the object's
 folder, then a hard link to its name (an existing object is never overwritten), read-only,
 with the repository's shared mode (core.sharedRepository). Only SHA-1 repositories are
 handled (the tool refuses others: git.require_sha1).
@@ -120,8 +121,10 @@ def tree_body(entries: dict[bytes, tuple[bytes, str]]) -> bytes:
                     for name, (mode, oid) in sorted(entries.items(), key=_sort_key))
 
 
-def file_entry(path: str, writer: ObjectWriter, *, filemode: bool, old_mode: bytes | None) -> tuple[bytes, str] | None:
-    """(mode, blob id) of the work tree's file at `path` (written as a blob), None if it is gone."""
+def file_entry(path: str, writer: ObjectWriter, blobs: dict[str, str], *, filemode: bool,
+               old_mode: bytes | None) -> tuple[bytes, str] | None:
+    """(mode, blob id) of the work tree's file at `path` (its blob written by git: `blobs`), None
+    if it is gone."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
@@ -130,13 +133,35 @@ def file_entry(path: str, writer: ObjectWriter, *, filemode: bool, old_mode: byt
         return None           # a folder now stands where the file was: the paths below it say what it holds
     if stat.S_ISLNK(st.st_mode):
         return LINK_MODE, writer.write(b"blob", os.fsencode(os.readlink(path)))
-    with open(path, "rb") as fh:
-        data = fh.read()
     if not filemode and old_mode in (FILE_MODE, EXEC_MODE):
         mode = old_mode                     # core.filemode false: the x bit on disk means nothing
     else:
         mode = EXEC_MODE if st.st_mode & stat.S_IXUSR else FILE_MODE
-    return mode, writer.write(b"blob", data)
+    return mode, blobs[path]
+
+
+def write_blobs(top: str, paths: list[str]) -> dict[str, str]:
+    """The blob ids of the regular files among the git `paths`, written by `git hash-object -w`
+    (one process for any number: as `git add` would, with the repository's filters and line
+    ending rules applied); keyed by absolute path."""
+    files = []
+    for path in paths:
+        absolute = os.path.join(top, path)
+        try:
+            if stat.S_ISREG(os.lstat(absolute).st_mode):
+                files.append((path, absolute))
+        except FileNotFoundError:
+            pass
+    if not files:
+        return {}
+    if any("\n" in path for path, _a in files):
+        from ..errors import BadValue
+        from ..i18n import _
+
+        raise BadValue(_("a file name contains a line break"))
+    listing = "".join(f"{path}\n" for path, _a in files).encode("utf-8")
+    ids = git.run(top, ["hash-object", "-w", "--stdin-paths"], input=listing).stdout.decode().split()
+    return {absolute: oid for (_p, absolute), oid in zip(files, ids, strict=True)}
 
 
 def tree_with_files(top: str, gitdir: str, base: str, paths: list[str]) -> str:
@@ -144,6 +169,7 @@ def tree_with_files(top: str, gitdir: str, base: str, paths: list[str]) -> str:
     now (a path whose file is gone is removed), every object written; untouched subtrees are
     reused."""
     writer = ObjectWriter(gitdir)
+    blobs = write_blobs(top, paths)
     filemode = (config_values(os.path.join(gitdir, "config"), "core", "filemode") or ["true"])[-1]
     filemode_on = filemode is None or filemode.lower() not in ("false", "no", "off", "0")
     with git.CatFile(top) as reader:
@@ -180,7 +206,7 @@ def tree_with_files(top: str, gitdir: str, base: str, paths: list[str]) -> str:
                     below.setdefault(head, {})[tail] = path
                     continue
                 old = entries.get(rest)
-                new = file_entry(os.path.join(top, path), writer, filemode=filemode_on,
+                new = file_entry(os.path.join(top, path), writer, blobs, filemode=filemode_on,
                                  old_mode=old[0] if old else None)
                 if new is None:
                     entries.pop(rest, None)

@@ -345,7 +345,10 @@ class Transaction:
         def write() -> None:
             batch = len(rels) > BATCH_SYNC_AFTER
             for rel in rels:
-                atomic_write(self.office.abspath(rel), texts[rel], sync=not batch)
+                if old[rel] is None:   # new: written in place (the journal has it removed if need be)
+                    shared.write_new(self.office.abspath(rel), texts[rel], sync=not batch)
+                else:
+                    atomic_write(self.office.abspath(rel), texts[rel], sync=not batch)
             if batch:
                 os.sync()   # one flush for a bulk import, not one per file
 
