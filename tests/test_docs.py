@@ -55,3 +55,14 @@ def test_the_issue_invocations_are_documented(cli):
     assert "ids" in cli("open", "ticket", "--help").out
     get = cli("get", "--help").out
     assert "--where" in get and "--overdue" in get
+
+
+@pytest.mark.parametrize("args", [["--help"], ["open", "--help"], ["report", "kpi", "--help"], ["close", "--help"],
+                                  ["assign", "--help"], ["keys", "--help"]], ids=" ".join)
+def test_help_in_a_fresh_process(run, args):
+    """Each process loads only the command module it needs (cli/main.py): a page must not
+    depend on what an earlier command in the same process happened to load."""
+    for lang, usage in (("zh", "用法： wuyectl"), ("en", "Usage: wuyectl")):   # (Chinese pages list the codes)
+        result = run(*args, env={"WUYECTL_LANG": lang})
+        assert (result.code, result.err) == (0, ""), lang
+        assert result.out.startswith(usage)

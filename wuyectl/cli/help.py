@@ -40,7 +40,7 @@ def _generated() -> list[str]:
     option's help that ends with one is translated without it and the list kept as it is."""
     from ..domain import codes
 
-    return _lists(tuple((group, tuple(table.items())) for group, table in codes.CODES.items()))
+    return _lists(tuple((group, tuple(codes.CODES[group].items())) for group in codes.groups()))
 
 
 @lru_cache(maxsize=4)
@@ -49,7 +49,7 @@ def _lists(_table: tuple) -> list[str]:
     from ..domain import codes
     from .options import code_help
 
-    lists = {code_help(group, aliases=aliases) for group in codes.CODES for aliases in range(6)}
+    lists = {code_help(group, aliases=aliases) for group in codes.groups() for aliases in range(6)}
     return sorted(lists, key=len, reverse=True)
 
 

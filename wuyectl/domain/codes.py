@@ -260,6 +260,12 @@ def field_label(name: str, lang: str = "zh") -> str:
     return entry[0] if lang == "zh" else entry[1]
 
 
+def groups() -> list[str]:
+    """Every group of codes, the registered kinds' included."""
+    _kinds_registered()
+    return list(CODES)
+
+
 def choices(group: str) -> list[str]:
     _kinds_registered()
     return list(CODES[group])
