@@ -27,7 +27,7 @@ from ..domain import codes
 from ..domain.kinds import Kind
 from .. import __version__, i18n
 from ..i18n import _
-from . import git, schema, shared, yamlio
+from . import git, shared, yamlio
 
 CACHE_FORMAT = 3
 PROGRESS_AFTER = 300   # files to parse before a progress bar is worth showing
@@ -38,8 +38,7 @@ class Entry:
     relpath: str
     blob: str
     data: dict | None          # None when the file could not be parsed
-    problems: list             # [(line, col, message)] from YAML and schema checks
-    findings: list             # [(path tuple, message)] schema findings (for later location)
+    problems: list             # [(line, col, message)] from YAML (validate's verdicts: _Judging)
 
 
 PARALLEL_AFTER = 4000  # files to parse before a second process pays for itself
@@ -175,12 +174,6 @@ class Index:
         self._git_status = status or GitStatus(office, [kind.folder])
         self.path = os.path.join(office.gitdir, "wuyectl", "index.sqlite")
         self._key = repr((CACHE_FORMAT, __version__))
-        import hashlib
-
-        # a short key per schema version (not the schema itself on every row) and language
-        # (the findings kept are messages)
-        self._schema_key = hashlib.sha1((schema.schema_text(kind.schema) + "\0" + i18n.language())
-                                        .encode("utf-8")).hexdigest()[:16]
 
     # -- which files, which blobs ---------------------------------------------------------
     def _status(self) -> tuple[str | None, list[tuple[str, str]]]:
@@ -508,45 +501,41 @@ class Index:
         return "records_kind_received" if received < active else "records_kind_alive"
 
     # -- records -------------------------------------------------------------------------
-    def entries(self, *, findings: bool = False, where: dict | None = None,
-                alive: tuple[str, str, bool] | None = None) -> list[Entry]:
+    def entries(self, *, where: dict | None = None, alive: tuple[str, str, bool] | None = None) -> list[Entry]:
         """The record files of the kind, filtered by `where` (equalities on COLUMNS) and `alive`
         ((start, end, with_open), times as ISO text: received by the end with timeline activity
-        since the start, or, with_open, still open); with `findings`, also their schema findings (computed once per blob:
-        only `validate` needs them, so listing does not pay for them)."""
+        since the start, or, with_open, still open)."""
         for key in where or {}:
             if key not in COLUMNS:
                 raise ValueError(f"cannot filter the index on {key}")
-        try:
-            db = self._connect()
-        except (sqlite3.Error, OSError):
+        db = self._fresh()
+        if db is None:
             return self._uncached()
         try:
-            try:
-                self.refresh(db)
-            except sqlite3.OperationalError:
-                pass   # read-only or busy: answer from what is there after parsing below
-            sql, args = self._query("path, blob, data, problems, findings, findings_key", where, alive, db)
-            out, updates = [], []
-            for path, blob, data, problems, found, found_key in db.execute(sql, args):
+            sql, args = self._query("path, blob, data, problems", where, alive, db)
+            out = []
+            for path, blob, data, problems in db.execute(sql, args):
                 data = marshal.loads(data)
-                found = marshal.loads(found) if found is not None and found_key == self._schema_key else None
-                if findings and found is None and data is not None:
-                    found = [(list(p), m) for p, m in schema.problems(data, self.kind.schema, many=True)]
-                    updates.append((marshal.dumps(found), self._schema_key, path))
                 # A file that cannot be read is read again for its problem (few, and its
                 # message in the language of this command, not that of the first to see it)
                 problems = marshal.loads(problems) if data is not None else _problems_now(self.office.abspath(path))
-                out.append(Entry(path, blob, data, problems, found or []))
-            if updates:
-                try:
-                    db.executemany("UPDATE records SET findings=?, findings_key=? WHERE path=?", updates)
-                    db.commit()
-                except sqlite3.OperationalError:
-                    pass
+                out.append(Entry(path, blob, data, problems))
             return out
         finally:
             db.close()
+
+    def _fresh(self) -> sqlite3.Connection | None:
+        """The database with this kind's rows brought up to the work tree; None when there is no
+        usable database (a read-only .git, say: the caller reads the files)."""
+        try:
+            db = self._connect()
+        except (sqlite3.Error, OSError):
+            return None
+        try:
+            self.refresh(db)
+        except sqlite3.OperationalError:
+            pass   # read-only or busy: answer from what is there
+        return db
 
     def _uncached(self) -> list[Entry]:
         """Without a usable index (a read-only .git, say): parse everything, keep nothing."""
@@ -554,7 +543,7 @@ class Index:
         out = []
         for rel in sorted(blobs):
             data, problems, _ = parse_file(self.office.abspath(rel))
-            out.append(Entry(rel, blobs[rel], data, problems, []))
+            out.append(Entry(rel, blobs[rel], data, problems))
         return out
 
     def summaries(self, name: str, key: str, summarize, at: float, *,
@@ -565,15 +554,10 @@ class Index:
         under `name` and `key` (what else it depends on: the rules that made it, the policy),
         and read back instead of the record when the time asked about, `at`, is not before
         `since` (a report's clocks of a closed ticket are never computed twice)."""
-        try:
-            db = self._connect()
-        except (sqlite3.Error, OSError):
+        db = self._fresh()
+        if db is None:
             return [summarize(data)[0] for data in self.records(alive=alive)]
         try:
-            try:
-                self.refresh(db)
-            except sqlite3.OperationalError:
-                pass
             sql, args = self._query(
                 "records.blob, summaries.value, CASE WHEN summaries.value IS NULL THEN records.data END",
                 None, alive, db,
