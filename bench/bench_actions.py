@@ -989,6 +989,9 @@ def table(rows: list[dict]) -> str:
 
 
 def main(argv=None) -> int:
+    # The pre-commit hook `wuyectl init` installs runs `wuyectl` from PATH, as a clerk's shell
+    # has it: this interpreter's scripts first (the benchmark may be run without activating it).
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=20_000, help="tickets to build (default 20000)")
