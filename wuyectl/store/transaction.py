@@ -40,7 +40,6 @@ from .office import CONFIG, Loaded, Office
 
 BATCH_SYNC_AFTER = 20
 SPLIT_INDEX_FROM = 4 << 20   # bytes of git's index from which it is split (10,000-odd files)
-BULK_VALIDATE_AFTER = 50     # staged records beyond which the compiled schema validator pays for itself
 
 
 # -- test seams ---------------------------------------------------------------------------
@@ -419,10 +418,7 @@ class Transaction:
             if rel not in self.verbatim and not _untouched(loaded):
                 loaded.rt = _normalise(loaded.rt)
                 loaded.data = yamlio.to_plain(loaded.rt)
-        # One context for all (the roster is read once); many records: the compiled schema
-        # validator first (jsonschema only for a record it says no to, for the messages).
-        context = Context(self.office, self.staged)
-        context.many = len(self.staged) > BULK_VALIDATE_AFTER
+        context = Context(self.office, self.staged)   # one for all: the roster is read once
         problems: list[Problem] = []
         for rel, loaded in self.staged.items():
             problems.extend(validate_staged(self.office, rel, loaded, self.staged,

@@ -54,8 +54,7 @@ class Finding(NamedTuple):
 
 
 def check_schema(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Finding]:
-    many = getattr(ctx, "many", False)   # a replay of the whole history: the fast validator first
-    return [Finding(path, message, "V-schema") for path, message in schema.problems(data, kind.schema, many=many)]
+    return [Finding(path, message, "V-schema") for path, message in schema.problems(data, kind.schema)]
 
 
 def check_identity(kind: Kind, rel: str, data: dict, ctx: Context) -> list[Finding]:
@@ -130,8 +129,7 @@ def validate_staged(office: Office, rel: str, loaded: Loaded, staged: dict, *, a
                     context: Context | None = None) -> list[Problem]:
     """Problems of a record the tool is about to write (or wuye.yaml). `as_written`: the text
     is a person's (`edit`), so its lines mean something; otherwise name the field only.
-    `context`: one Context(office, staged) shared by every record of the write (`many` set on
-    it for a bulk write: the compiled schema validator first)."""
+    `context`: one Context(office, staged) shared by every record of the write."""
     if rel == "wuye.yaml":
         found = config_findings(loaded.data)
     else:
