@@ -169,6 +169,8 @@ def escape_controls(text: str) -> str:
 def check_one_line(what: str, value) -> None:
     """Refuse a value that would not stay one line in a commit message (BadValue, naming it)."""
     text = str(value)
+    if text.isprintable():   # (every character that breaks a line is unprintable: the usual case, at C speed)
+        return
     if any(_breaks_lines(ch) for ch in text):
         raise BadValue(_("{what} '{text}' contains a line break or control character").format(
             what=what, text=escape_controls(text)))
@@ -621,9 +623,9 @@ class Transaction:
         if not subject.strip():
             raise BadValue(_("a commit subject must not be empty"))
         check_one_line(_("action"), action)
+        label = _("record id")   # (once: an import names thousands)
         for rid in records:
-            if not rid.isprintable():   # (no control character or separator: nothing to check)
-                check_one_line(_("record id"), rid)
+            check_one_line(label, rid)
         check_one_line(_("role"), self.actor["role"])
         if at:
             check_one_line(_("business time"), at)
