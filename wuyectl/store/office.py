@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 
@@ -26,15 +27,16 @@ FUTURE_SLACK_S = 300   # clocks of two PCs differ a little; an event later than 
 
 class Loaded:
     """A record read for editing: its path in the office, the round-trip tree (`rt`), plain
-    data. Read from a file, the data comes from the fast loader and the round-trip tree is
-    parsed only when something asks for it (an edit, a line number for a message): ruamel's
-    parse is ~10x libyaml's, and most commands only read."""
+    data. The tree may be made only when something asks for it (`tree`, called once): read
+    from a file, the data comes from the fast loader and ruamel parses the text for an edit or
+    a message's line number (its parse is ~10x libyaml's, and most commands only read); a new
+    record staged as plain data gets its tree only if something edits it further."""
 
     def __init__(self, relpath: str, rt, data: dict, raw: bytes | None = None,
-                 original_keys: frozenset = frozenset(), *, text: str | None = None):
+                 original_keys: frozenset = frozenset(), *, tree: Callable[[], object] | None = None):
         self.relpath = relpath
         self._rt = rt
-        self._text = text if rt is None else None
+        self._tree = tree if rt is None else None
         self.data = data
         self.raw = raw
         if not original_keys:
@@ -44,18 +46,23 @@ class Loaded:
 
     @property
     def rt(self):
-        if self._rt is None and self._text is not None:
+        if self._rt is None and self._tree is not None:
             try:
-                self._rt = yamlio.load_roundtrip(self._text)
+                self._rt = self._tree()
             except yamlio.YamlProblem as exc:   # (one the fast loader took: nested deeper than ruamel goes)
                 raise Invalid([exc.problem(self.relpath)]) from None
-            self._text = None
+            self._tree = None
         return self._rt
 
     @rt.setter
     def rt(self, value) -> None:
         self._rt = value
-        self._text = None
+        self._tree = None
+
+    @property
+    def tree_made(self) -> bool:
+        """Whether the round-trip tree exists (was given, or asked for since)."""
+        return self._rt is not None
 
 
 def read_text_file(abspath: str, relpath: str) -> tuple[bytes, str]:
@@ -85,7 +92,7 @@ def parse(relpath: str, raw: bytes, text: str) -> Loaded:
         raise Invalid([exc.problem(relpath)]) from None
     if not isinstance(data, dict):
         raise Invalid([Problem(relpath, 1, 1, _("a record must be a YAML mapping (key: value lines)"), "V-yaml")])
-    return Loaded(relpath, rt, data, raw, text=text)
+    return Loaded(relpath, rt, data, raw, tree=lambda: yamlio.load_roundtrip(text))
 
 
 def fast_data(text: str):

@@ -200,30 +200,6 @@ def _normalise(node, key=None):
     return node
 
 
-class _Planned(Loaded):
-    """A new record staged as plain data (`Transaction.create`): its round-trip tree is built
-    only when asked for (to edit it further, or to seal its personal values)."""
-
-    def __init__(self, relpath: str, data: dict):
-        self.relpath, self.data, self.raw, self._rt = relpath, data, None, None
-        self.original_keys = frozenset(data)
-
-    @property
-    def rt(self):
-        if self._rt is None:
-            self._rt = yamlio.new_map(self.data)
-        return self._rt
-
-    @rt.setter
-    def rt(self, value) -> None:
-        self._rt = value
-
-
-def _untouched(loaded: Loaded) -> bool:
-    """A record staged as plain data whose tree was never built: its data is what gets written."""
-    return type(loaded) is _Planned and loaded._rt is None
-
-
 class Transaction:
     def __init__(self, office: Office, actor: dict):
         self.office = office
@@ -299,7 +275,10 @@ class Transaction:
         without building the tree unless someone asks for `.rt` (a bulk import makes thousands)."""
         if os.path.lexists(self.office.abspath(relpath)) or relpath in self.staged:
             raise Conflict(_("{path}: already exists").format(path=relpath))
-        loaded = _Planned(relpath, rt) if type(rt) is dict else Loaded(relpath, rt, yamlio.to_plain(rt), None)
+        if type(rt) is dict:
+            loaded = Loaded(relpath, None, rt, tree=lambda: yamlio.new_map(rt))
+        else:
+            loaded = Loaded(relpath, rt, yamlio.to_plain(rt), None)
         self.created.add(relpath)
         self.staged[relpath] = loaded
         return loaded
@@ -417,7 +396,7 @@ class Transaction:
         from .validate import Context, validate_staged
 
         for rel, loaded in self.staged.items():
-            if rel not in self.verbatim and not _untouched(loaded):
+            if rel not in self.verbatim and not self._as_data(rel, loaded):
                 loaded.rt = _normalise(loaded.rt)
                 loaded.data = yamlio.to_plain(loaded.rt)
         context = Context(self.office, self.staged)   # one for all: the roster is read once
@@ -434,7 +413,7 @@ class Transaction:
             if rel in self.verbatim and rel not in sealed:
                 texts[rel] = self.verbatim[rel]
                 continue
-            if _untouched(loaded):
+            if self._as_data(rel, loaded):
                 # a new record staged as plain data whose tree nobody built: the same bytes
                 texts[rel] = fastyaml.dump(loaded.data).encode("utf-8")
                 continue
@@ -444,6 +423,10 @@ class Transaction:
             texts[rel] = text.encode("utf-8")
             loaded.data = yamlio.to_plain(loaded.rt)
         return texts
+
+    def _as_data(self, rel: str, loaded: Loaded) -> bool:
+        """A new record staged as plain data whose tree nobody made: its data is what gets written."""
+        return rel in self.created and not loaded.tree_made
 
     def encrypting(self) -> bool:
         """Personal values are sealed in this office (wuye.yaml `encrypted: true`, as staged)."""
