@@ -427,35 +427,10 @@ class Index:
 
     def _parse_rows(self, items: list[tuple[str, str, str]]):
         """Chunks of index rows for `items`, from worker processes when there are many."""
-        bar = None
-        if len(items) >= PROGRESS_AFTER and sys.stderr.isatty():
-            import click
-
-            bar = click.progressbar(length=len(items), label=_("reading {count} {kinds}").format(
-                count=len(items), kinds=codes.kind_noun(self.kind.name, plural=True)),
-                                    file=sys.stderr)
-            bar.__enter__()
-        try:
-            chunk = 500
-            jobs = [(self.kind.name, items[i:i + chunk]) for i in range(0, len(items), chunk)]
-            workers = min(os.cpu_count() or 1, 4)
-            if len(items) >= PARALLEL_AFTER and workers > 1:
-                from concurrent.futures import ProcessPoolExecutor
-
-                with ProcessPoolExecutor(max_workers=workers) as pool:
-                    for rows in _in_order(pool, _rows, jobs, 2 * workers):
-                        if bar:
-                            bar.update(len(rows))
-                        yield rows
-                return
-            for job in jobs:
-                rows = _rows(job)
-                if bar:
-                    bar.update(len(rows))
-                yield rows
-        finally:
-            if bar is not None:
-                bar.__exit__(None, None, None)
+        label = lambda: _("reading {count} {kinds}").format(  # noqa: E731
+            count=len(items), kinds=codes.kind_noun(self.kind.name, plural=True))
+        jobs = [(self.kind.name, items[i:i + CHUNK]) for i in range(0, len(items), CHUNK)]
+        yield from _in_chunks(jobs, len(items), label, _rows, _rows)
 
     def _query(self, columns: str, where: dict | None, alive: tuple[str, str, bool] | None,
                db: sqlite3.Connection | None = None, join: str = "", join_args: tuple = ()):
@@ -878,36 +853,12 @@ class _Judging:
         if not paths:
             return
         paths.sort()
-        chunk = 500
-        jobs = [(judge.kind.name, paths[i:i + chunk]) for i in range(0, len(paths), chunk)]
-        bar = None
-        if len(paths) >= PROGRESS_AFTER and sys.stderr.isatty():
-            import click
-
-            bar = click.progressbar(length=len(paths), file=sys.stderr, label=_("checking {count} {kinds}").format(
-                count=len(paths), kinds=codes.kind_noun(judge.kind.name, plural=True)))
-            bar.__enter__()
-        try:
-            workers = min(os.cpu_count() or 1, 4)
-            if len(paths) >= PARALLEL_AFTER and workers > 1:
-                from concurrent.futures import ProcessPoolExecutor
-
-                with ProcessPoolExecutor(max_workers=workers, initializer=_start_judging,
-                                         initargs=(Index(self.office, judge.kind).path, {judge.kind.name: judge},
-                                                   judge.language)) as pool:
-                    for rows in _in_order(pool, _judge_job, jobs, 2 * workers):
-                        if bar:
-                            bar.update(len(rows))
-                        yield rows
-                return
-            for _name, part in jobs:
-                rows = _judge_rows(self.db, judge, part)
-                if bar:
-                    bar.update(len(rows))
-                yield rows
-        finally:
-            if bar is not None:
-                bar.__exit__(None, None, None)
+        label = lambda: _("checking {count} {kinds}").format(  # noqa: E731
+            count=len(paths), kinds=codes.kind_noun(judge.kind.name, plural=True))
+        jobs = [(judge.kind.name, paths[i:i + CHUNK]) for i in range(0, len(paths), CHUNK)]
+        yield from _in_chunks(jobs, len(paths), label, lambda job: _judge_rows(self.db, judge, job[1]), _judge_job,
+                              initializer=_start_judging,
+                              initargs=(Index(self.office, judge.kind).path, {judge.kind.name: judge}, judge.language))
 
     # -- keeping -------------------------------------------------------------------------
     def _keep(self, name: str, rows: list[tuple]) -> None:
@@ -1014,6 +965,41 @@ def _judge_job(job: tuple[str, list[str]]) -> list[tuple]:
     db, judges = _JUDGING
     name, paths = job
     return _judge_rows(db, judges[name], paths)
+
+
+CHUNK = 500   # files a job of a worker process takes
+
+
+def _in_chunks(jobs: list, count: int, label, here, there, **pool):
+    """The results of the `jobs` (covering `count` files) in order: `there(job)` in worker
+    processes when there are many (`pool`: the ProcessPoolExecutor's start-up), else
+    `here(job)` in this one; a progress bar on a terminal, headed by `label()`."""
+    bar = None
+    if count >= PROGRESS_AFTER and sys.stderr.isatty():
+        import click
+
+        bar = click.progressbar(length=count, label=label(), file=sys.stderr)
+        bar.__enter__()
+    try:
+        workers = min(os.cpu_count() or 1, 4)
+        if count >= PARALLEL_AFTER and workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=workers, **pool) as executor:
+                results = _in_order(executor, there, jobs, 2 * workers)
+                for rows in results:
+                    if bar:
+                        bar.update(len(rows))
+                    yield rows
+            return
+        for job in jobs:
+            rows = here(job)
+            if bar:
+                bar.update(len(rows))
+            yield rows
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 def _in_order(pool, function, jobs: list, ahead: int):
