@@ -1407,6 +1407,22 @@ def make_archive(story: Story) -> None:
      .destroy(ARCHIVIST, day(33, 14, 30), witnesses=[SUPERVISOR, AUDITOR], method="碎纸机粉碎"))
 
 
+def desk_books() -> list:
+    """The front desk's and the decoration desk's books, one module each in tools/samples/
+    (`make(story, units)` adds its steps, drawing from its own random generator), by name."""
+    import importlib.util
+
+    folder = os.path.join(HERE, "samples")
+    books = []
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if name.endswith(".py") and not name.startswith("_"):
+            spec = importlib.util.spec_from_file_location(f"sample_{name[:-3]}", os.path.join(folder, name))
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            books.append(module)
+    return books
+
+
 def summary(office: Office, target: str, seconds: float) -> str:
     from wuyectl.domain.kinds.archive import overdue_loans
     from wuyectl.timeutil import read_iso
@@ -1496,6 +1512,8 @@ def main(argv=None) -> int:
     make_survey(story)
     make_violations(story, units)
     make_archive(story)
+    for book in desk_books():
+        book.make(story, units)
     story.run(verbose=args.verbose)
     os.environ.pop("WUYECTL_NOW", None)
     from wuyectl.app.policy import set_policy

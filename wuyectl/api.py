@@ -39,6 +39,7 @@ _HOMES = {
     "Committed": ("app.records", "Committed"), "act": ("app.records", "act"), "coerce": ("app.records", "coerce"),
     "edit_record": ("app.records", "edit_record"), "escalate": ("app.records", "escalate"),
     "open_record": ("app.records", "open_record"),
+    "open_entry": ("app.records", "open_entry"),
     "sync": ("app.sync", "sync"),
     "HistoryResult": ("app.ticket_import", "HistoryResult"), "import_tickets": ("app.ticket_import", "import_tickets"),
     "assign": ("app.tickets", "assign"), "open_callback": ("app.tickets", "open_callback"),

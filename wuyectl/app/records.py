@@ -4,6 +4,7 @@ opening a record of a kind that declares how (`open_record`). Values are typed �
 typed on the command line — and `coerce` turns them into what the kind's schema stores."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
@@ -11,7 +12,7 @@ from typing import Any, Iterable, Mapping
 from ..domain import codes
 from ..domain.kinds import Kind, how_to_change, kind_of_id, locked_changes
 from ..domain.workflow import Change, apply, find_action
-from ..errors import BadValue, Conflict, Refused, UsageError
+from ..errors import BadValue, Conflict, NotFound, Refused, UsageError
 from ..i18n import _
 from ..store import schema, yamlio
 from ..store.office import Office
@@ -84,6 +85,85 @@ def coerce(kind: Kind, field: str, value: Any, office: Office):
     return value
 
 
+# How a record of a kind with a command of its own is built when another record's step opens it
+# (`Change.open`): kind name → (office, person, new ID, time, values) → its data. The ticket and
+# violation modules register theirs; any other kind is built by its `new_record`.
+BUILDERS: dict = {}
+
+
+class Opening:
+    """What a new record is made with, inside the transaction that commits it: the office's
+    policy and records (a kind's `new_record` asks `ctx`), and `open(kind, values)`, which
+    stages a record of another kind in the same commit and returns its ID."""
+
+    def __init__(self, office: Office, tx: Transaction, person: Mapping, when: datetime, stamp: str):
+        self.office, self.tx, self.person, self.when, self.stamp = office, tx, person, when, stamp
+        self.opened: list[str] = []
+
+    @property
+    def policy(self):
+        return self.office.policy
+
+    @property
+    def lang(self) -> str:
+        return self.office.language
+
+    def records(self, kind_name: str) -> list[dict]:
+        """Every record of a kind, as committed (through the store's cached read path)."""
+        from ..domain.kinds import kind_named
+
+        return [r for r in self.office.index(kind_named(kind_name)).records()]
+
+    def exists(self, kind_name: str, record_id: str) -> bool:
+        from ..domain.kinds import kind_named
+
+        kind = kind_named(kind_name)
+        return kind.id_re.fullmatch(str(record_id)) is not None and \
+            os.path.isfile(self.office.abspath(kind.path_of(str(record_id))))
+
+    def role_of(self, name: str) -> str | None:
+        return next((p.get("role") for p in self.office.staff() if p.get("name") == name), None)
+
+    def new_id(self, kind: Kind) -> str:
+        """The next free ID of `kind`, past those this transaction has staged already."""
+        rid = self.office.next_id(kind, self.when)
+        while kind.path_of(rid) in self.tx.staged:
+            stem = kind.stem(self.when, self.office.station)
+            rid = f"{stem}{int(rid[len(stem):]) + 1:03d}"
+        return rid
+
+    def open(self, kind_name: str, values: Mapping) -> str:
+        from ..domain.kinds import kind_named
+        from . import tickets, violations  # noqa: F401  (they register their BUILDERS)
+
+        kind = kind_named(kind_name)
+        rid = self.new_id(kind)
+        if kind.name in BUILDERS:
+            record = BUILDERS[kind.name](self.office, self.person, rid, self.stamp, dict(values))
+        else:
+            record = {"id": rid, **new_data(kind, {k: coerce(kind, k, v, self.office) for k, v in values.items()},
+                                          self)}
+        self.tx.create(kind.path_of(rid), yamlio.new_map(record))
+        self.opened.append(rid)
+        return rid
+
+
+def new_data(kind: Kind, fields: Mapping, ctx: Opening) -> dict:
+    """A kind's new record from its `new_record` (with the context when it takes one), every
+    household, staff member or record its `refs` name checked to exist."""
+    import inspect
+
+    takes = len(inspect.signature(kind.new_record).parameters)
+    record = kind.new_record(dict(fields), ctx.person, ctx.stamp, *((ctx,) if takes >= 4 else ()))
+    for key, target in kind.refs.items():
+        value = record.get(key)
+        if isinstance(value, str) and value and not ctx.exists(target, value):
+            from ..domain.kinds import kind_named
+
+            raise NotFound(kind_named(target).missing(value))
+    return record
+
+
 def append_events(loaded, change: Change) -> None:
     timeline = loaded.rt.get("timeline")
     if timeline is None:
@@ -110,17 +190,22 @@ def act(office: Office, actor: str | None, ids: Iterable[str], action: str, *, s
     if sets is not None and not isinstance(sets, Mapping):
         raise BadValue(_("sets: give the fields as a mapping, field → value"))
     values = {str(key).strip(): coerce(kind, str(key).strip(), value, office) for key, value in (sets or {}).items()}
-    stamp = timeutil.iso(office.at(at))
+    when = office.at(at)
+    stamp = timeutil.iso(when)
     with Transaction(office, person) as tx:
+        opening = Opening(office, tx, person, when, stamp)
         for rid in ids:
             _kind, loaded = tx.load(rid)
             change = Change(loaded.rt, step, person["name"], person["role"], stamp, note=note,
-                            params={"policy": office.config.get("policy") or {}, **(params or {})})
+                            params={"policy": office.config.get("policy") or {}, **(params or {})},
+                            opener=opening.open if step.opens else None)
             apply(kind.workflow, change, record_id=rid, sets=values, through_command=command)
             append_events(loaded, change)
             tx.stage(loaded)
-        subject = f"{_ids_subject(ids)} {step.name}{subject_tail}"
-        return Committed(tx.commit(subject, action=step.name, records=ids, at=stamp), ids)
+        opened = f" → {', '.join(opening.opened)}" if opening.opened else ""
+        subject = f"{_ids_subject(ids)} {step.name}{subject_tail}{opened}"
+        return Committed(tx.commit(subject, action=step.name, records=ids + opening.opened, at=stamp),
+                         ids + opening.opened)
 
 
 def escalate(office: Office, actor: str | None, ids: Iterable[str], *, reason: str, to: int | None = None,
@@ -147,16 +232,30 @@ def open_record(office: Office, actor: str | None, kind: Kind, values: Mapping[s
     if kind.new_record is None or kind.stem is None:
         raise BadValue(_("a {kind} is not opened this way: see `wuyectl open --help`").format(
             kind=codes.kind_noun(kind.name)))
+    return open_entry(office, actor, kind, values, at=at)[0]
+
+
+def open_entry(office: Office, actor: str | None, kind: Kind, values: Mapping[str, Any], *,
+               at: str | None = None) -> list[str]:
+    """Open a record of a kind that declares how (`Kind.new_record`), and the records its
+    `new_record` opens with it (`ctx.open`: a duty log's abnormal item's ticket), in one commit.
+    Returns their IDs, the new record's first."""
+    if kind.new_record is None or kind.stem is None:
+        raise BadValue(_("a {kind} is not opened this way: see `wuyectl open --help`").format(
+            kind=codes.kind_noun(kind.name)))
     person = acting(office, actor)
     when = office.at(at)
     stamp = timeutil.iso(when)
     fields = {key: coerce(kind, key, value, office) for key, value in values.items()}
-    record = kind.new_record(fields, person, stamp)
     with Transaction(office, person) as tx:
-        rid = office.next_id(kind, when)
+        opening = Opening(office, tx, person, when, stamp)
+        rid = opening.new_id(kind)
+        record = new_data(kind, fields, opening)
         tx.create(kind.path_of(rid), yamlio.new_map({"id": rid, **record}))
-        tx.commit(f"{rid} open {kind.name}", action="open", records=[rid], at=stamp)
-    return rid
+        ids = [rid] + opening.opened
+        opened = f" → {', '.join(opening.opened)}" if opening.opened else ""
+        tx.commit(f"{rid} open {kind.name}{opened}", action="open", records=ids, at=stamp)
+    return ids
 
 
 def edit_record(office: Office, actor: str | None, record_id: str, text: str, *, expected: bytes | None = None) -> str | None:

@@ -63,7 +63,7 @@ from ..store.office import CONFIG, FUTURE_SLACK_S, backdate_limit
 from ..timeutil import read_iso
 from . import sync
 
-ENGINE = 5                         # bump when the replay's rules change: old checkpoints are dropped
+ENGINE = 6                         # bump when the replay's rules change: old checkpoints are dropped
 TRAILERS = ("Wuye-Action", "Wuye-Record", "Wuye-Role", "Wuye-At")
 CREATING = ("open", "import", "visit", "survey", "callback", "sample")   # actions that add records
 ZERO = "0" * 40
@@ -1195,7 +1195,7 @@ class Replay:
 
     def _created(self, commit: Commit, kind: Kind, new: dict, find) -> None:
         action = commit.action
-        if action not in CREATING:
+        if action not in CREATING and not _opens(action, kind):
             find("A-unexplained", _("a new {kind} made by '{action}', which opens none").format(
                 kind=codes.kind_noun(kind.name), action=action))
             return
@@ -1255,7 +1255,7 @@ class Replay:
         record = old   # (the reader's own copy: the step may change it)
         params = {"policy": trust.policy, **step.params_recorded(event, new, trust.role)}
         change = Change(record, step, commit.author, role, str(event.get("at")), note=event.get("note"),
-                        params=params)
+                        params=params, opener=_opened_by(commit) if step.opens else None)
         try:
             apply(workflow, change, record_id=rid, sets=event.get("set") or {}, through_command=step.via_command)
         except NotPermitted as exc:
@@ -1317,6 +1317,31 @@ class Replay:
     def _side_base(self, first: str, other: str) -> str | None:
         found = git.out(self.top, ["merge-base", first, other], check=False).strip()
         return found or None
+
+
+def _opens(action: str | None, kind: Kind) -> bool:
+    """Whether `action` is a step that opens a record of `kind` with it (`Action.opens`)."""
+    from ..domain.kinds import KINDS
+
+    return any(kind.name in step.opens for other in KINDS.values()
+               for step in other.workflow.actions.values() if step.name == action)
+
+
+def _opened_by(commit: Commit):
+    """The replay's `Change.opener`: the IDs the commit names (Wuye-Record), of the kind asked,
+    in the order the command opened them."""
+    from ..domain.kinds import KINDS
+
+    left = list(commit.facts.get("Wuye-Record", ()))
+
+    def opener(kind_name: str, values) -> str:
+        kind = KINDS[kind_name]
+        rid = next((r for r in left if kind.id_re.fullmatch(r)), None)
+        if rid is None:
+            raise KeyError(f"the commit names no {kind_name} it opened")
+        left.remove(rid)
+        return rid
+    return opener
 
 
 def _personal_noun(sort: str) -> str:

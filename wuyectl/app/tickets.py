@@ -18,7 +18,7 @@ from ..store.office import Office
 from ..store.transaction import Transaction
 from .. import timeutil
 from .office import acting
-from .records import Committed, act, append_events
+from .records import BUILDERS, Committed, act, append_events
 
 OWNER, VISIT = kind_named("owner"), kind_named("visit")
 
@@ -129,6 +129,15 @@ def ticket_record(office: Office, person: Mapping, rid: str, stamp: str, *, chan
                                    "note": "投诉上报" + codes.label("escalation_level", level)})
     return record
 
+
+def _opened_with(office: Office, person: Mapping, rid: str, stamp: str, values: dict) -> dict:
+    """A ticket another record's step opens (a duty log's abnormal item): `origin` names it."""
+    origin = values.pop("origin", None)
+    values.setdefault("channel", "patrol")
+    return ticket_record(office, person, rid, stamp, **values, extra={"origin": origin} if origin else None)
+
+
+BUILDERS[TICKET.name] = _opened_with
 
 RATING_ITEMS = ("timeliness", "quality", "fee", "attitude")
 

@@ -5,6 +5,7 @@ import os
 from typing import Iterable, Mapping
 
 from .office import acting
+from .records import BUILDERS
 from .tickets import place_and_description
 from ..domain import codes
 from ..domain.kinds.violation import KIND as VIOLATION, ladder_for
@@ -24,8 +25,26 @@ def open_violation(office: Office, actor: str | None, *, category: str, descript
     person = acting(office, actor)
     when = office.at(at)
     stamp = timeutil.iso(when)
+    record = violation_record(office, person, None, stamp, category=category, description=description,
+                              severity=severity, unit=unit, location=location, subtype=subtype, evidence=evidence)
+    with Transaction(office, person) as tx:
+        rid = office.next_id(VIOLATION, when)
+        record["id"] = rid
+        tx.create(VIOLATION.path_of(rid), yamlio.new_map(record))
+        where = record.get("unit") or "公共区域"
+        label = codes.label("violation_category", record["category"], office.language)
+        tx.commit(f"{rid} open violation {label} {where}", action="open", records=[rid], at=stamp)
+    return rid
+
+
+def violation_record(office: Office, person: Mapping, rid: str | None, stamp: str, *, category: str,
+                     description: str, severity: str | None = None, unit: str | None = None,
+                     location: Mapping | None = None, subtype: str | None = None, evidence: Iterable[str] = (),
+                     origin: str | None = None) -> dict:
+    """The data of a new violation (no I/O but checking the household exists). `origin`: the
+    record whose step found it (a decoration inspection)."""
     category = codes.resolve("violation_category", category, what=_("violation category"))
-    record: dict = {"id": None, "status": "open", "category": category}
+    record: dict = {"id": rid, "status": "open", "category": category}
     if subtype:
         record["subtype"] = subtype
     record["severity"] = codes.resolve("severity", severity or "general")
@@ -38,14 +57,14 @@ def open_violation(office: Office, actor: str | None, *, category: str, descript
     if files:
         record["evidence"] = files
     record.update({"found_at": stamp, "found_by": person["name"], "ladder": ladder_for(category),
-                   "measures": [], "timeline": [{"at": stamp, "by": person["name"], "action": "open"}]})
+                   "measures": []})
+    if origin:
+        record["origin"] = origin
+    record["timeline"] = [{"at": stamp, "by": person["name"], "action": "open"}]
     if record["severity"] == "major":
         record["timeline"][0]["note"] = "重大违章，上报管理处主任"
-    with Transaction(office, person) as tx:
-        rid = office.next_id(VIOLATION, when)
-        record["id"] = rid
-        tx.create(VIOLATION.path_of(rid), yamlio.new_map(record))
-        where = record.get("unit") or "公共区域"
-        label = codes.label("violation_category", category, office.language)
-        tx.commit(f"{rid} open violation {label} {where}", action="open", records=[rid], at=stamp)
-    return rid
+    return record
+
+
+BUILDERS[VIOLATION.name] = lambda office, person, rid, stamp, values: violation_record(
+    office, person, rid, stamp, **values)

@@ -158,6 +158,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "repair_system": ("维修系统", "system"),
     "damage": ("损坏程度", "damage"),
     "source_id": ("原编号", "source ID"),
+    "origin": ("来源记录", "opened from"),
     "source_category": ("原类别", "source category"),
     "at": ("时间", "at"),
     "by": ("经办人", "by"),

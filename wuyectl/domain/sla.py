@@ -12,7 +12,7 @@ passed before that, otherwise dropped (they no longer apply).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Mapping
 
@@ -56,6 +56,7 @@ class Policy:
     callback_repairs_next_day: bool = True
     urgent_minutes: Mapping[str, int] | None = None
     callback_not_before_hours: float = CALLBACK_NOT_BEFORE_HOURS
+    raw: Mapping = field(default_factory=dict, compare=False)   # wuye.yaml's policy, as written (other kinds' settings)
 
     @classmethod
     def from_config(cls, policy: Mapping | None) -> "Policy":
@@ -65,7 +66,7 @@ class Policy:
         urgent = dict(DEFAULT_URGENT_MINUTES)
         urgent.update(policy.get("sla_minutes_urgent") or {})
         return cls(minutes, bool(policy.get("callback_repairs_next_day", True)), urgent,
-                   float(policy.get("callback_not_before_hours", CALLBACK_NOT_BEFORE_HOURS)))
+                   float(policy.get("callback_not_before_hours", CALLBACK_NOT_BEFORE_HOURS)), dict(policy))
 
     def callback_opens(self, resolved: datetime, next_day: bool) -> datetime | None:
         """The earliest a callback of a ticket resolved at `resolved` is on time (None: no bound):

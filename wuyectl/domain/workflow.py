@@ -54,6 +54,10 @@ class Action:
     # fields (to, level, rating …). The audit replays each step with them and must get the
     # record exactly.
     recorded: Callable[[Mapping, Mapping, Callable[[str], str | None]], dict] | None = None
+    # The kinds of record its effect may open in the same commit (`Change.open`): a duty-log
+    # entry's ticket, an inspection's violation. The audit accepts a new record of one of them
+    # from a commit of this action.
+    opens: tuple[str, ...] = ()
 
     def params_recorded(self, event: Mapping, after: Mapping, role_of: Callable[[str], str | None]) -> dict:
         if self.recorded is not None:
@@ -79,6 +83,17 @@ class Change:
     params: dict = field(default_factory=dict)
     event: dict = field(default_factory=dict)
     extra_events: list = field(default_factory=list)   # events an effect adds after `event`
+    # Opens a record of another kind in the same commit: (kind name, values) → its new ID.
+    # Given by whoever applies the change (the command: a new record; the audit: the ID the
+    # commit made); None: the action may not open one here.
+    opener: Callable[[str, Mapping], str] | None = None
+
+    def open(self, kind: str, values: Mapping) -> str:
+        """Open a record of `kind` with this change (the action must declare it in `opens`)."""
+        if kind not in self.action.opens or self.opener is None:
+            raise Refused(_("'{action}' does not open a {kind}").format(
+                action=codes.shown("action", self.action.name), kind=codes.kind_noun(kind)))
+        return self.opener(kind, values)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 1. `base` — `Period`, `Figure` (a rate defined once: numerator, denominator, exclusions),
    `Section` and `Report`, and `percent()` (one decimal, `n/a` when the denominator is zero).
 2. One module per report (`kpi`, `sla`, `callbacks`, `complaints`, `satisfaction`,
-   `workload`, `handover`, `violations`, `archive`, `resolution`, `records`); each has
+   `workload`, `handover`, `violations`, `archive`, `resolution`, `records`, and the desks'
+   `frontdesk` and `decoration`, made of their kinds' declarations in `desk`); each has
    `build(data, period, as_of, lang) -> Report` and a `HELP` text listing its figures, shown
    by `wuyectl report NAME --help`.
 3. `REPORTS` maps names to modules. Records come in through `OfficeData`, which reads them
@@ -14,7 +15,7 @@ from __future__ import annotations
 import importlib
 
 NAMES = ("kpi", "sla", "callbacks", "complaints", "satisfaction", "workload", "handover", "violations", "archive",
-         "resolution", "records")
+         "resolution", "records", "frontdesk", "decoration")
 # One line each for `wuyectl report --help`; the full formulas are loaded only for a report's own --help.
 SUMMARY = {
     "kpi": "Service KPIs: received, dispatch on time, completion, callback, satisfaction, breaches.",
@@ -28,6 +29,8 @@ SUMMARY = {
     "archive": "The archive list, loans out and overdue, items due for destruction review.",
     "resolution": "Time to resolve per category: median, 90th percentile, within 24 h / 72 h.",
     "records": "Every kind of record at a glance: total, opened in the period, open, overdue, by state.",
+    "frontdesk": "The front desk's logbooks: visitors, parcels, lending, lost and found, passes, duty log.",
+    "decoration": "Decoration applications: by state, approvals, inspections, violations, acceptance, deposits.",
 }
 
 

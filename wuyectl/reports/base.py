@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Any, Iterable
 
 from ..domain import codes, sla
-from ..domain.kinds import KINDS, kind_named
+from ..domain.kinds import KINDS, Figure as KindFigure, kind_named
 from ..domain.kinds.ticket import IMPORTED_ACTIONS, WORKFLOW as TICKET_WORKFLOW
 from ..timeutil import read_iso, short  # noqa: F401  (short: the reports' times, in the office's zone)
 
@@ -38,20 +38,9 @@ class Period:
         return {"from": self.first.isoformat(), "to": self.last.isoformat()}
 
 
-@dataclass(frozen=True)
-class Figure:
-    """A rate or count, defined once: shown in the report's --help and computed by `value`."""
-
-    key: str
-    zh: str
-    en: str
-    numerator: str
-    denominator: str | None = None
-    excludes: str | None = None
-    measures: tuple[str, ...] = ()   # the timeline events it is measured by (see `judged`)
-
-    def label(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+class Figure(KindFigure):
+    """A rate or count, defined once (`domain.kinds.Figure`): shown in the report's --help and
+    computed by `value`."""
 
     def help(self) -> str:
         text = f"{self.en} ({self.zh}) = {self.numerator}"
@@ -325,7 +314,10 @@ def figures_section(figures: list[tuple], lang: str, name: str = "figures",
 
 
 def heading(key: str, lang: str) -> str:
-    return HEADINGS.get(key, (key, key))[0 if lang == "zh" else 1]
+    """A column's heading: the reports' own, else the field's label (a kind's `labels`)."""
+    if key in HEADINGS:
+        return HEADINGS[key][0 if lang == "zh" else 1]
+    return codes.field_label(key, lang)
 
 
 HEADINGS = {

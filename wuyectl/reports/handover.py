@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 from ..domain import codes
 from ..domain.sla import next_due
 from ..timeutil import parse_date, read_iso
-from ..domain.kinds import where
+from ..domain.kinds import KINDS, where
 from .base import OfficeData, Period, new_report, section, short, status_at
 
 TITLE = ("值班日志/工作交接表", "Duty log and handover")
@@ -14,7 +14,9 @@ HELP = """For one day (--date, default today), in the office timezone:
 received = tickets received that day; done = resolve, answer, close (incl. by a satisfied
 callback) and cancel events that day; escalations = escalate events that day; still open =
 every ticket not resolved, closed or cancelled at the end of the day (or now, if earlier),
-with its next deadline (the earliest running clock), soonest first."""
+with its next deadline (the earliest running clock), soonest first. Then what each other kind
+of record hands over (`Kind.handover`: the duty log's entries, abnormal items and patrol
+gaps, visitors not signed out …)."""
 
 
 def build(data: OfficeData, period, as_of, lang: str, day: str | None = None):
@@ -62,4 +64,9 @@ def build(data: OfficeData, period, as_of, lang: str, day: str | None = None):
                   t.get("assignee", ""), short(due) if due != "9999" else "", t.get("description", "")]
                  for due, t in still], lang),
     ]
+    for kind in KINDS.values():
+        if kind.handover is not None:
+            part = kind.handover(data.records, span, at, data.policy, lang)
+            for table, heading, columns, rows in part.tables:
+                report.sections.append(section(f"{kind.name}.{table}", heading, list(columns), rows, lang))
     return report

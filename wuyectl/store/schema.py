@@ -27,7 +27,25 @@ def schema_text(name: str) -> str:
     inline = next((k.schema_doc for k in KINDS.values() if k.schema == name and k.schema_doc is not None), None)
     if inline is not None:
         return json.dumps(inline, ensure_ascii=False, sort_keys=True)
+    if name == "config":
+        settings = {k.name: {key: {**one.schema, "description": one.about} for key, one in k.settings.items()}
+                    for k in KINDS.values() if k.settings}
+        return _with_settings(_file_text(name), json.dumps(settings, ensure_ascii=False, sort_keys=True))
     return _file_text(name)
+
+
+@lru_cache(maxsize=8)
+def _with_settings(text: str, settings: str) -> str:
+    """The office config's schema with each kind's policy settings (`Kind.settings`, here as
+    JSON: kind → key → schema) as `policy.<kind>`: an object of those keys only."""
+    kinds = json.loads(settings)
+    if not kinds:
+        return text
+    doc = json.loads(text)
+    policy = doc["properties"]["policy"]["properties"]
+    for kind, properties in kinds.items():
+        policy[kind] = {"type": "object", "additionalProperties": False, "properties": properties}
+    return json.dumps(doc, ensure_ascii=False, sort_keys=True)
 
 
 @lru_cache(maxsize=None)

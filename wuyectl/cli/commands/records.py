@@ -7,7 +7,8 @@ from ...i18n import _
 from .. import completion
 from ..options import Code, actor_name, at_option, code_help, global_options, lang, note_option, office, output_option
 
-_UNIT = completion.record_ids(kind="owner")   # <TAB> on a household: the units on file
+_UNIT = completion.record_ids(kind="owner")
+_ANY_ID = completion.record_ids(any_kind=True)   # <TAB> on a household: the units on file
 
 
 class OpenGroup(click.Group):
@@ -31,6 +32,9 @@ class OpenGroup(click.Group):
 
 
 def _open_generic(kind):
+    if kind.entry_fields:
+        return _logbook(kind)
+
     @click.command(kind.name)
     @click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE", help="A field of the new record (repeatable).")
     @at_option
@@ -572,11 +576,90 @@ def edit(record_id):
 
 
 
-@click.command("log")
+class LogGroup(click.Group):
+    """`log KIND --FIELD VALUE …` writes an entry in one of the office's logbooks (the kinds that
+    declare `entry_fields`); `log ID` shows a record's history from git."""
+
+    def _books(self):
+        from ...domain.kinds import KINDS
+
+        return {k.name: k for k in KINDS.values() if k.logbook and k.new_record is not None}
+
+    def list_commands(self, ctx):
+        return sorted(self._books())
+
+    def get_command(self, ctx, name):
+        if name == "history":
+            return history
+        kind = self._books().get(name)
+        return _logbook(kind) if kind is not None else None
+
+    def shell_complete(self, ctx, incomplete):
+        """<TAB>: the logbooks, and the IDs of every kind (`log ID`)."""
+        return super().shell_complete(ctx, incomplete) + _ANY_ID(ctx, None, incomplete)
+
+    def parse_args(self, ctx, args):
+        import re
+
+        first = args[0] if args else None
+        if first is not None and first not in ctx.help_option_names and first not in self._books():
+            if re.fullmatch(r"[a-z][a-z_-]*", first) and first != "history":
+                from ...errors import UsageError, did_you_mean
+
+                raise UsageError(_("unknown logbook '{name}': use one of {books}, or `wuyectl log ID` for a "
+                                   "record's history{hint}").format(
+                    name=first, books=", ".join(self._books()), hint=did_you_mean(first, list(self._books()))))
+            if first != "history":
+                args = ["history", *args]
+        return super().parse_args(ctx, args)
+
+
+def _logbook(kind):
+    """`log KIND` and `open KIND`: one option for each of the kind's `entry_fields`, labelled."""
+    from ...domain import codes
+
+    @click.command(kind.name)
+    @at_option
+    @output_option("table", "json", "yaml", "ids", default="ids")
+    @global_options
+    def entry(at, output, **given):
+        from ... import api
+
+        values = {}
+        for field in kind.entry_fields:
+            value = given.get(field)
+            if value not in (None, ()):
+                values[field] = list(value) if field in kind.entry_lists else value
+        ids = api.open_entry(office(), actor_name(), kind, values, at=at)
+        if output == "ids":
+            click.echo("\n".join(ids))
+            return
+        _print_made(ids[0], output)
+        for other in ids[1:]:
+            click.echo(_("opened with it: {id}").format(id=other))
+
+    for field in reversed(kind.entry_fields):
+        label = f"{codes.field_label(field, 'zh')} ({codes.field_label(field, 'en')})"
+        group = kind.code_fields.get(field)
+        entry = click.option(f"--{field.replace('_', '-')}", field, required=field in kind.entry_required,
+                             multiple=field in kind.entry_lists, metavar=field.upper(),
+                             type=Code(group) if group else None,
+                             help=code_help(group, label + ":") if group else label)(entry)
+    entry.help = kind.entry_help or f"Write a {kind.name} entry."
+    return entry
+
+
+@click.group("log", cls=LogGroup, invoke_without_command=False)
+def log():
+    """A record's audit trail (`wuyectl log ID`), or a new entry in one of the front desk's
+    logbooks (`wuyectl log KIND --FIELD VALUE …`; the logbooks are the commands below)."""
+
+
+@click.command("history", hidden=True)
 @click.argument("record_id", metavar="ID", shell_complete=completion.record_ids(any_kind=True))
 @output_option("table", "json", "yaml")
 @global_options
-def log(record_id, output):
+def history(record_id, output):
     """A record's audit trail from git: who changed what, when it was recorded, when it
     happened (backdated entries are marked), and the field-level change."""
     from ... import api

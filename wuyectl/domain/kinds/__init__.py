@@ -46,6 +46,44 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """A policy setting a kind brings (wuye.yaml `policy.<kind>.<key>`, `wuyectl policy set
+    <kind>.<key> VALUE`): its default (the manuals'), the JSON Schema of a value, and what it
+    means (English, shown by `policy show` and in the config schema)."""
+
+    default: Any
+    schema: Mapping
+    about: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A count or rate of a report, defined once: shown in the report's --help and computed
+    by the code that fills it (numerator ÷ denominator × 100% when there is a denominator)."""
+
+    key: str
+    zh: str
+    en: str
+    numerator: str
+    denominator: str | None = None
+    excludes: str | None = None
+    measures: tuple[str, ...] = ()   # a ticket figure: the timeline events it is measured by
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass
+class DeskPart:
+    """What a kind adds to its desk's monthly report (`report frontdesk`, `report decoration`):
+    its figures, each (figure, numerator, denominator or None), and tables of detail, each
+    (name, (zh title, en title), column keys, rows)."""
+
+    figures: list = field(default_factory=list)
+    tables: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Kind:
     name: str                      # ticket
     plural: str                    # tickets
@@ -101,11 +139,38 @@ class Kind:
     # how to change a locked field no action `--set`s (the command that records it).
     editable: tuple[str, ...] = ()
     edit_hints: Mapping[str, str] = field(default_factory=dict)     # N_() texts
-    new_record: Callable[[dict, Mapping, str], dict] | None = None   # (values, person, at) for `open KIND`
+    # (values, person, at[, ctx]) → the new record, for `open KIND` and `log KIND`; ctx (an
+    # `app.records.Opening`): the policy, the records of other kinds, `ctx.open(kind, values)`
+    # for a record opened with it in the same commit, and `ctx.refuse(text)`.
+    new_record: Callable[..., dict] | None = None
+    # -- logbooks and desks ------------------------------------------------------------------
+    # `wuyectl open KIND --FIELD VALUE …` (and `wuyectl log KIND …` for a `logbook`): the fields
+    # a new record is written with, one option each (`--name`, `--visiting`), in the language's
+    # labels; `entry_required` must be given; `entry_lists` are repeatable (a list).
+    entry_fields: tuple[str, ...] = ()
+    entry_required: tuple[str, ...] = ()
+    entry_lists: tuple[str, ...] = ()
+    entry_help: str = ""                             # the command's help (English; labels say the rest)
+    logbook: bool = False                            # one of the front desk's books: `wuyectl log KIND`
+    settings: Mapping[str, Setting] = field(default_factory=dict)   # its policy settings
+    desk: str | None = None                          # the monthly desk report it belongs to
+    figures: tuple[Figure, ...] = ()                 # what it counts there (for --help)
+    # (records of a kind by name, period, as_of, policy, lang) → DeskPart
+    desk_report: Callable[..., DeskPart] | None = None
+    # The same for one day's handover sheet (`report handover`): its tables follow the tickets'.
+    handover: Callable[..., DeskPart] | None = None
 
     def __post_init__(self):
         if not self.schema:
             object.__setattr__(self, "schema", self.name)
+
+    def setting(self, policy: Mapping | None, key: str):
+        """The office's value of one of its settings, or the default. `policy`: wuye.yaml's
+        `policy` mapping, or the office's Policy (`office.policy`, which keeps it as `raw`)."""
+        policy = getattr(policy, "raw", policy)
+        chosen = ((policy or {}).get(self.name) or {}) if isinstance(policy, Mapping) else {}
+        value = chosen.get(key) if isinstance(chosen, Mapping) else None
+        return self.settings[key].default if value is None else value
 
     def check_id(self, record_id: str) -> str:
         text = str(record_id).strip()
@@ -266,11 +331,20 @@ def values_at(data, path: str):
     return out
 
 
-def _register_builtin() -> None:
-    from . import archive, owner, survey, ticket, violation, visit
+FIRST = ("ticket", "visit", "violation", "archive", "owner", "survey")   # the kinds SPEC names first
 
-    for module in (ticket, visit, violation, archive, owner, survey):
-        register(module.KIND)
+
+def _register_builtin() -> None:
+    """Every module of this package that declares a KIND: the first six in SPEC's order, then
+    the others by name (a new kind is its module; nothing here names it)."""
+    import importlib
+    import pkgutil
+
+    names = [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
+    for name in sorted(names, key=lambda n: (FIRST.index(n) if n in FIRST else len(FIRST), n)):
+        module = importlib.import_module(f"{__name__}.{name}")
+        if isinstance(getattr(module, "KIND", None), Kind):
+            register(module.KIND)
 
 
 _register_builtin()

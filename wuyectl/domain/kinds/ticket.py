@@ -354,7 +354,7 @@ KIND = Kind(
     show_fields=("status", "category", "severity", "urgency", "channel", "unit", "location", "reporter",
                  "phone", "description", "repair_system", "damage", "department", "assignee",
                  "escalation_level", "appointment_at", "promised_at", "result", "materials", "fee",
-                 "fee_consent", "signed_by", "signed_at", "received_at", "source_id", "source_category"),
+                 "fee_consent", "signed_by", "signed_at", "received_at", "source_id", "source_category", "origin"),
     show_cells={"location": lambda d, lang, reveal: where({"location": d.get("location")}),
                 "escalation_level": _level, "fee_consent": _consent,
                 "unit": lambda d, lang, reveal: d.get("unit") or ""},

@@ -1,0 +1,22 @@
+"""frontdesk — the front desk's logbooks in a month (前台登记月报)."""
+from __future__ import annotations
+
+from .base import OfficeData, Period
+from .desk import build_desk, help_of
+
+TITLE = ("前台登记月报", "Front desk logbooks")
+INTRO = """The front desk's books in the period, one section of figures per
+logbook (visitors, mail and parcels, lending, lost and found, release passes, the duty log),
+then its detail tables. A record is counted in the period by the time of the event counted
+(arrived, received, collected, lent, returned, found, …); "overdue" is judged at the as-of
+time by each logbook's own rule and the office's policy."""
+
+
+def __getattr__(name: str):
+    if name == "HELP":   # (asked afresh: the kinds on the desk are those registered now)
+        return help_of("frontdesk", INTRO)
+    raise AttributeError(name)
+
+
+def build(data: OfficeData, period: Period, as_of, lang: str):
+    return build_desk("frontdesk", TITLE, data, period, as_of, lang)
