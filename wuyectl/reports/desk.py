@@ -16,9 +16,8 @@ def help_of(desk: str, intro: str) -> str:
     """The report's --help: its intro, then each kind's figures with their formulas."""
     parts = [intro.strip()]
     for kind in kinds_of(desk):
-        lines = [f"  {Figure.help(figure)}" for figure in kind.figures]
-        parts.append(f"{codes.field_label(kind.plural, 'en')} ({codes.field_label(kind.plural, 'zh')}):\n"
-                     + "\n".join(lines))
+        parts.append(f"{codes.field_label(kind.plural, 'en')} ({codes.field_label(kind.plural, 'zh')}):")
+        parts += [Figure.help(figure) for figure in kind.figures]
     return "\n\n".join(parts)
 
 

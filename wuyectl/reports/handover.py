@@ -15,8 +15,8 @@ received = tickets received that day; done = resolve, answer, close (incl. by a 
 callback) and cancel events that day; escalations = escalate events that day; still open =
 every ticket not resolved, closed or cancelled at the end of the day (or now, if earlier),
 with its next deadline (the earliest running clock), soonest first. Then what each other kind
-of record hands over (`Kind.handover`: the duty log's entries, abnormal items and patrol
-gaps, visitors not signed out …)."""
+of record hands over (the duty log's entries, abnormal items and patrol gaps, visitors not
+signed out …)."""
 
 
 def build(data: OfficeData, period, as_of, lang: str, day: str | None = None):
