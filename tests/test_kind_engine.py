@@ -34,7 +34,7 @@ def _new(values, person, at, ctx):
               "timeline": [{"at": at, "by": person["name"], "action": "open"}]}
     if "损坏" in values.get("tags", []):
         record["ticket"] = ctx.open("ticket", {"category": "repair", "description": f"公告栏损坏：{values['title']}",
-                                               "location": {"place": "公告栏"}})
+                                               "location": {"place": "公告栏"}, "origin": ctx.id})
     return record
 
 
@@ -114,7 +114,7 @@ def test_a_new_record_opens_a_ticket_in_the_same_commit(cli, git, notices):
     assert git("log", "-1", "--format=%s").strip() == "N-20261122-A001 open notice → T-20261122-A001"
     assert git("show", "--stat", "--format=", "HEAD").count("|") == 2
     ticket = json.loads(cli("show", "T-20261122-A001", "-o", "json", "--as", "王芳").out)
-    assert ticket["status"] == "received" and ticket["channel"] == "patrol"
+    assert (ticket["status"], ticket["channel"], ticket["origin"]) == ("received", "patrol", "N-20261122-A001")
     assert json.loads(cli("show", "N-20261122-A001", "-o", "json", "--as", "王芳").out)["ticket"] == "T-20261122-A001"
     assert cli("audit", "-o", "json").out.strip() == "[]"
 

@@ -1407,9 +1407,37 @@ def make_archive(story: Story) -> None:
      .destroy(ARCHIVIST, day(33, 14, 30), witnesses=[SUPERVISOR, AUDITOR], method="碎纸机粉碎"))
 
 
+def add_books(target: str, args) -> int:
+    """Enter the books of tools/samples/ into an existing sample office (sample-records/ was
+    made before they existed): the same story is drawn (households, names, units), only the
+    books' steps run, each committed at its business time, as an office entering its paper
+    books would; the director opens the backdating window first and closes it after, two
+    commits of their own in the history."""
+    from wuyectl.app.policy import set_policy
+
+    began = time.monotonic()
+    story = Story(random.Random(args.seed), args.seed)
+    units = make_households(story)
+    story.steps.clear()
+    office = Office(target)
+    if any(office.index(kind).entries() for book in desk_books() for kind in [KINDS[book.KIND]]):
+        raise SystemExit(f"make_sample: {target} has the books already")
+    os.environ.pop("WUYECTL_NOW", None)
+    set_policy(office, DIRECTOR, "backdate_limit_days", 36500)
+    story.office = Office(target)
+    for book in desk_books():
+        book.make(story, units)
+    story.run(verbose=args.verbose)
+    os.environ.pop("WUYECTL_NOW", None)
+    set_policy(Office(target), DIRECTOR, "backdate_limit_days", None)
+    print(summary(Office(target), target, time.monotonic() - began))
+    return 0
+
+
 def desk_books() -> list:
     """The front desk's and the decoration desk's books, one module each in tools/samples/
-    (`make(story, units)` adds its steps, drawing from its own random generator), by name."""
+    named after its kind (`make(story, units)` adds its steps, drawing from its own random
+    generator), by name."""
     import importlib.util
 
     folder = os.path.join(HERE, "samples")
@@ -1419,6 +1447,7 @@ def desk_books() -> list:
             spec = importlib.util.spec_from_file_location(f"sample_{name[:-3]}", os.path.join(folder, name))
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
+            module.KIND = name[:-3]
             books.append(module)
     return books
 
@@ -1469,6 +1498,11 @@ def summary(office: Office, target: str, seconds: float) -> str:
         + f"{sum(1 for a in items if a['status'] == 'lent')}, overdue at 2026-11-25 "
         + f"{sum(len(overdue_loans(a, later)) for a in items)}",
     ]
+    for kind in KINDS.values():   # the desks' books
+        if kind.desk and kind.workflow.states:
+            found = records(kind)
+            lines.append(f"  {kind.plural + ':':<12} {len(found)}; "
+                         + line(Counter(r.get(kind.workflow.state_field) for r in found)))
     return "\n".join(lines)
 
 
@@ -1477,9 +1511,13 @@ def main(argv=None) -> int:
     parser.add_argument("dir", help="a new or empty folder to make the office in")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("-v", "--verbose", action="store_true", help="print each step")
+    parser.add_argument("--add-books", action="store_true",
+                        help="DIR is the sample office already: add only the books of tools/samples/ to it")
     args = parser.parse_args(argv)
     began = time.monotonic()
     target = os.path.abspath(args.dir)
+    if args.add_books:
+        return add_books(target, args)
     if os.path.isdir(target) and os.listdir(target):
         parser.error(f"{target} is not empty: the sample office is made in a new or empty folder")
     parent = target

@@ -99,6 +99,7 @@ class Opening:
     def __init__(self, office: Office, tx: Transaction, person: Mapping, when: datetime, stamp: str):
         self.office, self.tx, self.person, self.when, self.stamp = office, tx, person, when, stamp
         self.opened: list[str] = []
+        self.id: str | None = None     # the new record's own ID (for what it opens to name it: `origin`)
 
     @property
     def policy(self):
@@ -249,7 +250,7 @@ def open_entry(office: Office, actor: str | None, kind: Kind, values: Mapping[st
     fields = {key: coerce(kind, key, value, office) for key, value in values.items()}
     with Transaction(office, person) as tx:
         opening = Opening(office, tx, person, when, stamp)
-        rid = opening.new_id(kind)
+        rid = opening.id = opening.new_id(kind)
         record = new_data(kind, fields, opening)
         tx.create(kind.path_of(rid), yamlio.new_map({"id": rid, **record}))
         ids = [rid] + opening.opened
