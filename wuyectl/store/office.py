@@ -300,6 +300,8 @@ class Office:
 
     def user_path(self, path: str) -> str:
         """An office-relative path from a path given on the command line; never outside."""
+        if "\0" in str(path):
+            raise BadValue(_("'{path}' is not a path (it holds a NUL character)").format(path=str(path).replace("\0", "\\0")))
         absolute = os.path.realpath(os.path.join(os.getcwd(), path))
         if absolute != self.root and not absolute.startswith(self.root + os.sep):
             raise BadValue(_("{path}: is outside the office repo {root}").format(path=path, root=self.root))
