@@ -638,13 +638,16 @@ def _logbook(kind):
         for other in ids[1:]:
             click.echo(_("opened with it: {id}").format(id=other))
 
-    for field in reversed(kind.entry_fields):
+    common = list(entry.params)
+    entry.params = []   # the kind's fields first, in their order, then the common options
+    for field in kind.entry_fields:
         label = f"{codes.field_label(field, 'zh')} ({codes.field_label(field, 'en')})"
         group = kind.code_fields.get(field)
         entry = click.option(f"--{field.replace('_', '-')}", field, required=field in kind.entry_required,
                              multiple=field in kind.entry_lists, metavar=field.upper(),
                              type=Code(group) if group else None,
                              help=code_help(group, label + ":") if group else label)(entry)
+    entry.params += common
     entry.help = kind.entry_help or f"Write a {kind.name} entry."
     return entry
 
