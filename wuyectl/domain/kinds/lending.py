@@ -16,7 +16,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Mapping
 
-from ...errors import BadValue, NotPermitted, Refused
+from ...errors import BadValue, Refused
 from ...i18n import N_, _
 from ...timeutil import moment, read_iso, short
 from .. import codes
@@ -29,10 +29,6 @@ SPOILED = ("damaged", "lost")      # a return that may open a repair ticket or t
 
 # -- lending ---------------------------------------------------------------------------------
 def _new(values: dict, person: Mapping, at: str, ctx) -> dict:
-    if person.get("role") not in ALL_STAFF:
-        raise NotPermitted(_("{actor} ({role}) may not lend items: needs {roles}").format(
-            actor=person.get("name"), role=codes.shown("role", person.get("role")),
-            roles=codes.shown_or("role", sorted(ALL_STAFF))))
     for key in ("item", "borrower"):
         if not str(values.get(key) or "").strip():
             raise BadValue(_("--{field} is empty").format(field=key))
@@ -207,12 +203,17 @@ OUT = Figure("out_now", "在借", "out now", "items lent and not returned at the
 OVERDUE = Figure("overdue_now", "逾期未还", "overdue now", "items out at the as-of time past their due time")
 
 
+def _in(period, as_of, stamp) -> bool:
+    """An event of the period that has happened by the as-of time."""
+    return period.holds(stamp) and read_iso(stamp) <= as_of
+
+
 def _desk(records_of, period, as_of, policy, lang) -> DeskPart:
     records = records_of("lending")
-    returned = [r for r in records if period.holds(r.get("returned_at"))]
+    returned = [r for r in records if _in(period, as_of, r.get("returned_at"))]
     spoilt = [r for r in returned if r.get("condition") in SPOILED]
     overdue = sorted((r for r in records if _overdue_at(r, as_of)), key=lambda r: (r["due_at"], r["id"]))
-    figures = [(LENT, sum(1 for r in records if period.holds(r.get("lent_at"))), None),
+    figures = [(LENT, sum(1 for r in records if _in(period, as_of, r.get("lent_at"))), None),
                (RETURNED, len(returned), None),
                (LATE, sum(1 for r in returned if _late(r)), len(returned)),
                (SPOILT, len(spoilt), len(returned)),

@@ -20,7 +20,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Mapping
 
-from ...errors import BadValue, NotPermitted, Refused
+from ...errors import BadValue, Refused
 from ...i18n import N_, _
 from ...timeutil import moment, read_iso, short
 from .. import codes
@@ -40,10 +40,6 @@ def keep_until(record: Mapping, policy) -> date | None:
 
 # -- found -----------------------------------------------------------------------------------
 def _new(values: dict, person: Mapping, at: str, ctx) -> dict:
-    if person.get("role") not in ALL_STAFF:
-        raise NotPermitted(_("{actor} ({role}) may not register found items: needs {roles}").format(
-            actor=person.get("name"), role=codes.shown("role", person.get("role")),
-            roles=codes.shown_or("role", sorted(ALL_STAFF))))
     for key in ("item", "found_place", "found_by", "kept_at"):
         if not str(values.get(key) or "").strip():
             raise BadValue(_("--{field} is empty").format(field=key.replace("_", "-")))
