@@ -242,7 +242,7 @@ KIND = Kind(
                      "destroy": ("销毁", "destroyed"), "other": ("其他", "other")},
         "action": {"claim": ("认领发还", "claim"), "dispose": ("处理", "dispose of")},
     },
-    labels={"lostfound": ("失物招领", "lost and found"), "found_place": ("拾获地点", "found at"),
+    labels={"lostfound": ("失物招领", "lost and found"), "found_place": ("拾获地点", "place found"),
             "kept_at": ("保管位置", "kept at"), "finder_unit": ("拾获人房号", "finder's unit"),
             "keep_until": ("保管期至", "kept until"), "outcome": ("去向", "outcome"),
             "past_keeping": ("超过保管期", "past keeping time"), "claimant": ("认领人", "claimant"),
