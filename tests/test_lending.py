@@ -257,3 +257,16 @@ def test_any_accepted_return_is_a_valid_record(condition, repair, charge, note, 
         return
     problems = [message for check in kind.checks for _path, message in check.run(record, None)]
     assert problems == [] and record["status"] == "returned"
+
+
+def test_the_handover_sheet_lists_what_is_out(cli):
+    lend(cli, "--due-at", "2026-11-22 12:00")
+    cli("log", "lending", "--item", "电钻", "--borrower", "张三", "--unit", UNIT, "--as", "王芳")
+    cli("log", "lending", "--item", "卷尺", "--borrower", "王五", "--as", "王芳")
+    cli("return", "L-20261122-A003", "--set", "condition=intact", "--as", "王芳")
+    sheet = json.loads(cli("report", "handover", "--date", "2026-11-22", "-o", "json", "--as", "王芳",
+                           env={"WUYECTL_NOW": "2026-11-22T18:00:00+08:00"}).out)
+    assert sheet["sections"]["lending.out"]["rows"] == [
+        {"id": LID, "item": "雨伞", "borrowed_by": "李四", "unit": "", "loan_due": "2026-11-22 12:00", "late": "逾期"},
+        {"id": "L-20261122-A002", "item": "电钻", "borrowed_by": "张三", "unit": UNIT, "loan_due": "2026-11-23 09:14",
+         "late": ""}]

@@ -218,3 +218,17 @@ def test_the_front_desk_report_counts_lost_and_found(cli):
          "kept_at": "前台失物柜", "keep_until": "2026-11-20"}]
     assert "kept now (保管中) = items found and neither claimed nor disposed of at the as-of time" \
         in " ".join(cli("report", "frontdesk", "--help").out.split())
+
+
+def test_the_handover_sheet_lists_todays_finds_and_what_to_dispose_of(cli):
+    found(cli, "--found-at", OLD)
+    found(cli, "--found-at", "2026-11-22 08:30")
+    claim(cli, "F-20261122-A002", "--set", "signed=yes", env={"WUYECTL_NOW": "2026-11-22T16:00:00+08:00"})
+    sheet = json.loads(cli("report", "handover", "--date", "2026-11-22", "-o", "json", "--as", "王芳",
+                           env={"WUYECTL_NOW": "2026-11-22T18:00:00+08:00"}).out)
+    assert sheet["sections"]["lostfound.found"]["rows"] == [
+        {"id": "F-20261122-A002", "item": "黑色钱包", "found_place": "2栋大堂沙发", "found_by": "陈洁",
+         "kept_at": "前台失物柜", "status": "已发还"}]
+    assert sheet["sections"]["lostfound.past_keeping"]["rows"] == [
+        {"id": FID, "item": "黑色钱包", "found_at": "2026-08-20 08:30", "kept_at": "前台失物柜",
+         "keep_until": "2026-11-18"}]

@@ -231,6 +231,17 @@ def _desk(records_of, period, as_of, policy, lang) -> DeskPart:
     return DeskPart(figures=figures, tables=tables)
 
 
+def _handover(records_of, day, at, policy, lang) -> DeskPart:
+    """The duty sheet: what is still out at the handover, the overdue first."""
+    out = sorted((r for r in records_of("lending") if _out_at(r, at)),
+                 key=lambda r: (not _overdue_at(r, at), r["due_at"], r["id"]))
+    late = "逾期" if lang == "zh" else "late"
+    return DeskPart(tables=[("out", ("借出未还（交接）", "Items out"),
+                             ("id", "item", "borrowed_by", "unit", "loan_due", "late"),
+                             [[r["id"], r["item"], r["borrower"], r.get("unit", ""), short(r["due_at"]),
+                               late if _overdue_at(r, at) else ""] for r in out])])
+
+
 KIND = Kind(
     name="lending", plural="lending", folder="lending", id_form="L-20261122-A001", aliases=("lendings", "loan-log"),
     id_re=re.compile(r"L-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("lending"),
@@ -288,6 +299,6 @@ KIND = Kind(
                "lending.default_hours. Taken back with `wuyectl return ID --set condition=…`.",
     settings={"default_hours": Setting(24, {"type": "integer", "minimum": 1, "maximum": 2160},
                                        "hours an item is lent for when no --due-at is given")},
-    desk="frontdesk", figures=(LENT, RETURNED, LATE, SPOILT, OUT, OVERDUE), desk_report=_desk,
+    desk="frontdesk", figures=(LENT, RETURNED, LATE, SPOILT, OUT, OVERDUE), desk_report=_desk, handover=_handover,
     new_record=_new,
 )

@@ -210,6 +210,22 @@ def _desk(records_of, period, as_of, policy, lang) -> DeskPart:
     return DeskPart(figures=figures, tables=tables)
 
 
+def _handover(records_of, day, at, policy, lang) -> DeskPart:
+    """The duty sheet: the items found that day, and those kept past their keeping time."""
+    records = records_of("lostfound")
+    today = sorted((r for r in records if day.holds(r.get("found_at")) and read_iso(r["found_at"]) <= at),
+                   key=lambda r: (r["found_at"], r["id"]))
+    past = sorted((r for r in records if _past_keeping(r, at, policy)), key=lambda r: (r["found_at"], r["id"]))
+    return DeskPart(tables=[
+        ("found", ("今日拾获", "Found today"), ("id", "item", "found_place", "found_by", "kept_at", "status"),
+         [[r["id"], r["item"], r["found_place"], r["found_by"], r["kept_at"],
+           codes.label("lostfound_status", "kept" if _kept_at_time(r, at) else r["status"], lang)] for r in today]),
+        ("past_keeping", ("超过保管期待处理", "Past keeping time, to dispose of"),
+         ("id", "item", "found_at", "kept_at", "keep_until"),
+         [[r["id"], r["item"], short(r["found_at"]), r["kept_at"], keep_until(r, policy).isoformat()] for r in past]),
+    ])
+
+
 KIND = Kind(
     name="lostfound", plural="lostfound", folder="lostfound", id_form="F-20261122-A001",
     aliases=("lost-found", "lost-and-found", "lost_found"),
@@ -276,6 +292,6 @@ KIND = Kind(
                "or disposed of after the policy's lostfound.keep_days with `wuyectl dispose ID`.",
     settings={"keep_days": Setting(90, {"type": "integer", "minimum": 1, "maximum": 3650},
                                    "days a found item is kept before it may be disposed of")},
-    desk="frontdesk", figures=(FOUND, CLAIMED, DISPOSED, KEPT, PAST), desk_report=_desk,
+    desk="frontdesk", figures=(FOUND, CLAIMED, DISPOSED, KEPT, PAST), desk_report=_desk, handover=_handover,
     new_record=_new,
 )
