@@ -232,3 +232,30 @@ def test_the_handover_sheet_lists_todays_finds_and_what_to_dispose_of(cli):
     assert sheet["sections"]["lostfound.past_keeping"]["rows"] == [
         {"id": FID, "item": "黑色钱包", "found_at": "2026-08-20 08:30", "kept_at": "前台失物柜",
          "keep_until": "2026-11-18"}]
+
+
+@pytest.fixture
+def encrypted(cli, tmp_path):
+    """The office encrypted by its director (who has an SSH key on the roster)."""
+    import subprocess
+
+    key = tmp_path / "keys" / "director"
+    key.parent.mkdir()
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "director@test", "-f", str(key)],
+                   check=True, capture_output=True)
+    assert cli("staff", "key", "刘主任", "--file", f"{key}.pub", "--as", "刘主任").code == 0
+    env = {"WUYECTL_SIGNING_KEY": str(key)}
+    done = cli("migrate", "encrypt", "--as", "刘主任", env=env)
+    assert done.code == 0, done.err
+    return env
+
+
+def test_a_claim_in_an_encrypted_office_seals_the_document_and_audits_clean(cli, office, encrypted):
+    found(cli)
+    assert claim(cli, FID, "--set", "signed=yes", "--set", f"claimant_unit={UNIT}").code == 0
+    text = (office / f"lostfound/2026-11/{FID}.yaml").read_text(encoding="utf-8")
+    assert ID_CARD not in text and "13800138000" not in text
+    assert text.count("enc:1:") == 4            # the record's two numbers and its claim event's
+    assert cli("audit", "-o", "json").out.strip() == "[]"
+    revealed = json.loads(cli("show", FID, "-o", "json", "--reveal", "--as", "刘主任", env=encrypted).out)
+    assert revealed["claimant_id_number"] == ID_CARD
