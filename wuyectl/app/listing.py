@@ -229,11 +229,16 @@ def show(office: Office, record_id: str, *, actor: str | None = None, reveal: bo
     if kind.show_referrers:
         refs = [(other, key) for other in KINDS.values() for key, target in other.refs.items() if target == kind.name]
         indexes = together(office, list({other.name: other for other, _key in refs}.values()))
+        # A kind may name this one in more than one field (a found item's finder and claimant
+        # units): its records referring by any of them, each once.
+        referrers: dict[str, tuple] = {}
+        for other, key in refs:
+            found = referrers.setdefault(other.plural, (other, {}))[1]
+            found.update({r.get("id"): r for r in referring(indexes[other.name], key, data.get("id"))})
         result["related"] = {
-            other.plural: in_order(other, [computed(office, other, marked_erased(other, revealed(other, r, opener), gone),
-                                                    now)
-                                           for r in referring(indexes[other.name], key, data.get("id"))])
-            for other, key in refs}
+            plural: in_order(other, [computed(office, other, marked_erased(other, revealed(other, r, opener), gone), now)
+                                     for r in found.values()])
+            for plural, (other, found) in referrers.items()}
     first = data.get(kind.opened_field) if kind.opened_field else None
     result["history"] = commits_of(office, loaded.relpath, since=first if isinstance(first, str) else None)
     return result

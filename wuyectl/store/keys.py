@@ -388,6 +388,7 @@ class Sealer:
         self.store = store
         self.at = at
         self._keys: dict[str, tuple[str, object]] = {}
+        self._sealed: dict[tuple[str, str, str], str] = {}
 
     def key_for(self, subject: str) -> tuple[str, object]:
         if subject not in self._keys:
@@ -400,11 +401,16 @@ class Sealer:
         return self._keys[subject]
 
     def seal(self, subject: str, sort: str, value: str) -> str:
+        """One write seals a value once: a number a step records both in a field and in its
+        event (`--set`) reads the same in both, as the audit's replay of the step expects."""
         from ..domain.privacy import mask_as, sealed_text
 
-        key_id, public = self.key_for(subject)
-        payload = _suite().encrypt(str(value).encode("utf-8"), public, info=_info(sort, key_id))
-        return sealed_text(key_id, mask_as(sort, value), _b64(payload))
+        memo = (subject, sort, str(value))
+        if memo not in self._sealed:
+            key_id, public = self.key_for(subject)
+            payload = _suite().encrypt(str(value).encode("utf-8"), public, info=_info(sort, key_id))
+            self._sealed[memo] = sealed_text(key_id, mask_as(sort, value), _b64(payload))
+        return self._sealed[memo]
 
 
 UNREADABLE = object()    # the ciphertext does not open with its key (damaged, or moved by hand)
