@@ -52,16 +52,16 @@ SCOPES = {
     "partition": ("非承重隔墙", "partition walls", ("隔墙",)),
     "doors_windows": ("户内门窗", "inner doors and windows", ("门窗",)),
     "structure": ("结构变动", "structural change", ("结构", "承重")),
-    "facade": ("外立面/外门窗/阳台", "façade, outer windows, balcony", ("外立面", "外墙", "阳台", "外窗")),
+    "facade": ("外立面/外门窗/阳台", "façade (outer walls, windows, balconies)", ("外立面", "外墙", "阳台", "外窗")),
 }
 # Seed 003 §43.3.1: 违反装修管理规定的现象 (1)–(6); a violation's subtype is its Chinese text.
 BREACHES = {
-    "alter_structure": ("擅自改变房屋结构、外观、用途或布局", "altered the structure, look, use or layout"),
-    "load_bearing": ("违章凿、拆、搭建承重墙柱梁板", "cut or built on load-bearing walls, columns, beams or slabs"),
-    "public_utilities": ("擅自拆改公用设施", "removed or altered shared utilities"),
-    "grilles": ("擅自在门窗安装网、罩、牌", "grilles, covers or signs on doors and windows"),
-    "floor_drain": ("拆除地漏盖或向地漏倾倒杂物", "removed a floor-drain cover or dumped debris in a drain"),
-    "other": ("其他违反装修管理规定的行为", "other breach of the decoration rules"),
+    "alter_structure": ("擅自改变房屋结构或外观", "unauthorised change of structure or look", ("改变结构", "改变外观")),
+    "load_bearing": ("违章凿拆承重墙柱梁板", "cutting into load-bearing walls or slabs", ("承重墙", "承重")),
+    "public_utilities": ("擅自拆改公用设施", "tampering with shared utilities", ("公用设施",)),
+    "grilles": ("擅自在门窗安装网罩牌", "grilles or signs on doors and windows", ("防盗网", "网罩")),
+    "floor_drain": ("拆除地漏盖或向地漏倾倒杂物", "floor drain uncovered or misused", ("地漏",)),
+    "other": ("其他违反装修管理规定的行为", "other breach of the decoration rules", ("其他",)),
 }
 
 HOUR_RANGE = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$"}
@@ -724,7 +724,10 @@ KIND = Kind(
             "verdict": ("验收结论", "verdict"), "owner_present": ("到场业主", "owner present"),
             "defects": ("整改项目", "to redo"), "rework_by": ("整改期限至", "redo by"),
             "refund": ("押金退还", "deposit refund"), "deductions": ("扣款", "deductions"),
-            "next_inspection": ("下次巡查", "next inspection"), "count": ("数量", "count")},
+            "next_inspection": ("下次巡查", "next inspection"), "count": ("数量", "count"),
+            # the code groups, as messages name them ("unknown scope '拆墙'")
+            "decoration_scope": ("装修项目", "scope"), "decoration_document": ("资料", "document"),
+            "decoration_breach": ("违规行为", "breach"), "decoration_verdict": ("验收结论", "verdict")},
     opened_field="applied_at",
     computed=_computed, overdue=lambda record, now: bool(record.get("overdue")), due=_due,
     people={"timeline.*.by": "timeline by", "approvals.*.by": "approved by", "inspections.*.by": "inspected by",
