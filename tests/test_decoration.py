@@ -98,10 +98,51 @@ def test_an_application_records_who_what_when_and_the_money_taken(cli, git):
         "next_inspection": None, "overdue": []}
 
 
+@pytest.mark.lang("en")
 def test_a_tenant_applies_with_the_owners_consent(cli):
-    rid = apply_(cli, "--applicant-type", "租户", "--owner-consent", "业主张三书面同意（2026-11-01 委托书）")
+    rid = apply_(cli, "--applicant-type", "租户", "--owner-consent", "业主张三书面同意（委托书）")
     data = record(cli, rid)
-    assert (data["applicant_type"], data["owner_consent"]) == ("tenant", "业主张三书面同意（2026-11-01 委托书）")
+    assert (data["applicant_type"], data["owner_consent"]) == ("tenant", "业主张三书面同意（委托书）")
+    ok(cli, "engineering-review", ZID, when="2026-11-03 10:00", who="李明")
+    assert cli("show", ZID).out.split("\nhistory:")[0] == f"""{ZID}  (decorations/2026-11/{ZID}.yaml)
+  status              permit issued
+  unit                3-2-1201
+  applicant           张伟
+  applicant is        tenant
+  owner's consent     业主张三书面同意（委托书）
+  contractor          华美装饰工程有限公司
+  workers             王建军, 刘师傅
+  scope               walls and ceilings, flooring
+  planned start       2026-11-05
+  planned end         2026-11-30
+  documents received  drawings, contractor licence, management agreement
+  applied             2026-11-02 09:00
+
+money taken:
+  deposit      2000
+  fees         300
+  receipt no.  SJ-20261102-01
+  taken by     王芳
+  taken        2026-11-02 09:00
+
+approvals:
+stage               by    at
+------------------  ----  ----------------
+engineering review  李明  2026-11-03 10:00
+
+permit:
+  valid from     2026-11-05
+  valid to       2026-11-30
+  working hours  08:00-12:00, 14:00-18:00
+  issued by      李明
+  issued         2026-11-03 10:00
+
+timeline:
+at                by    action                              note
+----------------  ----  ----------------------------------  ------
+2026-11-02 09:00  王芳  open
+2026-11-03 10:00  李明  engineering review → permit issued
+"""
 
 
 @pytest.mark.lang("en")
@@ -246,6 +287,12 @@ def test_a_breach_found_opens_a_decoration_violation_in_the_same_commit(cli, git
     ok(cli, "inspect", ZID, "--set", "breach=floor_drain", when="2026-11-09 10:00", who="王芳")
     assert record(cli)["inspections"][-1]["finding"] == "拆除地漏盖或向地漏倾倒杂物"
     assert record(cli, "W-20261109-A001")["description"] == "拆除地漏盖或向地漏倾倒杂物"
+    # a breach that threatens public safety is a major violation, reported to the director
+    ok(cli, "inspect", ZID, "--set", "breach=公用设施", "--set", "severity=重大", "--set", "finding=擅自移动燃气管道",
+       when="2026-11-10 10:00", who="李明")
+    major = record(cli, "W-20261110-A001")
+    assert (major["severity"], major["subtype"], major["timeline"][0]["note"]) == ("major", "擅自拆改公用设施",
+                                                                                 "重大违章，上报管理处主任")
     assert cli("audit", "-o", "json").out.strip() == "[]"
 
 
@@ -265,7 +312,9 @@ def test_work_outside_the_permit_is_a_finding_only_outside_it(cli, git):
                               "cutting into load-bearing walls or slabs, tampering with shared utilities, grilles or "
                               "signs on doors and windows, floor drain uncovered or misused, other breach of the "
                               "decoration rules"),
-        (("colour=red",), 3, "wuyectl: cannot --set colour with 'inspect': it sets finding, breach, outside_permit"),
+        (("colour=red",), 3,
+         "wuyectl: cannot --set colour with 'inspect': it sets finding, breach, severity, outside_permit"),
+        (("severity=major",), 5, f"wuyectl: {ZID}: a severity is the violation's: it goes with --set breach=…"),
     ]:
         args = [x for s in sets for x in ("--set", s)]
         assert refused(cli, git, "inspect", ZID, *args, when="2026-11-06 13:00") == (code, message)
@@ -352,6 +401,9 @@ def test_overdue_inspections_works_past_the_permit_or_the_redo_and_waiting_accep
     apply_(cli)
     to_works(cli)                                               # started 11-05 08:30
     assert _overdue(cli, "2026-11-08 08:30") == []
+    due = cli("get", "decorations", "--due-within", "1d", "-o", "ids", env=at("2026-11-07 09:00"))
+    assert due.out == f"{ZID}\n"        # its next inspection, 11-08 08:30
+    assert cli("get", "decorations", "--due-within", "1d", "-o", "ids", env=at("2026-11-06 09:00")).out == ""
     assert _overdue(cli, "2026-11-08 08:31") == [(ZID, ["inspection"])]
     ok(cli, "inspect", ZID, when="2026-11-08 09:00", who="王芳")
     assert _overdue(cli, "2026-11-10 09:00") == []

@@ -277,9 +277,14 @@ def _inspect(change: Change) -> None:
     finding = str(record.pop("finding", "") or "").strip()
     breach = record.pop("breach", None)
     outside = record.pop("outside_permit", None)
+    severity = record.pop("severity", None)
     entry = {"at": change.at, "by": change.actor}
     if breach not in (None, ""):
         breach = codes.resolve("decoration_breach", str(breach), what="breach")
+    if severity not in (None, ""):
+        if not breach:
+            raise Refused(_("a severity is the violation's: it goes with --set breach=…"))
+        severity = codes.resolve("severity", str(severity), what="severity")
     if outside not in (None, "", False):
         if str(outside).strip().lower() not in ("true", "yes", "y", "1", "是"):
             raise BadValue(_("outside_permit: '{value}' is not yes or no").format(value=outside))
@@ -294,9 +299,11 @@ def _inspect(change: Change) -> None:
     entry["finding"] = finding
     if breach:
         entry["breach"] = breach
-        entry["violation"] = change.open("violation", {
-            "category": "decoration", "subtype": codes.label("decoration_breach", breach, "zh"),
-            "description": finding, "unit": record["unit"], "origin": record["id"]})
+        violation = {"category": "decoration", "subtype": codes.label("decoration_breach", breach, "zh"),
+                     "description": finding, "unit": record["unit"], "origin": record["id"]}
+        if severity:   # major: a loss, or a threat to public safety (§43.3.7); reported to the director
+            violation["severity"] = severity
+        entry["violation"] = change.open("violation", violation)
     record.setdefault("inspections", [])
     record["inspections"].append(entry)
 
@@ -391,7 +398,7 @@ WORKFLOW = Workflow(
                refuse_if=lambda c: _missing_papers(c.record), effect=_director_approve),
         Action("decline", ("applied", "reviewed"), "declined", roles=ENGINEERING | DIRECTOR, needs_note=True),
         Action("start_works", ("approved",), "works", roles=INSPECTORS, refuse_if=_refuse_start, effect=_start),
-        Action("inspect", ("works",), None, roles=INSPECTORS, settable=("finding", "breach", "outside_permit"),
+        Action("inspect", ("works",), None, roles=INSPECTORS, settable=("finding", "breach", "severity", "outside_permit"),
                effect=_inspect, opens=("violation",)),
         Action("finish_works", ("works",), "completed", roles=INSPECTORS, effect=_finish),
         Action("accept_works", ("completed",), None, roles=ACCEPTORS,
@@ -658,7 +665,7 @@ KIND = Kind(
                  "start", "end", "documents", "applied_at", "works_started_at", "finished_at", "rework_by",
                  "next_inspection", "overdue", "note"),
     show_cells={"documents": _labels("decoration_document", "documents"),
-                "workers": lambda d, lang, reveal: "、".join(d.get("workers") or ())},
+                "workers": lambda d, lang, reveal: ("、" if lang == "zh" else ", ").join(d.get("workers") or ())},
     show_sections=("paid", "approvals", "permit", "inspections", "acceptances", "refund", "timeline"),
     code_fields={"status": "decoration_status", "applicant_type": "applicant_type", "scope": "decoration_scope",
                  "documents": "decoration_document", "breach": "decoration_breach",
