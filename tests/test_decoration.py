@@ -60,7 +60,8 @@ def full_workflow(cli) -> None:
     acceptance redone; the deposit refunded less deductions."""
     ok(cli, "open", "decoration", *WHO, "--scope", "结构", *DATES, *PAPERS[:-2], "--fees", "300", "--receipt",
        "SJ-20261102-01", when="2026-11-02 09:00", who="王芳")
-    ok(cli, "supplement", ZID, "--set", "received=协议", "--set", "deposit=2000", when="2026-11-02 15:00", who="王芳")
+    ok(cli, "supplement", ZID, "--set", "received=协议", "--set", "deposit=2000", "--set", "receipt=SJ-20261102-02",
+       when="2026-11-02 15:00", who="王芳")
     ok(cli, "engineering-review", ZID, when="2026-11-03 10:00", who="李明")
     ok(cli, "director-approve", ZID, "--note", "拆除非承重墙需加固", when="2026-11-04 10:00", who=DIRECTOR)
     ok(cli, "start-works", ZID, when="2026-11-05 08:30", who="李明")
@@ -91,8 +92,8 @@ def test_an_application_records_who_what_when_and_the_money_taken(cli, git):
         "id": ZID, "status": "applied", "unit": UNIT, "applicant": "张伟", "applicant_type": "owner",
         "contractor": "华美装饰工程有限公司", "workers": ["王建军", "刘师傅"], "scope": ["walls", "floor"],
         "start": "2026-11-05", "end": "2026-11-30", "documents": ["drawings", "licence", "agreement"],
-        "paid": {"deposit": 2000, "fees": 300, "receipt": "SJ-20261102-01", "taken_by": "王芳",
-                 "taken_at": "2026-11-02T09:00:00+08:00"},
+        "paid": [{"deposit": 2000, "fees": 300, "receipt": "SJ-20261102-01", "taken_by": "王芳",
+                  "taken_at": "2026-11-02T09:00:00+08:00"}],
         "applied_at": "2026-11-02T09:00:00+08:00",
         "timeline": [{"at": "2026-11-02T09:00:00+08:00", "by": "王芳", "action": "open"}],
         "next_inspection": None, "overdue": []}
@@ -119,11 +120,9 @@ def test_a_tenant_applies_with_the_owners_consent(cli):
   applied             2026-11-02 09:00
 
 money taken:
-  deposit      2000
-  fees         300
-  receipt no.  SJ-20261102-01
-  taken by     王芳
-  taken        2026-11-02 09:00
+deposit    fees    receipt no.     taken by    taken
+---------  ------  --------------  ----------  ----------------
+2000       300     SJ-20261102-01  王芳        2026-11-02 09:00
 
 approvals:
 stage               by    at
@@ -164,6 +163,8 @@ def test_bad_applications_are_one_line_and_write_nothing(cli, git):
          "bathroom, partition walls, inner doors and windows, structural change, façade (outer walls, windows, "
          "balconies) (did you mean 'partition walls'?)"),
         ((*base, "--deposit", "2000"), "王芳", 5, "wuyectl: money taken is recorded with its receipt: --receipt NO"),
+        ((*base, "--receipt", "SJ-1"), "王芳", 5,
+         "wuyectl: a receipt is for money taken: --deposit AMOUNT and/or --fees AMOUNT"),
         ((*base, "--deposit", "两千", "--receipt", "SJ-1"), "王芳", 3, "wuyectl: --deposit: '两千' is not a number"),
         (base, "李明", 6,
          "wuyectl: 李明 (technician) may not take a decoration application: needs clerk, director or supervisor"),
@@ -202,8 +203,8 @@ def test_engineering_reviews_and_its_approval_issues_the_permit(cli, git):
     data = record(cli)
     assert data["status"] == "approved"
     assert data["documents"] == ["drawings", "licence", "agreement"]
-    assert data["paid"] == {"deposit": 2000, "receipt": "SJ-7", "taken_by": "王芳",
-                            "taken_at": "2026-11-03T09:15:00+08:00"}
+    assert data["paid"] == [{"deposit": 2000, "fees": 0, "receipt": "SJ-7", "taken_by": "王芳",
+                             "taken_at": "2026-11-03T09:15:00+08:00"}]
     assert data["approvals"] == [{"stage": "engineering", "by": "李明", "at": "2026-11-03T10:00:00+08:00"}]
     assert data["permit"] == {"valid_from": "2026-11-05", "valid_to": "2026-11-30",
                               "hours": ["08:00-12:00", "14:00-18:00"], "issued_by": "李明",
@@ -450,11 +451,10 @@ SHOWN = f"""{ZID}  (decorations/2026-11/{ZID}.yaml)
   完工时间    2026-11-19 10:00
 
 收费记录:
-  装修押金    2000
-  装修管理费  300
-  收据号      SJ-20261102-01
-  收款人      王芳
-  收款时间    2026-11-02 15:00
+装修押金    装修管理费    收据号          收款人    收款时间
+----------  ------------  --------------  --------  ----------------
+0           300           SJ-20261102-01  王芳      2026-11-02 09:00
+2000        0             SJ-20261102-02  王芳      2026-11-02 15:00
 
 审批记录:
 环节        经办人    时间              说明
@@ -494,7 +494,7 @@ SHOWN = f"""{ZID}  (decorations/2026-11/{ZID}.yaml)
 时间              经办人    动作                     说明
 ----------------  --------  -----------------------  ----------------------------------------
 2026-11-02 09:00  王芳      登记
-2026-11-02 15:00  王芳      补交资料                 补交资料 协议；装修押金 2000
+2026-11-02 15:00  王芳      补交资料                 补交资料 协议；装修押金 2000；收据号 SJ…
 2026-11-03 10:00  李明      工程部审核 → 待主任审批
 2026-11-04 10:00  刘主任    主任审批                 拆除非承重墙需加固
 2026-11-05 08:30  李明      开工
@@ -568,7 +568,7 @@ def test_a_hand_edit_taking_out_the_directors_approval_is_caught(cli, git, offic
     checked = cli("validate", f"decorations/2026-11/{ZID}.yaml")
     assert checked.code == 7
     assert checked.out.splitlines()[0] == (
-        f"decorations/2026-11/{ZID}.yaml:27:1: structural change: structural and façade changes need the director's "
+        f"decorations/2026-11/{ZID}.yaml:32:1: structural change: structural and façade changes need the director's "
         "approval")
     git("commit", "-qam", "tidy", "--no-verify")   # (the hook refuses it; a hand commit goes around it)
     codes = {f["code"] for f in json.loads(cli("audit", "-o", "json").out)}
@@ -585,7 +585,8 @@ def test_checks_of_the_permit_the_refund_and_the_acceptance(cli, office):
         return sorted((c.code, path) for c in KIND.checks for path, _m in c.run(data, Ctx()))
 
     permit = {"valid_from": "2026-11-05", "valid_to": "2026-11-30", "hours": ["08:00-12:00", "14:00-18:00"]}
-    good = {"status": "refunded", "scope": ["walls"], "permit": permit, "paid": {"deposit": 2000},
+    good = {"status": "refunded", "scope": ["walls"], "permit": permit,
+            "paid": [{"deposit": 1500, "fees": 200}, {"deposit": 500, "fees": 0}],
             "approvals": [{"stage": "engineering"}], "works_started_at": "2026-11-05T08:30:00+08:00",
             "inspections": [{"at": "2026-11-06T20:00:00+08:00", "outside_permit": True}],
             "acceptances": [{"at": "2026-11-07T10:00:00+08:00", "verdict": "pass"}],

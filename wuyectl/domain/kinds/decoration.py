@@ -143,9 +143,9 @@ def _new(values: dict, person: Mapping, at: str, ctx) -> dict:
         record["workers"] = list(dict.fromkeys(workers))
     record.update({"scope": scope, "start": start.isoformat(), "end": end.isoformat(),
                    "documents": _codes_of("decoration_document", values.get("documents"), "--documents")})
-    paid = _paid({}, values, person["name"], at)
-    if paid:
-        record["paid"] = paid
+    payment = _payment(values, person["name"], at)
+    if payment:
+        record["paid"] = [payment]
     if values.get("note"):
         record["note"] = str(values["note"])
     record["applied_at"] = at
@@ -153,21 +153,26 @@ def _new(values: dict, person: Mapping, at: str, ctx) -> dict:
     return record
 
 
-def _paid(paid: Mapping, values: Mapping, by: str, at: str) -> dict:
-    """The money taken (a record of it, not a payment): deposit, fees, the receipt, by whom."""
-    out = dict(paid)
-    for key, what in (("deposit", "--deposit"), ("fees", "--fees")):
-        if values.get(key) not in (None, ""):
-            out[key] = read_amount(values[key], what)
+def _payment(values: Mapping, by: str, at: str) -> dict | None:
+    """Money taken (a record of it, not a payment system): the deposit and the fees, the
+    receipt given for them, by whom and when; None when no money is named."""
+    amounts = {key: read_amount(values[key], what) for key, what in (("deposit", "--deposit"), ("fees", "--fees"))
+               if values.get(key) not in (None, "")}
     receipt = str(values.get("receipt") or "").strip()
-    if receipt:
-        out["receipt"] = receipt
-    if out == dict(paid):
-        return out
-    if not out.get("receipt"):
+    if not amounts and not receipt:
+        return None
+    if not amounts:
+        raise Refused(_("a receipt is for money taken: --deposit AMOUNT and/or --fees AMOUNT"))
+    if not receipt:
         raise Refused(_("money taken is recorded with its receipt: --receipt NO"))
-    out.update({"taken_by": by, "taken_at": at})
-    return {k: out[k] for k in ("deposit", "fees", "receipt", "taken_by", "taken_at") if k in out}
+    # both amounts, 0 for the one not taken: every payment reads the same (a table in `show`)
+    return {"deposit": amounts.get("deposit", 0), "fees": amounts.get("fees", 0), "receipt": receipt,
+            "taken_by": by, "taken_at": at}
+
+
+def deposit_of(record: Mapping) -> float | int:
+    """The deposit taken, over every payment."""
+    return sum(p.get("deposit") or 0 for p in record.get("paid") or () if isinstance(p, Mapping))
 
 
 # -- approval --------------------------------------------------------------------------------
@@ -176,7 +181,7 @@ def _missing_papers(record: Mapping) -> str | None:
     if missing:
         return _("the documents are not all received: {missing} (wuyectl supplement ID --set received=…)").format(
             missing=codes.shown_list("decoration_document", missing))
-    if not (record.get("paid") or {}).get("deposit"):
+    if not deposit_of(record):
         return _("the deposit is not taken (wuyectl supplement ID --set deposit=AMOUNT --set receipt=NO)")
     return None
 
@@ -189,9 +194,11 @@ def _supplement(change: Change) -> None:
     if received not in (None, ""):
         more = _codes_of("decoration_document", re.split(r"[,，、\s]+", str(received)), "received")
         record["documents"] = list(dict.fromkeys([*(record.get("documents") or []), *more]))
-    if given:
-        record["paid"] = _paid(record.get("paid") or {}, given, change.actor, change.at)
-    if received in (None, "") and not given:
+    payment = _payment(given, change.actor, change.at)
+    if payment:
+        record.setdefault("paid", [])
+        record["paid"].append(payment)
+    if received in (None, "") and not payment:
         raise Refused(_("nothing to add: --set received=DOCUMENTS, or --set deposit=AMOUNT --set receipt=NO"))
 
 
@@ -370,7 +377,7 @@ def read_deductions(text) -> list[dict]:
 def _refund(change: Change) -> None:
     record = change.record
     deductions = read_deductions(record.pop("deductions", None))
-    deposit = (record.get("paid") or {}).get("deposit") or 0
+    deposit = deposit_of(record)
     total = sum(d["amount"] for d in deductions)
     if total > deposit:
         raise Refused(_("deductions of {total} are more than the deposit ({deposit})").format(
@@ -523,7 +530,7 @@ def _refund_adds_up(data, ctx):
         if data.get("status") == "refunded":
             yield ("status",), _("a refunded application records its refund")
         return
-    deposit = (data.get("paid") or {}).get("deposit") or 0
+    deposit = deposit_of(data)
     deducted = sum(d.get("amount") or 0 for d in refund.get("deductions") or () if isinstance(d, Mapping))
     if refund.get("deposit") != deposit or abs((refund.get("amount") or 0) - (deposit - deducted)) > 0.005:
         yield ("refund", "amount"), _("the refund is the deposit ({deposit}) less its deductions ({deducted})").format(
@@ -738,7 +745,7 @@ KIND = Kind(
     opened_field="applied_at",
     computed=_computed, overdue=lambda record, now: bool(record.get("overdue")), due=_due,
     people={"timeline.*.by": "timeline by", "approvals.*.by": "approved by", "inspections.*.by": "inspected by",
-            "acceptances.*.by": "accepted by", "paid.taken_by": "taken by", "permit.issued_by": "issued by",
+            "acceptances.*.by": "accepted by", "paid.*.taken_by": "taken by", "permit.issued_by": "issued by",
             "refund.approved_by": "refund approved by"},
     refs={"unit": "owner"},
     editable=("workers", "note"),
