@@ -724,7 +724,7 @@ KIND = Kind(
             "workers": ("施工人员", "workers"), "scope": ("装修项目", "scope"), "flag": ("重点", "flagged"),
             "start": ("计划开工", "planned start"), "end": ("计划完工", "planned end"),
             "documents": ("已收资料", "documents received"), "received": ("补交资料", "documents received"),
-            "paid": ("收费记录", "money taken"), "deposit": ("装修押金", "deposit"),
+            "paid": ("收费记录", "money taken"), "deposit": ("押金", "deposit"),
             "fees": ("装修管理费", "fees"), "receipt": ("收据号", "receipt no."), "taken_by": ("收款人", "taken by"),
             "taken_at": ("收款时间", "taken"), "applied_at": ("申请时间", "applied"),
             "approvals": ("审批记录", "approvals"), "permit": ("施工许可", "permit"),
