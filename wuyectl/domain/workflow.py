@@ -215,7 +215,8 @@ def apply(workflow: Workflow, change: Change, *, record_id: str, sets: Mapping[s
         raise Refused(_("{id}: cannot {action}: the {kind} is {state}; allowed now: {allowed}").format(
             id=record_id, action=codes.shown("action", action.name), kind=_noun(workflow),
             state=_state(workflow, state),
-            allowed=codes.shown_list("action", allowed) if allowed else _("nothing (it is finished)")))
+            allowed=codes.shown_list("action", allowed) if allowed else
+            _("nothing (it is finished)") if state in workflow.terminal else _("nothing yet")))
     if action.categories is not None and category not in action.categories:
         raise Refused(_("{id}: '{action}' is only for {categories}, not {category}").format(
             id=record_id, action=codes.shown("action", action.name),
