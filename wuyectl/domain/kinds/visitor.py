@@ -232,10 +232,10 @@ KIND = Kind(
                  "note"),
     show_cells={"late_registration": _late_shown},
     show_sections=("timeline",),
-    code_fields={"status": "visitor_status", "gender": "gender", "id_type": "id_document"},
+    code_fields={"status": "visitor_status", "gender": "gender", "id_type": "id_type"},
     codes={
         "visitor_status": {"in": ("在访", "in"), "out": ("已离开", "signed out")},
-        "id_document": {
+        "id_type": {
             "id_card": ("身份证", "ID card"),
             "passport": ("护照", "passport"),
             "hk_macau_permit": ("港澳通行证", "HK/Macau permit"),
