@@ -64,7 +64,9 @@ def _collect(change: Change) -> None:
     record["collected_at"] = change.at
     record["handed_by"] = change.actor
     collector = str(record.get("collector") or "").strip()
-    record["on_behalf"] = bool(collector) and collector != record.get("addressee")
+    if not collector or not record.get("signature"):
+        return   # the action's `requires` says what is missing
+    record["on_behalf"] = collector != record.get("addressee")
     if record["on_behalf"] and not record.get("relation"):
         raise Refused(_("{collector} is not the addressee ({addressee}): say who they are to them "
                         "(--set relation=家人/同事/…)").format(collector=collector, addressee=record.get("addressee")))
