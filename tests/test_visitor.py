@@ -220,3 +220,19 @@ def test_a_short_document_number_is_mostly_hidden(number):
 
 def test_its_declaration_names_its_personal_fields():
     assert KINDS["visitor"].personal == {"id_number": "id_card", "phone": "phone"}
+
+
+def test_in_an_encrypted_office_the_numbers_are_sealed_as_written(cli, office, keygen, guard):
+    key = keygen("director")
+    assert cli("staff", "key", "刘主任", "--file", f"{key}.pub", "--as", "刘主任").code == 0
+    env = {"WUYECTL_SIGNING_KEY": str(key)}
+    assert cli("migrate", "encrypt", "--as", "刘主任", env=env).code == 0
+    assert _visitor(cli).code == 0
+    text = (office / PATH).read_text(encoding="utf-8")
+    assert ID_CARD not in text and "13712345678" not in text
+    assert "id_number: enc:1:G-20261122-A001." in text and ":1101**********002X:" in text
+    assert cli("validate").code == 0
+    shown = json.loads(cli("show", GID, "-o", "json", "--reveal", "--as", "刘主任", env=env).out)
+    assert (shown["id_number"], shown["phone"]) == (ID_CARD, "13712345678")
+    assert json.loads(cli("show", GID, "-o", "json", "--as", "王芳").out)["id_number"] == "1101**********002X"
+    assert cli("audit", "-o", "json").out.strip() == "[]"
