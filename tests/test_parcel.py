@@ -4,6 +4,7 @@ page, the front desk's report, validate and audit."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -184,7 +185,7 @@ def test_a_hand_edit_is_caught_by_validate_and_audit(cli, office, git):
 def test_overdue_is_waiting_past_the_policys_days(days, hours):
     """A waiting item is overdue exactly from received + keep_days; a collected one never."""
     received = "2026-11-01T09:00:00+08:00"
-    now = read_iso(received).replace(minute=0) + __import__("datetime").timedelta(hours=hours)
+    now = read_iso(received) + timedelta(hours=hours)
     policy = {"parcel": {"keep_days": days}}
     waiting = _computed({"status": "notified", "received_at": received}, now, policy)
     assert waiting["overdue"] == (hours >= days * 24)

@@ -16,7 +16,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Mapping
 
-from ...errors import BadValue, NotPermitted, Refused
+from ...errors import NotPermitted, Refused
 from ...i18n import N_, _
 from ...timeutil import read_iso, short
 from .. import codes
