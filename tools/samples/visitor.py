@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from make_sample import CLERKS, GIVEN, GUARDS, LAST, SURNAMES, api, day
+from make_sample import ADULT_F, ADULT_M, CLERKS, GIVEN, GUARDS, LAST, MALE_GIVEN, SURNAMES, api, day
 
 from wuyectl.domain.kinds import KINDS
 from wuyectl.domain.privacy import id_card_check_digit
@@ -38,9 +38,11 @@ def make(story, units: list[str]) -> None:
     works = [u for u in units[:39] if story.households[u]["occupancy"] == "decorating"]
     used: set[str] = set()
 
+    men, women = sorted(MALE_GIVEN) + ADULT_M, [g for g in GIVEN if g not in MALE_GIVEN] + ADULT_F
+
     def name(male: bool) -> str:
         while True:
-            given = rng.choice(GIVEN)
+            given = rng.choice(men if male else women)
             text = rng.choice(SURNAMES) + given
             if text not in used and text not in story.names:
                 used.add(text)
