@@ -155,18 +155,19 @@ def test_update_help_lists_a_new_kinds_actions(cli):
     from wuyectl.domain.kinds import Kind, dated, register, unregister
     from wuyectl.domain.workflow import ALL_STAFF, Action, Workflow
 
-    register(Kind(name="parcel", plural="parcels", folder="parcels", id_form="P-20261122-A001",
-                  id_re=_re.compile(r"P-\d{8}-[A-Z]\d{3}"), path_of=dated("parcels"),
-                  workflow=Workflow(kind="parcel", states=("held", "collected"), initial="held",
-                                    terminal=("collected",),
-                                    actions={"collect": Action("collect", ("held",), "collected", ALL_STAFF)}),
-                  codes={"action": {"collect": ("取件", "collect")}}))
+    # (a kind no module declares: registering and dropping a real one's name would take it away)
+    register(Kind(name="locker", plural="lockers", folder="lockers", id_form="L-20261122-A001",
+                  id_re=_re.compile(r"L-\d{8}-[A-Z]\d{3}"), path_of=dated("lockers"),
+                  workflow=Workflow(kind="locker", states=("held", "emptied"), initial="held",
+                                    terminal=("emptied",),
+                                    actions={"pick_up": Action("pick_up", ("held",), "emptied", ALL_STAFF)}),
+                  codes={"action": {"pick_up": ("取件", "pick up")}}))
     try:
         rows = _actions_section(cli("update", "--help", env=EN).out)
-        assert rows["parcel"] == "collect 取件"
+        assert rows["locker"] == "pick_up 取件"
     finally:
-        unregister("parcel")
-        codes.CODES["action"].pop("collect", None)
+        unregister("locker")
+        codes.CODES["action"].pop("pick_up", None)
 
 
 # -- codes in the words an office uses ---------------------------------------------------------

@@ -153,12 +153,16 @@ def mask_phone(value) -> str:
 
 
 def mask_id_card(value) -> str:
+    """An identity document's number: an ID card's (15 or 18) keeps its first 4 and last 4; a
+    shorter one (passport E12345678, 港澳通行证) its first and last 3; 8 or fewer none."""
     stored = _as_stored(value, "********")
     if stored is not None:
         return stored
     text = "" if value is None else str(value)
     if len(text) <= 8:
         return "*" * len(text)
+    if len(text) < 15:   # another identity document (passport, permit: 9-11): an ID card's 4 + 4 would show it all
+        return text[:1] + "*" * (len(text) - 4) + text[-3:]
     return text[:4] + "*" * (len(text) - 8) + text[-4:]
 
 
