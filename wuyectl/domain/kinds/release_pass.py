@@ -19,7 +19,7 @@ from typing import Mapping
 
 from ...errors import BadValue, NotFound, Refused
 from ...i18n import _
-from ...timeutil import moment, read_iso, short
+from ...timeutil import read_iso, short
 from .. import codes
 from ..workflow import DESK, Action, Change, Workflow
 from . import Check, DeskPart, Figure, Kind, Setting, dated, kind_named
@@ -31,7 +31,7 @@ def _owners_of(household: Mapping) -> list[str]:
     return [str(o.get("name")).strip() for o in household.get("owners") or [] if isinstance(o, Mapping) and o.get("name")]
 
 
-def valid_until(issued_at: str, days: int) -> str:
+def expiry(issued_at: str, days: int) -> str:
     """The last moment a pass issued at `issued_at` is valid: the end of its `days`-th day."""
     issued = read_iso(issued_at)
     last = datetime.combine(issued.date() + timedelta(days=days - 1), time(23, 59, 59), tzinfo=issued.tzinfo)
@@ -63,13 +63,13 @@ def _new(values: dict, person: Mapping, at: str, ctx) -> dict:
                         "--fees-cleared-by NAME (who confirmed it)"))
     record = {"status": "issued", **{k: v for k, v in values.items() if v not in (None, "", [])},
               "unit": unit, "goods": goods, "owner": owner, "issued_at": at,
-              "valid_until": valid_until(at, int(KIND.setting(ctx.policy, "valid_days"))),
+              "expires_at": expiry(at, int(KIND.setting(ctx.policy, "valid_days"))),
               "timeline": [{"at": at, "by": person["name"], "action": "open"}]}
     return record
 
 
 def _refuse_release(change: Change) -> str | None:
-    until = change.record.get("valid_until")
+    until = change.record.get("expires_at")
     if not change.at or not until:   # no time to judge by (listing what a state allows)
         return None
     if read_iso(change.at) > read_iso(until):
@@ -99,8 +99,8 @@ WORKFLOW = Workflow(
 # -- time --------------------------------------------------------------------------------------
 def _computed(record: dict, now: datetime, policy) -> dict:
     out = dict(record)
-    out["expired"] = record.get("status") == "issued" and bool(record.get("valid_until")) \
-        and now > read_iso(record["valid_until"])
+    out["expired"] = record.get("status") == "issued" and bool(record.get("expires_at")) \
+        and now > read_iso(record["expires_at"])
     return out
 
 
@@ -109,9 +109,9 @@ def _overdue(record: dict, now: datetime) -> bool:
 
 
 def _due(record: dict, now: datetime) -> list[datetime]:
-    if record.get("status") != "issued" or not record.get("valid_until"):
+    if record.get("status") != "issued" or not record.get("expires_at"):
         return []
-    return [read_iso(record["valid_until"])]
+    return [read_iso(record["expires_at"])]
 
 
 # -- checks ------------------------------------------------------------------------------------
@@ -127,12 +127,12 @@ def _released(data, ctx):
         if not data.get(key):
             yield ("status",), _("a released pass records {field}").format(field=key)
     try:
-        late = data.get("released_at") and data.get("valid_until") and \
-            read_iso(data["released_at"]) > read_iso(data["valid_until"])
+        late = data.get("released_at") and data.get("expires_at") and \
+            read_iso(data["released_at"]) > read_iso(data["expires_at"])
     except (TypeError, ValueError):
         return   # the schema reports a time it cannot read
     if late:
-        yield ("released_at",), _("released after the pass expired ({until})").format(until=data["valid_until"])
+        yield ("released_at",), _("released after the pass expired ({until})").format(until=data["expires_at"])
 
 
 # -- listing -----------------------------------------------------------------------------------
@@ -166,8 +166,8 @@ def state_at(record: Mapping, as_of: datetime) -> str:
     if _event_at(record, "release", as_of):
         return "released"
     voided = _event_at(record, "void", as_of)
-    ended = read_iso(record["valid_until"]) < as_of
-    if voided and not (ended and read_iso(voided) > read_iso(record["valid_until"])):
+    ended = read_iso(record["expires_at"]) < as_of
+    if voided and not (ended and read_iso(voided) > read_iso(record["expires_at"])):
         return "void"
     return "expired" if ended else "issued"
 
@@ -180,13 +180,13 @@ def _desk(records_of, period, as_of, policy, lang) -> DeskPart:
     expired = [p for p in issued if state_at(p, as_of) == "expired"]
     sep = "、" if lang == "zh" else ", "
     rows = [[p["id"], codes.label("pass_state", state_at(p, as_of), lang), p["unit"], sep.join(p["goods"]),
-             p.get("owner", ""), p.get("tenant", ""), short(p["issued_at"]), short(p["valid_until"]),
+             p.get("owner", ""), p.get("tenant", ""), short(p["issued_at"]), short(p["expires_at"]),
              short(_event_at(p, "release", as_of)), p.get("released_by", "") if _event_at(p, "release", as_of) else ""]
             for p in issued]
     return DeskPart(figures=[(ISSUED, len(issued), None), (RELEASED, released, None), (EXPIRED, len(expired), None),
                              (VOIDED, voided, None)],
                     tables=[("issued", ("本期开具的放行条", "Passes issued"),
-                             ("id", "state", "unit", "goods", "owner", "tenant", "issued_at", "valid_until",
+                             ("id", "state", "unit", "goods", "owner", "tenant", "issued_at", "expires_at",
                               "released_at", "released_by"), rows)])
 
 
@@ -195,18 +195,17 @@ KIND = Kind(
     id_re=re.compile(r"R-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("passes"),
     stem=lambda day, station: f"R-{day:%Y%m%d}-{station}",
     workflow=WORKFLOW,
-    columns=("id", "status", "unit", "goods", "owner", "tenant", "issued_at", "valid_until", "released_at",
+    columns=("id", "status", "unit", "goods", "owner", "tenant", "issued_at", "expires_at", "released_at",
              "released_by"),
     export_columns=("id", "status", "unit", "goods", "owner", "tenant", "owner_consent", "carried_by",
-                    "fees_cleared_by", "issued_by", "issued_at", "valid_until", "released_at", "released_by", "gate",
+                    "fees_cleared_by", "issued_by", "issued_at", "expires_at", "released_at", "released_by", "gate",
                     "expired"),
-    cells={"status": _status, "issued_by": _issued_by,
-           "valid_until": lambda d, lang, reveal: moment(d.get("valid_until"))},
+    cells={"status": _status, "issued_by": _issued_by},
     clip_widths={"goods": 24, "owner_consent": 30},
-    narrow=("tenant", "released_by", "released_at", "valid_until", "goods"),
+    narrow=("tenant", "released_by", "released_at", "expires_at", "goods"),
     open_by_default=False, order_by="issued_at",
     show_fields=("status", "unit", "goods", "owner", "tenant", "owner_consent", "carried_by", "fees_cleared_by",
-                 "issued_by", "issued_at", "valid_until", "released_at", "released_by", "gate", "note"),
+                 "issued_by", "issued_at", "expires_at", "released_at", "released_by", "gate", "note"),
     show_sections=("timeline",),
     code_fields={"status": "pass_status"},
     codes={
@@ -219,7 +218,7 @@ KIND = Kind(
             "tenant": ("租户", "tenant"), "owner_consent": ("业主书面同意", "owner's written consent"),
             "carried_by": ("搬运人", "carried by"), "fees_cleared_by": ("费用结清确认人", "fees cleared (confirmed by)"),
             "issued_by": ("开具人", "issued by"), "issued_at": ("开具时间", "issued"),
-            "valid_until": ("有效期至", "valid until"), "released_at": ("放行时间", "released"),
+            "expires_at": ("有效期至", "valid until"), "released_at": ("放行时间", "released"),
             "released_by": ("放行保安", "released by"), "gate": ("出口", "gate"), "expired": ("已过期", "expired")},
     opened_field="issued_at",
     computed=_computed, overdue=_overdue, due=_due,
