@@ -5,8 +5,10 @@ the month's report), the next shift's handover, validation and audit."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, strategies as st
 
 from wuyectl.domain.kinds import kind_named
 
@@ -232,3 +234,16 @@ def test_validate_and_audit_catch_a_hand_edit(cli, git, office, guards):
     git("commit", "-q", "--no-verify", "-am", "删掉工单号")
     found = json.loads(cli("audit", "-o", "json").out)
     assert {(f["code"], f["path"]) for f in found} == {("A-hand-edit", PATH), ("A-invalid", PATH)}
+
+
+@given(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 12, 31)))
+def test_an_entry_belongs_to_the_shift_running_at_its_time(moment):
+    from wuyectl.domain.kinds.duty import shift_key, shift_of
+
+    when = moment.replace(tzinfo=timezone(timedelta(hours=8)), microsecond=0)
+    shift = shift_of(when)
+    assert shift == ("day" if 8 <= when.hour < 20 else "night")
+    name, began = shift_key({"logged_at": when.isoformat(), "shift": shift})
+    # a shift starts on the day it is named by: 08:00 for the day shift, 20:00 for the night's
+    start = datetime.fromisoformat(f"{began}T{'08' if shift == 'day' else '20'}:00:00+08:00")
+    assert name == shift and start <= when < start + timedelta(hours=12)
