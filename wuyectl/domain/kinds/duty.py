@@ -96,7 +96,7 @@ def _new(values: dict, person: Mapping, at: str, ctx) -> dict:
             "category": "repair", "department": department, "urgency": urgency, "reporter": person["name"],
             "location": {"place": area},
             "description": f"{what}发现{codes.label('duty_item', item, 'zh')}异常：{note}",
-            "origin": getattr(ctx, "record_id", None)})
+            "origin": ctx.id})
         seen.append({"item": item, "normal": False, "note": note, "ticket": ticket})
     if seen:
         record["seen"] = sorted(seen, key=lambda s: ITEMS.index(s["item"]))
