@@ -42,11 +42,11 @@ def test_an_abnormal_item_opens_a_linked_ticket_in_the_same_commit(cli, git, off
         "area: 3栋、4栋\n"
         "logged_at: 2026-11-22T21:10:00+08:00\n"
         "seen:\n"
-        "  - item: doors\n"
+        "  - point: doors\n"
         "    normal: true\n"
-        "  - item: lighting\n"
+        "  - point: lighting\n"
         "    normal: true\n"
-        "  - item: fire\n"
+        "  - point: fire\n"
         "    normal: false\n"
         "    note: 3栋2单元灭火器压力不足\n"
         "    ticket: T-20261122-A001\n"
@@ -76,7 +76,7 @@ def test_an_abnormal_item_opens_a_linked_ticket_in_the_same_commit(cli, git, off
         "  区域      3栋、4栋\n"
         "\n"
         "查看项目:\n"
-        "项目      正常    说明                    工单\n"
+        "检查项    正常    说明                    工单\n"
         "--------  ------  ----------------------  ---------------\n"
         "门窗      是\n"
         "照明      是\n"
@@ -199,9 +199,9 @@ def test_the_handover_sheet_and_the_month_show_entries_abnormal_items_and_gaps(c
         {"logged_at": "22:05", "id": "D-20261122-A003", "shift": "夜班", "type": "巡逻", "logged_by": "马俊",
          "area": "北门", "normal_items": 1, "abnormal_items": "道闸", "note": ""}]
     assert sheet["sections"]["duty.abnormal"]["rows"] == [
-        {"logged_at": "2026-11-22 20:40", "id": "D-20261122-A002", "shift": "夜班", "type": "查看", "item": "电梯",
+        {"logged_at": "2026-11-22 20:40", "id": "D-20261122-A002", "shift": "夜班", "type": "查看", "point": "电梯",
          "note": "2号客梯按钮失灵", "ticket": "T-20261122-A001"},
-        {"logged_at": "2026-11-22 22:05", "id": "D-20261122-A003", "shift": "夜班", "type": "巡逻", "item": "道闸",
+        {"logged_at": "2026-11-22 22:05", "id": "D-20261122-A003", "shift": "夜班", "type": "巡逻", "point": "道闸",
          "note": "北门道闸不抬杆", "ticket": "T-20261122-A002"}]
     assert sheet["sections"]["duty.gaps"]["rows"] == []
     after = json.loads(cli("report", "handover", "--date", "2026-11-23", "-o", "json", "--lang", "en",

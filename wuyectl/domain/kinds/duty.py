@@ -87,7 +87,7 @@ def _new(values: dict, person: Mapping, at: str, ctx) -> dict:
         if same:
             previous = max(same, key=lambda r: read_iso(r["logged_at"]))
             record["previous_patrol"], record["previous_patrol_at"] = previous["id"], previous["logged_at"]
-    seen = [{"item": item, "normal": True} for item in ok]
+    seen = [{"point": item, "normal": True} for item in ok]
     area = record.get("area") or DEFAULT_AREA[kind]
     for item, note in abnormal:
         department, urgency = TICKET_OF[item]
@@ -97,9 +97,9 @@ def _new(values: dict, person: Mapping, at: str, ctx) -> dict:
             "location": {"place": area},
             "description": f"{what}发现{codes.label('duty_item', item, 'zh')}异常：{note}",
             "origin": ctx.id})
-        seen.append({"item": item, "normal": False, "note": note, "ticket": ticket})
+        seen.append({"point": item, "normal": False, "note": note, "ticket": ticket})
     if seen:
-        record["seen"] = sorted(seen, key=lambda s: ITEMS.index(s["item"]))
+        record["seen"] = sorted(seen, key=lambda s: ITEMS.index(s["point"]))
     if values.get("note"):
         record["note"] = values["note"]
     record["timeline"] = [{"at": at, "by": person["name"], "action": "open"}]
@@ -184,7 +184,7 @@ def _normal(data, lang, reveal):
 
 
 def _abnormal_items(data, lang, reveal):
-    return _sep(lang).join(codes.label("duty_item", s["item"], lang) for s in data.get("seen") or []
+    return _sep(lang).join(codes.label("duty_item", s["point"], lang) for s in data.get("seen") or []
                            if not s.get("normal"))
 
 
@@ -221,7 +221,7 @@ def _entries(records_of, period, as_of) -> list[dict]:
 
 def _abnormal_rows(entries, lang) -> list[list]:
     return [[short(r["logged_at"]), r["id"], codes.label("duty_shift", r.get("shift"), lang),
-             codes.label("duty_type", r.get("type"), lang), codes.label("duty_item", s["item"], lang),
+             codes.label("duty_type", r.get("type"), lang), codes.label("duty_item", s["point"], lang),
              s.get("note", ""), s.get("ticket", "")]
             for r in entries for s in r.get("seen") or [] if not s.get("normal")]
 
@@ -232,7 +232,7 @@ def _gap_rows(entries, policy) -> list[list]:
             for r in entries if r.get("type") == "patrol" and (gap_minutes(r) or 0) > limit]
 
 
-ABNORMAL_COLUMNS = ("logged_at", "id", "shift", "type", "item", "note", "ticket")
+ABNORMAL_COLUMNS = ("logged_at", "id", "shift", "type", "point", "note", "ticket")
 GAP_COLUMNS = ("previous_patrol_at", "logged_at", "id", "gap_minutes", "logged_by")
 
 
@@ -283,7 +283,7 @@ KIND = Kind(
     show_cells={"since_patrol": _since},
     show_sections=("seen", "timeline"),
     code_fields={"status": "duty_status", "shift": "duty_shift", "type": "duty_type", "ok": "duty_item",
-                 "item": "duty_item"},
+                 "point": "duty_item"},
     codes={
         "duty_status": {"recorded": ("已记录", "recorded"), "handed_over": ("已交接", "handed over")},
         "duty_shift": {"day": ("白班", "day", ("日班",)), "night": ("夜班", "night", ("晚班",))},
@@ -300,7 +300,7 @@ KIND = Kind(
     },
     labels={"duty": ("值班日志", "duty log"), "shift": ("班次", "shift"), "type": ("类型", "type"),
             "area": ("区域", "area"), "logged_at": ("记录时间", "logged"), "logged_by": ("值班员", "on duty"),
-            "seen": ("查看项目", "items seen"), "item": ("项目", "item"), "normal": ("正常", "normal"),
+            "seen": ("查看项目", "items seen"), "point": ("检查项", "item checked"), "normal": ("正常", "normal"),
             "ok": ("正常项目", "normal item"), "abnormal": ("异常项目", "abnormal item"),
             "normal_items": ("正常项", "normal"), "abnormal_items": ("异常项", "abnormal"),
             "previous_patrol": ("上次巡逻", "previous patrol"), "previous_patrol_at": ("上次巡逻时间", "previous patrol at"),
