@@ -48,6 +48,14 @@ def shift_key(record: Mapping) -> tuple[str, str]:
     return record.get("shift", ""), began.isoformat()
 
 
+def _key(record: Mapping) -> tuple[str, str] | None:
+    """An entry's shift key, or None for one whose time cannot be read (validate reports it)."""
+    try:
+        return shift_key(record)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _abnormal(text: str) -> tuple[str, str]:
     item, sep, note = str(text).partition("=")
     if not sep or not note.strip() or not item.strip():
@@ -77,8 +85,7 @@ def _new(values: dict, person: Mapping, at: str, ctx) -> dict:
     record["logged_at"] = at
     if kind == "patrol":
         mine = shift_key(record)
-        same = [r for r in ctx.records("duty") if r.get("type") == "patrol" and r.get("logged_at")
-                and shift_key(r) == mine]
+        same = [r for r in ctx.records("duty") if r.get("type") == "patrol" and _key(r) == mine]
         later = [r for r in same if read_iso(r["logged_at"]) > when]
         if later:
             first = min(later, key=lambda r: read_iso(r["logged_at"]))
