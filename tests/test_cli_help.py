@@ -138,7 +138,8 @@ def _actions_section(out: str) -> dict[str, str]:
 def test_update_help_lists_the_actions_of_every_kind(cli):
     rows = _actions_section(cli("update", "--help", env=EN).out)
     expected = {k.name for k in KINDS.values() if k.workflow.actions}
-    assert set(rows) == expected == {"ticket", "violation", "archive"}
+    assert set(rows) == expected == {"ticket", "violation", "archive", "decoration", "duty", "lending", "lostfound",
+                                     "parcel", "pass", "visitor"}
     for name in expected:
         for action in KINDS[name].workflow.actions.values():
             if action.via_command is None:
@@ -216,8 +217,8 @@ def test_report_back_spelled_as_its_verb():
 def test_another_kinds_action_label_is_not_this_kinds(cli, ticket):
     result = cli("update", ticket, "--action", "归还", "--as", "王芳", "--lang", "en")
     assert result.code == 3
-    assert result.err.startswith("wuyectl: a ticket has no step “return”: it is a step of archive item (a ticket "
-                                 "takes assign, contact, ")
+    assert result.err.startswith("wuyectl: a ticket has no step “return”: it is a step of archive item or lending "
+                                 "record (a ticket takes assign, contact, ")
 
 
 def test_visit_type_by_label(cli, api_office):
@@ -312,8 +313,9 @@ def test_complete_codes(office):
 
 def test_complete_kinds(office):
     assert complete(office, "wuyectl get ")[1] == ["tickets", "visits", "violations", "archive", "owners",
-                                                   "surveys"]
-    assert complete(office, "wuyectl get v")[1] == ["visits", "violations"]
+                                                   "surveys", "decorations", "duty", "lending", "lostfound",
+                                                   "parcels", "passes", "visitors"]
+    assert complete(office, "wuyectl get v")[1] == ["visits", "violations", "visitors"]
 
 
 def test_completion_gives_zsh_the_code_and_label(office):

@@ -102,7 +102,8 @@ def test_bad_entries_are_one_line_and_write_nothing(cli, git, notices):
     assert (missing.code, missing.out) == (4, "")
     assert missing.err == "wuyectl: unit 9-9-909 has no household record (owners/9/9-9-909.yaml)\n"
     unknown = cli("log", "notis", "--title", "x")
-    assert unknown.code == 2 and unknown.err.startswith("wuyectl: unknown logbook 'notis': use one of notice")
+    assert unknown.code == 2 and unknown.err.startswith(
+        "wuyectl: unknown logbook 'notis': use one of duty, lending, lostfound, parcel, pass, visitor, notice,")
     assert "did you mean 'notice'" in unknown.err
     assert cli("log", "notice", "--as", "王芳").code == 2     # --title is required
     assert git("rev-parse", "HEAD") == head

@@ -449,7 +449,8 @@ def test_get_due_within_lists_open_records_due_soon(cli, run, archivist_and_item
         bad = run("get", "tickets", "--due-within", window, *EN)
         assert (bad.code, bad.out, bad.err) == (code, "", message + "\n")
     owners = run("get", "owners", "--due-within", "1d", *EN)
-    assert (owners.code, owners.err) == (3, "wuyectl: --due-within is for tickets, violations and archive\n")
+    assert (owners.code, owners.err) == (3, "wuyectl: --due-within is for tickets, violations, archive, decorations, lending, "
+                                               "parcels, passes and visitors\n")
 
 
 # -- 6. lending outside the office ------------------------------------------------------------

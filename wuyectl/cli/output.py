@@ -30,6 +30,8 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from .. import i18n
+from ..i18n import _
 from ..domain import codes
 from ..domain.privacy import masked
 from ..timeutil import moment, short, shown_in
@@ -426,9 +428,15 @@ def record(result: dict, fmt: str, lang: str, *, reveal: bool = False, limit: in
                 lines += [_section(name, lang), SECTIONS[name](kind, shown, lang, limit)]
             elif shown.get(name) not in (None, "", [], {}):
                 lines += [_section(name, lang), _field_section(kind, name, shown, lang, limit)]
+        empty = []   # (a household is named by many books: those with nothing are one line)
         for name, rows in (result.get("related") or {}).items():
+            if not rows:
+                empty.append(codes.field_label(name, lang))
+                continue
             lines.append(f"\n{codes.field_label(name, lang)}:")
             lines.append(listing(kind_named(name), rows, "table", lang, reveal=reveal, limit=limit).rstrip())
+        if empty:
+            lines.append("\n" + _("nothing on file: {kinds}").format(kinds=i18n.join(empty)))
         lines.append(_section("history", lang))
         columns = ["commit", "author", "date", "subject"]
         lines.append(table(*fit(columns, [codes.field_label(c, lang) for c in columns],

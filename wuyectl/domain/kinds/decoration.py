@@ -656,7 +656,7 @@ def _desk(records_of, period, as_of, policy, lang) -> DeskPart:
 
 
 KIND = Kind(
-    name="decoration", plural="decorations", folder="decorations", id_form="Z-20261122-A001",
+    name="decoration", plural="decorations", folder="decorations", id_form="Z-…",
     id_re=re.compile(r"Z-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("decorations"),
     stem=lambda day, station: f"Z-{day:%Y%m%d}-{station}",
     workflow=WORKFLOW,

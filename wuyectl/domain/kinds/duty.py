@@ -269,7 +269,7 @@ def _handover(records_of, day, at, policy, lang) -> DeskPart:
 
 
 KIND = Kind(
-    name="duty", plural="duty", folder="duty", id_form="D-20261122-A001", aliases=("duty-log", "duty_log"),
+    name="duty", plural="duty", folder="duty", id_form="D-…", aliases=("duty-log", "duty_log"),
     id_re=re.compile(r"D-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("duty"),
     stem=lambda day, station: f"D-{day:%Y%m%d}-{station}",
     workflow=WORKFLOW,

@@ -243,7 +243,7 @@ def _handover(records_of, day, at, policy, lang) -> DeskPart:
 
 
 KIND = Kind(
-    name="lending", plural="lending", folder="lending", id_form="L-20261122-A001", aliases=("lendings", "loan-log"),
+    name="lending", plural="lending", folder="lending", id_form="L-…", aliases=("lendings", "loan-log"),
     id_re=re.compile(r"L-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("lending"),
     stem=lambda day, station: f"L-{day:%Y%m%d}-{station}",
     workflow=WORKFLOW,

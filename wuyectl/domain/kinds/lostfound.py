@@ -225,7 +225,7 @@ def _handover(records_of, day, at, policy, lang) -> DeskPart:
 
 
 KIND = Kind(
-    name="lostfound", plural="lostfound", folder="lostfound", id_form="F-20261122-A001",
+    name="lostfound", plural="lostfound", folder="lostfound", id_form="F-…",
     aliases=("lost-found", "lost-and-found", "lost_found"),
     id_re=re.compile(r"F-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("lostfound"),
     stem=lambda day, station: f"F-{day:%Y%m%d}-{station}",

@@ -199,7 +199,7 @@ def _desk(records_of, period, as_of, policy, lang) -> DeskPart:
 
 
 KIND = Kind(
-    name="parcel", plural="parcels", folder="parcels", id_form="P-20261122-A001",
+    name="parcel", plural="parcels", folder="parcels", id_form="P-…",
     id_re=re.compile(r"P-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("parcels"),
     stem=lambda day, station: f"P-{day:%Y%m%d}-{station}",
     workflow=WORKFLOW,

@@ -191,7 +191,7 @@ def _desk(records_of, period, as_of, policy, lang) -> DeskPart:
 
 
 KIND = Kind(
-    name="pass", plural="passes", folder="passes", id_form="R-20261122-A001", aliases=("release-pass", "release-passes"),
+    name="pass", plural="passes", folder="passes", id_form="R-…", aliases=("release-pass", "release-passes"),
     id_re=re.compile(r"R-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("passes"),
     stem=lambda day, station: f"R-{day:%Y%m%d}-{station}",
     workflow=WORKFLOW,

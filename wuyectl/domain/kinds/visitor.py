@@ -215,7 +215,7 @@ def _late_shown(data, lang, reveal):
 
 
 KIND = Kind(
-    name="visitor", plural="visitors", folder="visitors", id_form="G-20261122-A001",
+    name="visitor", plural="visitors", folder="visitors", id_form="G-…",
     id_re=re.compile(r"G-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("visitors"),
     stem=lambda day, station: f"G-{day:%Y%m%d}-{station}",
     workflow=WORKFLOW,
