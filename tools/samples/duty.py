@@ -2,14 +2,15 @@
 morning and afternoon, the guards' night patrols about every two hours on eight nights (one, the
 night of 12 November, with a gap of 3 h 35 after midnight: overdue), six abnormal items each
 opening a repair ticket (on days the rest of the story opens none, or after its last ticket of
-the day, so no other ticket's ID moves), and each morning's clerk taking the log over; the last
-day's entries are not handed over yet."""
+the day, so no other ticket's ID moves) that the desk dispatches — at once by day, the next
+morning for a night patrol's — and the technician or cleaner fixes, and each morning's clerk
+taking the log over; the last day's entries are not handed over yet (nor the last fault fixed)."""
 from __future__ import annotations
 
 import random
 from datetime import timedelta
 
-from make_sample import CLERKS, GUARDS, api, day
+from make_sample import CLEANERS, CLERKS, GUARDS, LAST, SUPERVISOR, TECHS, api, day
 
 from wuyectl.domain.kinds import KINDS
 
@@ -48,8 +49,50 @@ def make(story, units: list[str]) -> None:
 
     def log(when, who, values):
         def fn():
-            pending.append(api.open_entry(story.office, who, kind, values)[0])
+            ids = api.open_entry(story.office, who, kind, values)
+            pending.append(ids[0])
+            for ticket in ids[1:]:
+                fix(when, who, ticket, values["abnormal"][0].split("=", 1)[0])
         story.add(when, fn, f"duty {values['type']} {who}")
+
+    def fix(when, reporter, ticket, item):
+        """The desk dispatches the abnormal item's ticket (a night's the next morning) to the
+        cleaner or a technician, who contacts the reporter, comes, fixes it and reports back; the
+        desk records the reporter told, and the supervisor checks the place the next evening (the
+        callback, the day's last visit: no other visit's ID moves)."""
+        cleaning = item == "cleanliness"
+        worker, dept = (CLEANERS[0], "cleaning") if cleaning else (rng.choice(TECHS), "maintenance")
+        night = when.hour >= 20 or when.hour < 8
+        at = (when.replace(hour=8, minute=10 + rng.randint(0, 15)) + timedelta(days=when.hour >= 20)
+              if night else when + timedelta(minutes=rng.randint(2, 4)))
+        steps = [("assign", CLERKS[at.day % 2], {}, at)]
+        at += timedelta(minutes=rng.randint(3, 10))
+        steps.append(("contact", worker, {}, at))
+        at += timedelta(minutes=rng.randint(10, 25))
+        steps.append(("arrive", worker, {}, at))
+        at += timedelta(minutes=rng.randint(30, 90))
+        done = {"result": "已清理，更换门口地垫" if cleaning else "已检修，恢复正常", "signed_by": reporter}
+        steps.append(("resolve", worker, done, at))
+        at += timedelta(minutes=rng.randint(5, 15))
+        steps.append(("report_back", worker, {}, at))
+        at += timedelta(minutes=rng.randint(5, 20))
+        steps.append(("notify", CLERKS[at.day % 2], {}, at))
+        # the next day (a repair's callback), after the day's other visits (so their IDs stay)
+        steps.append(("callback", SUPERVISOR, {}, (at + timedelta(days=1)).replace(hour=18, minute=20 + rng.randint(0, 8))))
+        for action, by, sets, when_ in steps:
+            if when_ > LAST:
+                break
+
+            def act(action=action, by=by, sets=sets):
+                if action == "assign":
+                    api.assign(story.office, by, [ticket], to=worker, department=dept)
+                elif action == "callback":
+                    api.open_callback(story.office, by, ticket=ticket, rating="satisfied", method="visit",
+                                      note="主管现场复核，已恢复正常")
+                else:
+                    api.act(story.office, by, [ticket], action, sets=sets,
+                            note="已告知报告人处理结果" if action == "notify" else None)
+            story.add(when_, act, f"{ticket} {action}")
 
     def hand_over(when, who):
         def fn():

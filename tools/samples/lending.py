@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from make_sample import CLERKS, GIVEN, GUARDS, SURNAMES, TECHS, day
+from make_sample import CLERKS, GIVEN, GUARDS, SUPERVISOR, SURNAMES, TECHS, day
 
 from wuyectl import api
 from wuyectl.domain.kinds import KINDS
@@ -103,6 +103,18 @@ def make(story, units: list[str]) -> None:
         api.act(story.office, TECHS[1], [ticket], "resolve", sets={"result": "更换右前轮及轮轴，试推正常",
                                                                      "signed_by": CLERKS[0]})
     story.add(day(47, 14, 30), fixed, "lending trolley: its ticket resolved")
+
+    def reported():
+        ticket = api.show(story.office, ids["trolley"], actor=CLERKS[0])["record"]["ticket"]
+        api.act(story.office, TECHS[1], [ticket], "report_back", note="已修好，手推车放回前台")
+        api.act(story.office, CLERKS[0], [ticket], "notify", note="前台已收到修好的手推车")
+    story.add(day(47, 14, 45), reported, "lending trolley: its ticket reported back")
+
+    def checked():
+        ticket = api.show(story.office, ids["trolley"], actor=CLERKS[0])["record"]["ticket"]
+        api.open_callback(story.office, SUPERVISOR, ticket=ticket, rating="satisfied", method="visit",
+                          note="主管复核，手推车可正常使用")
+    story.add(day(48, 18, 25), checked, "lending trolley: its ticket checked")   # (the day's last visit)
     # Out at the end of the month: a ladder overdue, an umbrella overdue, a wheelchair not yet due.
     lend("ladder-out", day(50, 9, 40), CLERKS[0], "人字梯（1.5米）", unit=owned[11], due=day(51, 18, 0),
          note="更换灯泡")
