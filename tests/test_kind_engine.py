@@ -142,3 +142,21 @@ def test_its_settings_are_policy_and_its_figures_a_desk_report(cli, notices):
     assert notice == [{"key": "posted", "figure": "张贴", "value": 1, "numerator": 1, "denominator": None}]
     assert report["sections"]["notice.up"]["rows"] == [{"id": "N-20261122-A001", "title": "停水通知"}]
     assert "posted (张贴) = notices posted in the period" in cli("report", "frontdesk", "--help").out
+
+
+def test_a_personal_number_in_a_column_is_masked_in_every_format():
+    """A kind that lists a personal field as a column without a cell of its own: the table,
+    CSV and xlsx mask it as JSON and `show` do; --reveal shows it."""
+    from wuyectl.cli import output
+
+    kind = Kind(name="keyholder", plural="keyholders", folder="keyholders", id_re=re.compile(r"K-[0-9]"),
+                path_of=lambda rid: f"keyholders/{rid}.yaml", id_form="K-…", columns=("id", "phone"),
+                personal={"phone": "phone"})
+    register(kind)
+    try:
+        rows = [{"id": "K-1", "phone": "13812345678"}]
+        assert output.listing(kind, rows, "csv", "zh") == "\ufeff编号,电话\r\nK-1,138****5678\r\n"
+        assert "138****5678" in output.listing(kind, rows, "table", "zh")
+        assert "13812345678" in output.listing(kind, rows, "table", "zh", reveal=True)
+    finally:
+        unregister(kind.name)

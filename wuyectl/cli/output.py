@@ -33,7 +33,7 @@ from datetime import date, datetime
 from .. import i18n
 from ..i18n import _
 from ..domain import codes
-from ..domain.privacy import masked
+from ..domain.privacy import mask, masked
 from ..timeutil import moment, short, shown_in
 
 MIN_CLIP = 10              # a clipped column never shrinks below this (nor below its heading)
@@ -189,7 +189,8 @@ def value(kind, column: str, data: dict, lang: str, reveal: bool = False, *, sho
     own = (show and kind.show_cells.get(column)) or kind.cells.get(column)
     if own:
         return own(data, lang, reveal)
-    return plain(kind, column, data.get(column), lang)
+    # a personal number shown as a column is masked as everywhere else (unless revealed)
+    return plain(kind, column, data.get(column) if reveal else mask(column, data.get(column)), lang)
 
 
 def cell(kind, column: str, data: dict, lang: str, reveal: bool = False, *, show: bool = False) -> str:
