@@ -106,18 +106,18 @@ def test_a_tenant_applies_with_the_owners_consent(cli):
     assert (data["applicant_type"], data["owner_consent"]) == ("tenant", "业主张三书面同意（委托书）")
     ok(cli, "engineering-review", ZID, when="2026-11-03 10:00", who="李明")
     assert cli("show", ZID).out.split("\nhistory:")[0] == f"""{ZID}  (decorations/2026-11/{ZID}.yaml)
-  status              permit issued
-  unit                3-2-1201
-  applicant           张伟
-  applicant is        tenant
-  owner's consent     业主张三书面同意（委托书）
-  contractor          华美装饰工程有限公司
-  workers             王建军, 刘师傅
-  scope               walls and ceilings, flooring
-  planned start       2026-11-05
-  planned end         2026-11-30
-  documents received  drawings, contractor licence, management agreement
-  applied             2026-11-02 09:00
+  status                   permit issued
+  unit                     3-2-1201
+  applicant                张伟
+  applicant is             tenant
+  owner's written consent  业主张三书面同意（委托书）
+  contractor               华美装饰工程有限公司
+  workers                  王建军, 刘师傅
+  scope                    walls and ceilings, flooring
+  planned start            2026-11-05
+  planned end              2026-11-30
+  documents received       drawings, contractor licence, management agreement
+  applied                  2026-11-02 09:00
 
 money taken:
 deposit    fees    receipt no.     taken by    taken
@@ -466,8 +466,8 @@ SHOWN = f"""{ZID}  (decorations/2026-11/{ZID}.yaml)
   许可开始  2026-11-05
   许可截止  2026-11-30
   施工时间  08:00-12:00、14:00-18:00
-  发证人    刘主任
-  发证时间  2026-11-04 10:00
+  签发人    刘主任
+  签发时间  2026-11-04 10:00
 
 巡查记录:
 时间              经办人    巡查情况                 违规行为              违章记录         超出许可施工
@@ -533,7 +533,7 @@ def test_the_decoration_desk_report(cli):
     assert early["sections"]["decoration.states"]["rows"] == [{"status": "施工中", "count": 1}]
     assert [r["value"] for r in early["sections"]["decoration"]["rows"]] == [1, "100.0%", "150.0%", 1, "n/a", 0, 0]
     assert "inspections done (巡查完成率) = inspections made in the period ÷ inspections due in the period" in \
-        " ".join(cli("report", "decoration", "--help").out.split())
+        " ".join(cli("report", "decoration", "--help", "--lang", "en").out.split())
 
 
 # -- listing and exports -------------------------------------------------------------------------

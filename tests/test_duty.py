@@ -217,7 +217,7 @@ def test_the_handover_sheet_and_the_month_show_entries_abnormal_items_and_gaps(c
         ("gaps", "巡逻超时", 1)]
     assert [r["ticket"] for r in month["sections"]["duty.abnormal"]["rows"]] == ["T-20261122-A001", "T-20261122-A002"]
     assert [r["id"] for r in month["sections"]["duty.gaps"]["rows"]] == ["D-20261123-A001"]
-    helped = " ".join(cli("report", "frontdesk", "--help").out.split())
+    helped = " ".join(cli("report", "frontdesk", "--help", "--lang", "en").out.split())
     assert "patrol gaps (巡逻超时) = patrols in the period logged more than policy duty.patrol_hours" in helped
     assert cli("audit", "-o", "json").out.strip() == "[]"
 

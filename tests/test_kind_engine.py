@@ -160,3 +160,20 @@ def test_a_personal_number_in_a_column_is_masked_in_every_format():
         assert "13812345678" in output.listing(kind, rows, "table", "zh", reveal=True)
     finally:
         unregister(kind.name)
+
+
+def test_kinds_that_share_a_label_or_code_give_it_the_same_words():
+    """Labels and codes are registered first come, first kept: a second kind declaring the
+    same key with other words would be shown the first kind's without a word. Every shared key
+    must read the same in each kind that declares it."""
+    from wuyectl.domain.kinds import KINDS
+
+    seen, clashes = {}, []
+    for kind in KINDS.values():
+        pairs = [(("label", key), pair) for key, pair in kind.labels.items()]
+        pairs += [((group, code), pair) for group, table in kind.codes.items() for code, pair in table.items()]
+        for key, pair in pairs:
+            first = seen.setdefault(key, (kind.name, tuple(pair)[:2]))
+            if first[1] != tuple(pair)[:2]:
+                clashes.append((key, first, (kind.name, tuple(pair)[:2])))
+    assert clashes == []

@@ -137,7 +137,7 @@ def test_a_damaged_return_opens_a_repair_ticket_and_records_a_charge(cli, git):
         "  应还时间  2026-11-23 09:14\n"
         "  押金      20\n"
         "  归还时间  2026-11-22 09:14\n"
-        "  收回人    王芳\n"
+        "  经收人    王芳\n"
         "  归还状况  损坏\n"
         "  检查记录  伞骨折断两根\n"
         "  赔偿金额  30\n"
@@ -168,7 +168,7 @@ def test_export_lists_every_fact(cli):
         "--as", "王芳", env={"WUYECTL_NOW": "2026-11-23T10:00:00+08:00"})
     out = cli("get", "lending", "-o", "csv", "--as", "王芳", env={"WUYECTL_NOW": "2026-11-23T10:00:00+08:00"}).out
     assert out.splitlines()[2:] == [
-        "编号,状态,物品,借用人,房号,电话,借出时间,应还时间,押金,归还时间,收回人,归还状况,检查记录,赔偿金额,赔偿原因,工单,逾期",
+        "编号,状态,物品,借用人,房号,电话,借出时间,应还时间,押金,归还时间,经收人,归还状况,检查记录,赔偿金额,赔偿原因,工单,逾期",
         "L-20261122-A001,已归还,雨伞,李四,,,2026-11-22 09:14,2026-11-23 09:14,10,2026-11-23 10:00,王芳,遗失,,45,"
         "遗失照价赔偿,,逾期",
     ]
@@ -215,7 +215,7 @@ def test_the_front_desk_report_counts_lending(cli):
     rows = {r["key"]: r["numerator"] for r in earlier["sections"]["lending"]["rows"]}
     assert (rows["out_now"], rows["overdue_now"], rows["returned"]) == (3, 1, 0)
     assert "returned late (逾期归还) = returns in the period after the item's due time ÷ returns in the period" \
-        in " ".join(cli("report", "frontdesk", "--help").out.split())
+        in " ".join(cli("report", "frontdesk", "--help", "--lang", "en").out.split())
 
 
 def test_a_full_workflow_audits_clean(cli):

@@ -217,7 +217,7 @@ def test_the_front_desk_report_counts_lost_and_found(cli):
         {"id": "F-20261122-A002", "item": "黑色钱包", "found_at": "2026-08-22 10:00", "found_place": "2栋大堂沙发",
          "kept_at": "前台失物柜", "keep_until": "2026-11-20"}]
     assert "kept now (保管中) = items found and neither claimed nor disposed of at the as-of time" \
-        in " ".join(cli("report", "frontdesk", "--help").out.split())
+        in " ".join(cli("report", "frontdesk", "--help", "--lang", "en").out.split())
 
 
 def test_the_handover_sheet_lists_todays_finds_and_what_to_dispose_of(cli):

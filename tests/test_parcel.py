@@ -53,7 +53,7 @@ def test_a_parcel_is_received_notified_and_collected(cli, git):
         "  收件人    李四\n"
         "  存放位置  A-3\n"
         "  受理时间  2026-11-22 09:14\n"
-        "  签收人    王芳\n"
+        "  经收人    王芳\n"
         "  通知时间  2026-11-22 09:20\n"
         "  通知人    王芳\n"
         "  通知方式  短信\n"
@@ -157,7 +157,7 @@ def test_the_front_desk_report(cli):
     assert report["parcel.overdue"]["rows"] == [
         {"id": PID2, "unit": UNIT, "addressee": "张三", "carrier": "顺丰", "tracking": "YT0000000001",
          "received_at": "2026-11-22 09:14", "due_at": "2026-11-29 09:14", "notified_at": ""}]
-    help_text = " ".join(cli("report", "frontdesk", "--help").out.split())
+    help_text = " ".join(cli("report", "frontdesk", "--help", "--lang", "en").out.split())
     assert "collected in time (按期领取率) = items of the period collected within the policy's days" in help_text
     assert cli("get", "parcels", "-o", "csv", "--as", "王芳", env={"WUYECTL_NOW": "2026-11-30T08:00:00+08:00"}
                ).out.splitlines()[3] == (f"{PID2},已收件,包裹,顺丰,YT0000000001,{UNIT},张三,,2026-11-22 09:14,王芳,,,"

@@ -53,7 +53,7 @@ def test_the_desk_issues_a_pass_and_a_guard_releases_it_at_the_gate(cli, git, of
         "    by: 王芳\n"
         "    action: open\n")
     assert cli("get", "passes").out == (
-        "编号             状态    房号      放行物品        业主    租户    开具时间          有效期至          放行时间    放行保安\n"
+        "编号             状态    房号      放行物品        业主    租户    签发时间          有效期至          放行时间    放行保安\n"
         "---------------  ------  --------  --------------  ------  ------  ----------------  ----------------  ----------  ----------\n"
         f"{PASS}  已开具  {UNIT}  冰箱、双人沙发  张三            2026-11-22 09:14  2026-11-22 23:59\n"
         "(1 条)\n")
@@ -205,7 +205,7 @@ def test_the_front_desk_report_counts_passes(cli, guard):
                              env={"WUYECTL_NOW": "2026-11-20T12:00:00+08:00"}).out)
     assert [(r["key"], r["value"]) for r in earlier["sections"]["pass"]["rows"]] == [
         ("issued", 1), ("released", 0), ("expired", 0), ("voided", 0)]
-    helped = " ".join(cli("report", "frontdesk", "--help").out.split())   # (as click wraps it)
+    helped = " ".join(cli("report", "frontdesk", "--help", "--lang", "en").out.split())   # (as click wraps it)
     assert ("expired unused (过期未用) = passes issued in the period whose validity ended by the as-of time without a "
             "release (and not voided before it ended)") in helped
 

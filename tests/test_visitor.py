@@ -184,7 +184,7 @@ def test_the_front_desk_report_and_the_handover_sheet(cli, guard):
     assert report["visitor.not_out"]["rows"] == [
         {"id": GID2, "name": "赵六", "visiting": UNIT, "host": "张三", "arrived_at": "2026-11-22 09:14",
          "left_at": "", "on_duty": GUARD}]
-    help_text = " ".join(cli("report", "frontdesk", "--help").out.split())
+    help_text = " ".join(cli("report", "frontdesk", "--help", "--lang", "en").out.split())
     assert "registered on time (及时登记率) = visitors registered within the policy's minutes" in help_text
 
     sheet = json.loads(cli("report", "handover", "--date", "2026-11-22", "-o", "json", "--as", "王芳",

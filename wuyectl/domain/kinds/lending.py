@@ -270,7 +270,7 @@ KIND = Kind(
     },
     labels={"lending": ("物品借用", "lending"), "item": ("物品", "item"), "borrowed_by": ("借用人", "borrower"),
             "loan_due": ("应还时间", "due back"), "deposit": ("押金", "deposit"),
-            "received_by": ("收回人", "received by"), "condition": ("归还状况", "condition"),
+            "received_by": ("经收人", "received by"), "condition": ("归还状况", "condition"),
             "condition_note": ("检查记录", "condition noted"), "charge": ("赔偿金额", "charge"),
             "charge_reason": ("赔偿原因", "charge reason"), "late": ("逾期", "late"),
             "returned_late": ("逾期归还", "returned late"), "repair": ("报修", "repair")},

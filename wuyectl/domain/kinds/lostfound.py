@@ -249,9 +249,10 @@ KIND = Kind(
     codes={
         "lostfound_status": {"kept": ("保管中", "kept"), "claimed": ("已发还", "returned to owner"),
                              "disposed": ("已处理", "disposed of")},
-        "id_type": {"id_card": ("身份证", "ID card"), "passport": ("护照", "passport"),
-                    "hk_macau_permit": ("港澳通行证", "HK/Macau permit"), "driving_licence": ("驾驶证", "driving licence"),
-                    "other": ("其他证件", "other document")},
+        "id_type": {"id_card": ("身份证", "ID card"), "passport": ("护照", "passport"),   # (the visitor register's)
+                    "hk_macau_permit": ("港澳通行证", "HK/Macau permit"),
+                    "taiwan_permit": ("台胞证", "Taiwan compatriot permit"),
+                    "driving_licence": ("驾驶证", "driving licence"), "other": ("其他", "other")},
         "disposal": {"police": ("上交派出所", "handed to the police"), "donate": ("捐赠", "donated"),
                      "destroy": ("销毁", "destroyed"), "other": ("其他", "other")},
         "action": {"claim": ("认领发还", "claim"), "dispose": ("处理", "dispose of")},

@@ -227,7 +227,7 @@ KIND = Kind(
     },
     labels={"parcels": ("邮件包裹", "mail and parcels"), "carrier": ("快递公司", "carrier"),
             "tracking": ("运单号", "tracking no."), "addressee": ("收件人", "addressee"),
-            "shelf": ("存放位置", "kept at"), "received_by": ("签收人", "received by"),
+            "shelf": ("存放位置", "kept at"), "received_by": ("经收人", "received by"),
             "notified_at": ("通知时间", "notified"), "notified_by": ("通知人", "notified by"),
             "notified_via": ("通知方式", "how notified"), "collector": ("领取人", "collected by"),
             "signature": ("领取签名", "signature"), "on_behalf": ("代领", "on behalf"),

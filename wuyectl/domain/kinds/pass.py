@@ -217,7 +217,7 @@ KIND = Kind(
     labels={"passes": ("物品放行", "release passes"), "goods": ("放行物品", "goods"), "owner": ("业主", "owner"),
             "tenant": ("租户", "tenant"), "owner_consent": ("业主书面同意", "owner's written consent"),
             "carried_by": ("搬运人", "carried by"), "fees_cleared_by": ("费用结清确认人", "fees cleared (confirmed by)"),
-            "issued_by": ("开具人", "issued by"), "issued_at": ("开具时间", "issued"),
+            "issued_by": ("签发人", "issued by"), "issued_at": ("签发时间", "issued"),
             "expires_at": ("有效期至", "valid until"), "released_at": ("放行时间", "released"),
             "released_by": ("放行保安", "released by"), "gate": ("出口", "gate"), "expired": ("已过期", "expired")},
     opened_field="issued_at",
