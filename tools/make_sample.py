@@ -1425,6 +1425,13 @@ def add_books(target: str, args) -> int:
     os.environ.pop("WUYECTL_NOW", None)
     set_policy(office, DIRECTOR, "backdate_limit_days", 36500)
     story.office = Office(target)
+    return finish(story, units, target, args, began)
+
+
+def finish(story: Story, units: list[str], target: str, args, began: float) -> int:
+    """Add the books' steps, run the story, close the backdating window, print the summary."""
+    from wuyectl.app.policy import set_policy
+
     for book in desk_books():
         book.make(story, units)
     story.run(verbose=args.verbose)
@@ -1550,15 +1557,7 @@ def main(argv=None) -> int:
     make_survey(story)
     make_violations(story, units)
     make_archive(story)
-    for book in desk_books():
-        book.make(story, units)
-    story.run(verbose=args.verbose)
-    os.environ.pop("WUYECTL_NOW", None)
-    from wuyectl.app.policy import set_policy
-
-    set_policy(Office(target), DIRECTOR, "backdate_limit_days", None)
-    print(summary(Office(target), target, time.monotonic() - began))
-    return 0
+    return finish(story, units, target, args, began)
 
 
 if __name__ == "__main__":

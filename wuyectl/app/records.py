@@ -86,9 +86,17 @@ def coerce(kind: Kind, field: str, value: Any, office: Office):
 
 
 # How a record of a kind with a command of its own is built when another record's step opens it
-# (`Change.open`): kind name → (office, person, new ID, time, values) → its data. The ticket and
-# violation modules register theirs; any other kind is built by its `new_record`.
-BUILDERS: dict = {}
+# (`Change.open`): kind name → the use case's function (office, person, new ID, time, values) →
+# its data, named as api.py names its homes (imported when first used). Any other kind is built
+# by its `new_record`.
+BUILDERS = {"ticket": ("tickets", "opened_with"), "violation": ("violations", "opened_with")}
+
+
+def _builder(kind_name: str):
+    import importlib
+
+    module, name = BUILDERS[kind_name]
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
 
 
 class Opening:
@@ -135,12 +143,11 @@ class Opening:
 
     def open(self, kind_name: str, values: Mapping) -> str:
         from ..domain.kinds import kind_named
-        from . import tickets, violations  # noqa: F401  (they register their BUILDERS)
 
         kind = kind_named(kind_name)
         rid = self.new_id(kind)
         if kind.name in BUILDERS:
-            record = BUILDERS[kind.name](self.office, self.person, rid, self.stamp, dict(values))
+            record = _builder(kind.name)(self.office, self.person, rid, self.stamp, dict(values))
         else:
             record = {"id": rid, **new_data(kind, {k: coerce(kind, k, v, self.office) for k, v in values.items()},
                                           self)}

@@ -18,7 +18,7 @@ from ..store.office import Office
 from ..store.transaction import Transaction
 from .. import timeutil
 from .office import acting
-from .records import BUILDERS, Committed, act, append_events
+from .records import Committed, act, append_events
 
 OWNER, VISIT = kind_named("owner"), kind_named("visit")
 
@@ -130,14 +130,12 @@ def ticket_record(office: Office, person: Mapping, rid: str, stamp: str, *, chan
     return record
 
 
-def _opened_with(office: Office, person: Mapping, rid: str, stamp: str, values: dict) -> dict:
-    """A ticket another record's step opens (a duty log's abnormal item): `origin` names it."""
+def opened_with(office: Office, person: Mapping, rid: str, stamp: str, values: dict) -> dict:
+    """A ticket another record's step opens (a duty log's abnormal item; records.BUILDERS):
+    `origin` names that record."""
     origin = values.pop("origin", None)
     values.setdefault("channel", "patrol")
     return ticket_record(office, person, rid, stamp, **values, extra={"origin": origin} if origin else None)
-
-
-BUILDERS[TICKET.name] = _opened_with
 
 RATING_ITEMS = ("timeliness", "quality", "fee", "attitude")
 

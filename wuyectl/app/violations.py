@@ -5,7 +5,6 @@ import os
 from typing import Iterable, Mapping
 
 from .office import acting
-from .records import BUILDERS
 from .tickets import place_and_description
 from ..domain import codes
 from ..domain.kinds.violation import KIND as VIOLATION, ladder_for
@@ -42,7 +41,7 @@ def violation_record(office: Office, person: Mapping, rid: str | None, stamp: st
                      location: Mapping | None = None, subtype: str | None = None, evidence: Iterable[str] = (),
                      origin: str | None = None) -> dict:
     """The data of a new violation (no I/O but checking the household exists). `origin`: the
-    record whose step found it (a decoration inspection)."""
+    record whose step found it (a decoration inspection; records.BUILDERS)."""
     category = codes.resolve("violation_category", category, what=_("violation category"))
     record: dict = {"id": rid, "status": "open", "category": category}
     if subtype:
@@ -66,5 +65,6 @@ def violation_record(office: Office, person: Mapping, rid: str | None, stamp: st
     return record
 
 
-BUILDERS[VIOLATION.name] = lambda office, person, rid, stamp, values: violation_record(
-    office, person, rid, stamp, **values)
+def opened_with(office: Office, person: Mapping, rid: str, stamp: str, values: dict) -> dict:
+    """A violation another record's step opens (a decoration inspection's; records.BUILDERS)."""
+    return violation_record(office, person, rid, stamp, **values)
