@@ -154,7 +154,7 @@ def mask_phone(value) -> str:
 
 def mask_id_card(value) -> str:
     """An identity document's number: an ID card's (15 or 18) keeps its first 4 and last 4; a
-    shorter one (passport E12345678, 港澳通行证) its first and last 3; 8 or fewer none."""
+    shorter one (passport E12345678, 港澳通行证) its first character and last 3; 8 or fewer none."""
     stored = _as_stored(value, "********")
     if stored is not None:
         return stored
