@@ -114,14 +114,15 @@ class Opening:
         return self.office.policy
 
     @property
-    def lang(self) -> str:
-        return self.office.language
+    def subject_tail(self) -> str:
+        """What the commit's subject adds for the records opened with it: ' → T-…, W-…'."""
+        return f" → {', '.join(self.opened)}" if self.opened else ""
 
     def records(self, kind_name: str) -> list[dict]:
         """Every record of a kind, as committed (through the store's cached read path)."""
         from ..domain.kinds import kind_named
 
-        return [r for r in self.office.index(kind_named(kind_name)).records()]
+        return list(self.office.index(kind_named(kind_name)).records())
 
     def exists(self, kind_name: str, record_id: str) -> bool:
         from ..domain.kinds import kind_named
@@ -130,8 +131,11 @@ class Opening:
         return kind.id_re.fullmatch(str(record_id)) is not None and \
             os.path.isfile(self.office.abspath(kind.path_of(str(record_id))))
 
-    def role_of(self, name: str) -> str | None:
-        return next((p.get("role") for p in self.office.staff() if p.get("name") == name), None)
+    def record(self, kind_name: str, record_id: str) -> dict | None:
+        """One record of a kind as committed (its file alone), or None when there is none."""
+        if not self.exists(kind_name, record_id):
+            return None
+        return self.office.load(str(record_id))[1].data
 
     def new_id(self, kind: Kind) -> str:
         """The next free ID of `kind`, past those this transaction has staged already."""
@@ -157,19 +161,25 @@ class Opening:
 
 
 def new_data(kind: Kind, fields: Mapping, ctx: Opening) -> dict:
-    """A kind's new record from its `new_record` (with the context when it takes one), every
-    household, staff member or record its `refs` name checked to exist."""
+    """A kind's new record from its `new_record` (with the context when it takes one). Every
+    record its `refs` name must exist: those given are checked before it is built (a unit with
+    no household is that, before anything the kind judges), those it sets after."""
     import inspect
 
+    _refs_exist(kind, fields, ctx)
     takes = len(inspect.signature(kind.new_record).parameters)
     record = kind.new_record(dict(fields), ctx.person, ctx.stamp, *((ctx,) if takes >= 4 else ()))
-    for key, target in kind.refs.items():
-        value = record.get(key)
-        if isinstance(value, str) and value and not ctx.exists(target, value):
-            from ..domain.kinds import kind_named
-
-            raise NotFound(kind_named(target).missing(value))
+    _refs_exist(kind, {k: v for k, v in record.items() if k in kind.refs and fields.get(k) != v}, ctx)
     return record
+
+
+def _refs_exist(kind: Kind, data: Mapping, ctx: Opening) -> None:
+    from ..domain.kinds import kind_named
+
+    for key, target in kind.refs.items():
+        value = data.get(key)
+        if isinstance(value, str) and value.strip() and not ctx.exists(target, value.strip()):
+            raise NotFound(kind_named(target).missing(value.strip()))
 
 
 def append_events(loaded, change: Change) -> None:
@@ -210,8 +220,7 @@ def act(office: Office, actor: str | None, ids: Iterable[str], action: str, *, s
             apply(kind.workflow, change, record_id=rid, sets=values, through_command=command)
             append_events(loaded, change)
             tx.stage(loaded)
-        opened = f" → {', '.join(opening.opened)}" if opening.opened else ""
-        subject = f"{_ids_subject(ids)} {step.name}{subject_tail}{opened}"
+        subject = f"{_ids_subject(ids)} {step.name}{subject_tail}{opening.subject_tail}"
         return Committed(tx.commit(subject, action=step.name, records=ids + opening.opened, at=stamp),
                          ids + opening.opened)
 
@@ -237,9 +246,6 @@ def escalate(office: Office, actor: str | None, ids: Iterable[str], *, reason: s
 def open_record(office: Office, actor: str | None, kind: Kind, values: Mapping[str, Any], *,
                 at: str | None = None) -> str:
     """Open a record of a kind that declares how (`Kind.new_record`); returns its ID."""
-    if kind.new_record is None or kind.stem is None:
-        raise BadValue(_("a {kind} is not opened this way: see `wuyectl open --help`").format(
-            kind=codes.kind_noun(kind.name)))
     return open_entry(office, actor, kind, values, at=at)[0]
 
 
@@ -261,8 +267,7 @@ def open_entry(office: Office, actor: str | None, kind: Kind, values: Mapping[st
         record = new_data(kind, fields, opening)
         tx.create(kind.path_of(rid), yamlio.new_map({"id": rid, **record}))
         ids = [rid] + opening.opened
-        opened = f" → {', '.join(opening.opened)}" if opening.opened else ""
-        tx.commit(f"{rid} open {kind.name}{opened}", action="open", records=ids, at=stamp)
+        tx.commit(f"{rid} open {kind.name}{opening.subject_tail}", action="open", records=ids, at=stamp)
     return ids
 
 

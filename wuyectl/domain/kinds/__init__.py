@@ -140,8 +140,9 @@ class Kind:
     editable: tuple[str, ...] = ()
     edit_hints: Mapping[str, str] = field(default_factory=dict)     # N_() texts
     # (values, person, at[, ctx]) → the new record, for `open KIND` and `log KIND`; ctx (an
-    # `app.records.Opening`): the policy, the records of other kinds, `ctx.open(kind, values)`
-    # for a record opened with it in the same commit, and `ctx.refuse(text)`.
+    # `app.records.Opening`): the policy, `ctx.records(kind)`, `ctx.record(kind, id)`,
+    # `ctx.exists(kind, id)`, its own `ctx.id`, and `ctx.open(kind, values)` for a record opened
+    # with it in the same commit. Bad input: raise BadValue, Refused or NotFound.
     new_record: Callable[..., dict] | None = None
     # -- logbooks and desks ------------------------------------------------------------------
     # `wuyectl open KIND --FIELD VALUE …` (and `wuyectl log KIND …` for a `logbook`): the fields

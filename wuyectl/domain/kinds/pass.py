@@ -17,12 +17,12 @@ import re
 from datetime import datetime, time, timedelta
 from typing import Mapping
 
-from ...errors import BadValue, NotFound, Refused
+from ...errors import BadValue, Refused
 from ...i18n import _
 from ...timeutil import read_iso, short
 from .. import codes
 from ..workflow import DESK, Action, Change, Workflow
-from . import Check, DeskPart, Figure, Kind, Setting, dated, kind_named
+from . import Check, DeskPart, Figure, Kind, Setting, dated
 
 GUARDS = frozenset({"security"})
 
@@ -39,17 +39,12 @@ def expiry(issued_at: str, days: int) -> str:
 
 
 def _new(values: dict, person: Mapping, at: str, ctx) -> dict:
-    owner_kind = kind_named("owner")
-    unit = str(values.get("unit") or "").strip()
-    # The engine checks `refs` after this function; the household is read here first, so a unit
-    # without one gets the engine's own message before anything else is judged.
-    if not ctx.exists("owner", unit):
-        raise NotFound(owner_kind.missing(unit))
+    unit = str(values.get("unit") or "").strip()   # (a household the engine found: `refs`)
     goods = [str(g).strip() for g in values.get("goods") or [] if str(g).strip()]
     if not goods:
         raise BadValue(_("a release pass lists the goods leaving: --goods ITEM (once per item)"))
     owner = str(values.get("owner") or "").strip()
-    household = next((h for h in ctx.records("owner") if h.get("id") == unit), {})
+    household = ctx.record("owner", unit) or {}
     named = _owners_of(household)
     if owner not in named:
         raise Refused(_("{name} is not named as an owner on the household record of {unit} (owners: {owners}); "
