@@ -34,6 +34,10 @@ class Period:
             return False
         return self.start <= read_iso(stamp) < self.end
 
+    def happened(self, stamp: str | None, as_of: datetime) -> bool:
+        """An event of the period that had happened by the as-of time."""
+        return self.holds(stamp) and read_iso(stamp) <= as_of
+
     def as_dict(self) -> dict:
         return {"from": self.first.isoformat(), "to": self.last.isoformat()}
 
@@ -358,11 +362,18 @@ def section(name: str, title: tuple[str, str], columns: list[str], rows: list[li
                    rows, keys)
 
 
+def kind_tables(kind, part, lang: str) -> list[Section]:
+    """A kind's tables of a desk report or the handover sheet (`DeskPart.tables`), each a section
+    named `<kind>.<table>`."""
+    return [section(f"{kind.name}.{table}", heading, list(columns), rows, lang)
+            for table, heading, columns, rows in part.tables]
+
+
 def new_report(name: str, title: tuple[str, str], period, as_of, lang: str) -> Report:
     return Report(name, title[0] if lang == "zh" else title[1], period, as_of, meta={"lang": lang})
 
 
 def received_in(data: OfficeData, period: Period, as_of: datetime) -> list[dict]:
     """Tickets received in the period (and by the as-of time), each once."""
-    return [t for t in data.tickets if period.holds(t.get("received_at")) and read_iso(t["received_at"]) <= as_of]
+    return [t for t in data.tickets if period.happened(t.get("received_at"), as_of)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..domain import codes
 from ..domain.kinds import KINDS
-from .base import Figure, OfficeData, Period, figures_section, new_report, section
+from .base import Figure, OfficeData, Period, figures_section, kind_tables, new_report
 
 
 def kinds_of(desk: str) -> list:
@@ -29,6 +29,5 @@ def build_desk(desk: str, title: tuple[str, str], data: OfficeData, period: Peri
         part = kind.desk_report(data.records, period, as_of, data.policy, lang)
         name = (codes.field_label(kind.plural, "zh"), codes.field_label(kind.plural, "en"))
         report.sections.append(figures_section(part.figures, lang, name=kind.name, title=name))
-        for table, heading, columns, rows in part.tables:
-            report.sections.append(section(f"{kind.name}.{table}", heading, list(columns), rows, lang))
+        report.sections += kind_tables(kind, part, lang)
     return report

@@ -7,7 +7,7 @@ from ..domain import codes
 from ..domain.sla import next_due
 from ..timeutil import parse_date, read_iso
 from ..domain.kinds import KINDS, where
-from .base import OfficeData, Period, new_report, section, short, status_at
+from .base import OfficeData, Period, kind_tables, new_report, section, short, status_at
 
 TITLE = ("值班日志/工作交接表", "Duty log and handover")
 HELP = """For one day (--date, default today), in the office timezone:
@@ -66,7 +66,5 @@ def build(data: OfficeData, period, as_of, lang: str, day: str | None = None):
     ]
     for kind in KINDS.values():
         if kind.handover is not None:
-            part = kind.handover(data.records, span, at, data.policy, lang)
-            for table, heading, columns, rows in part.tables:
-                report.sections.append(section(f"{kind.name}.{table}", heading, list(columns), rows, lang))
+            report.sections += kind_tables(kind, kind.handover(data.records, span, at, data.policy, lang), lang)
     return report

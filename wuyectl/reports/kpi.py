@@ -7,7 +7,6 @@ from typing import Any, NamedTuple
 
 from ..domain import codes, sla
 from ..domain.kinds.ticket import CALLBACK_CATEGORIES, GOOD_RATINGS as GOOD
-from ..timeutil import read_iso
 from .base import (CLOCK_EVENTS, Figure, OfficeData, Period, counts, events, figures_section, new_report, source_only,
                    status_at, unsupported_by_imports)
 
@@ -82,7 +81,7 @@ def build(data: OfficeData, period: Period, as_of, lang: str):
 
     rules = (sys.modules[__name__], base, sla, workflow, ticket_kind, timeutil)   # what a summary is made by
     every = [Seen._make(s) for s in data.ticket_summaries("kpi", lambda t: seen(t, as_of, data.policy), as_of, rules)]
-    tickets = [t for t in every if period.holds(t.received_at) and read_iso(t.received_at) <= as_of]
+    tickets = [t for t in every if period.happened(t.received_at, as_of)]
     live = [t for t in tickets if t.status != "cancelled"]
     by_category = Counter(t.category for t in tickets)
     by_channel = Counter(t.channel for t in tickets)

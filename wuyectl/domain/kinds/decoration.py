@@ -620,19 +620,16 @@ def _desk(records_of, period, as_of, policy, lang) -> DeskPart:
     violations = {v["id"]: v for v in records_of("violation")}
     interval, approval_days = _setting(policy, "inspection_days"), _setting(policy, "approval_days")
 
-    def held(stamp):
-        return period.holds(stamp) and read_iso(str(stamp)) <= as_of
-
     applied = [r for r in applications if period.holds(r["applied_at"])]
-    permits = [r for r in applications if held((r.get("permit") or {}).get("issued_at"))]
+    permits = [r for r in applications if period.happened((r.get("permit") or {}).get("issued_at"), as_of)]
     in_time = [r for r in permits if (_stamp_day(r["permit"]["issued_at"]) - _stamp_day(r["applied_at"])).days
                <= approval_days]
-    inspections = [i for r in applications for i in _entries(r, "inspections") if held(i.get("at"))]
+    inspections = [i for r in applications for i in _entries(r, "inspections") if period.happened(i.get("at"), as_of)]
     due = sum(math.ceil(_works_days(r, period, as_of) / interval) for r in applications)
     raised = [i["violation"] for i in inspections if i.get("violation") in violations]
-    first = [r for r in applications if _entries(r, "acceptances") and held(_entries(r, "acceptances")[0].get("at"))]
+    first = [r for r in applications if _entries(r, "acceptances") and period.happened(_entries(r, "acceptances")[0].get("at"), as_of)]
     passed = [r for r in first if _entries(r, "acceptances")[0].get("verdict") == "pass"]
-    refunds = [r for r in applications if held((r.get("refund") or {}).get("at"))]
+    refunds = [r for r in applications if period.happened((r.get("refund") or {}).get("at"), as_of)]
     amount = sum(r["refund"].get("amount") or 0 for r in refunds)
     states: dict[str, int] = {}
     for record in applied:

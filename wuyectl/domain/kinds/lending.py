@@ -203,17 +203,12 @@ OUT = Figure("out_now", "在借", "out now", "items lent and not returned at the
 OVERDUE = Figure("overdue_now", "逾期未还", "overdue now", "items out at the as-of time past their due time")
 
 
-def _in(period, as_of, stamp) -> bool:
-    """An event of the period that has happened by the as-of time."""
-    return period.holds(stamp) and read_iso(stamp) <= as_of
-
-
 def _desk(records_of, period, as_of, policy, lang) -> DeskPart:
     records = records_of("lending")
-    returned = [r for r in records if _in(period, as_of, r.get("returned_at"))]
+    returned = [r for r in records if period.happened(r.get("returned_at"), as_of)]
     spoilt = [r for r in returned if r.get("condition") in SPOILED]
     overdue = sorted((r for r in records if _overdue_at(r, as_of)), key=lambda r: (r["due_at"], r["id"]))
-    figures = [(LENT, sum(1 for r in records if _in(period, as_of, r.get("lent_at"))), None),
+    figures = [(LENT, sum(1 for r in records if period.happened(r.get("lent_at"), as_of)), None),
                (RETURNED, len(returned), None),
                (LATE, sum(1 for r in returned if _late(r)), len(returned)),
                (SPOILT, len(spoilt), len(returned)),

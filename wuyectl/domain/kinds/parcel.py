@@ -180,7 +180,7 @@ def _waiting_at(record: Mapping, as_of: datetime) -> bool:
 
 def _desk(records_of, period, as_of, policy, lang) -> DeskPart:
     items = [p for p in records_of("parcel") if p.get("received_at")]
-    came = [p for p in items if period.holds(p["received_at"]) and read_iso(p["received_at"]) <= as_of]
+    came = [p for p in items if period.happened(p["received_at"], as_of)]
     in_time = [p for p in came if _by(p, "collected_at", as_of) and read_iso(p["collected_at"]) <= due_at(p, policy)]
     late = sorted((p for p in items if _waiting_at(p, as_of) and due_at(p, policy) <= as_of),
                   key=lambda p: (p["received_at"], p["id"]))
