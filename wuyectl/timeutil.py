@@ -93,6 +93,15 @@ def read_iso(text: str, tz: tzinfo | None = None) -> datetime:
     return value
 
 
+def readable(text) -> bool:
+    """Whether `read_iso` reads it (a check judging a hand-edited record does not assume it)."""
+    try:
+        read_iso(str(text))
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def end_of_next_day(value: datetime) -> datetime:
     """23:59:59 of the day after `value`, in value's zone (repairs' callback deadline)."""
     nxt = (value + timedelta(days=1)).date()

@@ -173,19 +173,8 @@ def _charge_when_spoiled(data, ctx):
 
 
 # -- cells and report ------------------------------------------------------------------------
-def _when(key):
-    return lambda d, lang, reveal: moment(d.get(key))
-
-
 def _condition(d, lang, reveal):
     return codes.label("condition", d.get("condition"), lang) if d.get("condition") else ""
-
-
-def _phone(d, lang, reveal):
-    from ..privacy import mask_phone
-
-    phone = d.get("phone")
-    return (phone if reveal else mask_phone(phone)) if phone else ""
 
 
 def _late_cell(d, lang, reveal):
@@ -247,9 +236,9 @@ KIND = Kind(
     export_columns=("id", "status", "item", "borrowed_by", "unit", "phone", "lent_at", "loan_due", "deposit",
                     "returned_at", "received_by", "condition", "condition_note", "charge", "charge_reason",
                     "ticket", "late"),
-    cells={"borrowed_by": lambda d, lang, reveal: d.get("borrower", ""), "loan_due": _when("due_at"),
-           "lent_at": _when("lent_at"), "returned_at": _when("returned_at"), "condition": _condition,
-           "late": _late_cell, "phone": _phone},
+    cells={"borrowed_by": lambda d, lang, reveal: d.get("borrower", ""),
+           "loan_due": lambda d, lang, reveal: moment(d.get("due_at")), "condition": _condition,
+           "late": _late_cell},
     clip_widths={"item": 16, "condition_note": 24},
     narrow=("phone", "late", "returned_at", "unit", "condition"),
     open_by_default=False, order_by="lent_at",

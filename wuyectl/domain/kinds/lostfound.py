@@ -22,7 +22,7 @@ from typing import Mapping
 
 from ...errors import BadValue, Refused
 from ...i18n import N_, _
-from ...timeutil import moment, read_iso, short
+from ...timeutil import read_iso, short
 from .. import codes
 from ..privacy import id_card_problem, is_sealed
 from ..workflow import ALL_STAFF, MANAGERS, Action, Change, Workflow
@@ -168,10 +168,6 @@ def _claimant_id(data, ctx):
 
 
 # -- cells and report ------------------------------------------------------------------------
-def _when(key):
-    return lambda d, lang, reveal: moment(d.get(key))
-
-
 def _outcome(d, lang, reveal):
     """Who took it back, or how it was disposed of."""
     if d.get("status") == "claimed":
@@ -235,8 +231,7 @@ KIND = Kind(
     export_columns=("id", "status", "item", "found_at", "found_place", "found_by", "finder_unit", "kept_at",
                     "keep_until", "claimant", "claimant_unit", "claimed_at", "returned_by", "disposal",
                     "disposed_at", "approved_by", "past_keeping"),
-    cells={"found_at": _when("found_at"), "claimed_at": _when("claimed_at"), "disposed_at": _when("disposed_at"),
-           "outcome": _outcome, "past_keeping": _past},
+    cells={"outcome": _outcome, "past_keeping": _past},
     clip_widths={"item": 20, "found_place": 16, "kept_at": 12},
     narrow=("found_by", "keep_until", "kept_at", "found_place", "outcome"),
     order_by="found_at",

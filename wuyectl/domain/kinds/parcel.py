@@ -18,7 +18,7 @@ from typing import Mapping
 
 from ...errors import NotPermitted, Refused
 from ...i18n import N_, _
-from ...timeutil import read_iso, short
+from ...timeutil import read_iso, readable, short
 from .. import codes
 from ..workflow import DESK, Action, Change, Workflow
 from . import Check, DeskPart, Figure, Kind, Setting, dated, yes
@@ -120,17 +120,9 @@ def _due(record: dict, now: datetime) -> list[datetime]:
 
 
 # -- checks ----------------------------------------------------------------------------------
-def _readable(stamp) -> bool:
-    try:
-        read_iso(str(stamp))
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 def _after_receipt(data, key):
     when, received = data.get(key), data.get("received_at")
-    return not (when and received and _readable(when) and _readable(received)) or read_iso(when) >= read_iso(received)
+    return not (when and received and readable(when) and readable(received)) or read_iso(when) >= read_iso(received)
 
 
 def _collected(data, ctx):

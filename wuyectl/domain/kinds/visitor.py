@@ -18,9 +18,9 @@ from typing import Mapping
 
 from ...errors import BadValue, NotPermitted
 from ...i18n import N_, _
-from ...timeutil import read_iso, short
+from ...timeutil import read_iso, readable, short
 from .. import codes
-from ..privacy import id_card_problem, mask_as
+from ..privacy import id_card_problem
 from ..workflow import DESK, Action, Change, Workflow
 from . import Check, DeskPart, Figure, Kind, Setting, dated, yes
 
@@ -131,22 +131,14 @@ def _left(data, ctx):
         yield ("left_at",), _("a visitor signed out has the time they left")
     if status == "in" and left:
         yield ("left_at",), _("a visitor still in has no time they left")
-    if left and arrived and _readable(left) and _readable(arrived) and read_iso(left) < read_iso(arrived):
+    if left and arrived and readable(left) and readable(arrived) and read_iso(left) < read_iso(arrived):
         yield ("left_at",), _("a visitor leaves after arriving")
 
 
 def _registered(data, ctx):
     when, arrived = data.get("registered_at"), data.get("arrived_at")
-    if when and arrived and _readable(when) and _readable(arrived) and read_iso(when) < read_iso(arrived):
+    if when and arrived and readable(when) and readable(arrived) and read_iso(when) < read_iso(arrived):
         yield ("registered_at",), _("a visitor is registered after arriving, not before")
-
-
-def _readable(stamp) -> bool:
-    try:
-        read_iso(str(stamp))
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 # -- the front desk's report and the handover sheet ------------------------------------------
@@ -192,14 +184,6 @@ def _handover(records_of, day, at, policy, lang) -> DeskPart:
 
 
 # -- listing and show ------------------------------------------------------------------------
-def _personal(key: str, sort: str):
-    """A personal number's cell: masked unless the reader may see it (`--reveal`)."""
-    def cell(data, lang, reveal):
-        value = data.get(key)
-        return "" if value in (None, "") else (str(value) if reveal else mask_as(sort, value))
-    return cell
-
-
 def _late(data, lang, reveal):
     return yes(data.get("late_registration"), lang)
 
@@ -223,8 +207,7 @@ KIND = Kind(
     export_columns=("id", "status", "name", "gender", "id_type", "id_number", "phone", "employer", "address", "host",
                     "visiting", "arrived_at", "registered_at", "registration_minutes", "late_registration", "left_at",
                     "on_duty", "note"),
-    cells={"late_registration": _late, "id_number": _personal("id_number", "id_card"),
-           "phone": _personal("phone", "phone")},
+    cells={"late_registration": _late},
     narrow=("on_duty", "host", "late_registration", "left_at"),
     order_by="arrived_at",
     show_fields=("status", "name", "gender", "id_type", "id_number", "phone", "employer", "address", "host",
