@@ -190,6 +190,21 @@ def repo_state(git):
 
 
 @pytest.fixture
+def refused(cli, repo_state):
+    """A command that must be refused: run it, check it printed nothing but one line and
+    changed nothing (HEAD, the commit count, `git status`), and give (exit code, that line)."""
+
+    def _refused(*args, env=None):
+        before = repo_state()
+        result = cli(*args, env=env)
+        assert result.out == "" and result.err.count("\n") == 1, result
+        assert repo_state() == before, args
+        return result.code, result.err
+
+    return _refused
+
+
+@pytest.fixture
 def write(office):
     """Write dedented YAML (or any text) from the test into the office; returns the path."""
 

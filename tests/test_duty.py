@@ -108,31 +108,29 @@ def test_the_shift_and_the_type_follow_the_time_and_the_role(cli, guards):
 
 
 @pytest.mark.lang("en")
-def test_bad_entries_are_one_line_and_write_nothing(cli, git, guards):
+def test_bad_entries_are_one_line_and_write_nothing(cli, git, guards, refused):
     head = git("rev-parse", "HEAD")
 
-    def refused(*args, env=None):
-        result = cli("log", "duty", *args, env=env)
-        assert result.out == "" and result.err.count("\n") == 1, result
-        return result.code, result.err
+    def entry(*args, env=None):
+        return refused("log", "duty", *args, env=env)
 
-    assert refused("--type", "patrol", "--ok", "doors", "--as", "王芳") == (
+    assert entry("--type", "patrol", "--ok", "doors", "--as", "王芳") == (
         6, "wuyectl: 王芳 (clerk) may not log a patrol: patrols are the security guards' (a round is --type round)\n")
-    assert refused("--as", "张勇") == (
+    assert entry("--as", "张勇") == (
         3, "wuyectl: a duty log entry records what was seen: --ok ITEM, --abnormal ITEM=NOTE or --note TEXT\n")
-    assert refused("--abnormal", "灭火器压力不足", "--as", "张勇") == (
+    assert entry("--abnormal", "灭火器压力不足", "--as", "张勇") == (
         3, "wuyectl: --abnormal '灭火器压力不足': give ITEM=what is wrong (fire=3栋2单元灭火器压力不足)\n")
-    code, err = refused("--abnormal", "firee=灭火器压力不足", "--as", "张勇")
+    code, err = entry("--abnormal", "firee=灭火器压力不足", "--as", "张勇")
     assert code == 3 and err.startswith("wuyectl: unknown --abnormal 'firee'") and "did you mean" in err
-    assert refused("--ok", "fire", "--abnormal", "消防器材=灭火器过期", "--as", "张勇") == (
+    assert entry("--ok", "fire", "--abnormal", "消防器材=灭火器过期", "--as", "张勇") == (
         3, "wuyectl: fire equipment: an item is either --ok or --abnormal, once\n")
-    code, err = refused("--ok", "roof", "--as", "张勇")
+    code, err = entry("--ok", "roof", "--as", "张勇")
     assert code == 3 and err.startswith("wuyectl: ") and "roof" in err
     assert git("rev-parse", "HEAD") == head
     # a shift's patrols are logged in the order they happened
     assert cli("log", "duty", "--ok", "doors", "--as", "张勇", env=at("23T01:30")).code == 0
     head = git("rev-parse", "HEAD")
-    assert refused("--ok", "doors", "--as", "马俊", env=at("22T23:00")) == (
+    assert entry("--ok", "doors", "--as", "马俊", env=at("22T23:00")) == (
         5, "wuyectl: a shift's patrols are logged in the order they happened: D-20261123-A001 was logged at "
            "2026-11-23 01:30, after 2026-11-22 23:00\n")
     assert git("rev-parse", "HEAD") == head

@@ -100,13 +100,8 @@ def test_the_desk_issues_a_pass_and_a_guard_releases_it_at_the_gate(cli, git, of
 
 
 @pytest.mark.lang("en")
-def test_bad_passes_are_one_line_and_write_nothing(cli, git, guard):
+def test_bad_passes_are_one_line_and_write_nothing(cli, git, guard, refused):
     head = git("rev-parse", "HEAD")
-
-    def refused(*args, env=None):
-        result = cli(*args, env=env)
-        assert result.out == "" and result.err.count("\n") == 1, result
-        return result.code, result.err
 
     assert refused("log", "pass", "--unit", "9-9-909", "--goods", "冰箱", "--owner", "张三", "--as", "王芳") == (
         4, "wuyectl: unit 9-9-909 has no household record (owners/9/9-9-909.yaml)\n")
