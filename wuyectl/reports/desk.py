@@ -31,3 +31,17 @@ def build_desk(desk: str, title: tuple[str, str], data: OfficeData, period: Peri
         report.sections.append(figures_section(part.figures, lang, name=kind.name, title=name))
         report.sections += kind_tables(kind, part, lang)
     return report
+
+
+def desk_module(desk: str, title: tuple[str, str], intro: str):
+    """A desk report module's `build` and its module `__getattr__`, which gives `HELP` afresh
+    (the kinds on the desk are those registered when it is asked)."""
+    def build(data: OfficeData, period: Period, as_of, lang: str):
+        return build_desk(desk, title, data, period, as_of, lang)
+
+    def module_getattr(name: str):
+        if name == "HELP":
+            return help_of(desk, intro)
+        raise AttributeError(name)
+
+    return build, module_getattr

@@ -1,8 +1,7 @@
 """frontdesk — the front desk's logbooks in a month (前台登记月报)."""
 from __future__ import annotations
 
-from .base import OfficeData, Period
-from .desk import build_desk, help_of
+from .desk import desk_module
 
 TITLE = ("前台登记月报", "Front desk logbooks")
 INTRO = """The front desk's books in the period, one section of figures per
@@ -12,11 +11,4 @@ then its detail tables. A record is counted in the period by the time of the eve
 time by each logbook's own rule and the office's policy."""
 
 
-def __getattr__(name: str):
-    if name == "HELP":   # (asked afresh: the kinds on the desk are those registered now)
-        return help_of("frontdesk", INTRO)
-    raise AttributeError(name)
-
-
-def build(data: OfficeData, period: Period, as_of, lang: str):
-    return build_desk("frontdesk", TITLE, data, period, as_of, lang)
+build, __getattr__ = desk_module("frontdesk", TITLE, INTRO)
