@@ -177,11 +177,12 @@ def document(office, record_id: str, form_name: str | None, lang: str, *, actor:
     doc = Document(title=pick(form.title, lang), office=issuer, record_id=str(data.get("id")), lang=lang,
                    id_label="编号" if lang == "zh" else "No.", date_label="日期" if lang == "zh" else "Date")
     values = {}
-    for line in form.lines:
-        label, value = line_label(line, lang), line_value(kind, line, data, lang, reveal)
-        key = (line.key if isinstance(line, Line) else line).rsplit(".", 1)[-1]
-        values[key] = value
-        doc.grid.append((label, value, isinstance(line, Line) and line.wide))
+    for boxed, lines in ((True, form.lines), (False, form.values)):
+        for line in lines:
+            label, value = line_label(line, lang), line_value(kind, line, data, lang, reveal)
+            values[(line.key if isinstance(line, Line) else line).rsplit(".", 1)[-1]] = value
+            if boxed:
+                doc.grid.append((label, value, isinstance(line, Line) and line.wide))
     if form.table:
         items = [i for i in data.get(form.table) or [] if isinstance(i, dict)]
         headers = [line_label(c, lang) for c in form.columns]
@@ -195,9 +196,10 @@ def document(office, record_id: str, form_name: str | None, lang: str, *, actor:
         doc.to = pick(form.to, lang).format_map(_Blank(values))
     if form.letter:
         body = pick(form.letter, lang).format_map(_Blank(values))
-        doc.letter = [" ".join(p.split()) if lang != "zh" else "".join(p.split())
-                      for p in body.strip().split("\n\n") if p.strip()]
-        doc.sign_off = (issuer + ("物业管理处" if lang == "zh" else " Property Management Office"), today)
+        doc.letter = [p.strip() for p in body.strip().split("\n\n") if p.strip()]
+        signer = (pick(form.sign_off, lang).format_map(_Blank(values)) if form.sign_off
+                  else issuer + ("物业管理处" if lang == "zh" else " Property Management Office"))
+        doc.sign_off = (signer, today)
     if form.note:
         doc.note = [p.strip() for p in pick(form.note, lang).strip().split("\n") if p.strip()]
     doc.signatures = [pick(s, lang) for s in form.signatures]
@@ -209,6 +211,10 @@ class _Blank(dict):
 
     def __missing__(self, key):
         return "______"
+
+    def __getitem__(self, key):
+        got = super().__getitem__(key) if key in self else self.__missing__(key)
+        return got if got not in ("", None) else "______"
 
 
 def render(doc: Document, suffix: str) -> tuple[bytes, list[str]]:

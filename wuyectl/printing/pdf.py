@@ -93,6 +93,9 @@ def _make(doc, fallback: str | None):
     pdf.set_creator("wuyectl")
     pdf.add_page()
     label_face = FontFace(fill_color=SHADE)
+    # Chinese breaks between any two characters; fpdf2's default waits for a space (and so
+    # breaks a sentence at the space inside a time, or leaves the first line empty)
+    wrap = "CHAR" if doc.lang == "zh" else "WORD"
 
     pdf.set_font("noto", size=18)
     pdf.cell(WIDTH, 12, doc.title, align="C", new_x="LMARGIN", new_y="NEXT")
@@ -101,7 +104,7 @@ def _make(doc, fallback: str | None):
 
     if doc.grid:
         with pdf.table(col_widths=(22, 38, 22, 38), first_row_as_headings=False, line_height=7,
-                       padding=(1.2, 2), v_align="M") as table:
+                       padding=(1.2, 2), v_align="M", wrapmode=wrap) as table:
             row, used = None, 4
             for label, value, wide in doc.grid:
                 if wide or used == 4:
@@ -129,7 +132,7 @@ def _make(doc, fallback: str | None):
         pdf.cell(WIDTH, 7, title, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("noto", size=9.5)
         with pdf.table(first_row_as_headings=True, line_height=6.5, padding=(1, 1.5), v_align="M",
-                       headings_style=FontFace(fill_color=SHADE), text_align="CENTER") as table:
+                       headings_style=FontFace(fill_color=SHADE), text_align="CENTER", wrapmode=wrap) as table:
             table.row(headers)
             for cells in rows:
                 table.row([c or " " for c in cells])
@@ -139,11 +142,11 @@ def _make(doc, fallback: str | None):
     if doc.letter:
         pdf.set_font("noto", size=12)
         if doc.to:
-            pdf.multi_cell(WIDTH, 8, doc.to, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(WIDTH, 8, doc.to, new_x="LMARGIN", new_y="NEXT", wrapmode=wrap)
             pdf.ln(1)
         indent = "\u3000\u3000" if doc.lang == "zh" else ""
         for paragraph in doc.letter:
-            pdf.multi_cell(WIDTH, 8, indent + paragraph, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(WIDTH, 8, indent + paragraph, new_x="LMARGIN", new_y="NEXT", wrapmode=wrap)
             pdf.ln(1.5)
         if doc.sign_off:
             pdf.ln(6)
@@ -155,14 +158,14 @@ def _make(doc, fallback: str | None):
     if doc.note:
         pdf.set_font("noto", size=9.5)
         for text in doc.note:
-            pdf.multi_cell(WIDTH, 5.5, text, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(WIDTH, 5.5, text, new_x="LMARGIN", new_y="NEXT", wrapmode=wrap)
         pdf.ln(4)
         pdf.set_font("noto", size=10.5)
 
     if doc.signatures:
         sign_word = "签字" if doc.lang == "zh" else "Signature"
         with pdf.table(col_widths=(34, 56, 18, 32), first_row_as_headings=False, line_height=13,
-                       padding=(1, 2), v_align="M") as table:
+                       padding=(1, 2), v_align="M", wrapmode=wrap) as table:
             for label in doc.signatures:
                 row = table.row()
                 row.cell(f"{label}{sign_word}" if doc.lang == "zh" else f"{label} — {sign_word}", style=label_face)

@@ -107,8 +107,8 @@ class Form:
     - `table`: a field holding a list of mappings (loans, measures, inspections) printed as a
       table of `columns`, padded to `rows` lines for entries written by hand;
     - `letter`: (zh, en) body of a letter, paragraphs split on blank lines, with `{key}` filled
-      from the lines' values (and `{office}`, `{id}`, `{today}`, `{household}`); `to`: its
-      salutation, filled the same way;
+      from the values of `lines` and `values` (and `{office}`, `{id}`, `{today}`, `{household}`:
+      the unit's first owner); `to`: its salutation, `sign_off`: who signs, filled the same way;
     - `signatures`: the signature boxes (签字 and 日期 each), (zh, en) labels;
     - `applies(record)`: the records it is for (None: every one); `default_if(record)`: the
       form `print` takes without --form (None: the first form that applies)."""
@@ -120,6 +120,8 @@ class Form:
     rows: int = 0
     letter: tuple[str, str] | None = None
     to: tuple[str, str] | None = None
+    sign_off: tuple[str, str] | None = None  # under a letter (None: the office); filled as `letter`
+    values: tuple = ()                       # lines that only fill the letter, printed in no box
     signatures: tuple[tuple[str, str], ...] = ()
     applies: Callable[[dict], bool] | None = None
     default_if: Callable[[dict], bool] | None = None
