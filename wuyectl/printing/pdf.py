@@ -55,6 +55,35 @@ def system_font(chars: list[str]) -> str | None:
     return files[0] if files else None
 
 
+def _face_of(path: str) -> int:
+    """In a font collection (.ttc), the face for Simplified Chinese (Noto CJK's 'SC'), else the first."""
+    if not path.lower().endswith(".ttc"):
+        return 0
+    try:
+        from fontTools.ttLib import TTCollection
+
+        with TTCollection(path, lazy=True) as collection:
+            for number, font in enumerate(collection.fonts):
+                if " SC" in str(font["name"].getDebugName(1) or ""):
+                    return number
+    except Exception:   # an unreadable collection: its first face
+        pass
+    return 0
+
+
+def _widths(headers: list[str], rows: list[list[str]]) -> tuple[float, ...]:
+    """A table's column widths by what they hold (a purpose wider than a name), within bounds.
+    Its cells break at spaces (a time's date and clock on two lines), a long Chinese text
+    anywhere."""
+    from unicodedata import east_asian_width
+
+    def width(text: str) -> int:
+        return sum(2 if east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    return tuple(min(max([width(h) for h in headers[i:i + 1]] + [width(r[i]) for r in rows], default=4), 16) + 3
+                 for i in range(len(headers)))
+
+
 def _make(doc, fallback: str | None):
     from fpdf import FPDF
     from fpdf.fonts import FontFace
@@ -86,7 +115,7 @@ def _make(doc, fallback: str | None):
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_font("noto", "", font_path())
     if fallback:
-        pdf.add_font("fallback", "", fallback)
+        pdf.add_font("fallback", "", fallback, collection_font_number=_face_of(fallback))
         pdf.set_fallback_fonts(["fallback"], exact_match=False)
     pdf.set_title(f"{doc.title} {doc.record_id}")
     pdf.set_author(doc.office)
@@ -131,8 +160,8 @@ def _make(doc, fallback: str | None):
         pdf.set_font("noto", size=11)
         pdf.cell(WIDTH, 7, title, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("noto", size=9.5)
-        with pdf.table(first_row_as_headings=True, line_height=6.5, padding=(1, 1.5), v_align="M",
-                       headings_style=FontFace(fill_color=SHADE), text_align="CENTER", wrapmode=wrap) as table:
+        with pdf.table(col_widths=_widths(headers, rows), first_row_as_headings=True, line_height=6.5, padding=(1, 1.5), v_align="M",
+                       headings_style=FontFace(fill_color=SHADE), text_align="CENTER", wrapmode="WORD") as table:
             table.row(headers)
             for cells in rows:
                 table.row([c or " " for c in cells])
