@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from ... import i18n
 from ...i18n import _
 from .. import completion
 from ..options import actor_name, global_options, lang, office
@@ -15,7 +16,7 @@ class PrintCommand(click.Command):
         from ...domain import codes
         from ...domain.kinds import KINDS
 
-        language = lang() if ctx.find_root().meta else "zh"
+        language = "zh" if i18n.language() == "zh" else "en"   # the help's language (--lang anywhere)
         rows = []
         for kind in KINDS.values():
             for number, (name, form) in enumerate(kind.forms.items()):
