@@ -17,6 +17,7 @@ table { width: 100%; border-collapse: collapse; margin-bottom: 4mm; }
 td, th { border: 1px solid #000; padding: 1.5mm 2mm; vertical-align: middle; }
 th, td.label { background: #eee; font-weight: normal; white-space: nowrap; }
 table.items td, table.items th { text-align: center; font-size: 9.5pt; }
+table.sign { margin-top: 6mm; }
 table.sign td { height: 11mm; }
 p.letter { text-indent: 2em; line-height: 1.8; font-size: 12pt; margin: 0 0 2mm; }
 p.to { font-size: 12pt; }
