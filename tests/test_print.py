@@ -413,3 +413,15 @@ def test_the_html_page_holds_every_text_of_the_form(grid):
     shown = [html.unescape(c) for c in cells]
     for label, value, _wide in grid:
         assert label in shown and (value in shown or not value)
+
+
+def test_form_names_complete_for_the_kind_of_the_id():
+    import click
+
+    from wuyectl.cli.commands.printing import _form_names, print_
+
+    ctx = click.Context(print_)
+    ctx.params["record_id"] = "W-20261005-A001"
+    assert [c.value for c in _form_names(ctx, None, "")] == ["notice", "reminder", "demand", "lawyer"]
+    ctx.params["record_id"] = None
+    assert [c.value for c in _form_names(ctx, None, "p")] == ["permit", "pass"]

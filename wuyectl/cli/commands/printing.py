@@ -28,9 +28,23 @@ class PrintCommand(click.Command):
         super().format_epilog(ctx, formatter)
 
 
+def _form_names(ctx, param, incomplete):
+    """Tab completion of --form: the forms of the ID's kind (of every kind before an ID)."""
+    from click.shell_completion import CompletionItem
+
+    from ...domain.kinds import KINDS
+
+    kinds = list(KINDS.values())
+    typed = ctx.params.get("record_id")
+    if typed:
+        kinds = [k for k in kinds if k.id_re.fullmatch(str(typed))] or kinds
+    names = dict.fromkeys(name for k in kinds for name in k.forms)
+    return [CompletionItem(name) for name in names if name.startswith(incomplete)]
+
+
 @click.command("print", cls=PrintCommand)
 @click.argument("record_id", metavar="ID", shell_complete=completion.record_ids(any_kind=True))
-@click.option("--form", "form_name", default=None, metavar="NAME",
+@click.option("--form", "form_name", default=None, metavar="NAME", shell_complete=_form_names,
               help="Which form (see the list below; default: the kind's first, or a violation's letter for its step).")
 @click.option("-o", "--output", "path", required=True, metavar="FILE.pdf|FILE.html",
               help="The file to write: .pdf (A4, the font embedded) or .html (the same content).")
