@@ -14,7 +14,7 @@ import subprocess
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conftest import DIRECTOR, HAND, MASKED, PHONE, UNIT
+from conftest import DIRECTOR, MASKED, PHONE, UNIT
 
 OFFICE = "幸福花园"
 POPPLER = ("pdftotext", "pdffonts", "pdfinfo", "pdftoppm")

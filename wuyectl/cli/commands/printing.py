@@ -13,7 +13,6 @@ class PrintCommand(click.Command):
     """Its help ends with the forms of each kind, from the kinds' declarations."""
 
     def format_epilog(self, ctx, formatter):
-        from ...domain import codes
         from ...domain.kinds import KINDS
 
         language = "zh" if i18n.language() == "zh" else "en"   # the help's language (--lang anywhere)
