@@ -84,6 +84,51 @@ class DeskPart:
 
 
 @dataclass(frozen=True)
+class Line:
+    """One box of a printed form: a field of the record (labelled as `show` labels it, its value
+    as `show` reads it: codes' labels, times in the office's zone, personal numbers masked), a
+    dotted path (`destruction.approved_by`), a value of the timeline (`event`: ("arrive", "at")
+    is when the last `arrive` happened), or `value(record, lang)` of the record as shown."""
+
+    key: str
+    label: tuple[str, str] | None = None     # (zh, en); None: the field's label
+    value: Callable[[dict, str], Any] | None = None
+    wide: bool = False                       # a whole row (a description), not half of one
+    event: tuple[str, str] | None = None     # (action, key): that of the last timeline event of the action
+
+
+@dataclass(frozen=True)
+class Form:
+    """A paper form or letter a kind prints (`wuyectl print ID --form NAME`; wuyectl/printing):
+    declarative data that the one renderer lays out on A4, as PDF or HTML.
+
+    - `lines`: the labelled boxes, two a row (a `wide` one takes the row); an empty value is a
+      blank box, to be filled by hand;
+    - `table`: a field holding a list of mappings (loans, measures, inspections) printed as a
+      table of `columns`, padded to `rows` lines for entries written by hand;
+    - `letter`: (zh, en) body of a letter, paragraphs split on blank lines, with `{key}` filled
+      from the values of `lines` and `values` (and `{office}`, `{id}`, `{today}`, `{household}`:
+      the unit's first owner); `to`: its salutation, `sign_off`: who signs, filled the same way;
+    - `signatures`: the signature boxes (签字 and 日期 each), (zh, en) labels;
+    - `applies(record)`: the records it is for (None: every one); `default_if(record)`: the
+      form `print` takes without --form (None: the first form that applies)."""
+
+    title: tuple[str, str]
+    lines: tuple = ()                        # Line or a field name
+    table: str | None = None
+    columns: tuple = ()                      # Line or a field name, of each item of `table`
+    rows: int = 0
+    letter: tuple[str, str] | None = None
+    to: tuple[str, str] | None = None
+    sign_off: tuple[str, str] | None = None  # under a letter (None: the office); filled as `letter`
+    values: tuple = ()                       # lines that only fill the letter, printed in no box
+    signatures: tuple[tuple[str, str], ...] = ()
+    applies: Callable[[dict], bool] | None = None
+    default_if: Callable[[dict], bool] | None = None
+    note: tuple[str, str] | None = None      # fixed text printed under the boxes (the rules)
+
+
+@dataclass(frozen=True)
 class Kind:
     name: str                      # ticket
     plural: str                    # tickets
@@ -160,6 +205,8 @@ class Kind:
     desk_report: Callable[..., DeskPart] | None = None
     # The same for one day's handover sheet (`report handover`): its tables follow the tickets'.
     handover: Callable[..., DeskPart] | None = None
+    # -- paper ------------------------------------------------------------------------------
+    forms: Mapping[str, Form] = field(default_factory=dict)   # `wuyectl print`: name → Form, the first the default
 
     def __post_init__(self):
         if not self.schema:

@@ -18,7 +18,7 @@ from ...i18n import N_, _
 from ...timeutil import add_years, moment, read_iso, short
 from .. import codes
 from ..workflow import Action, Change, Workflow
-from . import Check, Kind, yes
+from . import Check, Form, Kind, Line, yes
 
 MAX_LOAN_DAYS = 3
 ALWAYS_CONFIDENTIAL = ("owner_records", "tenant_records", "staff_records")
@@ -207,8 +207,39 @@ def _loan(data, lang, reveal):
     return f"{loans[-1]['borrower']} → {short(loans[-1]['due_at'])}" if loans else ""
 
 
+# -- paper (wuyectl print; the seed 003 §24–25 forms) ------------------------------------------
+_ITEM = (Line("title", wide=True), "category", "medium", "location", "confidential", "filed_on", "retention_years")
+_D = "destruction."
+
+FORMS = {
+    "loans": Form(
+        ("文件借阅登记表", "Document loan register"),
+        lines=(*_ITEM, "status", "destroy_after"),
+        table="loans", rows=6,
+        columns=("borrower", "purpose", "lent_at", "due_at", "returned_at", "lent_by", "approved_by",
+                 Line("signature", ("借阅人签字", "borrower's signature"), value=lambda item, lang: "")),
+        note=("借阅时间不得超过3天，超过3天的须经管理处主任在本表上签字批准方可借阅；存档的磁盘、光盘和涉及"
+              "业主（住户）及员工个人资料的档案资料一律不得借出。",
+              "A loan is at most 3 days; a longer one needs the director's signature on this register. Disks, "
+              "discs and files with owners', residents' or staff's personal data are never lent.")),
+    "destruction": Form(
+        ("过期文件处理登记表", "Expired document disposal register"),
+        lines=(*_ITEM, "destroy_after", _D + "requested_by", _D + "requested_at", _D + "reviewed_by",
+               _D + "reviewed_at", _D + "approved_by", _D + "approved_at", _D + "destroyed_at", _D + "method",
+               Line(_D + "witnesses", wide=True)),
+        note=("超过保存期或经鉴定确认无保存价值的档案资料，由物业管理员填写本表报客服主管审核，经管理处主任批准后"
+              "予以销毁；销毁时应有两人以上在场，监销人应复核销毁内容。",
+              "Records past their retention are listed here by the records clerk, reviewed by the customer "
+              "service supervisor and approved by the director before destruction, with two or more witnesses "
+              "present who check what is destroyed."),
+        signatures=(("物业管理员", "Records clerk"), ("客服主管审核", "Reviewed by the supervisor"),
+                    ("管理处主任批准", "Approved by the director"), ("监销人", "Witness"), ("监销人", "Witness"))),
+}
+
+
 KIND = Kind(
     name="archive", plural="archive", folder="archive", id_form="A-2026-A001", aliases=("archives",),
+    forms=FORMS,
     id_re=re.compile(r"A-[0-9]{4}-[A-Z]?[0-9]{3,5}"),
     path_of=lambda rid: f"archive/{rid}.yaml",
     stem=lambda day, station: f"A-{day:%Y}-{station}",

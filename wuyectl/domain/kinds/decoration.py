@@ -32,7 +32,7 @@ from ...i18n import N_, _
 from ...timeutil import moment, parse_date, read_iso
 from .. import codes
 from ..workflow import DESK, MANAGERS, Action, Change, Workflow, read_amount
-from . import Check, DeskPart, Figure, Kind, Setting, dated
+from . import Check, DeskPart, Figure, Form, Kind, Line, Setting, dated
 
 ENGINEERING = frozenset({"technician"})          # 工程部 (department maintenance)
 DIRECTOR = frozenset({"director"})
@@ -652,8 +652,36 @@ def _desk(records_of, period, as_of, policy, lang) -> DeskPart:
                  ("id", "unit", "deposit", "deductions", "amount", "approved_by"), refund_rows)])
 
 
+# -- paper (wuyectl print): the permit posted at the door (装修施工许可证) -------------------------
+_P = "permit."
+FORMS = {
+    "permit": Form(
+        ("装修施工许可证", "Decoration works permit"),
+        lines=("unit", "applicant", "contractor", "applicant_type", Line("workers", wide=True),
+               Line("scope", wide=True), _P + "valid_from", _P + "valid_to", Line(_P + "hours", wide=True),
+               _P + "issued_by", _P + "issued_at"),
+        note=("施工期间须遵守《装修管理规定》和《装修管理协议》，只在许可的日期和每日施工时间内施工，并禁止：\n"
+              "（1）擅自改变房屋建筑及其设施设备的结构、外观（含外墙、外门窗、阳台等部位设施的颜色、形状和规格）、设计用途、功能布局；\n"
+              "（2）对房屋内外承重墙、柱、梁、板进行违章凿、拆、搭建；\n"
+              "（3）擅自拆除、改造供电、供水、供气、通信、排水、排污、消防等公用设施；\n"
+              "（4）擅自在门窗安装网、罩、牌破坏房屋整体外观；\n"
+              "（5）擅自拆除地漏盖和向地漏倾倒杂物；\n"
+              "（6）其他违反装修管理规定的行为。\n"
+              "本证须张贴于施工单元门口，以备管理处巡查。",
+              "Works follow the decoration rules and the decoration agreement, only on the permitted days and "
+              "hours, and never:\n(1) change the building's structure or look (walls, windows, balconies), use or "
+              "layout without approval;\n(2) cut into or build on load-bearing walls, columns, beams or slabs;\n"
+              "(3) remove or alter shared power, water, gas, telecoms, drains or fire equipment;\n(4) put grilles, "
+              "covers or signs on doors and windows;\n(5) remove floor drain covers or pour waste into drains;\n"
+              "(6) anything else the decoration rules forbid.\nPost this permit at the unit's door for the "
+              "office's inspections."),
+        signatures=(("签发人", "Issued by"), ("业主", "Owner"), ("施工单位负责人", "Contractor's foreman"))),
+}
+
+
 KIND = Kind(
     name="decoration", plural="decorations", folder="decorations", id_form="Z-…",
+    forms=FORMS,
     id_re=re.compile(r"Z-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("decorations"),
     stem=lambda day, station: f"Z-{day:%Y%m%d}-{station}",
     workflow=WORKFLOW,

@@ -22,7 +22,7 @@ from ...i18n import _
 from ...timeutil import read_iso, short
 from .. import codes
 from ..workflow import DESK, Action, Change, Workflow
-from . import Check, DeskPart, Figure, Kind, Setting, dated
+from . import Check, DeskPart, Figure, Form, Kind, Line, Setting, dated
 
 GUARDS = frozenset({"security"})
 
@@ -185,8 +185,22 @@ def _desk(records_of, period, as_of, policy, lang) -> DeskPart:
                               "released_at", "released_by"), rows)])
 
 
+# -- paper (wuyectl print): the slip the guard checks at the gate --------------------------------
+FORMS = {
+    "pass": Form(
+        ("物品放行条", "Goods release pass"),
+        lines=("unit", "owner", "tenant", "owner_consent", Line("goods", wide=True), "carried_by", "fees_cleared_by",
+               "issued_at", "expires_at", "released_at", "released_by", "gate", "status"),
+        note=("凭本条放行，过期无效；门岗核对所出物品与本条相符后签字放行，本条交回客服中心存档。",
+              "Valid until the time shown; the guard checks the goods against this pass, signs it and returns it "
+              "to the customer service desk."),
+        signatures=(("业主", "Owner"), ("客服中心", "Customer service desk"), ("门岗保安", "Gate guard"))),
+}
+
+
 KIND = Kind(
     name="pass", plural="passes", folder="passes", id_form="R-…", aliases=("release-pass", "release-passes"),
+    forms=FORMS,
     id_re=re.compile(r"R-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("passes"),
     stem=lambda day, station: f"R-{day:%Y%m%d}-{station}",
     workflow=WORKFLOW,

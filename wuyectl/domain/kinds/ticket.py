@@ -16,7 +16,7 @@ from ...i18n import N_, _
 from ...timeutil import moment, read_iso, short
 from .. import codes
 from ..workflow import DESK, FIELD_STAFF, Action, Change, Workflow
-from . import Check, Kind, dated, where, yes
+from . import Check, Form, Kind, Line, dated, where, yes
 
 OPEN_TICKET_STATES = ("received", "assigned", "in_progress")
 # Categories whose resolution is followed by a callback (回访) before the ticket is closed.
@@ -336,8 +336,36 @@ def _reporter(data, lang, reveal):
     return (data.get("reporter") or {}).get("name", "")
 
 
+# -- paper (wuyectl print; the seed 003 §14 forms) ---------------------------------------------
+_DISPATCH = (Line("assigned_at", ("派工时间", "dispatched"), event=("assign", "at")),
+             Line("assigned_by", ("派工人", "dispatched by"), event=("assign", "by")))
+_ON_SITE = (Line("arrived_at", ("到场时间", "arrived"), event=("arrive", "at")),
+            Line("resolved_at", ("完成时间", "finished"), event=("resolve", "at")))
+_FEES = ("materials", "fee", "fee_consent", "signed_by")
+
+FORMS = {
+    "service": Form(
+        ("服务及回访记录表", "Service and callback record"),
+        lines=("received_at", "channel", "category", "urgency", "where", "reporter", "phone", "appointment_at",
+               Line("description", wide=True), "department", "assignee", *_DISPATCH, *_ON_SITE,
+               Line("result", wide=True), *_FEES,
+               Line("callback_at", ("回访时间", "called back"), event=("callback", "at")),
+               Line("callback_by", ("回访人", "called back by"), event=("callback", "by")),
+               Line("rating", ("回访评价", "callback rating"), event=("callback", "rating")),
+               Line("visit", ("回访记录", "callback record"), event=("callback", "visit"))),
+        signatures=(("客户", "Customer"), ("维修员", "Technician"), ("回访人", "Called back by"))),
+    "work_order": Form(
+        ("维修派工单", "Repair work order"),
+        lines=("where", "category", "reporter", "phone", "repair_system", "damage",
+               Line("description", wide=True), "department", "assignee", *_DISPATCH, "appointment_at",
+               "received_at", *_ON_SITE, *_FEES, Line("result", wide=True)),
+        signatures=(("派工人", "Dispatched by"), ("维修人员", "Technician"), ("业主验收", "Owner's acceptance"))),
+}
+
+
 KIND = Kind(
     name="ticket", plural="tickets", folder="tickets", id_form="T-20261122-A001",
+    forms=FORMS,
     id_re=re.compile(r"T-[0-9]{8}-[A-Z]?[0-9]{3,5}"), path_of=dated("tickets"),
     stem=lambda day, station: f"T-{day:%Y%m%d}-{station}",
     workflow=WORKFLOW,

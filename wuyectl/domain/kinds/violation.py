@@ -20,7 +20,7 @@ from ...i18n import N_, _
 from ...timeutil import add_years, parse_date, read_iso
 from .. import codes
 from ..workflow import ALL_STAFF, MANAGERS, Action, Change, Workflow, read_amount
-from . import Check, Kind, where
+from . import Check, Form, Kind, Line, where
 
 LADDERS = {
     "ordinary": ("persuade", "rectify", "compensate", "notice", "litigate"),
@@ -253,8 +253,96 @@ def _deadline(data, lang, reveal):
     return str(measures[-1].get("deadline", "")) if measures else ""
 
 
+# -- paper (wuyectl print): the rectification notice, and the fee ladder's letters (seed 003 §43.4)
+def _fee(data) -> bool:
+    return (data.get("ladder") or ladder_for(data.get("category"))) == "fee_refusal"
+
+
+def _fee_at(*steps):
+    return lambda data: _fee(data) and data.get("step") in steps
+
+
+def _late_fee(data, lang):
+    fees = [m.get("amount") for m in data.get("measures") or [] if m.get("step") == "late_fee" and m.get("amount")]
+    return fees[-1] if fees else ""
+
+
+def _rectify_by(data, lang):
+    deadlines = [m.get("deadline") for m in data.get("measures") or [] if m.get("deadline")]
+    return str(deadlines[-1]) if deadlines else ""
+
+
+_FACTS = ("where", "category", "subtype", "found_at", Line("description", wide=True))
+_OWED = ("where", "subtype", "description", Line("amount", value=_late_fee), "found_at")
+_TO = ("{unit}业主{household}：", "To the owner of {unit}, {household}:")
+_RECEIPT = (("业主签收", "Received by the owner"),)
+
+FORMS = {
+    "notice": Form(
+        ("整改通知书", "Rectification notice"),
+        applies=lambda data: not _fee(data),
+        lines=(*_FACTS, "severity", Line("deadline", value=_rectify_by)), to=_TO,
+        letter=("经我处{found_at}检查发现，您存在以下违章行为：{description}（{subtype}）。该行为违反了《业主临时管理规约》"
+                "及小区物业管理有关{category}的规定。\n\n"
+                "请您于{deadline}前自行整改完毕、恢复原状，并将整改情况告知管理处客服中心。逾期未整改的，我处将依照规约"
+                "采取进一步措施（赔偿经济损失、通报批评，直至申请仲裁或提起诉讼），由此产生的后果由您承担。\n\n"
+                "特此通知。如有疑问，请与管理处客服中心联系。",
+                "On {found_at} we found the following breach at your unit: {description} ({subtype}). It breaks the "
+                "community's rules on {category} (the owners' covenant).\n\n"
+                "Please put it right by {deadline} and tell the customer service desk when it is done. If it is not, "
+                "the office will take the next measures of the rules (compensation, public notice, arbitration or "
+                "litigation), at your cost.\n\nPlease contact the customer service desk with any question."),
+        signatures=_RECEIPT),
+    "reminder": Form(
+        ("物业服务费缴费提醒函", "Service fee reminder"),
+        applies=_fee, default_if=_fee_at(None, "persuade"), values=_OWED, to=_TO,
+        letter=("您好！感谢您一直以来对我们工作的支持与配合。经核对，您尚有物业服务费未缴纳：{description}。根据《物业服务"
+                "合同》的约定，业主应按时足额交纳物业服务费。\n\n"
+                "请您在收到本函后尽快到管理处客服中心办理缴费手续。如您对收费或服务有任何意见，欢迎与我们沟通，我们将"
+                "认真听取并及时改进。\n\n如您已缴纳，请忽略本函。",
+                "Thank you for your support. Our records show a service fee unpaid: {description}. Under the property "
+                "service contract the fee is due in full and on time.\n\nPlease settle it at the customer service "
+                "desk. If you have any concern about the fee or our service, please talk to us.\n\nIf you have "
+                "already paid, please disregard this letter."),
+        signatures=_RECEIPT),
+    "demand": Form(
+        ("物业服务费催缴函", "Demand for the service fee"),
+        applies=_fee, default_if=_fee_at("reminder_letter", "late_fee"), values=_OWED, to=_TO,
+        letter=("经我处多次提醒，您至今仍未缴纳所欠物业服务费：{description}。根据《物业服务合同》的约定，请您自收到本函"
+                "之日起十五日内到管理处客服中心缴清所欠费用。\n\n"
+                "逾期仍未缴纳的，我处将按合同约定自逾期之日起加收滞纳金（已计滞纳金：{amount}元），并保留依法追究的权利。\n\n"
+                "特此函告。",
+                "Though reminded, you have not paid the service fee owed: {description}. Under the property service "
+                "contract, please pay it in full at the customer service desk within 15 days of receiving this "
+                "letter.\n\nIf it is not paid, a late fee runs from the due date as the contract provides (charged "
+                "so far: {amount} yuan), and the office reserves its legal rights."),
+        signatures=_RECEIPT),
+    "lawyer": Form(
+        ("律师函", "Lawyer's letter"),
+        applies=_fee, default_if=_fee_at("lawyer_letter", "public_posting", "suspend_service", "litigate"),
+        values=_OWED, to=_TO, sign_off=("______律师事务所（盖章）  承办律师：______", "______ Law Firm (seal), lawyer ______"),
+        letter=("{office}物业管理处（以下简称“委托人”）委托本所，就您拖欠物业服务费一事致函如下：\n\n"
+                "您系{office}{unit}房屋的业主，依据《物业服务合同》应按时足额交纳物业服务费。您拖欠物业服务费（{description}），"
+                "委托人经多次劝说、发出催缴函并依约加收滞纳金（{amount}元），您至今仍未缴纳。\n\n"
+                "根据《中华人民共和国民法典》第九百四十四条，业主违反约定逾期不支付物业费的，物业服务人可以催告其在合理期限内"
+                "支付；合理期限届满仍不支付的，物业服务人可以提起诉讼或者申请仲裁。\n\n"
+                "请您于收到本函之日起七日内到管理处缴清所欠物业服务费及滞纳金。逾期未缴的，委托人将依法申请仲裁或提起诉讼，"
+                "由此产生的诉讼费、律师费等费用将依法由您承担。\n\n特此函告。",
+                "We write on behalf of the {office} property management office (our client) about the service fee "
+                "you owe.\n\nAs the owner of {unit} you are bound by the property service contract to pay the service "
+                "fee in full and on time. You owe: {description}. Though our client persuaded you, sent a demand and "
+                "charged the contractual late fee ({amount} yuan), it is still unpaid.\n\nUnder Article 944 of the "
+                "Civil Code of the PRC, when an owner fails to pay the fee after a reminder within a reasonable time, "
+                "the property service provider may sue or apply for arbitration.\n\nPlease pay the fee and the late "
+                "fee at the management office within 7 days of receiving this letter; otherwise our client will apply "
+                "for arbitration or sue, and the costs will be yours as the law provides."),
+        signatures=_RECEIPT),
+}
+
+
 KIND = Kind(
     name="violation", plural="violations", folder="violations", id_form="W-…",
+    forms=FORMS,
     id_re=re.compile(r"W-[0-9]{8}-[A-Z]?[0-9]{3,5}"),
     path_of=lambda rid: f"violations/{rid[2:6]}/{rid}.yaml",     # a folder per year
     stem=lambda day, station: f"W-{day:%Y%m%d}-{station}",
