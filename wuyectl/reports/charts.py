@@ -155,13 +155,17 @@ footer{margin-top:28px;color:#888;font-size:11px}
 @media print{body{background:white}main{width:auto;padding:0}}
 """
 
-# Where each chart stands, written into the DOM (data-box="x,y,width,height" on its figure, and
-# the page's height on <body>): what a headless browser's --dump-dom reports for a screenshot check.
+# Where each chart stands, written into the DOM (data-box="x,y,width,height" on its figure, the
+# page's height and the font faces loaded on <body>): what a headless browser's --dump-dom
+# reports, for a screenshot check.
 BOXES = """
-(function(){var f=document.querySelectorAll('figure.chart');for(var i=0;i<f.length;i++){
+(function(){function boxes(){var f=document.querySelectorAll('figure.chart');for(var i=0;i<f.length;i++){
 var r=f[i].getBoundingClientRect();f[i].setAttribute('data-box',[r.left+window.scrollX,r.top+window.scrollY,
 r.width,r.height].map(Math.round).join(','));}
-document.body.setAttribute('data-height',Math.ceil(document.documentElement.scrollHeight));})();
+document.body.setAttribute('data-height',Math.ceil(document.documentElement.scrollHeight));}
+boxes();if(document.fonts){document.fonts.ready.then(function(){var loaded=[];
+document.fonts.forEach(function(f){if(f.status==='loaded'){loaded.push(f.family.replace(/["']/g,''));}});
+document.body.setAttribute('data-fonts',loaded.join(','));boxes();});}})();
 """
 
 

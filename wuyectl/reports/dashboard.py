@@ -221,9 +221,7 @@ def _block(chart: Chart, report, lang: str, where: dict, office) -> Block:
             label, policy_key, default = chart.target
             target = (_pick(label, lang), round(float(_policy(office, policy_key, default)) * 100, 1))
         data = ChartData(chart.kind, [str(row[label_at]) for _k, row in kept], series, target)
-        if not any(v for _n, values, _p in series for v in values if v) and chart.kind != "hbar":
-            data = ChartData(chart.kind, data.labels, [])   # nothing to draw: the chart says so
-    attrs = {"report": chart.report, "section": chart.section, **where,
+    attrs = {"report": chart.report, "section": chart.section, "columns": ",".join(sec.columns), **where,
              "as_of": report.as_of.isoformat(timespec="seconds")}
     return Block(chart.key, f"{_pick(chart.title, lang)}", _pick(chart.note, lang), data, sec.headings, sec.rows,
                  attrs, [{"key": k} for k in keys] if sec.keys else None)
@@ -250,7 +248,8 @@ def _trend(chart: Chart, reports: Reports, period: Period, lang: str) -> Block:
     month_heading = "月份" if lang == "zh" else "month"
     return Block(chart.key, _pick(chart.title, lang), _pick(chart.note, lang), data,
                  [month_heading] + [names[k] for k in wanted], table_rows,
-                 {"report": chart.report, "section": chart.section, "trend": ",".join(wanted),
+                 {"report": chart.report, "section": chart.section, "columns": ",".join(["month", *wanted]),
+                  "trend": ",".join(wanted),
                   "as_of": reports.as_of.isoformat(timespec="seconds")},
                  [{"month": _month(m)} for m in months])
 
