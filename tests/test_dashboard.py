@@ -294,3 +294,49 @@ def test_the_help_names_every_chart_and_its_report(cli):
     for chart in dashboard.CHARTS:
         assert f"{chart.title[1]} ({chart.title[0]}): report {chart.report}, section {chart.section}" in flat, chart.key
     assert "dashboard" in cli("report", "--help").out
+
+
+def test_chinese_renders_from_the_embedded_font_where_no_cjk_font_is_installed(built, tmp_path):
+    """The browser is given only a Latin font (fontconfig pointed at DejaVu or Liberation): the
+    page's Chinese title looks as it does with the system's CJK fonts too, while the same page
+    without its @font-face shows the Chinese as boxes."""
+    Image = pytest.importorskip("PIL.Image", reason="Pillow not installed: it reads the browser's screenshot")
+    from PIL import ImageChops
+
+    latin = next((d for d in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
+                  if os.path.isdir(d)), None)
+    cjk = next((d for d in ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto") if os.path.isdir(d)), None)
+    if latin is None or cjk is None:
+        pytest.skip("fonts not installed: a Latin-only font folder (fonts-dejavu-core) and fonts-noto-cjk are needed")
+    page, _dom, _shot = built
+    bare = tmp_path / "bare.html"
+    bare.write_text(re.sub(r"@font-face\{[^}]*\}", "", page.read_text(encoding="utf-8")), encoding="utf-8")
+
+    def fonts(*folders: str) -> Path:
+        config = tmp_path / f"fonts-{len(folders)}.conf"
+        config.write_text('<?xml version="1.0"?>\n<fontconfig>' + "".join(f"<dir>{d}</dir>" for d in folders)
+                          + f"<cachedir>{tmp_path / 'fc'}</cachedir></fontconfig>\n", encoding="utf-8")
+        return config
+
+    def title(path: Path, config: Path):
+        shot = tmp_path / f"{path.stem}-{config.stem}.png"
+        before = os.environ.get("FONTCONFIG_FILE")
+        os.environ["FONTCONFIG_FILE"] = str(config)
+        try:
+            taken = chromium("--window-size=1200,160", f"--screenshot={shot}", path.as_uri(), tmp=tmp_path / shot.stem)
+        finally:
+            if before is None:
+                os.environ.pop("FONTCONFIG_FILE", None)
+            else:
+                os.environ["FONTCONFIG_FILE"] = before
+        assert taken.returncode == 0, taken.stderr
+        return Image.open(shot).convert("L").crop((200, 20, 1000, 80))
+
+    def apart(one, other) -> float:
+        """The share of pixels that differ clearly."""
+        return sum(ImageChops.difference(one, other).histogram()[64:]) / (one.width * one.height)
+
+    latin_only, with_cjk = fonts(latin), fonts(latin, cjk)
+    shown = title(page, with_cjk)
+    alike, unlike = apart(title(page, latin_only), shown), apart(title(bare, latin_only), shown)
+    assert alike < 0.005 and unlike > 0.03, (alike, unlike)

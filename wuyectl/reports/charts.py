@@ -84,12 +84,14 @@ def svg(chart: ChartData, lang: str, number_: int) -> str:
         height = max(170, 70 + 34 * len(chart.labels) * max(1, len(chart.series) + (chart.target is not None)) // 2)
     else:
         height = 360 if len(chart.series) > 1 or chart.kind in ("line", "pie") else 280
-    options = dict(js=[], style=style, width=760, height=height + (40 if rotate else 0),
+    options = dict(js=[], style=style, width=760,
+                   height=height + (40 if rotate else 0) + 22 * (_legend_rows(chart) - 1) * legend,
                    print_values=chart.kind != "line", print_values_position="top", legend_at_bottom=True,
-                   legend_at_bottom_columns=min(6, max(1, len(chart.series) + (chart.target is not None))),
+                   legend_at_bottom_columns=_legend_columns(chart),
                    x_label_rotation=30 if rotate else 0, truncate_label=-1, truncate_legend=-1,
                    show_minor_x_labels=True, dots_size=3, margin=12, spacing=8,
-                   margin_bottom=12 + (40 if rotate else 0), show_legend=legend, explicit_size=False,
+                   margin_bottom=12 + (40 if rotate else 0) + 22 * (_legend_rows(chart) - 1) * legend,
+                   show_legend=legend, explicit_size=False,
                    no_data_text="无数据" if lang == "zh" else "No data", include_x_axis=True)
     if percent:
         options["range"] = (0, 100)
@@ -114,6 +116,20 @@ def svg(chart: ChartData, lang: str, number_: int) -> str:
     text = drawn.render(is_unicode=True, disable_xml_declaration=True)
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S)   # pygal's generator comments (a date, its URLs)
     return text
+
+
+def _legend_columns(chart: ChartData) -> int:
+    """As many legend entries a row as fit beside each other in the chart's width."""
+    names = [name for name, _v, _p in chart.series] + ([chart.target[0]] if chart.target else [])
+    if chart.kind == "pie":
+        names = list(chart.labels)
+    widest = max((_width(name) for name in names), default=0) + 36   # the colour box and a gap
+    return max(1, min(len(names), 6, 720 // widest))
+
+
+def _legend_rows(chart: ChartData) -> int:
+    entries = len(chart.labels) if chart.kind == "pie" else len(chart.series) + (chart.target is not None)
+    return -(-entries // _legend_columns(chart))
 
 
 def _width(label: str) -> int:
@@ -231,7 +247,7 @@ def font_face(text: str) -> str:
     chars = {ord(c) for c in text if not c.isspace()} | set(range(0x20, 0x7F)) | {0x3000, 0xFF1A, 0xFF08, 0xFF09}
     font = TTFont(io.BytesIO(_font_bytes()), recalcTimestamp=False)
     options = subset.Options()
-    options.layout_features = ["*"]
+    # (the default layout features: kerning and the like, not the vertical and alternate forms)
     options.name_IDs = ["*"]          # the font's names and its OFL notice stay with it
     options.notdef_outline = True
     options.recalc_timestamp = False

@@ -227,6 +227,9 @@ def write_dashboard(path: str, month, as_of) -> None:
         handle, temporary = tempfile.mkstemp(prefix=".dashboard-", suffix=".html", dir=folder)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(temporary, 0o666 & ~mask)   # as any file the user writes (mkstemp makes it private)
         os.replace(temporary, path)
     except OSError as exc:
         raise BadValue(_("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
