@@ -10,10 +10,12 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from datetime import date, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from wuyectl.reports import charts, dashboard
 from wuyectl.reports.base import heading
@@ -255,6 +257,10 @@ def test_the_test_office_gets_a_dashboard_and_it_is_the_same_each_time(cli, offi
     assert cli("report", "dashboard", "--month", "2026-11", "-o", "html", str(second)).code == 0
     text = first.read_text(encoding="utf-8")
     assert text == second.read_text(encoding="utf-8")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert first.stat().st_mode & 0o777 == 0o666 & ~mask      # as any file the user writes
+    assert not list(tmp_path.glob(".dashboard-*"))
     assert "<h1>幸福花园 管理看板 2026-11</h1>" in text
     assert "本月底前没有问卷调查" in text                  # no survey campaign yet: said, not drawn
     assert "计算时点：2026-11-22 09:14+08:00" in text or "2026-11-22" in text
@@ -340,3 +346,11 @@ def test_chinese_renders_from_the_embedded_font_where_no_cjk_font_is_installed(b
     shown = title(page, with_cjk)
     alike, unlike = apart(title(page, latin_only), shown), apart(title(bare, latin_only), shown)
     assert alike < 0.005 and unlike > 0.03, (alike, unlike)
+
+
+@given(st.dates(min_value=date(3, 1, 1), max_value=date(9998, 12, 31)))
+def test_the_trend_is_twelve_calendar_months_ending_with_the_month(day):
+    months = dashboard.months_ending(dashboard.month_period(day, timezone.utc))
+    assert len(months) == dashboard.MONTHS and months[-1].first == day.replace(day=1)
+    for before, after in zip(months, months[1:]):
+        assert before.first.day == 1 and before.last + timedelta(days=1) == after.first

@@ -223,15 +223,20 @@ def write_dashboard(path: str, month, as_of) -> None:
     the_office = office()
     span = resolve_period(the_office, month, None, None)
     text = board.render(the_office, span, as_of_time(the_office, as_of), lang())
+    temporary = None
     try:
         handle, temporary = tempfile.mkstemp(prefix=".dashboard-", suffix=".html", dir=folder)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
         mask = os.umask(0)
         os.umask(mask)
         os.chmod(temporary, 0o666 & ~mask)   # as any file the user writes (mkstemp makes it private)
         os.replace(temporary, path)
     except OSError as exc:
+        if temporary and os.path.exists(temporary):
+            os.unlink(temporary)
         raise BadValue(_("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
     click.echo(path)
 
