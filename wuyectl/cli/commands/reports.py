@@ -180,6 +180,65 @@ def register() -> None:
             extra.append(click.option("--campaign", required=True, help="The campaign, e.g. 2026H2."))
             extra.append(click.option("--as-of", "as_of", default=None, metavar="TIME", help="Default: now."))
         _make(name, SUMMARY[name], period=period, extra=extra)
+    report.add_command(dashboard)
+
+
+@click.command("dashboard", cls=ReportCommand,
+               short_help="The month as charts, one self-contained HTML file (管理看板): -o FILE.html.")
+@global_options
+@click.option("--month", default=None, metavar="YYYY-MM", help="The month (default: this month); the KPI trend "
+                                                               "is the twelve months ending with it.")
+@click.option("--as-of", "as_of", default=None, metavar="TIME", help="Compute the clocks as they stood then (default: now).")
+@click.option("-o", "--output", "output", required=True, metavar="FILE.html",
+              help="The HTML file to write (or `-o html FILE.html`).")
+@click.argument("file", required=False, metavar="[FILE.html]")
+def dashboard(month, as_of, output, file):
+    from ...errors import UsageError
+
+    if output == "html":
+        if not file:
+            raise UsageError(_("-o html needs a FILE to write: wuyectl report dashboard -o html dashboard.html"))
+        path = file
+    elif file:
+        raise UsageError(_("give the file once: wuyectl report dashboard -o dashboard.html"))
+    else:
+        path = output
+    write_dashboard(path, month, as_of)
+
+
+def write_dashboard(path: str, month, as_of) -> None:
+    """Check everything, build the page, then write it whole (a temporary file renamed into
+    place): a refused or failed run leaves no file behind."""
+    import os
+    import tempfile
+
+    from ...errors import BadValue
+    from ...reports import dashboard as board
+
+    if not path.lower().endswith((".html", ".htm")):
+        raise BadValue(_("the dashboard is an HTML page: name the file FILE.html, not '{path}'").format(path=path))
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise BadValue(_("cannot write {path}: no folder {folder}").format(path=path, folder=folder))
+    the_office = office()
+    span = resolve_period(the_office, month, None, None)
+    text = board.render(the_office, span, as_of_time(the_office, as_of), lang())
+    temporary = None
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=".dashboard-", suffix=".html", dir=folder)
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(temporary, 0o666 & ~mask)   # as any file the user writes (mkstemp makes it private)
+        os.replace(temporary, path)
+    except OSError as exc:
+        if temporary and os.path.exists(temporary):
+            os.unlink(temporary)
+        raise BadValue(_("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
+    click.echo(path)
 
 
 register()
