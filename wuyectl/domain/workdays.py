@@ -1,0 +1,201 @@
+"""Working time (工作时间): the office's hours on its working days, for the clocks that policy puts
+on working time instead of calendar time (SPEC §2.1; wuye.yaml `policy.working_time`).
+
+1. A day is a working day by, in order: the office's own overrides (`policy.calendar.holidays`,
+   `policy.calendar.workdays` — for a year the package does not know yet, or a local change);
+   China's official calendar from the `chinesecalendar` package (public holidays off, the
+   make-up working days of 调休 on, even on a Saturday or Sunday); for a year neither knows,
+   plain weekends (Monday to Friday on) — such a year is *unknown*, and `show` and the reports
+   say so (`unknown_years`), so nobody mistakes a guess for the official calendar.
+2. On a working day the office is open in its hours (`policy.calendar.hours`, default
+   08:30–12:00 and 13:30–17:30), in the wall-clock time of the times it is given (the office
+   records every time in its own zone).
+3. `WorkCalendar.add(start, minutes)` is the deadline N working minutes after `start` (a start
+   outside the hours counts from the next opening); `minutes_between(a, b)` counts the working
+   minutes between two times. The two agree: minutes_between(s, add(s, n)) == n.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Iterable, Mapping
+
+DEFAULT_HOURS = ("08:30-12:00", "13:30-17:30")
+HOURS_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+# A deadline beyond this many days without one working minute means the calendar has no open
+# hours at all (every day overridden as a holiday): stop rather than loop.
+MAX_DAYS = 3660
+
+
+def package_version() -> str:
+    """The official calendar's data version (part of what a kept summary depends on)."""
+    try:
+        import chinese_calendar
+    except ImportError:   # pragma: no cover - a declared dependency
+        return "none"
+    return str(getattr(chinese_calendar, "__version__", "?"))
+
+
+@lru_cache(maxsize=None)
+def official(day: date) -> bool | None:
+    """Whether `day` is a working day by China's official calendar (holidays and 调休), or None
+    when the package does not know its year."""
+    try:
+        import chinese_calendar
+    except ImportError:   # pragma: no cover - a declared dependency
+        return None
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:   # "no available data for year …": a year not announced yet
+        return None
+
+
+@lru_cache(maxsize=None)
+def official_years() -> tuple[int, int] | None:
+    """The first and last year the package knows."""
+    try:
+        import chinese_calendar
+    except ImportError:   # pragma: no cover
+        return None
+    years = {d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays}
+    return (min(years), max(years)) if years else None
+
+
+def read_date(value) -> date:
+    """A date as written in wuye.yaml (`2027-01-01`); ValueError if it is not one."""
+    if isinstance(value, datetime):
+        raise ValueError(value)
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
+
+
+def read_hours(value) -> tuple[int, int]:
+    """`08:30-12:00` as minutes from midnight (510, 720); ValueError if it is not such a span
+    with its end after its start."""
+    text = str(value).strip()
+    if not re.fullmatch(HOURS_PATTERN, text):
+        raise ValueError(text)
+    start, end = ((int(h) * 60 + int(m)) for h, m in (part.split(":") for part in text.split("-")))
+    if end <= start:
+        raise ValueError(text)
+    return start, end
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """The office's working time. `hours`: (open, close) in minutes from midnight, in order and
+    not overlapping; `holidays`/`workdays`: the office's overrides, sorted (a stable repr: the
+    report cache keys on it); `version`: the official calendar's data it was made with."""
+
+    hours: tuple[tuple[int, int], ...] = tuple(read_hours(h) for h in DEFAULT_HOURS)
+    holidays: tuple[date, ...] = ()
+    workdays: tuple[date, ...] = ()
+    version: str = ""
+
+    @classmethod
+    def from_policy(cls, section: Mapping | None) -> "WorkCalendar":
+        """From wuye.yaml `policy.calendar` (checked by the config schema; a value that is still
+        not a date or a span raises ValueError)."""
+        section = section or {}
+        spans = sorted(read_hours(h) for h in (section.get("hours") or DEFAULT_HOURS))
+        for (_a, end), (start, _b) in zip(spans, spans[1:]):
+            if start < end:
+                raise ValueError(f"{start}<{end}")
+        holidays = sorted({read_date(d) for d in section.get("holidays") or ()})
+        workdays = sorted({read_date(d) for d in section.get("workdays") or ()})
+        both = set(holidays) & set(workdays)
+        if both:
+            raise ValueError(min(both).isoformat())
+        return cls(tuple(spans), tuple(holidays), tuple(workdays), package_version())
+
+    # -- days -----------------------------------------------------------------------------
+    def is_workday(self, day: date) -> bool:
+        return _is_workday(self.holidays, self.workdays, day)
+
+    def known_year(self, year: int) -> bool:
+        """Whether the holidays of `year` are known: the package knows it, or the office's
+        overrides name a day of it (they are taken as that year's whole arrangement)."""
+        if official(date(year, 6, 1)) is not None:
+            return True
+        return any(d.year == year for d in self.holidays + self.workdays)
+
+    def unknown_years(self, start: datetime, end: datetime) -> list[int]:
+        """The years from `start` to `end` whose holidays are guessed (plain weekends)."""
+        return [y for y in range(start.year, end.year + 1) if not self.known_year(y)]
+
+    # -- time -----------------------------------------------------------------------------
+    def _spans(self, day: date, tz) -> list[tuple[datetime, datetime]]:
+        if not self.is_workday(day):
+            return []
+        midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+        return [(midnight + timedelta(minutes=a), midnight + timedelta(minutes=b)) for a, b in self.hours]
+
+    def add(self, start: datetime, minutes: float) -> datetime:
+        """The moment `minutes` of working time after `start` (a start outside the hours counts
+        from the next opening; 0 minutes: `start` itself). A deadline that falls on the close
+        of a span is that close, not the next opening."""
+        left = timedelta(minutes=minutes)
+        if left <= timedelta(0):
+            return start
+        day = start.date()
+        for _ in range(MAX_DAYS):
+            for opens, closes in self._spans(day, start.tzinfo):
+                if closes <= start:
+                    continue
+                begin = max(opens, start)
+                if left <= closes - begin:
+                    return begin + left
+                left -= closes - begin
+            day += timedelta(days=1)
+        raise ValueError("no working hours in the calendar")
+
+    def minutes_between(self, start: datetime, end: datetime) -> float:
+        """The working minutes from `start` to `end` (0 when `end` is not after `start`)."""
+        if end <= start:
+            return 0.0
+        total = timedelta(0)
+        day = start.date()
+        while day <= end.date():
+            for opens, closes in self._spans(day, start.tzinfo):
+                lo, hi = max(opens, start), min(closes, end)
+                if hi > lo:
+                    total += hi - lo
+            day += timedelta(days=1)
+        return total.total_seconds() / 60
+
+    def end_of_next_workday(self, value: datetime) -> datetime:
+        """23:59:59 of the first working day after `value`'s day (a repair's callback on working
+        time: by the end of the next working day)."""
+        day = value.date() + timedelta(days=1)
+        for _ in range(MAX_DAYS):
+            if self.is_workday(day):
+                return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=value.tzinfo)
+            day += timedelta(days=1)
+        raise ValueError("no working day in the calendar")
+
+    def hours_text(self) -> str:
+        return ", ".join(f"{a // 60:02d}:{a % 60:02d}–{b // 60:02d}:{b % 60:02d}" for a, b in self.hours)
+
+
+@lru_cache(maxsize=4096)
+def _is_workday(holidays: tuple, workdays: tuple, day: date) -> bool:
+    if day in workdays:
+        return True
+    if day in holidays:
+        return False
+    known = official(day)
+    if known is not None:
+        return known
+    return day.weekday() < 5
+
+
+def stages_text(stages: Iterable[str], lang: str) -> str:
+    from . import codes
+
+    return ("、" if lang == "zh" else ", ").join(codes.label("stage", s, lang) for s in stages)
