@@ -199,3 +199,22 @@ def stages_text(stages: Iterable[str], lang: str) -> str:
     from . import codes
 
     return ("、" if lang == "zh" else ", ").join(codes.label("stage", s, lang) for s in stages)
+
+
+def working_note(stages: Iterable[str], calendar: WorkCalendar, lang: str) -> str:
+    """The line under a report's table naming the stages whose clocks ran on working time."""
+    if lang == "zh":
+        return (f"按工作时间计时的环节：{stages_text(stages, lang)}（办公时间 {calendar.hours_text()}，"
+                "跳过夜间、周末和法定节假日，调休上班日照常计时）")
+    return (f"Stages on working time: {stages_text(stages, lang)} (office hours {calendar.hours_text()}; "
+            "nights, weekends and public holidays skipped, make-up working days counted)")
+
+
+def unknown_note(years: Iterable[int], lang: str) -> str:
+    """The warning for years whose holidays the calendar does not know (counted as plain weekends)."""
+    shown = ("、" if lang == "zh" else ", ").join(str(y) for y in sorted(set(years)))
+    if lang == "zh":
+        return (f"注意：工作日历不知道 {shown} 年的节假日和调休，按普通周末计算"
+                "（在 wuye.yaml 的 policy.calendar.holidays / workdays 中补上）")
+    return (f"Note: the working calendar does not know the holidays of {shown}: counted as plain weekends "
+            "(add them to policy.calendar.holidays / workdays in wuye.yaml)")
