@@ -242,13 +242,33 @@ def test_overlapping_hours_and_a_day_both_off_and_on_are_refused(cli, refused):
     assert code == 3 and err.startswith("wuyectl: policy.working_time.1: 'lunch' "), err
 
 
-def test_validate_flags_a_hand_edited_bad_override(cli, office, git):
+def hand_edit(office, lines: str) -> None:
     path = office / "wuye.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("policy:\n", "policy:\n  calendar:\n    holidays: [2027-13-01]\n", 1), encoding="utf-8")
+    assert text.endswith("policy:\n  backdate_limit_days: 36500\n")
+    path.write_text(text + lines, encoding="utf-8")
+
+
+def test_validate_flags_a_hand_edited_override_that_is_not_a_date(cli, office):
+    hand_edit(office, "  calendar:\n    holidays: [2027-01-01, 2027-13-01]\n")
     result = cli("validate")
-    assert result.code != 0
-    assert "policy.calendar.holidays.0: '2027-13-01' 不是形如 2026-11-22 的日期" in result.out + result.err
+    assert (result.code, result.out, result.err) == (7, "", "wuye.yaml:31:28: policy.calendar.holidays.1: '2027-13-01' 不是形如 2026-11-22 的日期\n")
+
+
+def test_validate_flags_overlapping_hours_and_a_day_both_off_and_on(cli, office):
+    hand_edit(office, "  working_time: [resolve]\n  calendar:\n    hours: [08:00-12:00, 11:00-13:00]\n"
+                      "    holidays: [2027-01-01]\n    workdays: [2027-01-04, 2027-01-01]\n")
+    result = cli("validate")
+    assert result.code == 7, result
+    assert "wuye.yaml:32:26: policy.calendar.hours.1: '11:00-13:00' overlaps other office hours" in result.out
+    assert "wuye.yaml:34:28: policy.calendar.workdays.1: 2027-01-01 is also a holiday (policy.calendar.holidays)" \
+        in result.out
+    # meanwhile the clocks read the hours joined (08:00–13:00) and the day as a workday
+    from wuyectl.domain.sla import Policy
+
+    calendar = Policy.from_config({"calendar": {"hours": ["08:00-12:00", "11:00-13:00"], "holidays": ["2027-01-01"],
+                                                "workdays": ["2027-01-01"]}}).calendar
+    assert calendar.hours == ((480, 780),) and calendar.is_workday(date(2027, 1, 1))
 
 
 # -- what people read ---------------------------------------------------------------------------

@@ -78,10 +78,10 @@ class Policy:
         urgent.update(policy.get("sla_minutes_urgent") or {})
         working = tuple(dict.fromkeys(policy.get("working_time") or ()))
         try:
-            calendar = WorkCalendar.from_policy(policy.get("calendar"))
+            calendar = WorkCalendar.from_policy(policy.get("calendar"), strict=False)   # (validate reports the rest)
         except ValueError as exc:   # the config schema lets none through; a caller's own policy may
             raise BadValue(_("policy calendar: '{value}' is not a date (YYYY-MM-DD) or office hours "
-                             "(HH:MM-HH:MM), or a day is both a holiday and a workday").format(value=exc)) from None
+                             "(HH:MM-HH:MM)").format(value=exc)) from None
         return cls(minutes, bool(policy.get("callback_repairs_next_day", True)), urgent,
                    float(policy.get("callback_not_before_hours", CALLBACK_NOT_BEFORE_HOURS)), dict(policy),
                    working, calendar)

@@ -99,20 +99,26 @@ class WorkCalendar:
     version: str = ""
 
     @classmethod
-    def from_policy(cls, section: Mapping | None) -> "WorkCalendar":
-        """From wuye.yaml `policy.calendar` (checked by the config schema; a value that is still
-        not a date or a span raises ValueError)."""
+    def from_policy(cls, section: Mapping | None, strict: bool = True) -> "WorkCalendar":
+        """From wuye.yaml `policy.calendar` (its form checked by the config schema; a value that
+        is still not a date or a span raises ValueError). `strict`: hours that overlap and a day
+        both a holiday and a workday raise ValueError too (`policy set` refuses them); otherwise
+        (a hand edit, which `validate` reports: `calendar_problems`) the hours are joined and
+        such a day is a workday."""
         section = section or {}
-        spans = sorted(read_hours(h) for h in (section.get("hours") or DEFAULT_HOURS))
-        for (_a, end), (start, _b) in zip(spans, spans[1:]):
-            if start < end:
-                raise ValueError(f"{start}<{end}")
-        holidays = sorted({read_date(d) for d in section.get("holidays") or ()})
-        workdays = sorted({read_date(d) for d in section.get("workdays") or ()})
-        both = set(holidays) & set(workdays)
-        if both:
-            raise ValueError(min(both).isoformat())
-        return cls(tuple(spans), tuple(holidays), tuple(workdays), package_version())
+        spans: list[tuple[int, int]] = []
+        for start, end in sorted(read_hours(h) for h in (section.get("hours") or DEFAULT_HOURS)):
+            if spans and start < spans[-1][1]:
+                if strict:
+                    raise ValueError(f"{start}<{spans[-1][1]}")
+                spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+            else:
+                spans.append((start, end))
+        holidays = {read_date(d) for d in section.get("holidays") or ()}
+        workdays = {read_date(d) for d in section.get("workdays") or ()}
+        if holidays & workdays and strict:
+            raise ValueError(min(holidays & workdays).isoformat())
+        return cls(tuple(spans), tuple(sorted(holidays - workdays)), tuple(sorted(workdays)), package_version())
 
     # -- days -----------------------------------------------------------------------------
     def is_workday(self, day: date) -> bool:
@@ -218,3 +224,37 @@ def unknown_note(years: Iterable[int], lang: str) -> str:
                 "（在 wuye.yaml 的 policy.calendar.holidays / workdays 中补上）")
     return (f"Note: the working calendar does not know the holidays of {shown}: counted as plain weekends "
             "(add them to policy.calendar.holidays / workdays in wuye.yaml)")
+
+
+def calendar_problems(policy: Mapping | None) -> list[tuple[tuple, str]]:
+    """What `validate` reports of wuye.yaml's `policy.calendar` beyond its schema: office hours
+    that overlap the hours before them, a day listed both as a holiday and as a workday."""
+    from ..i18n import _
+
+    section = (policy or {}).get("calendar") if isinstance(policy, Mapping) else None
+    if not isinstance(section, Mapping):
+        return []
+    out = []
+    hours = section.get("hours") or []
+    try:
+        spans = sorted((read_hours(h), i) for i, h in enumerate(hours))
+    except ValueError:
+        spans = []   # (the schema's to report)
+    for ((_a, end), _i), ((start, _b), i) in zip(spans, spans[1:]):
+        if start < end:
+            out.append((("policy", "calendar", "hours", i), _("policy.calendar.hours.{index}: '{hours}' overlaps "
+                                                              "other office hours").format(index=i, hours=hours[i])))
+    try:
+        holidays = {read_date(d) for d in section.get("holidays") or ()}
+    except ValueError:
+        holidays = set()
+    for i, value in enumerate(section.get("workdays") or ()):
+        try:
+            day = read_date(value)
+        except ValueError:
+            continue
+        if day in holidays:
+            out.append((("policy", "calendar", "workdays", i), _("policy.calendar.workdays.{index}: {day} is also "
+                                                                 "a holiday (policy.calendar.holidays)").format(
+                index=i, day=day.isoformat())))
+    return out
