@@ -16,7 +16,7 @@ import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from conftest import DIRECTOR, UNIT
 
@@ -41,7 +41,6 @@ def policy(cli, key, value):
 
 def repair(cli, day: str, arrive: str, *, received="15:50") -> str:
     """A repair received on `day` at `received`, on site at `arrive` (HH:MM or a full time)."""
-    h, m = received.split(":")
     start = at(f"{day}T{received}")
     tid = ok(cli("open", "ticket", "--channel", "phone", "--category", "repair", "--unit", UNIT,
                  "--description", "卫生间漏水", "-o", "ids", "--as", "王芳", "--at", f"{day} {received}",
@@ -293,7 +292,7 @@ def test_report_sla_names_the_stages_on_working_time(working):
     repair(working, "2026-09-30", "16:00")
     env = {"WUYECTL_NOW": "2026-10-05T10:00:00+08:00"}
     text = ok(working("report", "sla", "--month", "2026-09", env=env))
-    assert text.endswith("\n按工作时间计时的环节：完成（办公时间 08:30–12:00, 13:30–17:30，"
+    assert text.endswith("\n按工作时间计时的环节：完成（办公时间 08:30–12:00、13:30–17:30，"
                          "跳过夜间、周末和法定节假日，调休上班日照常计时）\n")
     data = json.loads(ok(working("report", "sla", "--month", "2026-09", "-o", "json", env=env)))
     assert data["calendar"] == {"working_time": ["resolve"], "hours": ["08:30-12:00", "13:30-17:30"],

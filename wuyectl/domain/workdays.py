@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Iterable, Mapping
 
@@ -185,8 +185,8 @@ class WorkCalendar:
             day += timedelta(days=1)
         raise ValueError("no working day in the calendar")
 
-    def hours_text(self) -> str:
-        return ", ".join(f"{a // 60:02d}:{a % 60:02d}–{b // 60:02d}:{b % 60:02d}" for a, b in self.hours)
+    def hours_text(self, lang: str = "en") -> str:
+        return ("、" if lang == "zh" else ", ").join(f"{a // 60:02d}:{a % 60:02d}–{b // 60:02d}:{b % 60:02d}" for a, b in self.hours)
 
 
 @lru_cache(maxsize=4096)
@@ -210,7 +210,7 @@ def stages_text(stages: Iterable[str], lang: str) -> str:
 def working_note(stages: Iterable[str], calendar: WorkCalendar, lang: str) -> str:
     """The line under a report's table naming the stages whose clocks ran on working time."""
     if lang == "zh":
-        return (f"按工作时间计时的环节：{stages_text(stages, lang)}（办公时间 {calendar.hours_text()}，"
+        return (f"按工作时间计时的环节：{stages_text(stages, lang)}（办公时间 {calendar.hours_text(lang)}，"
                 "跳过夜间、周末和法定节假日，调休上班日照常计时）")
     return (f"Stages on working time: {stages_text(stages, lang)} (office hours {calendar.hours_text()}; "
             "nights, weekends and public holidays skipped, make-up working days counted)")
