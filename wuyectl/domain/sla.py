@@ -78,7 +78,8 @@ class Policy:
         urgent.update(policy.get("sla_minutes_urgent") or {})
         working = tuple(dict.fromkeys(policy.get("working_time") or ()))
         try:
-            calendar = WorkCalendar.from_policy(policy.get("calendar"), strict=False)   # (validate reports the rest)
+            # (validate reports the rest; the official calendar is imported only when it is used)
+            calendar = WorkCalendar.from_policy(policy.get("calendar"), strict=False, official_data=bool(working))
         except ValueError as exc:   # the config schema lets none through; a caller's own policy may
             raise BadValue(_("policy calendar: '{value}' is not a date (YYYY-MM-DD) or office hours "
                              "(HH:MM-HH:MM)").format(value=exc)) from None

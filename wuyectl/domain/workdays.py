@@ -99,12 +99,13 @@ class WorkCalendar:
     version: str = ""
 
     @classmethod
-    def from_policy(cls, section: Mapping | None, strict: bool = True) -> "WorkCalendar":
+    def from_policy(cls, section: Mapping | None, strict: bool = True, official_data: bool = True) -> "WorkCalendar":
         """From wuye.yaml `policy.calendar` (its form checked by the config schema; a value that
         is still not a date or a span raises ValueError). `strict`: hours that overlap and a day
         both a holiday and a workday raise ValueError too (`policy set` refuses them); otherwise
         (a hand edit, which `validate` reports: `calendar_problems`) the hours are joined and
-        such a day is a workday."""
+        such a day is a workday. `official_data`: note the package's version (importing it, ~60 ms:
+        only when a stage runs on working time)."""
         section = section or {}
         spans: list[tuple[int, int]] = []
         for start, end in sorted(read_hours(h) for h in (section.get("hours") or DEFAULT_HOURS)):
@@ -118,7 +119,8 @@ class WorkCalendar:
         workdays = {read_date(d) for d in section.get("workdays") or ()}
         if holidays & workdays and strict:
             raise ValueError(min(holidays & workdays).isoformat())
-        return cls(tuple(spans), tuple(sorted(holidays - workdays)), tuple(sorted(workdays)), package_version())
+        return cls(tuple(spans), tuple(sorted(holidays - workdays)), tuple(sorted(workdays)),
+                   package_version() if official_data else "")
 
     # -- days -----------------------------------------------------------------------------
     def is_workday(self, day: date) -> bool:
