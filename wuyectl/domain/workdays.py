@@ -13,6 +13,14 @@ on working time instead of calendar time (SPEC §2.1; wuye.yaml `policy.working_
 3. `WorkCalendar.add(start, minutes)` is the deadline N working minutes after `start` (a start
    outside the hours counts from the next opening); `minutes_between(a, b)` counts the working
    minutes between two times. The two agree: minutes_between(s, add(s, n)) == n.
+
+Why chinesecalendar (LKI/chinese-calendar) and not holidays.China: both know 2026 (National
+Day 10-01…10-07, make-up days 2026-09-20 and 2026-10-10). chinesecalendar is data only, no
+dependencies, released each year once the State Council publishes the next year's
+arrangement, and answers `is_workday` with the make-up days already in; for a year it does not
+know it raises NotImplementedError. holidays (well kept too, many countries) keeps make-up days
+apart (`weekend_workdays`) and for an unannounced year computes the holidays from rules with no
+make-up days, silently: a guess that looks official. Here an unknown year is named instead.
 """
 from __future__ import annotations
 
