@@ -41,6 +41,8 @@ def set_policy(office: Office, actor: str | None, key: str, value) -> str | None
     if parts == ["require_signatures"] and value is True and not person.get("signing_key"):
         raise Refused(_("{name} has no signing key on the roster: register it first (wuyectl staff key "
                         "{name} --file KEY.pub), or no one could change this policy back").format(name=person["name"]))
+    if parts[0] in ("calendar", "working_time"):
+        _check_calendar(office, parts, value)
     with Transaction(office, person) as tx:
         loaded = tx.load_path(CONFIG)
         if "policy" not in loaded.rt:
@@ -64,3 +66,33 @@ def set_policy(office: Office, actor: str | None, key: str, value) -> str | None
         commit = tx.commit(f"policy {key} = {shown}", action="policy", records=[])
     office.reload()
     return commit
+
+
+def _check_calendar(office: Office, parts: list[str], value) -> None:
+    """The working calendar's settings as a bad value before anything is written: a day that
+    is not a date (2027-02-30), office hours that are not HH:MM-HH:MM or overlap, a day both a
+    holiday and a workday, a stage that is not one (the rest of the policy is checked by the
+    config schema when it is committed)."""
+    import copy
+
+    from ..domain.workdays import WorkCalendar
+    from ..store import schema
+
+    policy = copy.deepcopy(office.config.get("policy") or {})
+    node = policy
+    for part in parts[:-1]:
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
+    if value is None:
+        node.pop(parts[-1], None)
+    else:
+        node[parts[-1]] = value
+    for path, message in schema.problems({**office.config, "policy": policy}, "config"):
+        if path[:2] in (("policy", "calendar"), ("policy", "working_time")):
+            raise BadValue(message)
+    try:
+        WorkCalendar.from_policy(policy.get("calendar"))
+    except ValueError:
+        raise BadValue(_("policy calendar: office hours overlap, or a day is both a holiday and a workday "
+                         "({value})").format(value=value)) from None

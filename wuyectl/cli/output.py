@@ -369,13 +369,19 @@ def _timeline(kind, data: dict, lang: str, limit) -> str:
 
 
 def _clocks(kind, data: dict, lang: str, limit) -> str:
+    from ..domain.workdays import unknown_note
+
     columns = ["stage", "due_at", "done_at", "state"]
-    rows = [[codes.label("stage", c["stage"], lang) + (f" #{c['cycle']}" if c["cycle"] > 1 else ""),
+    working = "（工作时间）" if lang == "zh" else " (working time)"   # counted in office hours, not the clock's
+    rows = [[codes.label("stage", c["stage"], lang) + (f" #{c['cycle']}" if c["cycle"] > 1 else "")
+             + (working if c.get("time") == "working" else ""),
              # a window where the stage has one (a callback: not before … , by …)
              (short(c["not_before"]) + " – " if c.get("not_before") else "") + short(c["due_at"]),
              short(c["done_at"]), codes.label("sla_state", c["state"], lang)]
             for c in data.get("sla") or []]
-    return table(*fit(columns, [codes.field_label(c, lang) for c in columns], rows, limit=limit)) or "-"
+    text_ = table(*fit(columns, [codes.field_label(c, lang) for c in columns], rows, limit=limit)) or "-"
+    unknown = {y for c in data.get("sla") or [] for y in c.get("unknown_years") or ()}
+    return text_ + ("\n" + unknown_note(unknown, lang) if unknown else "")
 
 
 def _records_table(kind, items: list, lang: str, limit) -> str:
@@ -486,6 +492,9 @@ def report_json(rep) -> dict:
         "period": rep.period.as_dict() if rep.period else None,
         "as_of": rep.as_of.isoformat(timespec="seconds"),
         "sections": {s.name: {"title": s.title, "columns": s.columns, "rows": s.as_dicts()} for s in rep.sections},
+        # what the clocks were counted by, where it is not the default: {working_time: [stages],
+        # hours, unknown_years} (reports.base.calendar_notes)
+        **({"calendar": rep.meta["calendar"]} if rep.meta.get("calendar") else {}),
     }
 
 
@@ -512,6 +521,9 @@ def report_text(rep, lang: str) -> str:
         lines.append(f"{sec.title}:")
         body = table(sec.headings, [[_cellstr(v) for v in row] for row in sec.rows])
         lines.append(body if body else ("（无）" if lang == "zh" else "(none)"))
+    if rep.meta.get("notes"):   # what the figures were counted by (e.g. the stages on working time)
+        lines.append("")
+        lines += rep.meta["notes"]
     return "\n".join(lines) + "\n"
 
 

@@ -9,6 +9,12 @@ A clock has a stage, a start, a deadline (`due_at`) and the event that stops it 
 A reopened ticket (dissatisfied callback) starts a new cycle; its clocks carry `cycle: 2`.
 When a ticket is closed or cancelled, clocks still running stop: breached if their deadline
 passed before that, otherwise dropped (they no longer apply).
+
+A clock runs on calendar time (the seeds' limits, the default) or, for the stages policy names
+in `working_time`, on working time: its deadline is the limit's minutes of office hours on
+working days later (`workdays.WorkCalendar`). Each row says which (`time: calendar|working`);
+a working-time row whose span reaches a year the calendar does not know carries
+`unknown_years` (counted with plain weekends).
 """
 from __future__ import annotations
 
@@ -16,8 +22,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Mapping
 
+from ..errors import BadValue
+from ..i18n import _
 from ..timeutil import end_of_next_day, iso, read_iso
 from .kinds.ticket import CALLBACK_CATEGORIES, REPAIRS, WORKFLOW
+from .workdays import WorkCalendar
 
 DEFAULT_MINUTES = {
     "dispatch": 5,
@@ -57,6 +66,8 @@ class Policy:
     urgent_minutes: Mapping[str, int] | None = None
     callback_not_before_hours: float = CALLBACK_NOT_BEFORE_HOURS
     raw: Mapping = field(default_factory=dict, compare=False)   # wuye.yaml's policy, as written (other kinds' settings)
+    working_time: tuple[str, ...] = ()     # stages whose clocks count working time (policy `working_time`)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)   # policy `calendar`: hours, overrides
 
     @classmethod
     def from_config(cls, policy: Mapping | None) -> "Policy":
@@ -65,18 +76,45 @@ class Policy:
         minutes.update(policy.get("sla_minutes") or {})
         urgent = dict(DEFAULT_URGENT_MINUTES)
         urgent.update(policy.get("sla_minutes_urgent") or {})
+        working = tuple(dict.fromkeys(policy.get("working_time") or ()))
+        try:
+            # (validate reports the rest; the official calendar is imported only when it is used)
+            calendar = WorkCalendar.from_policy(policy.get("calendar"), strict=False, official_data=bool(working))
+        except ValueError as exc:   # the config schema lets none through; a caller's own policy may
+            raise BadValue(_("policy calendar: '{value}' is not a date (YYYY-MM-DD) or office hours "
+                             "(HH:MM-HH:MM)").format(value=exc)) from None
         return cls(minutes, bool(policy.get("callback_repairs_next_day", True)), urgent,
-                   float(policy.get("callback_not_before_hours", CALLBACK_NOT_BEFORE_HOURS)), dict(policy))
+                   float(policy.get("callback_not_before_hours", CALLBACK_NOT_BEFORE_HOURS)), dict(policy),
+                   working, calendar)
+
+    def on_working_time(self, stage: str) -> bool:
+        return stage in self.working_time
+
+    def deadline(self, stage: str, start: datetime, limit: timedelta) -> datetime:
+        """`limit` after `start`, on the stage's time: calendar time, or working time."""
+        if stage in self.working_time:
+            return self.calendar.add(start, limit.total_seconds() / 60)
+        return start + limit
 
     def callback_opens(self, resolved: datetime, next_day: bool) -> datetime | None:
         """The earliest a callback of a ticket resolved at `resolved` is on time (None: no bound):
-        the start of the next day for a repair (`next_day`), else the policy's hours later."""
+        the start of the next day for a repair (`next_day`), else the policy's hours later (of
+        working time when the callback runs on it)."""
         if not self.callback_not_before_hours:
             return None
         if next_day:
             nxt = (resolved + timedelta(days=1)).date()
             return datetime(nxt.year, nxt.month, nxt.day, tzinfo=resolved.tzinfo)
-        return resolved + timedelta(hours=self.callback_not_before_hours)
+        return self.deadline("callback", resolved, timedelta(hours=self.callback_not_before_hours))
+
+    def callback_due(self, resolved: datetime, next_day: bool, limit: timedelta) -> datetime:
+        """A callback's deadline: a repair's by the end of the next day (of the next working day
+        on working time), else `limit` later."""
+        if next_day:
+            if self.on_working_time("callback"):
+                return self.calendar.end_of_next_workday(resolved)
+            return end_of_next_day(resolved)
+        return self.deadline("callback", resolved, limit)
 
     def limit(self, key: str, urgent: bool = False) -> timedelta:
         if urgent and key in (self.urgent_minutes or {}):
@@ -127,6 +165,9 @@ def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
     def limit(key: str) -> timedelta:
         return policy.limit(key, urgent)
 
+    def due_after(stage: str, start: datetime, key: str) -> datetime:
+        return policy.deadline(stage, start, limit(key))
+
     stop = None
     if status in WORKFLOW.terminal:
         stop = _first(reversed(events), FINISHING, None) or events[-1][0]
@@ -135,6 +176,7 @@ def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
     cuts = [0] + [i for i, (_, e) in enumerate(events) if e.get("action") == "reopen" and i > 0]
     cycles = [events[a:b] for a, b in zip(cuts, cuts[1:] + [len(events)])]
     out: list[dict] = []
+    promised_at: dict[int, bool] = {}   # cycles whose resolve deadline is a promised moment
 
     def clock(stage, cycle, start, due, done, not_before=None):
         if start is None:
@@ -162,17 +204,17 @@ def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
             if status == "cancelled" and not any(e.get("action") == "assign" for _, e in cyc):
                 continue
             assigned = _first(cyc, ("assign",), begin)
-            clock("dispatch", number, begin, begin + limit("dispatch"), assigned)
+            clock("dispatch", number, begin, due_after("dispatch", begin, "dispatch"), assigned)
         else:
             assigned = _first(cyc, ("assign",), begin)
             reopened_to = next((at for at, e in cyc if e.get("action") == "reopen" and e.get("to")), None)
             assigned = reopened_to or assigned
-            clock("redispatch", number, begin, begin + limit("redispatch"), assigned)
+            clock("redispatch", number, begin, due_after("redispatch", begin, "redispatch"), assigned)
         if assigned is None:
             continue
-        reach = limit("contact_maintenance" if department == "maintenance" else "contact_other")
+        reach = "contact_maintenance" if department == "maintenance" else "contact_other"
         contacted = _first(cyc, ("contact",), assigned)
-        clock("contact", number, assigned, assigned + reach, contacted)
+        clock("contact", number, assigned, due_after("contact", assigned, reach), contacted)
 
         resolved = _first(cyc, ("resolve",), assigned)
         if category in REPAIRS:
@@ -185,47 +227,68 @@ def clocks(ticket: Mapping, now: datetime, policy: Policy) -> list[dict]:
                     appointment = read_iso(appointment)
                     start = max(start, appointment)
                 arrived = _first(cyc, ("arrive",), contacted)
-                clock("arrive", number, start, start + limit("arrive"), arrived)
+                clock("arrive", number, start, due_after("arrive", start, "arrive"), arrived)
                 if arrived is None:
                     clock("resolve", number, None, None, None)
                 else:
                     promised = ticket.get("promised_at")
-                    due = read_iso(promised) if promised else arrived + limit("resolve")
+                    if promised:   # a moment agreed with the owner: on no clock's time
+                        promised_at[number] = True
+                        due = read_iso(promised)
+                    else:
+                        due = due_after("resolve", arrived, "resolve")
                     clock("resolve", number, arrived, due, resolved)
         elif department in ARRIVE_FROM_DISPATCH or (urgent and department == "security"):
             # On site from the dispatch; resolving it on site shows the handler got there.
             key = ARRIVE_FROM_DISPATCH.get(department, "arrive")
-            clock("arrive", number, assigned, assigned + limit(key), _first(cyc, ("arrive", "resolve"), assigned))
+            clock("arrive", number, assigned, due_after("arrive", assigned, key), _first(cyc, ("arrive", "resolve"), assigned))
 
         # progress: while unresolved, the owner hears from us at least every 24 h.
         updates = [at for at, e in cyc if e.get("action") in OWNER_FACING and (resolved is None or at <= resolved)]
         last = begin
         breach = None
         for at in updates + ([resolved] if resolved else []):
-            if at - last > limit("progress") and breach is None:
+            if at > due_after("progress", last, "progress") and breach is None:
                 breach = (last, at)
             if resolved and at >= resolved:
                 break
             last = max(last, at)
         if breach:
-            out.append(_row("progress", number, breach[0], breach[0] + limit("progress"), breach[1], "breached"))
+            out.append(_row("progress", number, breach[0], due_after("progress", breach[0], "progress"), breach[1],
+                            "breached"))
         elif resolved:
-            clock("progress", number, last, last + limit("progress"), resolved)
+            clock("progress", number, last, due_after("progress", last, "progress"), resolved)
         else:
-            clock("progress", number, last, last + limit("progress"), None)
+            clock("progress", number, last, due_after("progress", last, "progress"), None)
 
         if resolved is None:
             continue
-        back = limit("report_back_cleaning" if department in ("cleaning", "landscaping") else "report_back")
-        clock("report_back", number, resolved, resolved + back, _first(cyc, ("report_back",), resolved))
-        clock("notify", number, resolved, resolved + limit("notify"),
+        back = "report_back_cleaning" if department in ("cleaning", "landscaping") else "report_back"
+        clock("report_back", number, resolved, due_after("report_back", resolved, back),
+              _first(cyc, ("report_back",), resolved))
+        clock("notify", number, resolved, due_after("notify", resolved, "notify"),
               _first(cyc, ("notify", "callback"), resolved))
         if category in CALLBACK_CATEGORIES:
             next_day = category in REPAIRS and policy.callback_repairs_next_day
-            due = end_of_next_day(resolved) if next_day else resolved + limit("callback")
+            due = policy.callback_due(resolved, next_day, limit("callback"))
             clock("callback", number, resolved, due, _first(cyc, ("callback",), resolved),
                   not_before=policy.callback_opens(resolved, next_day))
-    return out
+    return _timed(out, policy, promised_at)
+
+
+def _timed(rows: list[dict], policy: Policy, promised_at: dict) -> list[dict]:
+    """Each row with the time its deadline was counted in (`time`: calendar or working; a
+    promised resolution time is a moment, on calendar time), and for working time, the years
+    its span reaches that the calendar does not know (`unknown_years`)."""
+    for row in rows:
+        working = policy.on_working_time(row["stage"]) and not (
+            row["stage"] == "resolve" and promised_at.get(row["cycle"]))
+        row["time"] = "working" if working else "calendar"
+        if working and row["started_at"] and row["due_at"]:
+            unknown = policy.calendar.unknown_years(read_iso(row["started_at"]), read_iso(row["due_at"]))
+            if unknown:
+                row["unknown_years"] = unknown
+    return rows
 
 
 def _row(stage, cycle, start, due, done, state, not_before=None) -> dict:

@@ -36,7 +36,9 @@ FIGURES = [RECEIVED, DISPATCH, COMPLETION, CALLBACK, SATISFACTION, SOLVED]
 
 HELP = "\n\n".join(["Figures:"] + [f.help() for f in FIGURES] + [
     "Breaches per stage: clocks of tickets received in the period that are breached at the as-of time "
-    "(imported tickets with only their source's events have no clocks to judge: left out)."])
+    "(imported tickets with only their source's events have no clocks to judge: left out).",
+    "Time: the stages the policy puts on working time (policy working_time) count office hours on working "
+    "days only; they are named under the tables (JSON: \"calendar\"), as in report sla."])
 
 
 class Seen(NamedTuple):
@@ -79,7 +81,9 @@ def build(data: OfficeData, period: Period, as_of, lang: str):
     from ..domain.kinds import ticket as ticket_kind
     from .. import timeutil
 
-    rules = (sys.modules[__name__], base, sla, workflow, ticket_kind, timeutil)   # what a summary is made by
+    from ..domain import workdays
+
+    rules = (sys.modules[__name__], base, sla, workflow, ticket_kind, timeutil, workdays)   # what a summary is made by
     every = [Seen._make(s) for s in data.ticket_summaries("kpi", lambda t: seen(t, as_of, data.policy), as_of, rules)]
     tickets = [t for t in every if period.happened(t.received_at, as_of)]
     live = [t for t in tickets if t.status != "cancelled"]
@@ -123,4 +127,7 @@ def build(data: OfficeData, period: Period, as_of, lang: str):
     ]
     report.meta["figures"] = {f.key: {"numerator": n, "denominator": d, "imported_left_out": rest[0] if rest else 0}
                               for f, n, d, *rest in figures}
+    from .sla import calendar_notes
+
+    calendar_notes(report, data.policy, period, as_of, lang)   # a note under the tables
     return report

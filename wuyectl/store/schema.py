@@ -102,8 +102,28 @@ def _id_card(value) -> bool:
     return not isinstance(value, str) or id_card_problem(value) is None
 
 
+def _calendar_date(value) -> bool:
+    """A real day of the calendar, YYYY-MM-DD (2027-02-30 is not): wuye.yaml's calendar overrides."""
+    from ..domain.workdays import read_date
+
+    try:
+        return not isinstance(value, str) or bool(read_date(value))
+    except ValueError:
+        return False
+
+
+def _office_hours(value) -> bool:
+    """HH:MM-HH:MM with the end after the start: wuye.yaml's office hours."""
+    from ..domain.workdays import read_hours
+
+    try:
+        return not isinstance(value, str) or bool(read_hours(value))
+    except ValueError:
+        return False
+
+
 # Formats the schemas use beyond JSON Schema's own (date-time is checked by its pattern).
-FORMATS = {"id-card": _id_card}
+FORMATS = {"id-card": _id_card, "office-day": _calendar_date, "office-hours": _office_hours}
 
 
 def _fast(name: str):
@@ -281,6 +301,10 @@ def _message(error) -> str:
         if is_sealed(error.instance):
             return where + _("not a well-formed sealed value (enc:1:KEY:MASK:CIPHERTEXT)")
         return where + id_card_problem(error.instance)
+    if rule in ("format", "pattern") and error.schema.get("format") == "office-hours":
+        return where + _("{value} is not office hours like 08:30-12:00").format(value=value)
+    if rule == "format" and error.validator_value == "office-day":
+        return where + _("{value} is not a date like 2026-11-22").format(value=value)
     if rule == "pattern" and _personal(error.absolute_path):
         return where + _("does not have the expected form")   # a personal number is never repeated
     if rule == "pattern":

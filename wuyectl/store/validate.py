@@ -122,7 +122,10 @@ def located(rel: str, rt, found: list[Finding]) -> list[Problem]:
 
 
 def config_findings(data: dict) -> list[Finding]:
-    return [Finding(path, message, "V-config") for path, message in schema.problems(data, "config")]
+    from ..domain.workdays import calendar_problems   # (what the schema cannot say: overlapping hours …)
+
+    found = schema.problems(data, "config") or calendar_problems(data.get("policy") if isinstance(data, dict) else None)
+    return [Finding(path, message, "V-config") for path, message in found]
 
 
 def validate_staged(office: Office, rel: str, loaded: Loaded, staged: dict, *, as_written: bool = False,
@@ -300,12 +303,17 @@ def validate_office(office: Office, paths: list[str] | None = None) -> tuple[int
     if wanted is not None and any(w == "" for w in wanted):
         wanted = None
     count = 0
+    extra: list[Problem] = []
     if wanted is None or "wuye.yaml" in wanted:
-        count += 1  # Office.open() already refused an invalid wuye.yaml
+        count += 1  # Office.open() already refused an invalid wuye.yaml (by its schema)
+        from ..domain.workdays import calendar_problems   # what the schema cannot say (overlapping hours …)
+
+        extra = located("wuye.yaml", office.config_loaded.rt, [Finding(p, m, "V-config") for p, m in
+                                                                calendar_problems(office.config.get("policy"))])
     judges = {kind.name: Judge.of(office, kind) for kind in office.kinds()
               if wanted is None or any(kind.folder == w.split("/")[0] for w in wanted)}
     checked, rows = judged(office, judges, wanted)
-    return count + checked, sorted(Problem(*row) for row in rows)
+    return count + checked, sorted([Problem(*row) for row in rows] + extra)
 
 
 def validate_staged_files(office: Office) -> tuple[int, list[Problem]]:
