@@ -41,6 +41,7 @@ def set_policy(office: Office, actor: str | None, key: str, value) -> str | None
     if parts == ["require_signatures"] and value is True and not person.get("signing_key"):
         raise Refused(_("{name} has no signing key on the roster: register it first (wuyectl staff key "
                         "{name} --file KEY.pub), or no one could change this policy back").format(name=person["name"]))
+    _check_assessment(office, parts, value)
     with Transaction(office, person) as tx:
         loaded = tx.load_path(CONFIG)
         if "policy" not in loaded.rt:
@@ -64,3 +65,26 @@ def set_policy(office: Office, actor: str | None, key: str, value) -> str | None
         commit = tx.commit(f"policy {key} = {shown}", action="policy", records=[])
     office.reload()
     return commit
+
+
+def _check_assessment(office: Office, parts: list[str], value) -> None:
+    """The assessment's grade thresholds must still increase once this value is set: refused
+    here in one line, before anything is written (validate flags a hand edit)."""
+    import copy
+
+    from ..domain.assessment import threshold_problems
+
+    if parts[0] != "assessment":
+        return
+    policy = copy.deepcopy(office.config.get("policy") or {})
+    node = policy
+    for part in parts[:-1]:
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
+    if value is None:
+        node.pop(parts[-1], None)
+    else:
+        node[parts[-1]] = value
+    for _path, message in threshold_problems(policy):
+        raise BadValue(message)

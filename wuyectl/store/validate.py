@@ -122,7 +122,16 @@ def located(rel: str, rt, found: list[Finding]) -> list[Problem]:
 
 
 def config_findings(data: dict) -> list[Finding]:
-    return [Finding(path, message, "V-config") for path, message in schema.problems(data, "config")]
+    found = [Finding(path, message, "V-config") for path, message in schema.problems(data, "config")]
+    return found or policy_findings(data)
+
+
+def policy_findings(data: dict) -> list[Finding]:
+    """What the schema cannot say about the policy: the assessment's grade thresholds increase
+    (a wuye.yaml that breaks it still opens; the assessment and validate refuse it)."""
+    from ..domain.assessment import threshold_problems
+
+    return [Finding(path, message, "V-config") for path, message in threshold_problems(data.get("policy"))]
 
 
 def validate_staged(office: Office, rel: str, loaded: Loaded, staged: dict, *, as_written: bool = False,
@@ -300,12 +309,16 @@ def validate_office(office: Office, paths: list[str] | None = None) -> tuple[int
     if wanted is not None and any(w == "" for w in wanted):
         wanted = None
     count = 0
+    config_problems: list[Problem] = []
     if wanted is None or "wuye.yaml" in wanted:
-        count += 1  # Office.open() already refused an invalid wuye.yaml
+        count += 1  # Office.open() already refused a wuye.yaml its schema refuses
+        found = policy_findings(office.config)
+        if found:
+            config_problems = _relocate(office, "wuye.yaml", found)
     judges = {kind.name: Judge.of(office, kind) for kind in office.kinds()
               if wanted is None or any(kind.folder == w.split("/")[0] for w in wanted)}
     checked, rows = judged(office, judges, wanted)
-    return count + checked, sorted(Problem(*row) for row in rows)
+    return count + checked, sorted([Problem(*row) for row in rows] + config_problems)
 
 
 def validate_staged_files(office: Office) -> tuple[int, list[Problem]]:
