@@ -47,8 +47,8 @@ def threshold_problems(policy: Mapping | None) -> list[tuple[tuple, str]]:
         return []
     key = next((k for k in THRESHOLD_KEYS if k in chosen), "pass")
     return [(("policy", "assessment", key), _(
-        "the assessment's grade thresholds must increase: pass {low} < good {mid} < excellent {high} "
-        "(policy assessment.pass, assessment.good, assessment.excellent)").format(low=low, mid=mid, high=high))]
+        "the assessment's grade thresholds must increase (pass < good < excellent), not pass {low}, good {mid}, "
+        "excellent {high} (policy assessment.pass, assessment.good, assessment.excellent)").format(low=low, mid=mid, high=high))]
 
 
 def score(figures: list[float | None]) -> float | None:
