@@ -274,3 +274,22 @@ def test_a_hand_edited_policy_is_flagged(cli, office, git):
     assert "not pass 85, good 80, excellent 90" in problems[0]["message"]
     refused = cli("report", "assessment", "--month", "2026-11")
     assert refused.code == 3 and refused.out == "" and "wuyectl validate" in refused.err
+
+
+# -- a complaint names the person it is about --------------------------------------------------
+def test_a_complaint_names_the_person_it_is_about(cli, office):
+    made = cli("open", "ticket", "--channel", "phone", "--category", "complaint", "--unit", "3-2-1201",
+               "--description", "维修工态度差", "--about", "李明", "--as", "王芳", "-o", "json")
+    assert made.code == 0, made.err
+    ticket = json.loads(made.out)
+    assert ticket["about_staff"] == "李明"
+    shown = cli("show", ticket["id"], "--as", "王芳")
+    assert "投诉对象" in shown.out and "李明" in shown.out
+    assert cli("validate").code == 0
+
+
+@pytest.mark.parametrize("category, name, code", [("repair", "李明", 3), ("complaint", "李小明", 6)])
+def test_about_is_for_complaints_about_someone_on_the_roster(refused, category, name, code):
+    got, line = refused("open", "ticket", "--channel", "phone", "--category", category, "--unit", "3-2-1201",
+                        "--description", "x", "--about", name, "--as", "王芳")
+    assert got == code and ("--about" in line or name in line)
