@@ -69,7 +69,7 @@ def _build(root, now):
 
     def train(stamp, kind, start, end, people, topic="物业跟随制制度"):
         now(stamp)
-        values = {"type": kind, "topic": topic, "trainer": "赵强", "start": start, "end": end,
+        values = {"type": kind, "topic": topic, "trainer": "赵强", "first_day": start, "last_day": end,
                   "attendees": list(people)}
         return api.open_entry(office, "赵强", KINDS["training"], values)[0]
 

@@ -11,29 +11,29 @@ import pytest
 
 from wuyectl.domain.kinds import KINDS
 
-KID = "K-20261122-A001"
+KID = "E-20261122-A001"
 
 
 def train(cli, *extra, who="赵强", kind="induction", start="2026-11-19", end="2026-11-20", people=("李明",)):
     args = ["open", "training", "--type", kind, "--topic", "物业跟随制制度", "--trainer", "赵强",
-            "--start", start, "--end", end]
+            "--first-day", start, "--last-day", end]
     for name in people:
         args += ["--attendees", name]
     return cli(*args, *extra, "--as", who)
 
 
 def test_recording_a_training(cli, git, office):
-    made = train(cli, "--hours", "12", "--results", "李明=pass", people=("李明", "陈洁"))
+    made = train(cli, "--class-hours", "12", "--results", "李明=pass", people=("李明", "陈洁"))
     assert (made.code, made.out, made.err) == (0, f"{KID}\n", "")
     assert git("log", "-1", "--format=%an|%s").strip() == f"赵强|{KID} open training"
-    assert (office / "training/2026-11/K-20261122-A001.yaml").read_text(encoding="utf-8") == (
-        "id: K-20261122-A001\n"
+    assert (office / "training/2026-11/E-20261122-A001.yaml").read_text(encoding="utf-8") == (
+        "id: E-20261122-A001\n"
         "type: induction\n"
         "topic: 物业跟随制制度\n"
         "trainer: 赵强\n"
-        "start: '2026-11-19'\n"
-        "end: '2026-11-20'\n"
-        "hours: 12\n"
+        "first_day: '2026-11-19'\n"
+        "last_day: '2026-11-20'\n"
+        "class_hours: 12\n"
         "attendees:\n"
         "  - 李明\n"
         "  - 陈洁\n"
@@ -54,17 +54,17 @@ def test_recording_a_training(cli, git, office):
 
 @pytest.mark.parametrize("args, who, code, message", [
     ((), "王芳", 6, "王芳"),                                          # a clerk may not
-    (("--end", "2026-11-18"), "赵强", 3, "2026-11-18"),                          # ends before it starts
-    (("--end", "2026-11-23"), "赵强", 3, "2026-11-23"),                          # not held yet
+    (("--last-day", "2026-11-18"), "赵强", 3, "2026-11-18"),                          # ends before it starts
+    (("--last-day", "2026-11-23"), "赵强", 3, "2026-11-23"),                          # not held yet
     (("--attendees", "王小明"), "赵强", 3, "王小明"),                            # not on the roster
     (("--results", "陈洁=pass"), "赵强", 3, "陈洁"),                             # not an attendee
     (("--results", "李明=great"), "赵强", 3, "great"),                           # no such result
 ])
 def test_bad_trainings_are_refused(refused, args, who, code, message):
     base = ["open", "training", "--type", "induction", "--topic", "制度", "--trainer", "赵强",
-            "--start", "2026-11-19", "--end", "2026-11-20", "--attendees", "李明"]
-    if args and args[0] == "--end":
-        base[base.index("--end") + 1] = args[1]
+            "--first-day", "2026-11-19", "--last-day", "2026-11-20", "--attendees", "李明"]
+    if args and args[0] == "--last-day":
+        base[base.index("--last-day") + 1] = args[1]
         args = ()
     got, line = refused(*base, *args, "--as", who)
     assert got == code and message in line
@@ -72,9 +72,9 @@ def test_bad_trainings_are_refused(refused, args, who, code, message):
 
 def test_hand_edited_records_are_checked(cli, git, office):
     assert train(cli, "--results", "李明=pass").code == 0
-    path = office / "training/2026-11/K-20261122-A001.yaml"
+    path = office / "training/2026-11/E-20261122-A001.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("end: '2026-11-20'", "end: '2026-11-18'").replace("name: 李明", "name: 陈洁"),
+    path.write_text(text.replace("last_day: '2026-11-20'", "last_day: '2026-11-18'").replace("name: 李明", "name: 陈洁"),
                     encoding="utf-8")
     found = cli("validate", "-o", "json")
     assert found.code == 7
@@ -96,12 +96,12 @@ def test_roster_findings():
     staff = [{"name": "甲", "role": "clerk"}, {"name": "乙", "role": "technician"}, {"name": "丙", "role": "auditor"},
              {"name": "丁", "role": "cleaner", "active": False}, {"name": "戊", "role": "cleaner"}]
     records = [
-        {"id": "K-20260105-A001", "type": "induction", "start": "2026-01-05", "end": "2026-01-06", "attendees": ["甲"]},
-        {"id": "K-20260401-A001", "type": "induction", "start": "2026-04-01", "end": "2026-04-01", "attendees": ["乙"]},
-        {"id": "K-20260301-A001", "type": "induction", "start": "2026-03-02", "end": "2026-03-03", "attendees": ["戊"],
+        {"id": "E-20260105-A001", "type": "induction", "first_day": "2026-01-05", "last_day": "2026-01-06", "attendees": ["甲"]},
+        {"id": "E-20260401-A001", "type": "induction", "first_day": "2026-04-01", "last_day": "2026-04-01", "attendees": ["乙"]},
+        {"id": "E-20260301-A001", "type": "induction", "first_day": "2026-03-02", "last_day": "2026-03-03", "attendees": ["戊"],
          "results": [{"name": "戊", "result": "fail"}]},
-        {"id": "K-20260410-A001", "type": "quarterly", "start": "2026-04-10", "end": "2026-04-10", "attendees": ["甲"]},
-        {"id": "K-20260815-A001", "type": "special", "start": "2026-08-15", "end": "2026-08-15", "attendees": ["甲"]},
+        {"id": "E-20260410-A001", "type": "quarterly", "first_day": "2026-04-10", "last_day": "2026-04-10", "attendees": ["甲"]},
+        {"id": "E-20260815-A001", "type": "special", "first_day": "2026-08-15", "last_day": "2026-08-15", "attendees": ["甲"]},
     ]
     got = [(f["code"], f["person"], f["quarter"]) for f in findings(records, staff, {}, date(2026, 11, 22))]
     # 甲: inducted 01-05 (Q1 not worked through from its first day), Q2 trained, Q3 only a special
@@ -117,4 +117,4 @@ def test_roster_findings():
 
 def test_registered():
     kind = KINDS["training"]
-    assert kind.id_re.fullmatch(KID) and kind.path_of(KID) == "training/2026-11/K-20261122-A001.yaml"
+    assert kind.id_re.fullmatch(KID) and kind.path_of(KID) == "training/2026-11/E-20261122-A001.yaml"

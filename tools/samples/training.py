@@ -24,8 +24,8 @@ def make(story, units: list[str]) -> None:
     before = [p for p in everyone if p != NEWCOMER]
 
     def held(when, kind, topic, trainer, start, end, people, hours, results=None, note=None):
-        values = {"type": kind, "topic": topic, "trainer": trainer, "start": start, "end": end,
-                  "hours": hours, "attendees": list(people)}
+        values = {"type": kind, "topic": topic, "trainer": trainer, "first_day": start, "last_day": end,
+                  "class_hours": hours, "attendees": list(people)}
         if results:
             values["results"] = [f"{name}={result}" for name, result in results.items()]
         if note:

@@ -182,9 +182,9 @@ def build(data: OfficeData, period: Period, as_of, lang: str):
         inducted = training.induction(records, name, policy.raw, day)
         this_quarter = training.attended(records, name, training.TYPES, q_first, min(q_last, day))
         sep = "、" if lang == "zh" else "; "
-        train_rows.append([name, inducted["start"] if inducted else "", training.days(inducted) if inducted else None,
+        train_rows.append([name, inducted["first_day"] if inducted else "", training.days(inducted) if inducted else None,
                            training.quarter_name(q_first), len(this_quarter),
-                           sep.join(f"{r['start']} {codes.label('training_type', r['type'], lang)} {r['topic']}"
+                           sep.join(f"{r['first_day']} {codes.label('training_type', r['type'], lang)} {r['topic']}"
                                     for r in this_quarter)])
     found = training.findings(records, roster, policy.raw, day)
 

@@ -2,8 +2,8 @@
 least 2 days, training for all staff at least once a quarter (定期培训), and special training
 per post (专项培训).
 
-- `wuyectl open training --type induction --topic … --trainer … --start DATE --end DATE
-  [--hours 12] --attendees NAME … [--results NAME=pass …]` records a training that was held,
+- `wuyectl open training --type induction --topic … --trainer … --first-day DATE --last-day DATE
+  [--class-hours 12] --attendees NAME … [--results NAME=pass …]` records a training that was held,
   from its sign-in sheet (签到表), by a supervisor or the director: the attendees are staff on
   the roster; each may have a result (优秀 / 合格 / 不合格).
 - What the office must show (`report assessment`, its `training_findings`): each staff member
@@ -59,11 +59,11 @@ def _new(values: dict, person: Mapping, at: str, ctx) -> dict:
     for key in ("topic", "trainer"):
         if not str(values.get(key) or "").strip():
             raise BadValue(_("--{field} is empty").format(field=key))
-    start, end = _day(values["start"], "--start"), _day(values["end"], "--end")
+    start, end = _day(values["first_day"], "--first-day"), _day(values["last_day"], "--last-day")
     if end < start:
-        raise BadValue(_("--end {end} is before --start {start}").format(end=end, start=start))
+        raise BadValue(_("--last-day {end} is before --first-day {start}").format(end=end, start=start))
     if end > read_iso(at).date():
-        raise BadValue(_("--end {end} is after today ({today}): record a training once it is held").format(
+        raise BadValue(_("--last-day {end} is after today ({today}): record a training once it is held").format(
             end=end, today=read_iso(at).date()))
     roster = {p["name"] for p in ctx.office.staff()} if getattr(ctx, "office", None) else None
     attendees = []
@@ -77,9 +77,9 @@ def _new(values: dict, person: Mapping, at: str, ctx) -> dict:
         raise BadValue(_("--attendees: name at least one staff member who attended"))
     record = {"type": codes.resolve("training_type", values["type"], what="--type"),
               "topic": str(values["topic"]).strip(), "trainer": str(values["trainer"]).strip(),
-              "start": start.isoformat(), "end": end.isoformat()}
-    if values.get("hours") not in (None, ""):
-        record["hours"] = values["hours"]
+              "first_day": start.isoformat(), "last_day": end.isoformat()}
+    if values.get("class_hours") not in (None, ""):
+        record["class_hours"] = values["class_hours"]
     record["attendees"] = attendees
     results = _result_pairs(values.get("results"), attendees)
     if results:
@@ -95,7 +95,7 @@ def _new(values: dict, person: Mapping, at: str, ctx) -> dict:
 def days(record: Mapping) -> int:
     """Calendar days the training ran (start and end inclusive)."""
     try:
-        return (date.fromisoformat(str(record["end"])) - date.fromisoformat(str(record["start"]))).days + 1
+        return (date.fromisoformat(str(record["last_day"])) - date.fromisoformat(str(record["first_day"]))).days + 1
     except (KeyError, TypeError, ValueError):
         return 0
 
@@ -112,12 +112,12 @@ def attended(records: list[Mapping], name: str, types=TYPES, first: date | None 
         if record.get("type") not in types or name not in (record.get("attendees") or []):
             continue
         try:
-            start = date.fromisoformat(str(record["start"]))
+            start = date.fromisoformat(str(record["first_day"]))
         except (KeyError, TypeError, ValueError):
             continue
         if (first is None or start >= first) and (last is None or start <= last):
             out.append(record)
-    return sorted(out, key=lambda r: (str(r.get("start")), str(r.get("id"))))
+    return sorted(out, key=lambda r: (str(r.get("first_day")), str(r.get("id"))))
 
 
 def induction(records: list[Mapping], name: str, policy, upto: date | None = None) -> Mapping | None:
@@ -160,7 +160,7 @@ def findings(records: list[Mapping], staff: list[Mapping], policy, upto: date) -
                         "message": _("{name} has no induction of at least {days} days (入职培训)").format(
                             name=name, days=least)})
             continue
-        began = date.fromisoformat(str(inducted["start"]))
+        began = date.fromisoformat(str(inducted["first_day"]))
         first, _last = quarter_of(upto - timedelta(days=365))
         while True:
             first, last = quarter_of(first)
@@ -177,17 +177,17 @@ def findings(records: list[Mapping], staff: list[Mapping], policy, upto: date) -
 # -- checks ----------------------------------------------------------------------------------
 def _dates(data, ctx):
     try:
-        start, end = date.fromisoformat(str(data["start"])), date.fromisoformat(str(data["end"]))
+        start, end = date.fromisoformat(str(data["first_day"])), date.fromisoformat(str(data["last_day"]))
     except (KeyError, TypeError, ValueError):
         return
     if end < start:
-        yield ("end",), _("the training ends ({end}) before it starts ({start})").format(end=end, start=start)
+        yield ("last_day",), _("the training ends ({end}) before it starts ({start})").format(end=end, start=start)
     try:
         recorded = read_iso(data["recorded_at"]).date()
     except (KeyError, TypeError, ValueError, AttributeError):
         return
     if end > recorded:
-        yield ("end",), _("the training ends ({end}) after it was recorded ({at}): a record is of a training held").format(
+        yield ("last_day",), _("the training ends ({end}) after it was recorded ({at}): a record is of a training held").format(
             end=end, at=recorded)
 
 
@@ -220,17 +220,19 @@ def _results_cell(d, lang, reveal):
 
 
 KIND = Kind(
-    name="training", plural="trainings", folder="training", id_form="K-…", aliases=("train",),
-    id_re=re.compile(r"K-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("training"),
-    stem=lambda day, station: f"K-{day:%Y%m%d}-{station}",
-    columns=("id", "type", "topic", "trainer", "start", "end", "days", "hours", "attendees"),
-    export_columns=("id", "type", "topic", "trainer", "start", "end", "days", "hours", "attendees", "results",
+    name="training", plural="trainings", folder="training", id_form="E-…", aliases=("train",),
+    id_re=re.compile(r"E-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("training"),
+    stem=lambda day, station: f"E-{day:%Y%m%d}-{station}",
+    columns=("id", "type", "topic", "trainer", "first_day", "last_day", "days", "class_hours", "attendees"),
+    export_columns=("id", "type", "topic", "trainer", "first_day", "last_day", "days", "class_hours", "attendees",
+                    "results",
                     "recorded_at"),
     cells={"days": lambda d, lang, reveal: days(d), "attendees": _attendee_cell, "results": _results_cell},
     clip_widths={"topic": 24, "attendees": 30},
-    narrow=("hours", "trainer", "days", "attendees"),
+    narrow=("class_hours", "trainer", "days", "attendees"),
     order_by="recorded_at", newest_first=True,
-    show_fields=("type", "topic", "trainer", "start", "end", "days", "hours", "attendees", "results", "note",
+    show_fields=("type", "topic", "trainer", "first_day", "last_day", "days", "class_hours", "attendees", "results",
+                 "note",
                  "recorded_at"),
     show_sections=("timeline",),
     code_fields={"type": "training_type"},
@@ -239,12 +241,12 @@ KIND = Kind(
            "training_result": {"excellent": ("优秀", "excellent"), "pass": ("合格", "pass"),
                                "fail": ("不合格", "fail")}},
     labels={"training": ("培训记录", "training"), "trainings": ("培训记录", "trainings"), "topic": ("培训内容", "topic"),
-            "trainer": ("培训人", "trainer"), "start": ("开始日期", "start"), "end": ("结束日期", "end"),
-            "days": ("天数", "days"), "hours": ("学时", "hours"), "attendees": ("参加人员", "attendees"),
+            "trainer": ("培训人", "trainer"), "first_day": ("培训开始", "first day"), "last_day": ("培训结束", "last day"),
+            "days": ("天数", "days"), "class_hours": ("学时", "class hours"), "attendees": ("参加人员", "attendees"),
             "results": ("考核结果", "results"), "recorded_at": ("登记时间", "recorded")},
     opened_field="recorded_at",
     people={"attendees.*": "attendee", "results.*.name": "result for", "timeline.*.by": "timeline by"},
-    editable=("topic", "trainer", "hours", "note", "results"),
+    editable=("topic", "trainer", "class_hours", "note", "results"),
     checks=(
         Check("W-training-dates", "a training ends on or after it starts, and by the time it is recorded", _dates),
         Check("W-training-results", "a training's results name its attendees, each once", _results),
@@ -253,8 +255,8 @@ KIND = Kind(
         Check("W-training-quarterly", "every staff member attends a quarterly training in each quarter they "
               "worked through since their induction (found by report assessment)", _roster_only),
     ),
-    entry_fields=("type", "topic", "trainer", "start", "end", "hours", "attendees", "results", "note"),
-    entry_required=("type", "topic", "trainer", "start", "end", "attendees"),
+    entry_fields=("type", "topic", "trainer", "first_day", "last_day", "class_hours", "attendees", "results", "note"),
+    entry_required=("type", "topic", "trainer", "first_day", "last_day", "attendees"),
     entry_lists=("attendees", "results"),
     entry_help="Record a training held (培训记录, seed 001 五.1), from its sign-in sheet: an induction "
                "(入职培训, at least 2 days), the quarterly training (定期培训) or a special one (专项培训); "
