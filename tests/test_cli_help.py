@@ -314,7 +314,7 @@ def test_complete_codes(office):
 def test_complete_kinds(office):
     assert complete(office, "wuyectl get ")[1] == ["tickets", "visits", "violations", "archive", "owners",
                                                    "surveys", "decorations", "duty", "lending", "lostfound",
-                                                   "parcels", "passes", "visitors"]
+                                                   "parcels", "passes", "trainings", "visitors"]
     assert complete(office, "wuyectl get v")[1] == ["visits", "violations", "visitors"]
 
 

@@ -112,7 +112,7 @@ def test_missing_id(run, cli, repo_state):
 
 @pytest.mark.lang("en")
 def test_id_cannot_leave_the_repo(run, cli, repo_state):
-    forms = "(T-20261122-A001, V-…, W-…, A-2026-A001, a unit like 3-2-1201, a campaign like 2026H2, Z-…, D-…, L-…, F-…, P-…, R-… or G-…)"
+    forms = "(T-20261122-A001, V-…, W-…, A-2026-A001, a unit like 3-2-1201, a campaign like 2026H2, Z-…, D-…, L-…, F-…, P-…, R-…, E-… or G-…)"
     message = f"wuyectl: '../../etc/passwd' is not a record ID {forms}\n"
     refused(run, repo_state, "show", "../../etc/passwd", code=3, err=message)
     refused(cli, repo_state, "update", "../../etc/passwd", "--action", "contact", "--as", "王芳", code=3, err=message)

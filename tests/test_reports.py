@@ -477,13 +477,18 @@ def test_complaints_november(report, ids):
 def test_workload_november(report):
     rep = report("workload", "--month", "2026-11")
     # 李明: assigned T1 T2 T3 T4 T6 = 5 (T2's reopen to him is the same ticket); resolve events in
-    # November: T1, T2 twice, T4 = 4 (T3's is in December); breached clocks on his tickets:
-    # T2 1 + T6 3 = 4, less the two late dispatches (T2's and T6's: the desk's clock, not his) = 2;
-    # callbacks in November of tickets he handled: T1 ✓, T2 ✗, T2 ✓ → 2 ÷ 3
+    # November: T1, T2 twice, T4 = 4 (T3's is in December); breaches charged to whoever held the
+    # stage when it ran out (domain/responsibility): 李明 only T6's contact (he held it at 09:40) = 1;
+    # 王芳, the clerk who received T2 and T6: their late dispatches and T6's progress (the desk
+    # reports progress to the owner, seed 001 三.3) = 3. (Before, 李明 was charged T6's progress
+    # and 王芳 nothing: the desk's clocks landed on the handler.)
+    # callbacks in November of work he resolved: T1 ✓, T2 ✗, T2 ✓ → 2 ÷ 3
     # 陈洁: T5 assigned and resolved, nothing breached, its callback basically satisfied → 1 ÷ 1
-    assert plain_rows(rep, "departments") == [["工程部", 5, 4, 2, "66.7%"], ["保洁部", 1, 1, 0, "100.0%"]]
-    assert [r["key"] for r in rep["sections"]["departments"]["rows"]] == ["maintenance", "cleaning"]
-    assert plain_rows(rep, "people") == [["陈洁", "保洁部", 1, 1, 0, "100.0%"], ["李明", "工程部", 5, 4, 2, "66.7%"]]
+    assert plain_rows(rep, "departments") == [["工程部", 5, 4, 1, "66.7%"], ["保洁部", 1, 1, 0, "100.0%"],
+                                              ["客服部", 0, 0, 3, "n/a"]]
+    assert [r["key"] for r in rep["sections"]["departments"]["rows"]] == ["maintenance", "cleaning", "service"]
+    assert plain_rows(rep, "people") == [["陈洁", "保洁部", 1, 1, 0, "100.0%"], ["李明", "工程部", 5, 4, 1, "66.7%"],
+                                         ["王芳", "客服部", 0, 0, 3, "n/a"]]
     empty = report("workload", "--month", "2026-09")
     assert empty["sections"]["people"]["rows"] == []
 

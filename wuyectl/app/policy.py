@@ -42,7 +42,9 @@ def set_policy(office: Office, actor: str | None, key: str, value) -> str | None
         raise Refused(_("{name} has no signing key on the roster: register it first (wuyectl staff key "
                         "{name} --file KEY.pub), or no one could change this policy back").format(name=person["name"]))
     if parts[0] in ("calendar", "working_time"):
-        _check_calendar(office, parts, value)
+        _check_calendar(office, _policy_after(office, parts, value), value)
+    if parts[0] == "assessment":
+        _check_assessment(_policy_after(office, parts, value))
     with Transaction(office, person) as tx:
         loaded = tx.load_path(CONFIG)
         if "policy" not in loaded.rt:
@@ -68,15 +70,9 @@ def set_policy(office: Office, actor: str | None, key: str, value) -> str | None
     return commit
 
 
-def _check_calendar(office: Office, parts: list[str], value) -> None:
-    """The working calendar's settings as a bad value before anything is written: a day that
-    is not a date (2027-02-30), office hours that are not HH:MM-HH:MM or overlap, a day both a
-    holiday and a workday, a stage that is not one (the rest of the policy is checked by the
-    config schema when it is committed)."""
+def _policy_after(office: Office, parts: list[str], value) -> dict:
+    """The policy as it would be once this value is set (a copy: nothing is written)."""
     import copy
-
-    from ..domain.workdays import WorkCalendar
-    from ..store import schema
 
     policy = copy.deepcopy(office.config.get("policy") or {})
     node = policy
@@ -88,6 +84,17 @@ def _check_calendar(office: Office, parts: list[str], value) -> None:
         node.pop(parts[-1], None)
     else:
         node[parts[-1]] = value
+    return policy
+
+
+def _check_calendar(office: Office, policy: dict, value) -> None:
+    """The working calendar's settings as a bad value before anything is written: a day that
+    is not a date (2027-02-30), office hours that are not HH:MM-HH:MM or overlap, a day both a
+    holiday and a workday, a stage that is not one (the rest of the policy is checked by the
+    config schema when it is committed)."""
+    from ..domain.workdays import WorkCalendar
+    from ..store import schema
+
     for path, message in schema.problems({**office.config, "policy": policy}, "config"):
         if path[:2] in (("policy", "calendar"), ("policy", "working_time")):
             raise BadValue(message)
@@ -96,3 +103,12 @@ def _check_calendar(office: Office, parts: list[str], value) -> None:
     except ValueError:
         raise BadValue(_("policy calendar: office hours overlap, or a day is both a holiday and a workday "
                          "({value})").format(value=value)) from None
+
+
+def _check_assessment(policy: dict) -> None:
+    """The assessment's grade thresholds must still increase once this value is set: refused
+    here in one line, before anything is written (validate flags a hand edit)."""
+    from ..domain.assessment import threshold_problems
+
+    for _path, message in threshold_problems(policy):
+        raise BadValue(message)

@@ -63,14 +63,16 @@ def open_ticket(office: Office, actor: str | None, *, channel: str, category: st
                 phone: str | None = None, severity: str | None = None, urgency: str | None = None,
                 department: str | None = None, repair_system: str | None = None,
                 damage: str | None = None, appointment_at: str | None = None,
-                at: str | None = None, note: str | None = None) -> str:
-    """Register a request (受理). Complaints go to the supervisor at once (level 1; major: 2)."""
+                at: str | None = None, note: str | None = None, about_staff: str | None = None) -> str:
+    """Register a request (受理). Complaints go to the supervisor at once (level 1; major: 2).
+    `about_staff`: a complaint about a staff member (投诉对象), on the roster."""
     person = acting(office, actor)
     when = office.at(at)
     stamp = timeutil.iso(when)
     fields = dict(channel=channel, category=category, description=description, unit=unit, location=location,
                   reporter=reporter, phone=phone, severity=severity, urgency=urgency, department=department,
-                  repair_system=repair_system, damage=damage, appointment_at=appointment_at, note=note)
+                  repair_system=repair_system, damage=damage, appointment_at=appointment_at, note=note,
+                  about_staff=about_staff)
     ticket_record(office, person, "T-00000000-A000", stamp, **fields)   # refuse bad input before locking
     with Transaction(office, person) as tx:
         rid = office.next_id(TICKET, when)
@@ -88,7 +90,7 @@ def ticket_record(office: Office, person: Mapping, rid: str, stamp: str, *, chan
                   urgency: str | None = None, department: str | None = None,
                   repair_system: str | None = None, damage: str | None = None,
                   appointment_at: str | None = None, note: str | None = None,
-                  extra: Mapping | None = None) -> dict:
+                  about_staff: str | None = None, extra: Mapping | None = None) -> dict:
     """The data of a new ticket (no I/O but checking the household exists)."""
     record: dict = {"id": rid, "status": "received",
                     "channel": codes.resolve("channel", channel),
@@ -97,6 +99,10 @@ def ticket_record(office: Office, person: Mapping, rid: str, stamp: str, *, chan
         if record["category"] != "complaint":
             raise BadValue(_("--severity is for complaints only"))
         record["severity"] = codes.resolve("severity", severity or "general")
+    if about_staff:
+        if record["category"] != "complaint":
+            raise BadValue(_("--about is for complaints only"))
+        record["about_staff"] = office.person(about_staff)["name"]
     record["urgency"] = codes.resolve("urgency", urgency or "normal")
     if reporter or phone:
         record["reporter"] = {}

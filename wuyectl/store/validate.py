@@ -122,10 +122,21 @@ def located(rel: str, rt, found: list[Finding]) -> list[Problem]:
 
 
 def config_findings(data: dict) -> list[Finding]:
-    from ..domain.workdays import calendar_problems   # (what the schema cannot say: overlapping hours …)
+    found = [Finding(path, message, "V-config") for path, message in schema.problems(data, "config")]
+    return found or policy_findings(data)
 
-    found = schema.problems(data, "config") or calendar_problems(data.get("policy") if isinstance(data, dict) else None)
-    return [Finding(path, message, "V-config") for path, message in found]
+
+def policy_findings(data: dict) -> list[Finding]:
+    """What the schema cannot say about the policy: the working calendar's office hours do not
+    overlap and no day is both a holiday and a workday; the assessment's grade thresholds
+    increase (a wuye.yaml that breaks either still opens; validate and the commands that use
+    them refuse it)."""
+    from ..domain.assessment import threshold_problems
+    from ..domain.workdays import calendar_problems
+
+    policy = data.get("policy") if isinstance(data, dict) else None
+    return [Finding(path, message, "V-config")
+            for path, message in calendar_problems(policy) + threshold_problems(policy)]
 
 
 def validate_staged(office: Office, rel: str, loaded: Loaded, staged: dict, *, as_written: bool = False,
@@ -303,17 +314,16 @@ def validate_office(office: Office, paths: list[str] | None = None) -> tuple[int
     if wanted is not None and any(w == "" for w in wanted):
         wanted = None
     count = 0
-    extra: list[Problem] = []
+    config_problems: list[Problem] = []
     if wanted is None or "wuye.yaml" in wanted:
-        count += 1  # Office.open() already refused an invalid wuye.yaml (by its schema)
-        from ..domain.workdays import calendar_problems   # what the schema cannot say (overlapping hours …)
-
-        extra = located("wuye.yaml", office.config_loaded.rt, [Finding(p, m, "V-config") for p, m in
-                                                                calendar_problems(office.config.get("policy"))])
+        count += 1  # Office.open() already refused a wuye.yaml its schema refuses
+        found = policy_findings(office.config)
+        if found:
+            config_problems = _relocate(office, "wuye.yaml", found)
     judges = {kind.name: Judge.of(office, kind) for kind in office.kinds()
               if wanted is None or any(kind.folder == w.split("/")[0] for w in wanted)}
     checked, rows = judged(office, judges, wanted)
-    return count + checked, sorted([Problem(*row) for row in rows] + extra)
+    return count + checked, sorted([Problem(*row) for row in rows] + config_problems)
 
 
 def validate_staged_files(office: Office) -> tuple[int, list[Problem]]:

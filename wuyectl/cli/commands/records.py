@@ -78,6 +78,8 @@ def open_():
 @click.option("--system", "repair_system", default=None, help="Repairs: the system/part (维修系统/部件).")
 @click.option("--damage", default=None, help="Repairs: the damage (损坏程度).")
 @click.option("--appointment", default=None, metavar="TIME", help="Appointment time for the visit (预约上门时间).")
+@click.option("--about", "about_staff", default=None, metavar="NAME",
+              help="Complaints: the staff member it is about (投诉对象), on the roster; counted in their assessment.")
 @note_option
 @at_option
 @output_option("table", "json", "yaml", "ids", default="table")
