@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import subprocess
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from fractions import Fraction
@@ -139,6 +140,7 @@ class Fetched:
     commit: str | None = None
     fetched_at: str | None = None  # when the copy used was fetched (UTC, ISO)
     reason: str = ""               # why it could not be fetched now
+    seconds: float = 0.0           # the fetch and the update of the copy took (benchmarks)
 
 
 def clone_of(company: Company, office: OfficeSpec) -> str:
@@ -179,6 +181,13 @@ def fetch(company: Company, office: OfficeSpec, *, stale_ok: bool = False) -> Fe
     """The office's copy in the cache brought up to its remote (read-only: a shallow fetch of one
     branch, then the clone's own work tree reset to it). Unreachable: said why; with `stale_ok`
     the last fetched copy stands in (status stale)."""
+    started = time.perf_counter()
+    fetched = _fetch(company, office, stale_ok)
+    fetched.seconds = time.perf_counter() - started
+    return fetched
+
+
+def _fetch(company: Company, office: OfficeSpec, stale_ok: bool) -> Fetched:
     clone = clone_of(company, office)
     if not os.path.isdir(os.path.join(clone, ".git")):
         os.makedirs(clone, exist_ok=True)
@@ -232,6 +241,7 @@ class OfficeResult:
     report: Report | None = None
     left_out: int = 0              # records with unreadable times the report left out
     error: str = ""                # the office's copy could not be read (not an office, bad config)
+    seconds: float = 0.0           # building its report took (benchmarks)
 
     @property
     def name(self) -> str:
@@ -259,15 +269,16 @@ def build_one(clone: str, ask: Ask) -> tuple[Report, int]:
     return report, data.left_out
 
 
-def _build_job(job: tuple[str, Ask]) -> tuple[Report | None, int, str]:
+def _build_job(job: tuple[str, Ask]) -> tuple[Report | None, int, str, float]:
     from ..errors import WuyeError
 
     clone, ask = job
+    started = time.perf_counter()
     try:
         report, left = build_one(clone, ask)
-        return report, left, ""
+        return report, left, "", time.perf_counter() - started
     except WuyeError as exc:
-        return None, 0, str(exc)
+        return None, 0, str(exc), time.perf_counter() - started
 
 
 def office_reports(company: Company, ask: Ask, *, jobs: int = 1, stale_ok: bool = False,
@@ -285,8 +296,9 @@ def office_reports(company: Company, ask: Ask, *, jobs: int = 1, stale_ok: bool 
             built = list(pool.map(_build_job, [job for _n, job in todo]))
     else:
         built = [_build_job(job) for _n, job in todo]
-    for (name, _job), (report, left, error) in zip(todo, built):
-        results[name].report, results[name].left_out, results[name].error = report, left, error
+    for (name, _job), (report, left, error, seconds) in zip(todo, built):
+        result = results[name]
+        result.report, result.left_out, result.error, result.seconds = report, left, error, seconds
     return results
 
 
