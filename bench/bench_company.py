@@ -84,7 +84,11 @@ def build_offices(folder: str, offices: int, tickets: int, households: int, seed
         made = office_builder.build(base, tickets, households, seed)
         print(f"built the office: {made['tickets']} tickets, {made['households']} households "
               f"in {time.perf_counter() - started:.1f} s", flush=True)
-        git(base, "gc", "-q")
+    # (the builder's commit may have started git's auto gc in the background: let it finish, so
+    # the offices' packs are what a server would have)
+    deadline = time.monotonic() + 600
+    while os.path.exists(os.path.join(base, ".git", "gc.pid")) and time.monotonic() < deadline:
+        time.sleep(1)
     server = os.path.join(folder, "server")
     os.makedirs(server, exist_ok=True)
     lines = ["company: 基准物业", "cache: cache", "offices:"]

@@ -155,11 +155,17 @@ def _git(folder: str, args: list[str], *, timeout: float | None = None) -> subpr
                           timeout=timeout)
 
 
+_BOILERPLATE = ("fatal: Could not read from remote repository.", "Please make sure you have the correct access rights",
+                "and the repository exists.")
+
+
 def _reason(proc: subprocess.CompletedProcess) -> str:
-    """git's own words, in one line: its last `fatal:`/`error:` line, else its last line."""
+    """Why git could not fetch, in one line: the first thing said that is not git's boilerplate
+    after a failed connection (so the server's or ssh's own words: gitolite's `FATAL: … DENIED`,
+    `ssh: connect to host … Connection refused`, `'…' does not appear to be a git repository`)."""
     lines = [line.strip() for line in proc.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
-    chosen = [line for line in lines if line.startswith(("fatal:", "error:", "ERROR:"))] or lines or ["git failed"]
-    text = chosen[0] if chosen[0].startswith("fatal:") and len(chosen) > 1 else chosen[-1]
+    said = [line for line in lines if not line.startswith(_BOILERPLATE)] or lines or ["git failed"]
+    text = said[0]
     for prefix in ("fatal: ", "error: "):
         text = text[len(prefix):] if text.startswith(prefix) else text
     return text[:300]
