@@ -284,3 +284,16 @@ def test_offices_on_gitolite_are_read_and_a_denied_one_is_named(gitolite, office
     assert denied["key"] == "unreachable" and "DENIED" in denied["reason"], denied
     assert result.err.startswith("wuyectl: 1 of 2 offices could not be fetched now: 保密 left out (")
     assert sh("git", "-c", "safe.directory=*", "for-each-ref", cwd=server.repo("office")) == before
+
+
+@pytest.mark.parametrize("name", __import__("wuyectl.reports", fromlist=["NAMES"]).NAMES)
+def test_every_report_has_its_company_form(company, cli, name):
+    if name == "satisfaction":   # (no office has a survey: the request itself is wrong)
+        result = cli("company", "report", name, "--campaign", "2026H2", "--company", company, "--jobs", "1")
+        assert (result.code, result.out) == (4, "") and result.err.count("\n") == 1, result.err
+        return
+    extra = () if name == "handover" else MONTH
+    result = cli("company", "report", name, *extra, "--company", company, "-o", "json", "--jobs", "1")
+    assert result.code == 10, result.err
+    data = json.loads(result.out)
+    assert [r["key"] for r in data["sections"]["offices"]["rows"]] == ["ok", "ok", "unreachable"], data

@@ -246,7 +246,8 @@ class OfficeResult:
     fetched: Fetched
     report: Report | None = None
     left_out: int = 0              # records with unreadable times the report left out
-    error: str = ""                # the office's copy could not be read (not an office, bad config)
+    error: str = ""                # no report of this office: why (a bad config, no such campaign there …)
+    error_code: int = 0            # the exit code of that error
     seconds: float = 0.0           # building its report took (benchmarks)
 
     @property
@@ -275,16 +276,16 @@ def build_one(clone: str, ask: Ask) -> tuple[Report, int]:
     return report, data.left_out
 
 
-def _build_job(job: tuple[str, Ask]) -> tuple[Report | None, int, str, float]:
+def _build_job(job: tuple[str, Ask]) -> tuple[Report | None, int, str, int, float]:
     from ..errors import WuyeError
 
     clone, ask = job
     started = time.perf_counter()
     try:
         report, left = build_one(clone, ask)
-        return report, left, "", time.perf_counter() - started
+        return report, left, "", 0, time.perf_counter() - started
     except WuyeError as exc:
-        return None, 0, str(exc), time.perf_counter() - started
+        return None, 0, str(exc), int(exc.exit_code), time.perf_counter() - started
 
 
 def office_reports(company: Company, ask: Ask, *, jobs: int = 1, stale_ok: bool = False,
@@ -302,9 +303,9 @@ def office_reports(company: Company, ask: Ask, *, jobs: int = 1, stale_ok: bool 
             built = list(pool.map(_build_job, [job for _n, job in todo]))
     else:
         built = [_build_job(job) for _n, job in todo]
-    for (name, _job), (report, left, error, seconds) in zip(todo, built):
+    for (name, _job), (report, left, error, code, seconds) in zip(todo, built):
         result = results[name]
-        result.report, result.left_out, result.error, result.seconds = report, left, error, seconds
+        result.report, result.left_out, result.error, result.error_code, result.seconds = report, left, error, code, seconds
     return results
 
 
@@ -318,7 +319,7 @@ def fetch_all(company: Company, *, stale_ok: bool = False, threads: int = 4) -> 
 
 # -- the company's report ----------------------------------------------------------------------
 STATUS = {"ok": ("已获取", "fetched"), "stale": ("上次获取的副本", "last fetched copy"),
-          "unreachable": ("无法获取", "unreachable"), "unreadable": ("无法读取", "unreadable")}
+          "unreachable": ("无法获取", "unreachable"), "failed": ("未能生成", "no report")}
 OWN_HEADINGS = {"office": ("管理处", "office"), "fetch_status": ("获取", "fetch"), "commit": ("提交", "commit"),
                 "fetched_at": ("获取时间(UTC)", "fetched at (UTC)"), "reason": ("说明", "note"),
                 "total": ("合计", "total")}
@@ -382,8 +383,7 @@ def combine(company: Company, ask: Ask, results: dict[str, OfficeResult]) -> Rep
             report.sections.append(_counts(name, parts, lang))
         else:
             report.sections.append(_rows(name, parts, lang))
-    report.meta["offices"] = {r.name: r.fetched.status if r.counted or not r.error else "unreadable"
-                              for r in results.values()}
+    report.meta["offices"] = {r.name: "failed" if r.error else r.fetched.status for r in results.values()}
     return report
 
 
@@ -391,7 +391,7 @@ def _offices_section(results, lang: str) -> Section:
     rows, keys = [], []
     for r in results:
         f = r.fetched
-        status = "unreadable" if r.error else f.status
+        status = "failed" if r.error else f.status
         note = r.error or f.reason
         if f.status == "stale":
             note = _("as of the last fetch at {time}; now unreachable: {reason}").format(
@@ -491,6 +491,15 @@ def _rows(name: str, parts: list[tuple[str, Section]], lang: str) -> Section:
         keys += list(sec.keys) if sec.keys is not None else [None] * len(sec.rows)
     return Section(name, first.title, ["office", *first.columns], [_own("office", lang), *first.headings], rows,
                    keys if any(k is not None for k in keys) else None)
+
+
+def common_error(results: dict[str, OfficeResult]):
+    """(message, exit code) when no office could make the report and all said the same: the
+    request itself is wrong (a campaign no office has …); else None."""
+    read = [r for r in results.values() if r.fetched.status != "unreachable"]
+    if read and all(r.error for r in read) and len({(r.error, r.error_code) for r in read}) == 1:
+        return read[0].error, read[0].error_code
+    return None
 
 
 def unreachable(results: dict[str, OfficeResult]) -> list[OfficeResult]:

@@ -46,7 +46,9 @@ def company_report():
     totals, and named on stderr; the others are still shown, and the exit code is 10. With
     --stale-ok its last fetched copy is used instead, counted, and marked "as of the last fetch
     at …" (the exit code is still 10). A missing company file exits 4, one that is not valid
-    (YAML, schema, two offices with one name or remote) 7, an unknown report 2.
+    (YAML, schema, two offices with one name or remote) 7, an unknown report 2. An office whose
+    report cannot be made (no such --campaign there) is named and left out as well; when no
+    office can make it for the same reason, that is the error, with its own exit code.
     """
 
 
@@ -88,6 +90,11 @@ def _make(name: str, source: click.Command, summary: str) -> click.Command:
             raise UsageError(_("-o xlsx needs a FILE to write: wuyectl company report … -o xlsx report.xlsx"))
         ask = app.Ask(name, span, as_of_time(clock, as_of), lang(), kw)
         results = app.office_reports(the_company, ask, jobs=jobs, stale_ok=stale_ok)
+        same = app.common_error(results)
+        if same is not None:
+            from ...errors import WuyeError
+
+            raise WuyeError(same[0], exit_code=same[1])   # (e.g. a campaign no office has: the request is wrong)
         rep = app.combine(the_company, ask, results)
         emit(rep, output, file)
         missed = app.unreachable(results)
@@ -122,7 +129,7 @@ def unreachable_line(missed, total: int) -> str:
     parts = []
     for result in missed:
         if result.error:
-            part = _("{office} cannot be read, left out ({reason})")
+            part = _("{office} has no report, left out ({reason})")
         elif result.fetched.status == "stale":
             part = _("{office} shown as of the last fetch at {time} ({reason})")
         else:
