@@ -259,6 +259,32 @@ def test_ranks_share_ties_and_skip():
     assert ranks([Fraction(1, 2), Fraction(2, 3), None, Fraction(1, 2), Fraction(1, 4)]) == [2, 1, None, 2, 4]
 
 
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(deadline=None)   # (the first example imports the reports)
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)), min_size=1, max_size=8))
+def test_totals_come_from_numerators_and_ranks_follow_the_exact_rates(pairs):
+    from fractions import Fraction
+
+    from wuyectl.app.company import _figures
+    from wuyectl.reports.base import Section, percent
+
+    pairs = [(min(n, d), d) for n, d in pairs]
+    parts = [(f"O{i}", Section("figures", "Figures", ["figure", "value", "numerator", "denominator"], [],
+                               [["rate", percent(n, d), n, d], ["count", n, n, None]], ["rate", "count"]))
+             for i, (n, d) in enumerate(pairs)]
+    table, counts = _figures("figures", parts, "en")
+    *rows, total = table.rows
+    assert total[1] == percent(sum(n for n, _d in pairs), sum(d for _n, d in pairs))
+    assert total[3] == sum(n for n, _d in pairs) and counts.rows[-1][1:] == [sum(n for n, _ in pairs),
+                                                                             sum(d for _, d in pairs), total[3], None]
+    exact = [Fraction(n, d) if d else None for n, d in pairs]
+    for (n, d), row, mine in zip(pairs, rows, exact):
+        assert row[2] == (None if mine is None else 1 + sum(1 for other in exact if other is not None and other > mine))
+        assert row[4] == 1 + sum(1 for m, _ in pairs if m > n)
+
+
 # -- through a real git server ------------------------------------------------------------------
 from test_server_gitolite import CONF, admin_push, gitolite  # noqa: E402,F401  (its fixture)
 
