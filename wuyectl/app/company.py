@@ -35,7 +35,7 @@ from fractions import Fraction
 
 from ..errors import Invalid, NotFound, Problem, RepoError
 from ..i18n import _
-from ..reports.base import Percent, Report, Section, percent, section
+from ..reports.base import Percent, Report, Section, percent
 
 COMPANY_FILE = "company.yaml"
 ENV = "WUYECTL_COMPANY"
@@ -508,4 +508,4 @@ def unreachable(results: dict[str, OfficeResult]) -> list[OfficeResult]:
 
 
 __all__ = ["Ask", "Company", "Fetched", "OfficeResult", "OfficeSpec", "combine", "fetch", "fetch_all", "load",
-           "office_reports", "ranks", "section"]
+           "office_reports", "ranks", "common_error", "unreachable"]
