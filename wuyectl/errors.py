@@ -26,6 +26,7 @@ class Exit(IntEnum):
     INVALID = 7, "invalid: bad YAML or a schema/rule violation (validate, import, audit found problems)"
     CONFLICT = 8, "conflict: the repo is busy (lock timeout), a record has uncommitted hand edits, a sync conflict"
     REPO = 9, "repository: not an office repo, git refuses the folder (safe.directory), git failed, a disk full or read-only"
+    UNREACHABLE = 10, "unreachable: an office of the company file could not be fetched (the others are still reported)"
 
     def __new__(cls, value: int, meaning: str):
         member = int.__new__(cls, value)

@@ -19,13 +19,13 @@ from .options import global_options
 # module of the command being run is imported: `open ticket` need not load the reports, the
 # server or the import code (at ~0.2 s a write, start-up is a good part of it). A hint, not a
 # rule: a command not named here (a new kind's verb) is found by loading every module.
-MODULES = ("office", "records", "actions", "reports", "server", "privacy", "printing")
+MODULES = ("office", "records", "actions", "reports", "server", "privacy", "printing", "company")
 HOME_OF = {"init": "office", "staff": "office", "policy": "office", "open": "records", "callback": "records",
            "get": "records", "show": "records", "validate": "records", "edit": "records", "import": "records",
            "household": "records", "survey": "records", "log": "records", "audit": "records", "sync": "records",
            "merge-driver": "records", "assign": "actions", "update": "actions", "escalate": "actions",
            "measure": "actions", "report": "reports", "server": "server", "migrate": "privacy",
-           "erase": "privacy", "keys": "privacy", "print": "printing"}
+           "erase": "privacy", "keys": "privacy", "print": "printing", "company": "company"}
 
 
 class Wuyectl(click.Group):
