@@ -140,7 +140,7 @@ def _width(label: str) -> int:
 def _format(percent: bool):
     if percent:
         return lambda v: "" if v is None else f"{v:.1f}%"
-    return lambda v: "" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+    return lambda v: "" if v is None else str(v)   # as the table beneath writes it (100.0, not 100)
 
 
 def cell(value) -> str:
