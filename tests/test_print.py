@@ -302,11 +302,11 @@ def test_bad_input_is_one_line_and_writes_no_file(records, refused, tmp_path):
     assert refused("print", "T-20261006-A002", "-o", tmp_path / "x.txt", "--lang", "en") == (
         3, f"wuyectl: {tmp_path / 'x.txt'}: the output must end in .pdf or .html\n")
     assert refused("print", "T-20261006-A002", "-o", tmp_path / "no" / "x.pdf", "--lang", "en") == (
-        3, f"wuyectl: {tmp_path / 'no' / 'x.pdf'}: cannot write it (No such file or directory)\n")
+        3, f"wuyectl: cannot write {tmp_path / 'no' / 'x.pdf'}: No such file or directory\n")
     folder = tmp_path / "a-folder.pdf"
     folder.mkdir()
     code, line = refused("print", "T-20261006-A002", "-o", folder, "--lang", "en")
-    assert code == 3 and line.startswith(f"wuyectl: {folder}: cannot write it (")
+    assert code == 3 and line.startswith(f"wuyectl: cannot write {folder}: ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder.pdf"]   # no file, no temporary left
     assert list(folder.iterdir()) == []
 

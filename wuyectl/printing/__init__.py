@@ -18,7 +18,6 @@ wuyectl/domain/kinds); this package is the one renderer of them all:
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 
 from ..domain import codes
@@ -236,24 +235,7 @@ def suffix_of(path: str) -> str:
 
 
 def write(path: str, content: bytes) -> None:
-    """Write atomically: a temporary file in the same folder, flushed and renamed over `path`,
-    so a reader never sees half a PDF and a failed write leaves nothing behind."""
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".wuyectl-print-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise BadValue(_("{path}: cannot write it ({error})").format(path=path, error=exc.strerror or exc)) from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    """Whole or not at all, so a reader never sees half a PDF and a failed write leaves nothing."""
+    from ..store.shared import write_output
+
+    write_output(str(path), content)

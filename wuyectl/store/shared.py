@@ -348,6 +348,21 @@ def within(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
+def write_output(path: str, data: bytes) -> None:
+    """A file a person asked for (a report, the dashboard, a printed form), written whole or not
+    at all (atomic_write) into a folder that exists; any failure is one BadValue line."""
+    from ..errors import BadValue
+    from ..i18n import _
+
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        if not os.path.isdir(folder):
+            raise FileNotFoundError(2, os.strerror(2))
+        atomic_write(path, data)
+    except OSError as exc:
+        raise BadValue(_("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
+
+
 def atomic_write(path: str, data: bytes, *, sync: bool = True, executable: bool = False) -> None:
     """Write via a temporary file in the same folder and rename; `sync=False` leaves the
     flush to disk to the caller (a batch syncs once for all its files).

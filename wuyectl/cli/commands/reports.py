@@ -193,51 +193,41 @@ def register() -> None:
               help="The HTML file to write (or `-o html FILE.html`).")
 @click.argument("file", required=False, metavar="[FILE.html]")
 def dashboard(month, as_of, output, file):
-    from ...errors import UsageError
+    from ...reports import dashboard as board
+
+    path = page_path(output, file, "report dashboard")
+    the_office = office()
+    span = resolve_period(the_office, month, None, None)
+    write_page(path, board.render(the_office, span, as_of_time(the_office, as_of), lang()))
+
+
+def page_path(output: str, file: str | None, command: str) -> str:
+    """The HTML file named by `-o FILE.html` (or `-o html FILE.html`), checked before anything
+    is built."""
+    import os
+
+    from ...errors import BadValue, UsageError
 
     if output == "html":
         if not file:
-            raise UsageError(_("-o html needs a FILE to write: wuyectl report dashboard -o html dashboard.html"))
+            raise UsageError(_("-o html needs a FILE to write: wuyectl {command} -o html dashboard.html").format(command=command))
         path = file
     elif file:
-        raise UsageError(_("give the file once: wuyectl report dashboard -o dashboard.html"))
+        raise UsageError(_("give the file once: wuyectl {command} -o dashboard.html").format(command=command))
     else:
         path = output
-    write_dashboard(path, month, as_of)
-
-
-def write_dashboard(path: str, month, as_of) -> None:
-    """Check everything, build the page, then write it whole (a temporary file renamed into
-    place): a refused or failed run leaves no file behind."""
-    import os
-    import tempfile
-
-    from ...errors import BadValue
-    from ...reports import dashboard as board
-
     if not path.lower().endswith((".html", ".htm")):
         raise BadValue(_("the dashboard is an HTML page: name the file FILE.html, not '{path}'").format(path=path))
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise BadValue(_("cannot write {path}: no folder {folder}").format(path=path, folder=folder))
-    the_office = office()
-    span = resolve_period(the_office, month, None, None)
-    text = board.render(the_office, span, as_of_time(the_office, as_of), lang())
-    temporary = None
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=".dashboard-", suffix=".html", dir=folder)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)   # as any file the user writes (mkstemp makes it private)
-        os.replace(temporary, path)
-    except OSError as exc:
-        if temporary and os.path.exists(temporary):
-            os.unlink(temporary)
-        raise BadValue(_("cannot write {path}: {reason}").format(path=path, reason=exc.strerror or exc)) from None
+    if not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        raise BadValue(_("cannot write {path}: {reason}").format(path=path, reason=os.strerror(2)))
+    return path
+
+
+def write_page(path: str, text: str) -> None:
+    """The page written whole (a refused or failed run leaves no file behind)."""
+    from ...store.shared import write_output
+
+    write_output(path, text.encode("utf-8"))
     click.echo(path)
 
 
