@@ -323,3 +323,58 @@ def test_every_report_has_its_company_form(company, cli, name):
     assert result.code == 10, result.err
     data = json.loads(result.out)
     assert [r["key"] for r in data["sections"]["offices"]["rows"]] == ["ok", "ok", "unreachable"], data
+
+
+# -- the company's dashboard --------------------------------------------------------------------
+def test_the_company_dashboard_charts_each_office_and_holds_the_company_reports_json(company, cli, tmp_path):
+    """`company report dashboard`: the offices side by side in one page, in a real browser:
+    every chart drawn, each table the section of `company report NAME -o json`, the unreachable
+    office named in the first table and the exit code 10."""
+    from test_dashboard import Dom, chromium
+
+    from wuyectl.reports import dashboard
+
+    page = tmp_path / "company.html"
+    result = cli("company", "report", "dashboard", *MONTH, "--company", company, "-o", page, "--jobs", "1")
+    assert (result.code, result.out) == (10, f"{page}\n")
+    assert "远山苑" in result.err and result.err.count("\n") == 1
+    dumped = chromium("--window-size=1200,900", "--dump-dom", page.as_uri(), tmp=tmp_path)
+    assert dumped.returncode == 0, dumped.stderr
+    dom = Dom(dumped.stdout)
+    assert set(dom.figures) == {c.key for c in dashboard.COMPANY_CHARTS}
+    offices = next(t for t in dom.tables if t["attrs"].get("data-section") == "offices")
+    assert [(row[0], row[1]) for row in offices["rows"]] == [("幸福花园", "已获取"), ("阳光小区", "已获取"), ("远山苑", "无法获取")]
+    shown = {}
+    for chart in dashboard.COMPANY_CHARTS:
+        if chart.report not in shown:
+            got = cli("company", "report", chart.report, *MONTH, "--company", company, "-o", "json", "--jobs", "1")
+            shown[chart.report] = json.loads(got.out)["sections"]
+        section = shown[chart.report][chart.section]
+        if not section["rows"]:   # nothing to chart (no archive loans out): said, not drawn
+            assert any(e.get("data-report") == chart.report and e.get("data-section") == chart.section
+                       for e in dom.empty), chart.key
+            continue
+        table = next(t for t in dom.tables if t["attrs"].get("data-report") == chart.report
+                     and t["attrs"].get("data-section") == chart.section)
+        expected = [["" if row[c] is None else str(row[c]) for c in section["columns"]] for row in section["rows"]]
+        assert table["rows"] == expected, chart.key
+        drawn = [r for r in section["rows"] if r.get("key") != "total"]
+        if chart.key == "company_kpi_received":
+            assert dom.figures[chart.key]["values"] == [str(r["received"]) for r in drawn]
+    image_path = tmp_path / "company.png"
+    height = int(dom.body["data-height"])
+    taken = chromium(f"--window-size=1200,{height}", f"--screenshot={image_path}", page.as_uri(), tmp=tmp_path)
+    assert taken.returncode == 0, taken.stderr
+    Image = pytest.importorskip("PIL.Image", reason="Pillow not installed: it reads the browser's screenshot")
+    image = Image.open(image_path).convert("L")
+    for key, figure in dom.figures.items():
+        if figure["no_data"]:   # (pygal's "no data" box: nothing to draw)
+            continue
+        x, y, width, height = (int(v) for v in figure["attrs"]["data-box"].split(","))
+        region = image.crop((x, y, x + width, y + height))
+        assert sum(region.histogram()[:200]) > 0.01 * width * height, key
+
+
+def test_the_company_dashboard_refuses_a_file_that_is_no_page(company, refused):
+    assert refused("company", "report", "dashboard", *MONTH, "--company", str(company), "-o", "board.pdf",
+                   "--lang", "en") == (3, "wuyectl: the dashboard is an HTML page: name the file FILE.html, not 'board.pdf'\n")

@@ -309,6 +309,25 @@ def office_reports(company: Company, ask: Ask, *, jobs: int = 1, stale_ok: bool 
     return results
 
 
+def company_reports(company: Company, names, period, as_of, lang: str, *, jobs: int = 1,
+                    stale_ok: bool = False) -> tuple[dict[str, Report], dict[str, OfficeResult]]:
+    """The company's combined report for each of `names` (as `company report NAME` makes it),
+    each office fetched once for all of them; and the offices' results of the last one (who
+    was left out)."""
+    fetched = fetch_all(company, stale_ok=stale_ok, threads=max(jobs, 4))
+    combined, results = {}, {}
+    for name in names:
+        ask = Ask(name, period, as_of, lang, {})
+        results = office_reports(company, ask, jobs=jobs, fetched=fetched)
+        same = common_error(results)
+        if same is not None:
+            from ..errors import WuyeError
+
+            raise WuyeError(same[0], exit_code=same[1])
+        combined[name] = combine(company, ask, results)
+    return combined, results
+
+
 def fetch_all(company: Company, *, stale_ok: bool = False, threads: int = 4) -> list[Fetched]:
     from concurrent.futures import ThreadPoolExecutor
 

@@ -200,14 +200,15 @@ def _month(period: Period) -> str:
     return period.first.strftime("%Y-%m")
 
 
-def _block(chart: Chart, report, lang: str, where: dict, office) -> Block:
+def _block(chart: Chart, report, lang: str, where: dict, office, skip: tuple = ()) -> Block:
+    """`skip`: row keys kept in the table but not charted (a company's total row)."""
     sec = report.section(chart.section)
     keys = sec.keys or [None] * len(sec.rows)
     label_at = sec.columns.index(chart.label)
-    kept = [(k, row) for k, row in zip(keys, sec.rows) if chart.rows is None or k in chart.rows]
+    kept = [(k, row) for k, row in zip(keys, sec.rows) if (chart.rows is None or k in chart.rows) and k not in skip]
     if chart.count_by:
         seen: dict = {}
-        for row in sec.rows:
+        for _k, row in kept:
             text = row[label_at] or _pick(chart.blank, lang)
             seen[text] = seen.get(text, 0) + 1
         data = ChartData(chart.kind, list(seen), [(sec.headings[label_at], list(seen.values()), False)])
@@ -262,3 +263,54 @@ def _policy(office, dotted: str, default):
     for part in dotted.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return default if value is None else value
+
+
+# -- the company's dashboard (wuyectl company report dashboard) ---------------------------------
+# The same page over the company's combined reports (app/company.combine): a figure per office
+# and their total, a count per office. `values=()`: every office's column of a counts table.
+COMPANY_CHARTS = [
+    Chart("company_kpi_rates", ("服务质量指标（按管理处）", "Service KPIs by office"),
+          ("受理及时率、处理完成率、回访率、满意率、问题解决率：各管理处按 report kpi 的公式；合计由分子分母相加求得",
+           "each office by report kpi's formulas; the total from the summed numerators and denominators"),
+          "kpi", "figures", "office", RATES),
+    Chart("company_kpi_received", ("受理总数（按管理处）", "Tickets received by office"),
+          ("本月受理的工单数", "tickets received in the month"), "kpi", "figures", "office", ("received",), "hbar"),
+    Chart("company_breaches", ("超时（按环节、管理处）", "Breaches by stage and office"),
+          ("本月受理工单超时的时钟数", "breached clocks of the tickets received in the month"),
+          "kpi", "breaches", "stage", ()),
+    Chart("company_complaints", ("投诉（按部门、管理处）", "Complaints by department and office"),
+          ("本月受理的投诉按处理部门", "complaints received in the month, by the department handling them"),
+          "complaints", "by_department", "department", ()),
+    Chart("company_violations", ("未结违章（按措施、管理处）", "Open violations by step and office"),
+          ("截至统计时点未结违章所处的措施", "open violations at the as-of time, by the step of their ladder"),
+          "violations", "open_by_step", "step", ()),
+    Chart("company_loans", ("档案借出未还（按管理处）", "Archive loans out by office"),
+          ("截至统计时点借出未还的档案", "archive items lent and not back at the as-of time"),
+          "archive", "loans", "office", count_by=True),
+]
+COMPANY_REPORTS = tuple(dict.fromkeys(c.report for c in COMPANY_CHARTS))
+
+
+def company_render(company: str, reports: dict, period: Period, as_of, lang: str) -> str:
+    """The company's dashboard: `reports` maps each name of COMPANY_REPORTS to the company's
+    combined Report (what `wuyectl company report NAME -o json` shows)."""
+    from dataclasses import replace
+
+    from ..cli.output import as_of_text
+
+    blocks = []
+    for chart in COMPANY_CHARTS:
+        report = reports[chart.report]
+        if chart.values == () and not chart.count_by:
+            columns = report.section(chart.section).columns
+            chart = replace(chart, values=tuple(c for c in columns if c not in (chart.label, "total")))
+        blocks.append(_block(chart, report, lang, {"month": _month(period), "company": company}, None, skip=("total",)))
+    offices = reports[COMPANY_REPORTS[0]].section("offices")
+    blocks.insert(0, Block("company_offices", offices.title, "", None, offices.headings, offices.rows,
+                           {"report": COMPANY_REPORTS[0], "section": "offices"}))
+    title = f"{company} {_pick(TITLE, lang)} {_month(period)}".strip()
+    facts = [(codes.field_label("period", lang), f"{period.first.isoformat()} – {period.last.isoformat()}"),
+             (codes.field_label("as_of", lang), as_of_text(as_of))]
+    footer = ("每个图表下的表格即 wuyectl company report 相应报表同月同统计时点的数据。" if lang == "zh" else
+              "Each chart's table is the section of the named wuyectl company report for the same month and as-of time.")
+    return page(title, facts, blocks, lang, footer)

@@ -166,6 +166,47 @@ def register() -> None:
         source = report.commands.get(name)
         if source is not None:
             company_report.add_command(_make(name, source, SUMMARY.get(name, "")))
+    company_report.add_command(dashboard)
+
+
+@click.command("dashboard", short_help="The company's month as charts, one self-contained HTML file: -o FILE.html.")
+@global_options
+@click.option("--month", default=None, metavar="YYYY-MM", help="The month (default: this month).")
+@click.option("--as-of", "as_of", default=None, metavar="TIME", help="Compute the clocks as they stood then (default: now).")
+@click.option("-o", "--output", "output", required=True, metavar="FILE.html",
+              help="The HTML file to write (or `-o html FILE.html`).")
+@click.argument("file", required=False, metavar="[FILE.html]")
+@click.option("--company", "company_file", metavar="FILE", default=None,
+              help="The company file [WUYECTL_COMPANY, else ./company.yaml].")
+@click.option("--stale-ok", is_flag=True, default=False,
+              help="Use the last fetched copy of an office that cannot be fetched now (marked, counted).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=min(os.cpu_count() or 1, 4),
+              show_default="processors, at most 4", help="Offices built at once (processes).")
+def dashboard(month, as_of, output, file, company_file, stale_ok, jobs):
+    """The company's dashboard (公司管理看板): the offices side by side, as charts with their
+    tables, in one self-contained HTML page — service KPIs and tickets received per office,
+    breaches by stage, complaints by department, open violations by step and archive loans
+    out, each office's column and the company's total. Every table is the section of
+    `wuyectl company report NAME --month M --as-of T -o json` (kpi, complaints, violations,
+    archive); an office that cannot be fetched is named in the first table, left out of the
+    charts and totals, and the exit code is 10."""
+    from ...app import company as app
+    from ...reports import dashboard as board
+    from .reports import as_of_time, page_path, resolve_period, write_page
+
+    path = page_path(output, file, "company report dashboard")
+    the_company = app.load(company_file)
+    clock = _clock(the_company.timezone)
+    span = resolve_period(clock, month, None, None)
+    moment = as_of_time(clock, as_of)
+    combined, results = app.company_reports(the_company, board.COMPANY_REPORTS, span, moment, lang(),
+                                            jobs=jobs, stale_ok=stale_ok)
+    write_page(path, board.company_render(the_company.name, combined, span, moment, lang()))
+    missed = app.unreachable(results)
+    if missed:
+        from ...errors import Exit, WuyeError
+
+        raise WuyeError(unreachable_line(missed, len(results)), exit_code=Exit.UNREACHABLE)
 
 
 register()
