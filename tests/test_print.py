@@ -374,7 +374,7 @@ def _with_rare_name(write, git):
 
 def test_a_character_the_package_font_lacks_comes_from_a_system_font(cli, office, write, git, tmp_path):
     _poppler()
-    from wuyectl.printing.pdf import missing_characters, system_font
+    from wuyectl.cli.forms.pdf import missing_characters, system_font
 
     assert missing_characters(["马堃"]) == ["堃"]
     if system_font(["堃"]) is None:
@@ -390,7 +390,7 @@ def test_a_character_the_package_font_lacks_comes_from_a_system_font(cli, office
 def test_without_any_font_for_it_a_character_prints_as_its_code_point(cli, office, write, git, tmp_path,
                                                                     monkeypatch):
     _poppler()
-    from wuyectl.printing import pdf as printing_pdf
+    from wuyectl.cli.forms import pdf as printing_pdf
 
     monkeypatch.setattr(printing_pdf, "system_font", lambda chars: None)
     _with_rare_name(write, git)
@@ -403,8 +403,8 @@ def test_without_any_font_for_it_a_character_prints_as_its_code_point(cli, offic
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.text(min_size=1, max_size=12), st.text(max_size=40), st.booleans()), max_size=8))
 def test_the_html_page_holds_every_text_of_the_form(grid):
-    from wuyectl.printing import Document
-    from wuyectl.printing.html import render
+    from wuyectl.cli.forms import Document
+    from wuyectl.cli.forms.html import render
 
     doc = Document(title="维修派工单", office=OFFICE, record_id="T-20261006-A002", lang="zh", id_label="编号",
                    grid=grid, signatures=["业主验收"])

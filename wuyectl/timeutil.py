@@ -93,6 +93,11 @@ def read_iso(text: str, tz: tzinfo | None = None) -> datetime:
     return value
 
 
+def as_of_text(when: datetime) -> str:
+    """An as-of time as reports print it: 2026-11-25 09:00+08:00."""
+    return when.isoformat(timespec="minutes").replace("T", " ")
+
+
 def readable(text) -> bool:
     """Whether `read_iso` reads it (a check judging a hand-edited record does not assume it)."""
     try:

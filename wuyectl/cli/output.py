@@ -34,7 +34,7 @@ from .. import i18n
 from ..i18n import _
 from ..domain import codes
 from ..domain.privacy import mask, masked
-from ..timeutil import moment, short, shown_in
+from ..timeutil import as_of_text, moment, short, shown_in
 
 MIN_CLIP = 10              # a clipped column never shrinks below this (nor below its heading)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -214,10 +214,6 @@ class About:
 
     def row(self) -> list[str]:
         return [self.title] + [f"{label} {fact}" for label, fact in self.facts]
-
-
-def as_of_text(when: datetime) -> str:
-    return when.isoformat(timespec="minutes").replace("T", " ")
 
 
 _HARMLESS = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)%?|[-+]+")   # a number as text, or a lone dash

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ..domain import codes
-from ..timeutil import read_iso
+from ..timeutil import as_of_text, read_iso
 from . import module
 from .base import OfficeData, Period
 from .charts import Block, ChartData, number, page
@@ -180,16 +180,17 @@ def build(office, period: Period, as_of, lang: str) -> tuple[str, list[Block]]:
     return title, blocks
 
 
+def facts(period: Period, as_of, lang: str) -> list[tuple[str, str]]:
+    return [(codes.field_label("period", lang), f"{period.first.isoformat()} – {period.last.isoformat()}"),
+            (codes.field_label("as_of", lang), as_of_text(as_of))]
+
+
 def render(office, period: Period, as_of, lang: str) -> str:
     """The dashboard as one self-contained HTML page."""
-    from ..cli.output import as_of_text
-
     title, blocks = build(office, period, as_of, lang)
-    facts = [(codes.field_label("period", lang), f"{period.first.isoformat()} – {period.last.isoformat()}"),
-             (codes.field_label("as_of", lang), as_of_text(as_of))]
     footer = ("每个图表下的表格即 wuyectl report 相应报表同月同统计时点的数据。" if lang == "zh" else
               "Each chart's table is the section of the named wuyectl report for the same month and as-of time.")
-    return page(title, facts, blocks, lang, footer)
+    return page(title, facts(period, as_of, lang), blocks, lang, footer)
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:
@@ -296,8 +297,6 @@ def company_render(company: str, reports: dict, period: Period, as_of, lang: str
     combined Report (what `wuyectl company report NAME -o json` shows)."""
     from dataclasses import replace
 
-    from ..cli.output import as_of_text
-
     blocks = []
     for chart in COMPANY_CHARTS:
         report = reports[chart.report]
@@ -309,8 +308,6 @@ def company_render(company: str, reports: dict, period: Period, as_of, lang: str
     blocks.insert(0, Block("company_offices", offices.title, "", None, offices.headings, offices.rows,
                            {"report": COMPANY_REPORTS[0], "section": "offices"}))
     title = f"{company} {_pick(TITLE, lang)} {_month(period)}".strip()
-    facts = [(codes.field_label("period", lang), f"{period.first.isoformat()} – {period.last.isoformat()}"),
-             (codes.field_label("as_of", lang), as_of_text(as_of))]
     footer = ("每个图表下的表格即 wuyectl company report 相应报表同月同统计时点的数据。" if lang == "zh" else
               "Each chart's table is the section of the named wuyectl company report for the same month and as-of time.")
-    return page(title, facts, blocks, lang, footer)
+    return page(title, facts(period, as_of, lang), blocks, lang, footer)

@@ -1,4 +1,4 @@
-"""`print`: a record's paper form or letter, as an A4 PDF or an HTML page (wuyectl/printing)."""
+"""`print`: a record's paper form or letter, as an A4 PDF or an HTML page (wuyectl/cli/forms)."""
 from __future__ import annotations
 
 import click
@@ -56,7 +56,7 @@ def print_(record_id, form_name, path, reveal):
     文件借阅登记表 and 过期文件处理登记表, a violation's 整改通知书 and the fee ladder's letters,
     a decoration permit, a goods-release pass. Personal numbers are masked as `show` masks
     them. The file is written whole or not at all."""
-    from ... import printing
+    from .. import forms as printing
 
     suffix = printing.suffix_of(path)
     the_office = office()

@@ -99,7 +99,7 @@ class Line:
 
 @dataclass(frozen=True)
 class Form:
-    """A paper form or letter a kind prints (`wuyectl print ID --form NAME`; wuyectl/printing):
+    """A paper form or letter a kind prints (`wuyectl print ID --form NAME`; wuyectl/cli/forms):
     declarative data that the one renderer lays out on A4, as PDF or HTML.
 
     - `lines`: the labelled boxes, two a row (a `wide` one takes the row); an empty value is a

@@ -13,7 +13,7 @@ import subprocess
 from functools import lru_cache
 from importlib import resources
 
-from ..i18n import _
+from ...i18n import _
 
 WIDTH = 180          # mm between the margins of A4 (210 mm, 15 mm each side)
 SHADE = (238, 238, 238)

@@ -20,11 +20,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from ..domain import codes
-from ..domain.kinds import Form, Kind, Line, KINDS, values_at
-from ..domain.privacy import masked
-from ..errors import BadValue, UsageError, did_you_mean
-from ..i18n import _
+from ...domain import codes
+from ...domain.kinds import Form, Kind, Line, KINDS, values_at
+from ...domain.privacy import masked
+from ...errors import BadValue, UsageError, did_you_mean
+from ...i18n import _
 
 FORMATS = (".pdf", ".html")
 
@@ -113,7 +113,7 @@ def line_label(line, lang: str) -> str:
 
 def line_value(kind: Kind, line, data: dict, lang: str, reveal: bool) -> str:
     """A box's value as `show` reads it (`data`: the record as shown, masked unless revealed)."""
-    from ..cli import output
+    from .. import output
 
     line = line if isinstance(line, Line) else Line(line)
     if line.value is not None:
@@ -132,7 +132,7 @@ def line_value(kind: Kind, line, data: dict, lang: str, reveal: bool) -> str:
 
 
 def _item_value(kind: Kind, column, item: dict, lang: str) -> str:
-    from ..cli import output
+    from .. import output
 
     column = column if isinstance(column, Line) else Line(column)
     if column.value is not None:
@@ -166,7 +166,7 @@ def office_name(office) -> str:
 def document(office, record_id: str, form_name: str | None, lang: str, *, actor: str | None = None,
              reveal: bool = False) -> tuple[str, Document]:
     """The filled form `form_name` (None: the default) of a record, and its name."""
-    from ..app import listing
+    from ...app import listing
 
     shown = listing.show(office, record_id, actor=actor, reveal=reveal)
     kind = KINDS[shown["kind"]]
@@ -236,6 +236,6 @@ def suffix_of(path: str) -> str:
 
 def write(path: str, content: bytes) -> None:
     """Whole or not at all, so a reader never sees half a PDF and a failed write leaves nothing."""
-    from ..store.shared import write_output
+    from ...store.shared import write_output
 
     write_output(str(path), content)
