@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 
 NAMES = ("kpi", "sla", "callbacks", "complaints", "satisfaction", "workload", "handover", "violations", "archive",
-         "resolution", "records", "frontdesk", "decoration")
+         "resolution", "records", "frontdesk", "decoration", "visits")
 # One line each for `wuyectl report --help`; the full formulas are loaded only for a report's own --help.
 SUMMARY = {
     "kpi": "Service KPIs: received, dispatch on time, completion, callback, satisfaction, breaches.",
@@ -31,6 +31,7 @@ SUMMARY = {
     "records": "Every kind of record at a glance: total, opened in the period, open, overdue, by state.",
     "frontdesk": "The front desk's logbooks: visitors, parcels, lending, lost and found, passes, duty log.",
     "decoration": "Decoration applications: by state, approvals, inspections, violations, acceptance, deposits.",
+    "visits": "Home visits (走访) by person, and a finding for a month without the director on one.",
 }
 
 

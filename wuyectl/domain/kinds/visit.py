@@ -194,7 +194,11 @@ KIND = Kind(
             "overall": ("总体评价", "overall"), "opinions": ("意见", "opinions"), "suggestions": ("建议", "suggestions"),
             "reasons": ("原因", "reasons"), "timeliness": ("及时", "timeliness"), "quality": ("质量", "quality"),
             "attitude": ("态度", "attitude"), "follow_up": ("意见回访", "follow-up"),
-            "followup_due_at": ("回访期限", "follow-up due")},
+            "followup_due_at": ("回访期限", "follow-up due"),
+            # report visits
+            "home_visits": ("走访次数", "home visits"), "units_visited": ("走访户数", "households"),
+            "complaints_raised": ("走访投诉", "complaints raised"), "callbacks_good": ("回访满意", "callbacks satisfied"),
+            "month": ("月份", "month")},
     opened_field="visited_at",
     people={"visitor": "visitor", "participants.*": "participant", "timeline.*.by": "timeline by"},
     editable=("note", "opinions", "suggestions", "reasons", "participants", "topics"),
