@@ -1,5 +1,5 @@
 """`report visits` (issue 15 §2): home visits by person, and the finding R-director-visit for a
-month in which no director took part in one (seed 003 §19.6)."""
+month in which no director took part in one (seed 003 19.6)."""
 from __future__ import annotations
 
 import json
@@ -40,7 +40,7 @@ def test_a_month_without_the_director_is_a_finding(cli, visits):
     assert october["sections"]["findings"] == {
         "title": "Findings", "columns": ["code", "month", "message"],
         "rows": [{"key": "R-director-visit:2026-10", "code": "R-director-visit", "month": "2026-10",
-                  "message": "no director took part in a home visit in 2026-10 (seed 003 §19.6: at least one a month)"}]}
+                  "message": "no director took part in a home visit in 2026-10 (the director takes part in at least one a month)"}]}
     figures = {r["key"]: r["value"] for r in october["sections"]["figures"]["rows"]}
     assert figures == {"home_visits": 1, "households": 1, "complaints": 0, "director_visits": 0}
     # the table shows it too
@@ -74,7 +74,7 @@ def test_a_month_with_the_director_has_no_finding_and_each_person_counts(cli, vi
 def test_a_month_not_over_says_so(cli, visits):
     december = _report(cli, "2026-12")
     assert [r["message"] for r in december["sections"]["findings"]["rows"]] == [
-        "no director took part in a home visit in 2026-12 (seed 003 §19.6: at least one a month); "
+        "no director took part in a home visit in 2026-12 (the director takes part in at least one a month); "
         "the month is not over yet"]
     # as of before the director's November visit, November had none yet
     early = _report(cli, "2026-11", LATER, "--as-of", "2026-11-04 12:00")

@@ -1,5 +1,5 @@
-"""visits — home visits (走访/家访) by person, and the director's monthly visit (seed 003 §18–19:
-管理处主任每月至少参与一次对业主(住户)的走访)."""
+"""visits — home visits (走访/家访) by person, and the director's monthly visit (the office
+manual's 客户走访工作规程: 管理处主任每月至少参与一次对业主(住户)的走访)."""
 from __future__ import annotations
 
 from collections import Counter
@@ -29,7 +29,7 @@ HELP = "\n\n".join(["Figures:"] + [f.help() for f in FIGURES] + [
     "satisfied.",
     "Visits: each home visit of the period, with who took part, the topics, and the tickets opened.",
     f"Findings: {DIRECTOR_CODE} for each calendar month of the period in which no director took part in "
-    "a home visit by the as-of time (seed 003 §19.6: the director takes part in at least one a month); "
+    "a home visit by the as-of time (the office manual: the director takes part in at least one a month); "
     "a month not over at the as-of time says so."])
 
 
@@ -98,7 +98,7 @@ def build(data: OfficeData, period: Period, as_of, lang: str):
         if any(start <= read_iso(v["visited_at"]) < end and read_iso(v["visited_at"]) <= as_of
                for v in data.visits if v.get("type") == "home" and directors & set(_people(v))):
             continue
-        message = _("no director took part in a home visit in {month} (seed 003 §19.6: at least one a month)").format(
+        message = _("no director took part in a home visit in {month} (the director takes part in at least one a month)").format(
             month=month)
         if as_of < end:
             message += _("; the month is not over yet")
