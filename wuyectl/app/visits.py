@@ -297,29 +297,8 @@ def draw_sample(office: Office, actor: str | None, campaign: str, *, seed: int |
     if ratio is not None and float(ratio) != float(plan_ratio):
         raise BadValue(_("the approved plan of {campaign} draws {planned}, not {ratio}").format(
             campaign=campaign, planned=plan_ratio, ratio=ratio))
-    ratio = plan_ratio
-    households = sorted(o["id"] for o in office.index(OWNER).records() if o.get("id"))
-    if not households:
-        raise Refused(_("there are no households to sample"))
-    earlier = [s for s in sampled_campaigns(office.index(SURVEY).records()) if s.get("id", "") < campaign]
-    since = max((s["drawn_at"] for s in earlier), default=None)
-    previous = max((s["id"] for s in earlier), default=None)
-    # 二次重点抽样: who complained since the last survey, and who was unhappy in it.
-    unhappy = {v["unit"] for v in office.index(VISIT).records()
-               if v.get("type") == "survey" and v.get("campaign") == previous
-               and "dissatisfied" in [v.get("overall"), *(v.get("items") or {}).values()]}
-    must = sorted(u for u in set(complainants_since(office, since)) | unhappy if u in set(households))
-    # The plan's share of the community at random from those not already in (抽样: 随机), plus
-    # everyone who must be covered (二次重点抽样): so the random part never shrinks to nothing.
-    size = max(math.ceil(len(households) * ratio), 1)
-    rng = random.Random(seed if seed is not None else random.SystemRandom().randrange(2**31))
-    if seed is None:
-        seed = rng.randrange(2**31)
-        rng = random.Random(seed)
-    others = [u for u in households if u not in set(must)]
-    drawn = sorted(set(must) | set(rng.sample(others, min(size, len(others)))))
-    params = {"seed": seed, "ratio": ratio, "population": len(households), "since": since, "complainants": must,
-              "households": drawn}
+    params = choose_sample(office, campaign, seed=seed, ratio=plan_ratio)
+    drawn, households = params["households"], params["population"]
     stamp = timeutil.iso(office.now())
     with Transaction(office, person) as tx:
         plan_in_force()   # again under the lock: two clerks drawing at once
@@ -334,6 +313,35 @@ def draw_sample(office: Office, actor: str | None, campaign: str, *, seed: int |
 
         append_events(loaded, change)
         tx.stage(loaded)
-        tx.commit(f"{campaign} survey sample: {len(drawn)} of {len(households)} households",
+        tx.commit(f"{campaign} survey sample: {len(drawn)} of {households} households",
                   action="sample", records=[campaign], at=stamp)
     return yamlio.to_plain(loaded.rt)
+
+
+def choose_sample(office: Office, campaign: str, *, seed: int | None, ratio: float) -> dict:
+    """Which households a campaign draws (nothing written): `ratio` of the households at random
+    (rounded up) besides everyone who complained since the last campaign drawn or was
+    dissatisfied in it (二次重点抽样). Returns seed, ratio, population, since, complainants,
+    households."""
+    households = sorted(o["id"] for o in office.index(OWNER).records() if o.get("id"))
+    if not households:
+        raise Refused(_("there are no households to sample"))
+    earlier = [s for s in sampled_campaigns(office.index(SURVEY).records()) if s.get("id", "") < campaign]
+    since = max((s["drawn_at"] for s in earlier), default=None)
+    previous = max((s["id"] for s in earlier), default=None)
+    # 二次重点抽样: who complained since the last survey, and who was unhappy in it.
+    unhappy = {v["unit"] for v in office.index(VISIT).records()
+               if v.get("type") == "survey" and v.get("campaign") == previous
+               and "dissatisfied" in [v.get("overall"), *(v.get("items") or {}).values()]}
+    must = sorted(u for u in set(complainants_since(office, since)) | unhappy if u in set(households))
+    # The share of the community at random from those not already in (抽样: 随机), plus everyone
+    # who must be covered (二次重点抽样): so the random part never shrinks to nothing.
+    size = max(math.ceil(len(households) * ratio), 1)
+    rng = random.Random(seed if seed is not None else random.SystemRandom().randrange(2**31))
+    if seed is None:
+        seed = rng.randrange(2**31)
+        rng = random.Random(seed)
+    others = [u for u in households if u not in set(must)]
+    drawn = sorted(set(must) | set(rng.sample(others, min(size, len(others)))))
+    return {"seed": seed, "ratio": ratio, "population": len(households), "since": since, "complainants": must,
+            "households": drawn}

@@ -115,7 +115,7 @@ def build(data: OfficeData, period: Period, as_of, lang: str):
                  "callbacks_good"],
                 by_person, lang, keys=order),
         section("visits", ("走访明细", "Home visits"),
-                ["visited_at", "id", "unit", "participants", "topics", "tickets"], listing, lang,
+                ["at", "id", "unit", "participants", "topics", "tickets"], listing, lang,
                 keys=[v["id"] for v in home]),
         section("findings", ("发现问题", "Findings"), ["code", "month", "message"], findings, lang,
                 keys=[f"{row[0]}:{row[1]}" for row in findings]),
