@@ -329,3 +329,46 @@ def test_the_follow_up_rate_in_the_satisfaction_report(cli, forms):
                             "2026-11-23 12:00").out)
     row = next(r for r in before["sections"]["summary"]["rows"] if r["key"] == "followup_rate")
     assert (row["value"], row["numerator"], row["denominator"]) == ("0.0%", 0, 2)
+
+
+# -- the rule as an invariant of the workflow (no git: the engine alone) ------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+STEPS = st.lists(st.sampled_from([("revise_plan", "supervisor"), ("revise_plan", "clerk"), ("approve_plan", "director"),
+                                  ("approve_plan", "supervisor"), ("sample", "clerk")]), max_size=8)
+
+
+class _Roles:
+    roles = {"赵强": "supervisor", "刘主任": "director", "王芳": "clerk"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps=STEPS)
+def test_any_sequence_of_steps_samples_only_after_an_approval_in_force(steps):
+    """Whatever steps are tried, in any order, by any of these roles: the sample is drawn only
+    when the last plan or revision was approved by a director, and every record the steps leave
+    passes W-survey-plan."""
+    from wuyectl.domain.kinds.survey import KIND, WORKFLOW, approval
+    from wuyectl.domain.workflow import Change, apply
+    from wuyectl.errors import WuyeError
+
+    names = {"supervisor": "赵强", "director": "刘主任", "clerk": "王芳"}
+    plan = {"from": "2026-11-20", "to": "2026-12-10", "ratio": 0.1, "focus": True, "items": ITEMS, "drafted_by": "赵强"}
+    record = {"id": "2026H2", "status": "planned", "plan": dict(plan),
+              "timeline": [{"at": "2026-11-22T09:00:00+08:00", "by": "赵强", "action": "plan"}]}
+    check = KIND.checks[0]
+    for minute, (action, role) in enumerate(steps, start=1):
+        approved_before = approval(record) is not None and record["status"] == "approved"
+        params = {"plan": dict(plan), "drafter_role": "supervisor"} if action == "revise_plan" else \
+            {"seed": 1, "ratio": 0.1, "population": 20, "complainants": [], "households": ["3-2-1201"]}
+        change = Change(record, WORKFLOW.actions[action], names[role], role, f"2026-11-22T09:{minute:02d}:00+08:00",
+                        params=params)
+        try:
+            apply(WORKFLOW, change, record_id="2026H2", sets={}, through_command=WORKFLOW.actions[action].via_command)
+        except WuyeError:
+            continue
+        record["timeline"] = record["timeline"] + [change.event]
+        if action == "sample":
+            assert approved_before
+        assert not (action == "approve_plan" and role != "director")
+        assert list(check.run(record, _Roles())) == []
