@@ -98,6 +98,20 @@ WORKFLOW = Workflow(
     })
 
 
+def _follow_up_calls(data, lang, reveal):
+    """Every call, in order: '陈晓丽 2026-11-17 16:10 未联系上：电话无人接听；刘海燕 …'; '待回访' for
+    a form still waiting (`show`: the form's 客户意见回访记录)."""
+    if not needs_follow_up(data):
+        return ""
+    calls = [f"{e.get('by', '')} {str(e.get('at', ''))[:16].replace('T', ' ')} "
+             f"{codes.label('followup_outcome', e.get('outcome'), lang)}"
+             + (("：" if lang == "zh" else ": ") + str(e["note"]) if e.get("note") else "")
+             for e in follow_ups(data)]
+    if followed_up(data) is None:
+        calls.append("待回访" if lang == "zh" else "waiting")
+    return ("；" if lang == "zh" else "; ").join(calls)
+
+
 def _follow_up_cell(data, lang, reveal):
     """'王芳 2026-11-18 10:05 已处理' for the call that counted, '未回访' for one still waiting."""
     if not needs_follow_up(data):
@@ -140,8 +154,7 @@ KIND = Kind(
     order_by="visited_at", newest_first=True,
     show_fields=("type", "ticket", "unit", "campaign", "method", "visited_at", "visitor", "participants", "topics",
                  "ratings", "items", "overall", "opinions", "suggestions", "reasons", "note", "tickets", "follow_up"),
-    show_cells={"ratings": _ratings, "items": _items},
-    show_sections=("timeline",),
+    show_cells={"ratings": _ratings, "items": _items, "follow_up": _follow_up_calls},
     computed=_computed, overdue=_overdue, due=_due,
     code_fields={"type": "visit_type", "method": "method", "topics": "topic", "overall": "survey_level"},
     codes={
