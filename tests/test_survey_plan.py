@@ -323,7 +323,7 @@ def test_the_follow_up_rate_in_the_satisfaction_report(cli, forms):
                                         "numerator": 1, "denominator": 2}
     assert rep["sections"]["waiting"]["rows"] == [
         {"id": suggested, "unit": rep["sections"]["waiting"]["rows"][0]["unit"],
-         "returned_at": "2026-11-22 09:14", "followup_due_at": "2026-11-29 09:14", "overdue": "yes"}]
+         "form_returned_at": "2026-11-22 09:14", "followup_due_at": "2026-11-29 09:14", "overdue": "yes"}]
     # as of before the call: nothing followed up yet
     before = json.loads(cli("report", "satisfaction", "--campaign", "2026H2", "-o", "json", "--as-of",
                             "2026-11-23 12:00").out)

@@ -114,7 +114,7 @@ def build(data: OfficeData, period, as_of, lang: str, campaign: str):
         report.sections.append(section("missed", ("未抽中的投诉户", "Complainants not sampled"), ["unit"],
                                        [[u] for u in missed], lang))
     report.sections.append(section("waiting", ("待回访的意见", "Opinions waiting for a follow-up call"),
-                                   ["id", "unit", "returned_at", "followup_due_at", "overdue"], waiting, lang))
+                                   ["id", "unit", "form_returned_at", "followup_due_at", "overdue"], waiting, lang))
     return report
 
 

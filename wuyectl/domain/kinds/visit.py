@@ -211,7 +211,7 @@ KIND = Kind(
             # report visits
             "home_visits": ("走访次数", "home visits"), "units_visited": ("走访户数", "households"),
             "complaints_raised": ("走访投诉", "complaints raised"), "callbacks_good": ("回访满意", "callbacks satisfied"),
-            "month": ("月份", "month"), "returned_at": ("收回时间", "returned")},
+            "month": ("月份", "month"), "form_returned_at": ("收回时间", "returned")},
     opened_field="visited_at",
     people={"visitor": "visitor", "participants.*": "participant", "timeline.*.by": "timeline by"},
     editable=("note", "opinions", "suggestions", "reasons", "participants", "topics"),
