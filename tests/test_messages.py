@@ -237,6 +237,8 @@ def test_the_survey_error_names_the_items_the_way_they_were_typed(cli, write, tm
     roster = tmp_path / "roster.csv"
     roster.write_text("房号,业主姓名\n" + rows, encoding="utf-8")
     assert cli("import", "owners", roster, "--as", "王芳").code == 0
+    assert cli("survey", "plan", "2026H2", "--period", "2026-11-22..2026-12-10", "--as", "赵强").code == 0
+    assert cli("survey", "approve", "2026H2", "--as", "刘主任").code == 0
     drawn = cli("survey", "sample", "--campaign", "2026H2", "--seed", "3", "-o", "ids", "--as", "王芳")
     assert drawn.code == 0, drawn.err
     unit = drawn.out.split()[0]

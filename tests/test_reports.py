@@ -191,6 +191,9 @@ def _build(root, now):
 
     # -- the 2026H2 survey: 50 households drawn, 31 forms back (62%) ---------------------------
     # 48% of 100 at random = 48, plus the 2 households that complained = 50
+    now("2026-11-20 09:30")
+    api.plan_survey(office, "赵强", "2026H2", start="2026-11-20", end="2026-12-05", share=0.48)
+    api.approve_plan(office, DIRECTOR, "2026H2")
     now("2026-11-20 10:00")
     sample = api.draw_sample(office, "王芳", "2026H2", seed=1, ratio=0.48)
     drawn = sample["households"]
@@ -255,8 +258,8 @@ def test_the_built_office_is_valid_and_its_history_one_commit_per_action(cli, re
     # tickets: T1 8 (open, assign, contact, arrive, resolve, back, told, callback), T2 14 (two rounds),
     # T3 9 (with progress), T4 8, T5 8, T6 3, T7 2, T8 2 = 54;
     # violations: WA 3, WB 3, WC 3, WD 5 (with approve) = 14; archive: 5 filed + 2 loans + 4 destruction = 11;
-    # survey: 1 draw + 31 forms = 32.   7 + 2 + 54 + 14 + 11 + 32 = 120
-    assert count == 120
+    # survey: plan + approval + draw + 31 forms = 34.   7 + 2 + 54 + 14 + 11 + 34 = 122
+    assert count == 122
 
 
 # -- kpi ---------------------------------------------------------------------------------------
@@ -599,8 +602,11 @@ def test_satisfaction_with_a_62_percent_response(report, ids):
         "adjustment_points": (-1, None, None),         # a number of points
         # the two complaining households (3-2-1201, 1-1-102) were both drawn
         "complainants_sampled": ("是", 2, 2),
+        # forms 0…22 rate something dissatisfied: each needs a follow-up call, none made
+        "followup_rate": ("0.0%", 0, 23),
     }
     assert {"3-2-1201", "1-1-102"} <= set(ids["drawn"])
+    assert len(rep["sections"]["waiting"]["rows"]) == 23
     items = {k: (r["forms"], r["not_dissatisfied"], r["rate"], r["adjusted"]) for k, r in rows(rep, "items").items()}
     assert items == {
         "security": (31, 28, "90.3%", "89.3%"),       # 3 dissatisfied: 28 ÷ 31 = 90.32 → 90.3 − 1
@@ -629,7 +635,7 @@ def test_satisfaction_before_any_form_came_back(report):
 def test_satisfaction_of_a_campaign_not_drawn(cli, repo):
     result = cli("report", "satisfaction", "--campaign", "2027H1", "--repo", repo, env=LATER)
     assert (result.code, result.out, result.err) == (
-        4, "", "wuyectl: no survey campaign 2027H1 (draw it with wuyectl survey sample --campaign 2027H1)\n")
+        4, "", "wuyectl: no survey campaign 2027H1 (plan it with wuyectl survey plan 2027H1)\n")
 
 
 def test_satisfaction_in_english(cli, repo):

@@ -449,7 +449,7 @@ def test_get_due_within_lists_open_records_due_soon(cli, run, archivist_and_item
         bad = run("get", "tickets", "--due-within", window, *EN)
         assert (bad.code, bad.out, bad.err) == (code, "", message + "\n")
     owners = run("get", "owners", "--due-within", "1d", *EN)
-    assert (owners.code, owners.err) == (3, "wuyectl: --due-within is for tickets, violations, archive, decorations, lending, "
+    assert (owners.code, owners.err) == (3, "wuyectl: --due-within is for tickets, visits, violations, archive, decorations, lending, "
                                                "parcels, passes and visitors\n")
 
 
@@ -493,6 +493,8 @@ def test_a_blank_survey_item_is_not_rated(cli, run, tmp_path, repo_state):
                                                                          for i, u in enumerate(unit_list(9))))
     ok(cli("import", "owners", roster, "--as", "王芳"))
     ok(cli("policy", "set", "survey.sample_ratio", "0.3", "--as", DIRECTOR))
+    ok(cli("survey", "plan", "2026H2", "--period", "2026-11-22..2026-12-10", "--as", "赵强"))   # 30%, the policy's
+    ok(cli("survey", "approve", "2026H2", "--as", DIRECTOR))
     drawn = ok(cli("survey", "sample", "--campaign", "2026H2", "--seed", "5", "-o", "ids", "--as", "王芳")).split()
     assert len(drawn) == 3                                 # 30% of 10 households
 

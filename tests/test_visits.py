@@ -94,7 +94,16 @@ def community(cli, tmp_path):
     return units + [UNIT]
 
 
+def _approved(cli, campaign="2026H2", env=None, repo=()):
+    """A campaign's plan (10%), drafted by the supervisor and approved by the director."""
+    planned = cli(*repo, "survey", "plan", campaign, "--period", "2026-01-01..2026-12-31", "--as", "赵强", env=env)
+    assert planned.code == 0, planned.err
+    approved = cli(*repo, "survey", "approve", campaign, "--as", DIRECTOR, env=env)
+    assert approved.code == 0, approved.err
+
+
 def _draw(cli, campaign="2026H2", seed=11, env=None, **kw):
+    _approved(cli, campaign, env)
     result = cli("survey", "sample", "--campaign", campaign, "--seed", seed, "-o", "json", "--as", "王芳", env=env)
     assert result.code == 0, result.err
     return json.loads(result.out)
@@ -102,6 +111,7 @@ def _draw(cli, campaign="2026H2", seed=11, env=None, **kw):
 
 @pytest.mark.lang("en")
 def test_sample_is_a_tenth_at_least_with_every_complainant_stored_once(cli, git, office, community, repo_state):
+    _approved(cli)
     start = commits(git)
     result = cli("survey", "sample", "--campaign", "2026H2", "--seed", "11", "--as", "王芳")
     # 10% of 25 households is 2.5: 3 drawn at random (rounded up) from the 23 who did not
@@ -136,13 +146,16 @@ def test_the_seed_draws_reproducibly(cli, office, community, tmp_path):
     shutil.copytree(office, twin)
     shutil.copytree(office, triplet)
     first = _draw(cli)
+    _approved(cli, repo=("--repo", twin))
     again = cli("--repo", twin, "survey", "sample", "--campaign", "2026H2", "--seed", "11", "-o", "ids", "--as", "王芳")
     assert again.out.split() == first["households"]
     # without --seed a random one is drawn, and recorded: the draw can be checked afterwards
+    _approved(cli, "2027H1", repo=("--repo", twin))
     unseeded = cli("--repo", twin, "survey", "sample", "--campaign", "2027H1", "-o", "json", "--as", "王芳")
     assert unseeded.code == 0, unseeded.err
     record = json.loads(unseeded.out)
     assert isinstance(record["seed"], int)
+    _approved(cli, "2027H1", repo=("--repo", triplet))
     check = cli("--repo", triplet, "survey", "sample", "--campaign", "2027H1", "--seed", record["seed"], "-o", "ids",
                 "--as", "王芳")
     assert check.out.split() == record["households"]

@@ -1268,7 +1268,7 @@ def make_survey(story: Story) -> None:
 
     def draw():
         # 40 households: 4 drawn at random (10%), plus every household that complained.
-        record = api.draw_sample(story.office, SUPERVISOR, "2026H2", seed=20261114)
+        record = legacy_draw(story.office, SUPERVISOR, "2026H2", seed=20261114)
         story.sample = record
         drawn = list(record["households"])
         returned = xr.sample(drawn, round(len(drawn) * 0.75))
@@ -1277,6 +1277,31 @@ def make_survey(story: Story) -> None:
         for unit, when in zip(returned, times):
             story.add(when, lambda unit=unit: survey_form(story, unit, record), f"survey {unit}")
     story.add(day(44, 9, 40), draw, "survey sample 2026H2")
+
+
+def legacy_draw(office: Office, actor: str, campaign: str, seed: int) -> dict:
+    """2026H2's sample as wuyectl drew it before survey plans were recorded: one commit (action
+    `sample`) writing the drawn list with no plan. sample-records/ was made so, and its history
+    keeps it; `audit` accepts such a legacy campaign, and today's `survey sample` needs an
+    approved plan (the next campaign's, tools/samples/survey.py)."""
+    from wuyectl import timeutil
+    from wuyectl.app.office import acting
+    from wuyectl.app.visits import choose_sample
+    from wuyectl.store.transaction import Transaction
+
+    person = acting(office, actor)
+    drawn = choose_sample(office, campaign, seed=seed, ratio=0.1)
+    record = {"id": campaign, "drawn_at": timeutil.iso(office.now()), "drawn_by": person["name"], "seed": seed,
+              "ratio": drawn["ratio"], "population": drawn["population"]}
+    if drawn["since"]:
+        record["since"] = drawn["since"]
+    record["complainants"] = drawn["complainants"]
+    record["households"] = drawn["households"]
+    with Transaction(office, person) as tx:
+        tx.create(SURVEY.path_of(campaign), yamlio.new_map(record))
+        tx.commit(f"{campaign} survey sample: {len(record['households'])} of {record['population']} households",
+                  action="sample", records=[campaign])
+    return record
 
 
 def survey_form(story: Story, unit: str, record: dict) -> None:
@@ -1420,19 +1445,24 @@ def add_books(target: str, args) -> int:
     units = make_households(story)
     story.steps.clear()
     office = Office(target)
-    if any(office.index(kind).entries() for book in desk_books() for kind in [KINDS[book.KIND]]):
+    # Only the books not in the office yet: a book is there when its kind has records, or when
+    # its module's `present(office)` says so (a book that adds to records of an existing kind).
+    missing = [book for book in desk_books()
+               if not (book.present(office) if hasattr(book, "present") else office.index(KINDS[book.KIND]).entries())]
+    if not missing:
         raise SystemExit(f"make_sample: {target} has the books already")
     os.environ.pop("WUYECTL_NOW", None)
     set_policy(office, DIRECTOR, "backdate_limit_days", 36500)
     story.office = Office(target)
-    return finish(story, units, target, args, began)
+    return finish(story, units, target, args, began, books=missing)
 
 
-def finish(story: Story, units: list[str], target: str, args, began: float) -> int:
-    """Add the books' steps, run the story, close the backdating window, print the summary."""
+def finish(story: Story, units: list[str], target: str, args, began: float, books=None) -> int:
+    """Add the books' steps (`books`: those of tools/samples/, or some of them), run the story,
+    close the backdating window, print the summary."""
     from wuyectl.app.policy import set_policy
 
-    for book in desk_books():
+    for book in desk_books() if books is None else books:
         book.make(story, units)
     story.run(verbose=args.verbose)
     os.environ.pop("WUYECTL_NOW", None)
@@ -1461,6 +1491,7 @@ def desk_books() -> list:
 
 def summary(office: Office, target: str, seconds: float) -> str:
     from wuyectl.domain.kinds.archive import overdue_loans
+    from wuyectl.domain.kinds.visit import followed_up, needs_follow_up
     from wuyectl.timeutil import read_iso
 
     def records(kind):
@@ -1484,7 +1515,9 @@ def summary(office: Office, target: str, seconds: float) -> str:
         "  by status:   " + line(Counter(t["status"] for t in tickets)),
         "  by category: " + line(Counter(t["category"] for t in tickets)),
         "  by channel:  " + line(Counter(t["channel"] for t in tickets)),
-        "  visits:      " + line(by_type),
+        "  visits:      " + line(by_type)
+        + f"; survey forms needing a follow-up call {sum(1 for f in forms if needs_follow_up(f))}, called "
+        + f"{sum(1 for f in forms if followed_up(f))}",
         "  callbacks:   " + line(ratings),
         "  households:  " + line(Counter(o.get("occupancy", "-") for o in owners))
         + f"; owners with ID card {sum(1 for o in owners if o['owners'][0].get('id_card'))}"
@@ -1492,6 +1525,10 @@ def summary(office: Office, target: str, seconds: float) -> str:
         + f", with tenants {sum(1 for o in owners if o.get('tenants'))}",
     ]
     for s in surveys:
+        if "households" not in s:   # a campaign planned, not drawn yet
+            lines.append(f"  survey {s['id']}: {s.get('status')}, plan {s['plan']['from']} – {s['plan']['to']}, "
+                         f"{s['plan']['ratio'] * 100:g}% drafted by {s['plan']['drafted_by']}")
+            continue
         returned = [f for f in forms if f.get("campaign") == s["id"]]
         rate = 100 * len(returned) / len(s["households"]) if s["households"] else 0
         lines.append(f"  survey {s['id']}: {len(s['households'])} of {s['population']} households drawn "

@@ -47,6 +47,8 @@ _HOMES = {
     "open_violation": ("app.violations", "open_violation"),
     "draw_sample": ("app.visits", "draw_sample"), "open_home_visit": ("app.visits", "open_home_visit"),
     "open_survey_response": ("app.visits", "open_survey_response"),
+    "plan_survey": ("app.visits", "plan_survey"), "approve_plan": ("app.visits", "approve_plan"),
+    "follow_up": ("app.visits", "follow_up"), "read_period": ("app.visits", "read_period"),
     "KINDS": ("domain.kinds", "KINDS"), "Kind": ("domain.kinds", "Kind"), "kind_named": ("domain.kinds", "kind_named"),
     "Office": ("store.office", "Office"),
 }

@@ -45,14 +45,21 @@ AUDIT = {
 }
 
 
+# What a report finds about the office's duties (a section `findings` of the report).
+REPORT = {
+    "R-director-visit": "a month in which no director took part in a home visit (report visits)",
+}
+
+
 def catalogue() -> dict[str, str]:
-    """Every code with what it means: the store's, each registered kind's, the audit's."""
+    """Every code with what it means: the store's, each registered kind's, the audit's, the reports'."""
     from .kinds import KINDS
 
     out = dict(RECORD)
     for kind in KINDS.values():
         out.update({check.code: check.about for check in kind.checks})
     out.update(AUDIT)
+    out.update(REPORT)
     return out
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 
 NAMES = ("kpi", "sla", "callbacks", "complaints", "satisfaction", "workload", "handover", "violations", "archive",
-         "resolution", "records", "frontdesk", "decoration", "assessment")
+         "resolution", "records", "frontdesk", "decoration", "assessment", "visits")
 # One line each for `wuyectl report --help`; the full formulas are loaded only for a report's own --help.
 SUMMARY = {
     "kpi": "Service KPIs: received, dispatch on time, completion, callback, satisfaction, breaches.",
@@ -32,6 +32,7 @@ SUMMARY = {
     "frontdesk": "The front desk's logbooks: visitors, parcels, lending, lost and found, passes, duty log.",
     "decoration": "Decoration applications: by state, approvals, inspections, violations, acceptance, deposits.",
     "assessment": "The monthly staff assessment: per person the seed's four figures, a grade, service stars, training.",
+    "visits": "Home visits (走访) by person, and a finding for a month without the director on one.",
 }
 
 

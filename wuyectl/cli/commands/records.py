@@ -494,14 +494,63 @@ def survey():
     """Satisfaction survey campaigns (客户意见征询)."""
 
 
+@survey.command("plan")
+@click.argument("campaign", metavar="CAMPAIGN")
+@click.option("--period", required=True, metavar="FROM..TO",
+              help="When the forms go out and come back: 2027-05-10..2027-05-31.")
+@click.option("--share", default=None, metavar="SHARE",
+              help="The share of households drawn at random: 0.1 or 10% (default: policy survey.sample_ratio, "
+                   "10%). Everyone who complained since the last campaign or was unhappy in it is drawn too "
+                   "(二次重点抽样), always.")
+@click.option("--item", "items", multiple=True, type=Code("survey_item", "survey item"), metavar="ITEM",
+              help=code_help("survey_item", "The form's items (repeatable; default all eight):"))
+@click.option("--by", "drafted_by", default=None, metavar="NAME", shell_complete=completion.staff,
+              help="Who drafted it: a supervisor or the director (default: you).")
+@note_option
+@at_option
+@output_option("table", "ids", default="table")
+@global_options
+def survey_plan(campaign, period, share, items, drafted_by, note, at, output):
+    """Record a campaign's plan (客户意见征询计划): period, share, the form's items, who drafted
+    it. The director approves it (survey approve) before the sample may be drawn; a plan
+    changed again later needs approving again."""
+    from ... import api
+
+    first, last = api.read_period(period)
+    done = api.plan_survey(office(), actor_name(), campaign, start=first, end=last, share=share, items=items,
+                           drafted_by=drafted_by, note=note, at=at)
+    _done_line(done, output)
+
+
+@survey.command("approve")
+@click.argument("campaign", metavar="CAMPAIGN")
+@note_option
+@at_option
+@output_option("table", "ids", default="table")
+@global_options
+def survey_approve(campaign, note, at, output):
+    """The director approves a campaign's plan (管理处主任审核); director only."""
+    from ... import api
+
+    _done_line(api.approve_plan(office(), actor_name(), campaign, note=note, at=at), output)
+
+
+def _done_line(done, output: str) -> None:
+    if output == "ids":
+        click.echo("\n".join(done.ids))
+    else:
+        click.echo(_("{ids}: committed {commit}").format(ids=", ".join(done.ids), commit=done.commit[:10]))
+
+
 @survey.command("sample")
 @click.option("--campaign", required=True, help="e.g. 2026H2 (twice a year).")
 @click.option("--seed", type=int, default=None, help="Random seed (recorded), to draw reproducibly.")
 @output_option("table", "json", "yaml", "ids", default="table")
 @global_options
 def survey_sample(campaign, seed, output):
-    """Draw the sample: 10% of households at random (rounded up), plus every household that
-    complained since the last campaign or was dissatisfied in it. Stored in surveys/CAMPAIGN.yaml."""
+    """Draw the sample of a campaign whose plan the director approved: the plan's share of
+    households at random (rounded up), plus every household that complained since the last
+    campaign or was dissatisfied in it. Stored in surveys/CAMPAIGN.yaml."""
     from ... import api
     from .. import output as out
 
@@ -515,6 +564,28 @@ def survey_sample(campaign, seed, output):
                      "seed {seed}").format(campaign=campaign, drawn=len(record["households"]),
                                            population=record["population"],
                                            complainants=len(record["complainants"]), seed=record["seed"]))
+
+
+@click.command("follow-up")
+@click.argument("ids", nargs=-1, required=True, metavar="ID... | -", shell_complete=completion.record_ids("follow_up"))
+@click.option("--note", required=True, metavar="TEXT", help="What was said (the owner's answer, what the office will do).")
+@click.option("--outcome", required=True, type=Code("followup_outcome", "outcome"), metavar="OUTCOME",
+              help=code_help("followup_outcome", "The outcome:"))
+@click.option("--method", default=None, type=Code("method"), metavar="METHOD",
+              help=code_help("method", "How the household was reached (default phone):"))
+@at_option
+@output_option("table", "ids", default="table")
+@global_options
+def follow_up(ids, note, outcome, method, at, output):
+    """A follow-up call on returned survey forms (客户意见回访记录): every form with a dissatisfied
+    rating or a written opinion needs one within policy survey.followup_days (7) days; one that
+    did not reach the household (unreachable) does not count. `get visits --overdue` lists the
+    forms still waiting past that."""
+    from ... import api
+    from ..options import read_ids
+
+    _done_line(api.follow_up(office(), actor_name(), read_ids(ids), note=note, outcome=outcome, method=method,
+                             at=at), output)
 
 
 @click.command()
@@ -751,7 +822,7 @@ def audit(since, remote, output):
         click.echo(_("no findings in {count} commits; identities are not verified: no one on the "
                      "roster has a signing key, so each commit's author is who its maker said they were").format(
             count=result.replayed_total))
-COMMANDS = [open_, callback, get, show, validate, edit, import_, household, survey, log, audit]
+COMMANDS = [open_, callback, get, show, validate, edit, import_, household, survey, follow_up, log, audit]
 
 
 @click.command("sync")
