@@ -12,7 +12,8 @@ from dataclasses import dataclass
 RECORD = {
     "V-yaml": "a file that is not readable YAML, or not a mapping of fields",
     "V-schema": "a value the kind's JSON Schema (schemas/) refuses",
-    "V-config": "wuye.yaml refused by its schema",
+    "V-config": ("wuye.yaml refused by its schema, or a policy its schema cannot judge: office hours that overlap, "
+                 "a day both a holiday and a workday, grade thresholds that do not increase"),
     "V-identity": "an ID that does not match its file's name and folder",
     "V-reference": "a reference to a record that does not exist (a unit without a household, a missing ticket)",
     "V-roster": "a person named in a record who is not on the staff roster",
