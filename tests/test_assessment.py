@@ -271,7 +271,7 @@ def test_a_hand_edited_policy_is_flagged(cli, office, git):
     assert found.code == 7
     problems = json.loads(found.out)["problems"]
     assert [(p["path"], p["code"]) for p in problems] == [("wuye.yaml", "V-config")]
-    assert "not pass 85, good 80, excellent 90" in problems[0]["message"]
+    assert "而当前为 pass 85、good 80、excellent 90" in problems[0]["message"]
     refused = cli("report", "assessment", "--month", "2026-11")
     assert refused.code == 3 and refused.out == "" and "wuyectl validate" in refused.err
 

@@ -49,6 +49,10 @@ AUDIT = {
 # What a report finds about the office's duties (a section `findings` of the report).
 REPORT = {
     "R-director-visit": "a month in which no director took part in a home visit (report visits)",
+    "W-training-induction": "every staff member has an induction of at least 2 days (policy "
+                            "training.induction_min_days; found by report assessment)",
+    "W-training-quarterly": "every staff member attends a quarterly training in each quarter they worked through "
+                            "since their induction (found by report assessment)",
 }
 
 

@@ -203,11 +203,6 @@ def _results(data, ctx):
         seen.add(name)
 
 
-def _roster_only(data, ctx):
-    """A finding about a person on the roster (made by `report assessment`), not a record's."""
-    return ()
-
-
 # -- cells -----------------------------------------------------------------------------------
 def _attendee_cell(d, lang, reveal):
     return "、".join(d.get("attendees") or []) if lang == "zh" else ", ".join(d.get("attendees") or [])
@@ -250,10 +245,6 @@ KIND = Kind(
     checks=(
         Check("W-training-dates", "a training ends on or after it starts, and by the time it is recorded", _dates),
         Check("W-training-results", "a training's results name its attendees, each once", _results),
-        Check("W-training-induction", "every staff member has an induction of at least 2 days (policy "
-              "training.induction_min_days; found by report assessment)", _roster_only),
-        Check("W-training-quarterly", "every staff member attends a quarterly training in each quarter they "
-              "worked through since their induction (found by report assessment)", _roster_only),
     ),
     entry_fields=("type", "topic", "trainer", "first_day", "last_day", "class_hours", "attendees", "results", "note"),
     entry_required=("type", "topic", "trainer", "first_day", "last_day", "attendees"),
