@@ -137,7 +137,7 @@ def test_kpi_table_in_chinese(company, cli):
         "合计      3                           100.0%                          33.3%                           "
         "0.0%                    n/a                     n/a"])
     assert "远山苑    无法获取" in out[1]
-    assert result.err.startswith("wuyectl: 1 of 3 offices could not be fetched now: 远山苑 left out (")
+    assert result.err.startswith("wuyectl: 3 个管理处中有 1 个当前无法获取：远山苑 已排除（")
 
 
 def test_list_reports_put_the_office_first_and_every_format_renders(company, cli, tmp_path):

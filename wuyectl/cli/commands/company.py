@@ -142,20 +142,9 @@ def unreachable_line(missed, total: int) -> str:
 
 def emit(rep, output: str, file: str | None) -> None:
     """The one renderer (cli/output.py); JSON and YAML also name the company."""
-    from .. import output as out
     from .reports import emit as emit_report
 
-    if output not in ("json", "yaml"):
-        emit_report(rep, output, file)
-        return
-    data = {"company": rep.meta.get("company"), **out.report_json(rep)}
-    text = out.to_json(data) + "\n" if output == "json" else out.to_yaml(__import__("json").loads(out.to_json(data)))
-    if file:
-        with open(file, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        click.echo(file)
-    else:
-        click.echo(text, nl=False)
+    emit_report(rep, output, file, head={"company": rep.meta.get("company")})
 
 
 def register() -> None:

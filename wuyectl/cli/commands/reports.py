@@ -1,6 +1,8 @@
 """`report NAME`: one subcommand per report, each with its figures in its --help."""
 from __future__ import annotations
 
+import json
+
 import click
 
 from ...i18n import _
@@ -78,8 +80,11 @@ def as_of_time(the_office, as_of):
     return timeutil.parse_time(as_of, the_office.tz, what="--as-of") if as_of else the_office.now()
 
 
-def emit(rep, output, file):
+def emit(rep, output, file, head: dict | None = None):
+    """The one renderer (cli/output.py) to the terminal or FILE (written whole); `head`: keys
+    JSON and YAML carry before the report's own (the company's name)."""
     from ...errors import UsageError
+    from ...store.shared import write_output
     from .. import output as out
 
     if output == "xlsx":
@@ -88,15 +93,15 @@ def emit(rep, output, file):
         out.report_xlsx(rep, file)
         click.echo(file)
         return
-    if output == "json":
-        text = out.to_json(out.report_json(rep)) + "\n"
+    if output in ("json", "yaml"):
+        data = {**(head or {}), **out.report_json(rep)}
+        text = out.to_json(data) + "\n" if output == "json" else out.to_yaml(json.loads(out.to_json(data)))
     elif output == "csv":
         text = out.report_csv(rep)
     else:
         text = out.report_text(rep, lang())
     if file:
-        with open(file, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        write_output(file, text.encode("utf-8"))
         click.echo(file)
     else:
         click.echo(text, nl=False)
