@@ -300,6 +300,7 @@ def test_the_page_builder_takes_any_blocks():
     assert not FETCH.search(text)
 
 
+@pytest.mark.lang("en")
 def test_the_help_names_every_chart_and_its_report(cli):
     shown = cli("report", "dashboard", "--help").out
     flat = " ".join(shown.split())

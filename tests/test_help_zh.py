@@ -47,7 +47,7 @@ def test_root_help_in_chinese_by_default(cli):
     # the commands' lines: a help's first sentence, a short verb's template around its words
     assert "  assign               把工单派给某人（派单）\n" in out
     assert "  resolve              完成：即 `update --action resolve`\n" in out
-    assert "  0  成功\n" in out and "  2  用法错误：未知选项、缺少参数\n" in out
+    assert "  0   成功\n" in out and "  2   用法错误：未知选项、缺少参数\n" in out
     assert "Show this message" not in out and "Exit codes" not in out and "Options" not in out
 
 

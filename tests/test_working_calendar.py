@@ -223,7 +223,7 @@ def test_a_2027_override(working, office, git):
     ("calendar.holidays", "[tomorrow]",
      "policy.calendar.holidays.0: 'tomorrow' 不是形如 2026-11-22 的日期"),
     ("calendar.hours", "[17:30-08:30]",
-     "policy.calendar.hours.0: '17:30-08:30' is not office hours like 08:30-12:00"),
+     "policy.calendar.hours.0: '17:30-08:30' 不是办公时间，应形如 08:30-12:00"),
 ])
 def test_a_bad_override_is_refused(cli, refused, key, value, line):
     code, err = refused("policy", "set", key, value, "--as", DIRECTOR)
@@ -232,8 +232,8 @@ def test_a_bad_override_is_refused(cli, refused, key, value, line):
 
 def test_overlapping_hours_and_a_day_both_off_and_on_are_refused(cli, refused):
     code, err = refused("policy", "set", "calendar.hours", "[08:00-12:00, 11:00-17:00]", "--as", DIRECTOR)
-    assert (code, err) == (3, "wuyectl: policy calendar: office hours overlap, or a day is both a holiday and a "
-                              "workday (['08:00-12:00', '11:00-17:00'])\n")
+    assert (code, err) == (3, "wuyectl: 政策 calendar：办公时间有重叠，或某天既是节假日又是工作日"
+                              "（['08:00-12:00', '11:00-17:00']）\n")
     policy(cli, "calendar.holidays", "[2027-01-01]")
     code, err = refused("policy", "set", "calendar.workdays", "[2027-01-01]", "--as", DIRECTOR)
     assert code == 3, err
@@ -259,8 +259,8 @@ def test_validate_flags_overlapping_hours_and_a_day_both_off_and_on(cli, office)
                       "    holidays: [2027-01-01]\n    workdays: [2027-01-04, 2027-01-01]\n")
     result = cli("validate")
     assert result.code == 7, result
-    assert "wuye.yaml:32:26: policy.calendar.hours.1: '11:00-13:00' overlaps other office hours" in result.out
-    assert "wuye.yaml:34:28: policy.calendar.workdays.1: 2027-01-01 is also a holiday (policy.calendar.holidays)" \
+    assert "wuye.yaml:32:26: policy.calendar.hours.1：'11:00-13:00' 与其他办公时间重叠" in result.out
+    assert "wuye.yaml:34:28: policy.calendar.workdays.1：2027-01-01 同时也是节假日（policy.calendar.holidays）" \
         in result.out
     # meanwhile the clocks read the hours joined (08:00–13:00) and the day as a workday
     from wuyectl.domain.sla import Policy

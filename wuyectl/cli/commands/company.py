@@ -104,10 +104,11 @@ def _make(name: str, source: click.Command, summary: str) -> click.Command:
             raise WuyeError(unreachable_line(missed, len(results)), exit_code=Exit.UNREACHABLE)
 
     params = [p for p in source.params if p.name not in _NOT_COPIED]
-    command = click.Command(name, callback=callback, params=params, short_help=summary,
-                            help=_("{summary} Over every office of the company file; the figures and their formulas: "
-                                   "`wuyectl report {name} --help`; how offices are combined: "
-                                   "`wuyectl company report --help`.").format(summary=summary, name=name))
+    # (the help is the report's summary and one fixed epilog: both messages of the catalogue)
+    command = click.Command(name, callback=callback, params=params, short_help=summary, help=summary,
+                            epilog="Over every office of the company file. The figures and their formulas: "
+                                   "`wuyectl report NAME --help`; how offices are combined: "
+                                   "`wuyectl company report --help`.")
     command = global_options(command)
     for decorate in (
             click.argument("file", required=False, metavar="[FILE]"),
