@@ -319,7 +319,13 @@ def test_the_holder_renews_its_record(office, monkeypatch):
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             time.sleep(0.05)
-            now = json.loads(_lock_file(office).read_text(encoding="utf-8"))
+            # read as a waiting writer reads it (lock.read_record): a read between the heartbeat's
+            # write and its cut may see the tail of the longer record before — unreadable, skipped
+            fd = os.open(_lock_file(office), os.O_RDONLY)
+            try:
+                now = lock.read_record(fd) or first
+            finally:
+                os.close(fd)
             if now["beat"] > first["beat"]:
                 break
         assert now["beat"] > first["beat"] and now["since"] == first["since"]
