@@ -50,6 +50,7 @@ class Block:
     attrs: dict = field(default_factory=dict)
     row_attrs: list[dict] | None = None
     empty: str = ""
+    table: bool = True     # False: the chart alone (the next block's table holds its figures)
 
 
 def number(value) -> float | None:
@@ -106,7 +107,7 @@ def svg(chart: ChartData, lang: str, number_: int) -> str:
         for label, value in zip(chart.labels, values):
             if value:
                 drawn.add(label, [value], formatter=_format(percent))
-    else:
+    elif any(v is not None for _n, values, _p in chart.series for v in values):   # (all n/a: "no data")
         drawn.x_labels = chart.labels
         for name, values, percent in chart.series:
             drawn.add(name, values, formatter=_format(percent))
@@ -198,7 +199,8 @@ def page(title: str, facts: list[tuple[str, str]], blocks: list[Block], lang: st
             parts.append(f'<p class="note">{html.escape(block.note)}</p>')
         if block.chart is not None:
             parts.append(f'<figure class="chart" data-chart="{html.escape(block.key)}">{svg(block.chart, lang, i + 1)}</figure>')
-        parts.append(_table(block, lang))
+        if block.table:
+            parts.append(_table(block, lang))
         parts.append("</section>")
     if footer:
         parts.append(f"<footer>{html.escape(footer)}</footer>")

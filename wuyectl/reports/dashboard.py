@@ -269,11 +269,16 @@ def _policy(office, dotted: str, default):
 # -- the company's dashboard (wuyectl company report dashboard) ---------------------------------
 # The same page over the company's combined reports (app/company.combine): a figure per office
 # and their total, a count per office. `values=()`: every office's column of a counts table.
+RATE_TITLES = {"dispatch_on_time": ("受理及时率", "Dispatch on time"), "completion": ("处理完成率", "Completion"),
+               "callback": ("回访率", "Callback rate"), "satisfaction": ("满意率", "Satisfaction"),
+               "problem_solving": ("问题解决率", "Problem solving")}
 COMPANY_CHARTS = [
-    Chart("company_kpi_rates", ("服务质量指标（按管理处）", "Service KPIs by office"),
-          ("受理及时率、处理完成率、回访率、满意率、问题解决率：各管理处按 report kpi 的公式；合计由分子分母相加求得",
-           "each office by report kpi's formulas; the total from the summed numerators and denominators"),
-          "kpi", "figures", "office", RATES),
+    # one bar per office for each rate (fifty offices stay readable); the figures' table once, under the last
+    *[Chart(f"company_kpi_{rate}", (f"{zh}（按管理处）", f"{en} by office"),
+            ("各管理处按 report kpi 的公式；合计由分子分母相加求得（表格见本组最后一图之下）",
+             "each office by report kpi's formula; the total from the summed numerators and denominators "
+             "(the table is under the last chart of the group)"),
+            "kpi", "figures", "office", (rate,), "hbar") for rate, (zh, en) in RATE_TITLES.items()],
     Chart("company_kpi_received", ("受理总数（按管理处）", "Tickets received by office"),
           ("本月受理的工单数", "tickets received in the month"), "kpi", "figures", "office", ("received",), "hbar"),
     Chart("company_breaches", ("超时（按环节、管理处）", "Breaches by stage and office"),
@@ -298,12 +303,16 @@ def company_render(company: str, reports: dict, period: Period, as_of, lang: str
     from dataclasses import replace
 
     blocks = []
-    for chart in COMPANY_CHARTS:
+    for position, chart in enumerate(COMPANY_CHARTS):
         report = reports[chart.report]
         if chart.values == () and not chart.count_by:
             columns = report.section(chart.section).columns
             chart = replace(chart, values=tuple(c for c in columns if c not in (chart.label, "total")))
-        blocks.append(_block(chart, report, lang, {"month": _month(period), "company": company}, None, skip=("total",)))
+        block = _block(chart, report, lang, {"month": _month(period), "company": company}, None, skip=("total",))
+        after = COMPANY_CHARTS[position + 1] if position + 1 < len(COMPANY_CHARTS) else None
+        if after is not None and (after.report, after.section) == (chart.report, chart.section):
+            block = replace(block, table=False)   # the same table follows under the next chart
+        blocks.append(block)
     offices = reports[COMPANY_REPORTS[0]].section("offices")
     blocks.insert(0, Block("company_offices", offices.title, "", None, offices.headings, offices.rows,
                            {"report": COMPANY_REPORTS[0], "section": "offices"}))
