@@ -325,6 +325,20 @@ def test_every_report_has_its_company_form(company, cli, name):
     assert [r["key"] for r in data["sections"]["offices"]["rows"]] == ["ok", "ok", "unreachable"], data
 
 
+def test_the_handover_sheet_lists_each_offices_open_tickets_as_the_office_does(company, offices, cli):
+    """Days after the last step, the sheet still lists the tickets open then, in the company's
+    form as in each office's own (the office reads its open tickets for the handover)."""
+    day = ("--date", "2026-11-26")
+    result = cli("company", "report", "handover", *day, "--company", company, "-o", "json", "--jobs", "1")
+    assert result.code == 10, result.err
+    rows = json.loads(result.out)["sections"]["open"]["rows"]
+    for name in ("幸福花园", "阳光小区"):
+        own = json.loads(cli("report", "handover", *day, "-o", "json", "--repo", offices[name][0]).out)
+        assert bool(own["sections"]["open"]["rows"]) == (name == "幸福花园"), name   # (its repairs of 11-22)
+        assert [{k: v for k, v in r.items() if k != "office"} for r in rows if r["office"] == name] == \
+            own["sections"]["open"]["rows"], name
+
+
 # -- the company's dashboard --------------------------------------------------------------------
 def test_the_company_dashboard_charts_each_office_and_holds_the_company_reports_json(company, cli, tmp_path):
     """`company report dashboard`: the offices side by side in one page, in a real browser:

@@ -260,20 +260,17 @@ class OfficeResult:
 
 
 def build_one(clone: str, ask: Ask) -> tuple[Report, int]:
-    """The report of the office in `clone` (OfficeData through its own cached index)."""
+    """The report of the office in `clone` (through its own cached index), made as `wuyectl
+    report NAME` makes it there."""
     from .. import i18n
-    from ..reports import module
-    from ..reports.base import OfficeData
+    from ..reports import build
     from ..store.office import Office
     from ..timeutil import shown_in
 
     i18n.use(lambda: ask.lang)
     office = Office(clone)
-    mod = module(ask.name)
-    data = OfficeData(office, ask.period, with_open=getattr(mod, "NEEDS_OPEN", False))
     with shown_in(ask.period.tz if ask.period is not None else office.tz):
-        report = mod.build(data, ask.period if ask.name != "handover" else None, ask.as_of, ask.lang, **ask.options)
-    return report, data.left_out
+        return build(office, ask.name, ask.period, ask.as_of, ask.lang, **ask.options)
 
 
 def _build_job(job: tuple[str, Ask]) -> tuple[Report | None, int, str, int, float]:

@@ -38,3 +38,23 @@ SUMMARY = {
 
 def module(name: str):
     return importlib.import_module(f"wuyectl.reports.{name if name != 'archive' else 'archive_list'}")
+
+
+def build(office, name: str, period, as_of, lang: str, **options):
+    """`wuyectl report NAME` of one office: (the Report, how many records with unreadable times
+    it left out). It reads the tickets alive in the period, and every open ticket too where
+    the report lists them (NEEDS_OPEN); the handover sheet is a day's (`day`, default today):
+    the tickets alive that day and the open ones. The one way a report is made, for the
+    command, the dashboard and the company view alike."""
+    from .base import OfficeData, Period
+
+    mod = module(name)
+    if name == "handover":
+        from ..timeutil import parse_date
+
+        day = parse_date(options["day"], what="--date") if options.get("day") else office.now().date()
+        data = OfficeData(office, Period(day, day, office.tz))
+        period = None
+    else:
+        data = OfficeData(office, period, with_open=getattr(mod, "NEEDS_OPEN", False))
+    return mod.build(data, period, as_of, lang, **options), data.left_out

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from ..domain import codes
 from ..timeutil import as_of_text, read_iso
-from . import module
+from . import build as build_report
 from .base import OfficeData, Period
 from .charts import Block, ChartData, number, page
 
@@ -151,9 +151,7 @@ class Reports:
     def get(self, name: str, period: Period | None, **kw):
         key = (name, period, tuple(sorted(kw.items())))
         if key not in self.built:
-            mod = module(name)
-            data = OfficeData(self.office, period, with_open=getattr(mod, "NEEDS_OPEN", False))
-            self.built[key] = mod.build(data, period, self.as_of, self.lang, **kw)
+            self.built[key] = build_report(self.office, name, period, self.as_of, self.lang, **kw)[0]
         return self.built[key]
 
 

@@ -80,6 +80,7 @@ def _make(name: str, source: click.Command, summary: str) -> click.Command:
 
             day = within(parse_date(kw["day"], what="--date"), "--date") if kw.get("day") else clock.now().date()
             span = Period(day, day, clock.tz)
+            kw["day"] = day.isoformat()   # the company's day, the same for every office
         elif "month" in {p.name for p in source.params}:
             span = resolve_period(clock, period_given["month"], period_given["from_"], period_given["to"])
         else:

@@ -116,26 +116,19 @@ def report():
 
 def _make(name: str, help_text: str, *, period: bool = True, extra=None):
     def callback(output, file, month=None, from_=None, to=None, as_of=None, **kw):
-        from ...reports import module
-        from ...reports.base import OfficeData
+        from ...reports import build
 
         the_office = office()
         span = resolve_period(the_office, month, from_, to) if period else None
-        if name == "handover":   # a day's sheet: the tickets alive that day, and the open ones
-            from ...reports.base import Period
+        if name == "handover" and kw.get("day"):   # a day's sheet: a day a report can be about
             from ...timeutil import parse_date
 
-            day = within(parse_date(kw["day"], what="--date"), "--date") if kw.get("day") else the_office.now().date()
-            data = OfficeData(the_office, Period(day, day, the_office.tz))
-        else:
-            # Reports that list what is open now (sla) need every open ticket; the others
-            # only the tickets alive in the period.
-            data = OfficeData(the_office, span, with_open=getattr(module(name), "NEEDS_OPEN", False))
-        rep = module(name).build(data, span, as_of_time(the_office, as_of), lang(), **kw)
+            within(parse_date(kw["day"], what="--date"), "--date")
+        rep, left_out = build(the_office, name, span, as_of_time(the_office, as_of), lang(), **kw)
         emit(rep, output, file)
-        if data.left_out:
+        if left_out:
             click.echo(_("wuyectl: {count} record(s) with unreadable times were left out "
-                         "(wuyectl validate shows them)").format(count=data.left_out), err=True)
+                         "(wuyectl validate shows them)").format(count=left_out), err=True)
 
     command = click.command(name, cls=ReportCommand, short_help=help_text)(callback)
     command = global_options(command)
