@@ -307,14 +307,16 @@ def office_reports(company: Company, ask: Ask, *, jobs: int = 1, stale_ok: bool 
 
 
 def company_reports(company: Company, names, period, as_of, lang: str, *, jobs: int = 1,
-                    stale_ok: bool = False) -> tuple[dict[str, Report], dict[str, OfficeResult]]:
-    """The company's combined report for each of `names` (as `company report NAME` makes it),
-    each office fetched once for all of them; and the offices' results of the last one (who
-    was left out)."""
+                    stale_ok: bool = False, options: dict | None = None
+                    ) -> tuple[dict[str, Report], dict[str, OfficeResult]]:
+    """The company's combined report for each of `names` (`options`: the reports' own, e.g. a
+    campaign), each office fetched once for all of them; and the offices' results of the last
+    one (who was left out). A report no office can make for the same reason is the request's
+    error (e.g. a campaign no office has), with its exit code."""
     fetched = fetch_all(company, stale_ok=stale_ok, threads=max(jobs, 4))
     combined, results = {}, {}
     for name in names:
-        ask = Ask(name, period, as_of, lang, {})
+        ask = Ask(name, period, as_of, lang, dict(options or {}))
         results = office_reports(company, ask, jobs=jobs, fetched=fetched)
         same = common_error(results)
         if same is not None:
@@ -524,4 +526,4 @@ def unreachable(results: dict[str, OfficeResult]) -> list[OfficeResult]:
 
 
 __all__ = ["Ask", "Company", "Fetched", "OfficeResult", "OfficeSpec", "combine", "fetch", "fetch_all", "load",
-           "office_reports", "ranks", "common_error", "unreachable"]
+           "office_reports", "company_reports", "ranks", "common_error", "unreachable"]

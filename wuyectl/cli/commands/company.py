@@ -89,20 +89,10 @@ def _make(name: str, source: click.Command, summary: str) -> click.Command:
             from ...errors import UsageError
 
             raise UsageError(_("-o xlsx needs a FILE to write: wuyectl company report … -o xlsx report.xlsx"))
-        ask = app.Ask(name, span, as_of_time(clock, as_of), lang(), kw)
-        results = app.office_reports(the_company, ask, jobs=jobs, stale_ok=stale_ok)
-        same = app.common_error(results)
-        if same is not None:
-            from ...errors import WuyeError
-
-            raise WuyeError(same[0], exit_code=same[1])   # (e.g. a campaign no office has: the request is wrong)
-        rep = app.combine(the_company, ask, results)
-        emit(rep, output, file)
-        missed = app.unreachable(results)
-        if missed:
-            from ...errors import Exit, WuyeError
-
-            raise WuyeError(unreachable_line(missed, len(results)), exit_code=Exit.UNREACHABLE)
+        combined, results = app.company_reports(the_company, [name], span, as_of_time(clock, as_of), lang(),
+                                                jobs=jobs, stale_ok=stale_ok, options=kw)
+        emit(combined[name], output, file)
+        fail_if_unreachable(results)
 
     params = [p for p in source.params if p.name not in _NOT_COPIED]
     # (the help is the report's summary and one fixed epilog: both messages of the catalogue)
@@ -124,6 +114,16 @@ def _make(name: str, source: click.Command, summary: str) -> click.Command:
     ):
         command = decorate(command)
     return command
+
+
+def fail_if_unreachable(results) -> None:
+    """Exit 10 with one line naming every office not fetched now (after the others were shown)."""
+    from ...app import company as app
+    from ...errors import Exit, WuyeError
+
+    missed = app.unreachable(results)
+    if missed:
+        raise WuyeError(unreachable_line(missed, len(results)), exit_code=Exit.UNREACHABLE)
 
 
 def unreachable_line(missed, total: int) -> str:
@@ -193,11 +193,7 @@ def dashboard(month, as_of, output, file, company_file, stale_ok, jobs):
     combined, results = app.company_reports(the_company, board.COMPANY_REPORTS, span, moment, lang(),
                                             jobs=jobs, stale_ok=stale_ok)
     write_page(path, board.company_render(the_company.name, combined, span, moment, lang()))
-    missed = app.unreachable(results)
-    if missed:
-        from ...errors import Exit, WuyeError
-
-        raise WuyeError(unreachable_line(missed, len(results)), exit_code=Exit.UNREACHABLE)
+    fail_if_unreachable(results)
 
 
 register()
