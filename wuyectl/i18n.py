@@ -82,6 +82,11 @@ def N_(message: str) -> str:
     return message
 
 
+def pick(pair, lang: str) -> str:
+    """The text of a (Chinese, English) pair — a label, a title — in `lang`."""
+    return pair[0] if lang == "zh" else pair[1]
+
+
 def join(items: Iterable) -> str:
     """'a, b, c' (Chinese: 'a、b、c')."""
     return pgettext("list separator", ", ").join(str(item) for item in items)

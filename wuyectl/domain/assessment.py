@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..i18n import _
+from ..i18n import _, pick
 
 GRADES = ("excellent", "good", "pass", "fail")          # best first
 THRESHOLD_KEYS = ("pass", "good", "excellent")          # increasing
@@ -74,5 +74,4 @@ def grade(points: float | None, policy: Mapping | None) -> str | None:
 def label(code: str | None, lang: str) -> str:
     if code is None:
         return "n/a"
-    pair = LABELS[code]
-    return pair[0] if lang == "zh" else pair[1]
+    return pick(LABELS[code], lang)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ..domain import codes
+from ..i18n import pick
 from ..timeutil import as_of_text, read_iso
 from . import build as build_report
 from .base import OfficeData, Period
@@ -165,7 +166,7 @@ def build(office, period: Period, as_of, lang: str) -> tuple[str, list[Block]]:
             blocks.append(_trend(chart, reports, period, lang))
         elif chart.report == "satisfaction":
             if campaign is None:
-                blocks.append(Block(chart.key, _pick(chart.title, lang), _pick(chart.note, lang), None, [], [],
+                blocks.append(Block(chart.key, pick(chart.title, lang), pick(chart.note, lang), None, [], [],
                                     {"report": "satisfaction", "section": chart.section},
                                     empty="本月底前没有问卷调查" if lang == "zh" else "No survey campaign drawn by the end of the month"))
             else:
@@ -174,7 +175,7 @@ def build(office, period: Period, as_of, lang: str) -> tuple[str, list[Block]]:
         else:
             blocks.append(_block(chart, reports.get(chart.report, period), lang, {"month": _month(period)}, office))
     name = ((office.config.get("community") or {}).get("name")) or ""
-    title = f"{name} {_pick(TITLE, lang)} {_month(period)}".strip()
+    title = f"{name} {pick(TITLE, lang)} {_month(period)}".strip()
     return title, blocks
 
 
@@ -191,10 +192,6 @@ def render(office, period: Period, as_of, lang: str) -> str:
     return page(title, facts(period, as_of, lang), blocks, lang, footer)
 
 
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[0] if lang == "zh" else pair[1]
-
-
 def _month(period: Period) -> str:
     return period.first.strftime("%Y-%m")
 
@@ -208,7 +205,7 @@ def _block(chart: Chart, report, lang: str, where: dict, office, skip: tuple = (
     if chart.count_by:
         seen: dict = {}
         for _k, row in kept:
-            text = row[label_at] or _pick(chart.blank, lang)
+            text = row[label_at] or pick(chart.blank, lang)
             seen[text] = seen.get(text, 0) + 1
         data = ChartData(chart.kind, list(seen), [(sec.headings[label_at], list(seen.values()), False)])
     else:
@@ -222,11 +219,11 @@ def _block(chart: Chart, report, lang: str, where: dict, office, skip: tuple = (
         target = None
         if chart.target is not None:
             label, policy_key, default = chart.target
-            target = (_pick(label, lang), round(float(_policy(office, policy_key, default)) * 100, 1))
+            target = (pick(label, lang), round(float(_policy(office, policy_key, default)) * 100, 1))
         data = ChartData(chart.kind, [str(row[label_at]) for _k, row in kept], series, target)
     attrs = {"report": chart.report, "section": chart.section, "columns": ",".join(sec.columns), **where,
              "as_of": report.as_of.isoformat(timespec="seconds")}
-    return Block(chart.key, f"{_pick(chart.title, lang)}", _pick(chart.note, lang), data, sec.headings, sec.rows,
+    return Block(chart.key, f"{pick(chart.title, lang)}", pick(chart.note, lang), data, sec.headings, sec.rows,
                  attrs, [{"key": k} for k in keys] if sec.keys else None)
 
 
@@ -249,7 +246,7 @@ def _trend(chart: Chart, reports: Reports, period: Period, lang: str) -> Block:
     data = ChartData(chart.kind, [_month(m) for m in months],
                      [(names[k], series[k], percent) for k in wanted])
     month_heading = "月份" if lang == "zh" else "month"
-    return Block(chart.key, _pick(chart.title, lang), _pick(chart.note, lang), data,
+    return Block(chart.key, pick(chart.title, lang), pick(chart.note, lang), data,
                  [month_heading] + [names[k] for k in wanted], table_rows,
                  {"report": chart.report, "section": chart.section, "columns": ",".join(["month", *wanted]),
                   "trend": ",".join(wanted),
@@ -314,7 +311,7 @@ def company_render(company: str, reports: dict, period: Period, as_of, lang: str
     offices = reports[COMPANY_REPORTS[0]].section("offices")
     blocks.insert(0, Block("company_offices", offices.title, "", None, offices.headings, offices.rows,
                            {"report": COMPANY_REPORTS[0], "section": "offices"}))
-    title = f"{company} {_pick(TITLE, lang)} {_month(period)}".strip()
+    title = f"{company} {pick(TITLE, lang)} {_month(period)}".strip()
     footer = ("每个图表下的表格即 wuyectl company report 相应报表同月同统计时点的数据。" if lang == "zh" else
               "Each chart's table is the section of the named wuyectl company report for the same month and as-of time.")
     return page(title, facts(period, as_of, lang), blocks, lang, footer)

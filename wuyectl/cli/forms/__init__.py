@@ -24,7 +24,7 @@ from ...domain import codes
 from ...domain.kinds import Form, Kind, Line, KINDS, values_at
 from ...domain.privacy import masked
 from ...errors import BadValue, UsageError, did_you_mean
-from ...i18n import _
+from ...i18n import _, pick
 
 FORMATS = (".pdf", ".html")
 
@@ -68,10 +68,6 @@ class Document:
         self.sign_off = tuple(fix(p) for p in self.sign_off) if self.sign_off else None
         self.note = [fix(p) for p in self.note]
         self.signatures = [fix(p) for p in self.signatures]
-
-
-def pick(pair, lang: str) -> str:
-    return pair[0] if lang == "zh" else pair[1]
 
 
 def usable_forms(kind: Kind, record: dict) -> dict[str, Form]:
