@@ -12,7 +12,7 @@ import pytest
 
 from conftest import UNIT
 
-from wuyectl.domain.kinds import Check, DeskPart, Figure, Kind, Setting, dated, register, unregister
+from wuyectl.domain.kinds import DeskPart, Figure, Kind, Setting, daily_ids, register, unregister
 from wuyectl.domain.workflow import ALL_STAFF, Action, Change, Workflow
 
 SCHEMA = {
@@ -57,8 +57,7 @@ POSTED = Figure("posted", "张贴", "posted", "notices posted in the period")
 
 NOTICE = Kind(
     name="notice", plural="notices", folder="notices", id_form="N-20261122-A001",
-    id_re=re.compile(r"N-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("notices"),
-    stem=lambda day, station: f"N-{day:%Y%m%d}-{station}", schema_doc=SCHEMA,
+    **daily_ids("N", "notices"), schema_doc=SCHEMA,
     workflow=Workflow(kind="notice", states=("up", "down"), initial="up", terminal=("down",), actions={
         "take_down": Action("take_down", ("up",), "down", roles=ALL_STAFF, effect=_take_down,
                             opens=("violation",)),

@@ -11,14 +11,13 @@ without any other file of the package knowing it exists.
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 
 import pytest
 
 from conftest import UNIT
 
-from wuyectl.domain.kinds import Check, Kind, dated, register, unregister
+from wuyectl.domain.kinds import Check, Kind, daily_ids, register, unregister
 from wuyectl.domain.workflow import ALL_STAFF, Action, Change, Workflow
 from wuyectl.timeutil import read_iso
 
@@ -56,8 +55,7 @@ def _left_when_out(record: dict, ctx):
 
 KEYLOG = Kind(
     name="keylog", plural="keylogs", folder="keylogs", id_form="K-20261122-A001",
-    id_re=re.compile(r"K-\d{8}-[A-Z]\d{3,5}"), path_of=dated("keylogs"),
-    stem=lambda day, station: f"K-{day:%Y%m%d}-{station}",
+    **daily_ids("K", "keylogs"),
     schema_doc=SCHEMA,
     workflow=Workflow(kind="key log entry", states=("in", "out"), initial="in", terminal=("out",), actions={
         "sign_out": Action("sign_out", ("in",), "out", roles=ALL_STAFF, settable=("note",), effect=_sign_out),

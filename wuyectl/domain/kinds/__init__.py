@@ -334,6 +334,16 @@ def dated(folder: str) -> Callable[[str], str]:
     return lambda rid: f"{folder}/{rid[2:6]}-{rid[6:8]}/{rid}.yaml"
 
 
+def daily_ids(prefix: str, folder: str, *, letter_optional: bool = False) -> dict:
+    """The ID rule of a kind numbered per day — PREFIX-YYYYMMDD-A001, the letter the station's
+    (`letter_optional`: IDs written before stations had letters are read too) — as Kind's
+    `id_re`, `path_of` (a month a folder: `dated`) and `stem` (how a new one is made), stated
+    together so that the three cannot disagree: `Kind(..., **daily_ids("T", "tickets"))`."""
+    letter = "[A-Z]?" if letter_optional else "[A-Z]"
+    return {"id_re": re.compile(rf"{prefix}-[0-9]{{8}}-{letter}[0-9]{{3,5}}"), "path_of": dated(folder),
+            "stem": lambda day, station: f"{prefix}-{day:%Y%m%d}-{station}"}
+
+
 def where(record: Mapping) -> str:
     """A household's unit, or a public place as the office writes it: building 栋, floor 层 and
     stairwell 单元 run together, then a space and the place — `2栋3层1单元 消防栓箱` (from

@@ -32,7 +32,7 @@ from ...i18n import N_, _
 from ...timeutil import moment, parse_date, read_iso
 from .. import codes
 from ..workflow import DESK, MANAGERS, Action, Change, Workflow, read_amount
-from . import Check, DeskPart, Figure, Form, Kind, Line, Setting, dated
+from . import Check, DeskPart, Figure, Form, Kind, Line, Setting, daily_ids
 
 ENGINEERING = frozenset({"technician"})          # 工程部 (department maintenance)
 DIRECTOR = frozenset({"director"})
@@ -682,8 +682,7 @@ FORMS = {
 KIND = Kind(
     name="decoration", plural="decorations", folder="decorations", id_form="Z-…",
     forms=FORMS,
-    id_re=re.compile(r"Z-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("decorations"),
-    stem=lambda day, station: f"Z-{day:%Y%m%d}-{station}",
+    **daily_ids("Z", "decorations"),
     workflow=WORKFLOW,
     columns=("id", "status", "unit", "applicant", "contractor", "scope", "flag", "start", "end", "permit_to",
              "next_inspection", "overdue"),

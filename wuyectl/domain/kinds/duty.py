@@ -15,7 +15,6 @@
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Mapping
 
@@ -24,7 +23,7 @@ from ...i18n import N_, _
 from ...timeutil import read_iso, short
 from .. import codes
 from ..workflow import ALL_STAFF, Action, Change, Workflow
-from . import Check, DeskPart, Figure, Kind, Setting, dated
+from . import Check, DeskPart, Figure, Kind, Setting, daily_ids
 
 PATROLLERS = frozenset({"security"})
 DAY_SHIFT = (8, 20)   # 白班 08:00–20:00; 夜班 the rest, counted to the day it began
@@ -270,8 +269,7 @@ def _handover(records_of, day, at, policy, lang) -> DeskPart:
 
 KIND = Kind(
     name="duty", plural="duty", folder="duty", id_form="D-…", aliases=("duty-log", "duty_log"),
-    id_re=re.compile(r"D-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("duty"),
-    stem=lambda day, station: f"D-{day:%Y%m%d}-{station}",
+    **daily_ids("D", "duty"),
     workflow=WORKFLOW,
     columns=("id", "status", "shift", "type", "logged_at", "logged_by", "area", "normal_items", "abnormal_items",
              "tickets", "since_patrol"),

@@ -12,7 +12,6 @@
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Mapping
 
@@ -21,7 +20,7 @@ from ...i18n import N_, _
 from ...timeutil import moment, read_iso, short
 from .. import codes
 from ..workflow import ALL_STAFF, Action, Change, Workflow, read_amount
-from . import Check, DeskPart, Figure, Kind, Setting, dated
+from . import Check, DeskPart, Figure, Kind, Setting, daily_ids
 
 CONDITIONS = ("intact", "damaged", "lost")
 SPOILED = ("damaged", "lost")      # a return that may open a repair ticket or take a charge
@@ -228,8 +227,7 @@ def _handover(records_of, day, at, policy, lang) -> DeskPart:
 
 KIND = Kind(
     name="lending", plural="lending", folder="lending", id_form="L-…", aliases=("lendings", "loan-log"),
-    id_re=re.compile(r"L-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("lending"),
-    stem=lambda day, station: f"L-{day:%Y%m%d}-{station}",
+    **daily_ids("L", "lending"),
     workflow=WORKFLOW,
     columns=("id", "status", "item", "borrowed_by", "unit", "phone", "lent_at", "loan_due", "returned_at",
              "condition", "late"),

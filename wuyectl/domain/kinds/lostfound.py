@@ -16,7 +16,6 @@
 """
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from typing import Mapping
 
@@ -26,7 +25,7 @@ from ...timeutil import read_iso, short
 from .. import codes
 from ..privacy import id_card_problem, is_sealed
 from ..workflow import ALL_STAFF, MANAGERS, Action, Change, Workflow
-from . import Check, DeskPart, Figure, Kind, Setting, dated
+from . import Check, DeskPart, Figure, Kind, Setting, daily_ids
 
 CLAIM = ("claimant", "claimant_id_type", "claimant_id_number")
 
@@ -223,8 +222,7 @@ def _handover(records_of, day, at, policy, lang) -> DeskPart:
 KIND = Kind(
     name="lostfound", plural="lostfound", folder="lostfound", id_form="F-…",
     aliases=("lost-found", "lost-and-found", "lost_found"),
-    id_re=re.compile(r"F-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("lostfound"),
-    stem=lambda day, station: f"F-{day:%Y%m%d}-{station}",
+    **daily_ids("F", "lostfound"),
     workflow=WORKFLOW,
     columns=("id", "status", "item", "found_at", "found_place", "found_by", "kept_at", "keep_until", "outcome",
              "past_keeping"),

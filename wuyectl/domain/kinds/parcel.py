@@ -12,7 +12,6 @@
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Mapping
 
@@ -21,7 +20,7 @@ from ...i18n import N_, _
 from ...timeutil import read_iso, readable, short
 from .. import codes
 from ..workflow import DESK, Action, Change, Workflow
-from . import Check, DeskPart, Figure, Kind, Setting, dated, yes
+from . import Check, DeskPart, Figure, Kind, Setting, daily_ids, yes
 
 HANDLERS = DESK | {"security"}     # the desk signs for and hands out mail; the gate's guards too
 WAITING = ("received", "notified")
@@ -192,8 +191,7 @@ def _desk(records_of, period, as_of, policy, lang) -> DeskPart:
 
 KIND = Kind(
     name="parcel", plural="parcels", folder="parcels", id_form="P-…",
-    id_re=re.compile(r"P-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("parcels"),
-    stem=lambda day, station: f"P-{day:%Y%m%d}-{station}",
+    **daily_ids("P", "parcels"),
     workflow=WORKFLOW,
     columns=("id", "status", "type", "carrier", "tracking", "unit", "addressee", "received_at", "notified_at",
              "collector", "collected_at", "overdue"),

@@ -13,7 +13,6 @@
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, time, timedelta
 from typing import Mapping
 
@@ -22,7 +21,7 @@ from ...i18n import _
 from ...timeutil import read_iso, short
 from .. import codes
 from ..workflow import DESK, Action, Change, Workflow
-from . import Check, DeskPart, Figure, Form, Kind, Line, Setting, dated
+from . import Check, DeskPart, Figure, Form, Kind, Line, Setting, daily_ids
 
 GUARDS = frozenset({"security"})
 
@@ -201,8 +200,7 @@ FORMS = {
 KIND = Kind(
     name="pass", plural="passes", folder="passes", id_form="R-…", aliases=("release-pass", "release-passes"),
     forms=FORMS,
-    id_re=re.compile(r"R-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("passes"),
-    stem=lambda day, station: f"R-{day:%Y%m%d}-{station}",
+    **daily_ids("R", "passes"),
     workflow=WORKFLOW,
     columns=("id", "status", "unit", "goods", "owner", "tenant", "issued_at", "expires_at", "released_at",
              "released_by"),

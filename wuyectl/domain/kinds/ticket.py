@@ -7,7 +7,6 @@ from the timeline by `domain.sla`; a ticket is overdue when a clock runs past it
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Mapping
 
@@ -16,7 +15,7 @@ from ...i18n import N_, _
 from ...timeutil import moment, read_iso, short
 from .. import codes
 from ..workflow import DESK, FIELD_STAFF, Action, Change, Workflow
-from . import Check, Form, Kind, Line, dated, where, yes
+from . import Check, Form, Kind, Line, daily_ids, where, yes
 
 OPEN_TICKET_STATES = ("received", "assigned", "in_progress")
 # Categories whose resolution is followed by a callback (回访) before the ticket is closed.
@@ -366,8 +365,7 @@ FORMS = {
 KIND = Kind(
     name="ticket", plural="tickets", folder="tickets", id_form="T-20261122-A001",
     forms=FORMS,
-    id_re=re.compile(r"T-[0-9]{8}-[A-Z]?[0-9]{3,5}"), path_of=dated("tickets"),
-    stem=lambda day, station: f"T-{day:%Y%m%d}-{station}",
+    **daily_ids("T", "tickets", letter_optional=True),
     workflow=WORKFLOW,
     columns=("id", "status", "category", "channel", "where", "reporter", "phone", "assignee",
              "escalation_level", "received_at", "next_due", "description"),

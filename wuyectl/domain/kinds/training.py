@@ -15,7 +15,6 @@ per post (专项培训).
 """
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Mapping
 
@@ -23,7 +22,7 @@ from ...errors import BadValue, NotPermitted
 from ...i18n import _
 from ...timeutil import parse_date, read_iso
 from .. import codes
-from . import Check, Kind, Setting, dated
+from . import Check, Kind, Setting, daily_ids
 
 TYPES = ("induction", "quarterly", "special")
 RESULTS = ("excellent", "pass", "fail")
@@ -216,8 +215,7 @@ def _results_cell(d, lang, reveal):
 
 KIND = Kind(
     name="training", plural="trainings", folder="training", id_form="E-…", aliases=("train",),
-    id_re=re.compile(r"E-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("training"),
-    stem=lambda day, station: f"E-{day:%Y%m%d}-{station}",
+    **daily_ids("E", "training"),
     columns=("id", "type", "topic", "trainer", "first_day", "last_day", "days", "class_hours", "attendees"),
     export_columns=("id", "type", "topic", "trainer", "first_day", "last_day", "days", "class_hours", "attendees",
                     "results",

@@ -10,7 +10,6 @@ said, the outcome), so the audit replays it. It is overdue once the policy's
 household (`get visits --overdue`)."""
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Mapping
 
@@ -19,7 +18,7 @@ from ...errors import BadValue
 from ...i18n import N_, _
 from ...timeutil import read_iso
 from ..workflow import DESK, Action, Change, Workflow
-from . import Kind, dated
+from . import Kind, daily_ids
 
 OUTCOMES = ("handled", "continuing", "unreachable")
 REACHED = ("handled", "continuing")          # a call that reached the household counts as the follow-up
@@ -145,8 +144,7 @@ def _rating(data, lang, reveal):
 
 KIND = Kind(
     name="visit", plural="visits", folder="visits", id_form="V-…",
-    id_re=re.compile(r"V-[0-9]{8}-[A-Z]?[0-9]{3,5}"), path_of=dated("visits"),
-    stem=lambda day, station: f"V-{day:%Y%m%d}-{station}",
+    **daily_ids("V", "visits", letter_optional=True),
     workflow=WORKFLOW,
     columns=("id", "type", "ticket", "unit", "rating", "method", "visited_at", "visitor"),
     cells={"rating": _rating, "follow_up": _follow_up_cell},

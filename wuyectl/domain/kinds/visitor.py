@@ -22,7 +22,7 @@ from ...timeutil import read_iso, readable, short
 from .. import codes
 from ..privacy import id_card_problem
 from ..workflow import DESK, Action, Change, Workflow
-from . import Check, DeskPart, Figure, Kind, Setting, dated, yes
+from . import Check, DeskPart, Figure, Kind, Setting, daily_ids, yes
 
 GATE = DESK | {"security"}     # who registers visitors and signs them out: the desk and the guards
 DOCUMENT_NUMBER = re.compile(r"[0-9A-Z][0-9A-Z-]{3,19}")
@@ -200,8 +200,7 @@ def _late_shown(data, lang, reveal):
 
 KIND = Kind(
     name="visitor", plural="visitors", folder="visitors", id_form="G-…",
-    id_re=re.compile(r"G-[0-9]{8}-[A-Z][0-9]{3,5}"), path_of=dated("visitors"),
-    stem=lambda day, station: f"G-{day:%Y%m%d}-{station}",
+    **daily_ids("G", "visitors"),
     workflow=WORKFLOW,
     columns=("id", "status", "name", "visiting", "host", "arrived_at", "left_at", "late_registration", "on_duty"),
     export_columns=("id", "status", "name", "gender", "id_type", "id_number", "phone", "employer", "address", "host",
