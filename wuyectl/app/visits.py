@@ -191,7 +191,7 @@ def plan_survey(office: Office, actor: str | None, campaign: str, *, start, end,
     """Record a campaign's plan (客户意见征询计划), or revise it (a revised plan is approved again).
     The drafter (`drafted_by`, default the actor) is a supervisor or the director; a clerk may
     enter the plan they drafted."""
-    from ..domain.kinds.survey import DRAFTERS, legacy
+    from ..domain.kinds.survey import DRAFTERS, not_legacy
 
     person = acting(office, actor)
     campaign, rel = _campaign(office, campaign)
@@ -199,9 +199,9 @@ def plan_survey(office: Office, actor: str | None, campaign: str, *, start, end,
                               drafted_by=drafted_by, note=note)
     if os.path.exists(office.abspath(rel)):
         record = office.read(rel).data
-        if legacy(record):
-            raise Refused(_("the campaign {id} was drawn before plans were recorded; it has no plan to change or "
-                            "approve").format(id=campaign))
+        reason = not_legacy(record)
+        if reason:
+            raise Refused(reason)
         if record.get("status") == "sampled":
             raise Refused(_("the sample of {campaign} is drawn: its plan is kept as it was").format(campaign=campaign))
         tail = f": {plan['from']} – {plan['to']}, {plan['ratio'] * 100:g}%"
@@ -232,15 +232,15 @@ def plan_survey(office: Office, actor: str | None, campaign: str, *, start, end,
 def approve_plan(office: Office, actor: str | None, campaign: str, *, note: str | None = None,
                  at: str | None = None) -> Committed:
     """The director approves a campaign's plan (管理处主任审核)."""
-    from ..domain.kinds.survey import legacy
+    from ..domain.kinds.survey import not_legacy
 
     campaign, rel = _campaign(office, campaign)
     if not os.path.exists(office.abspath(rel)):
         raise NotFound(_("no survey campaign {campaign}: record its plan first (wuyectl survey plan {campaign} "
                          "--period … --share …)").format(campaign=campaign))
-    if legacy(office.read(rel).data):
-        raise Refused(_("the campaign {id} was drawn before plans were recorded; it has no plan to change or "
-                        "approve").format(id=campaign))
+    reason = not_legacy(office.read(rel).data)
+    if reason:
+        raise Refused(reason)
     return act(office, actor, [campaign], "approve_plan", note=note, at=at)
 
 

@@ -55,11 +55,16 @@ def approval(record: Mapping) -> dict | None:
 
 
 # -- the steps ---------------------------------------------------------------------------------
-def _not_legacy(change: Change) -> str | None:
-    if legacy(change.record):
+def not_legacy(record: Mapping) -> str | None:
+    """Why a campaign's plan cannot be changed or approved: it was drawn before plans existed."""
+    if legacy(record):
         return _("the campaign {id} was drawn before plans were recorded; it has no plan to change or "
-                 "approve").format(id=change.record.get("id"))
+                 "approve").format(id=record.get("id"))
     return None
+
+
+def _not_legacy(change: Change) -> str | None:
+    return not_legacy(change.record)
 
 
 def _drafter_may(change: Change) -> None:
